@@ -1,0 +1,437 @@
+// A resumable, byte-level JSON parser for one JSONL line fed in pieces. Structure is parsed
+// byte by byte; string contents are skipped with Buffer.indexOf (memchr speed), so a 700 MB
+// base64 string costs one native scan and never becomes a JS string.
+import { createHash, Hash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { BigStr, ContainerSpans, JsonValue, SPANS, Span } from './jsonSkeleton';
+
+export interface ScannerOptions {
+  /** Strings with more raw bytes than this stay in the file as BigStr (default 64 KiB). */
+  bigStringBytes?: number;
+  /** `data:` URLs at least this long are always BigStr, so every image can be located (default 64). */
+  dataUrlMinBytes?: number;
+  /**
+   * Identify big `data:` strings so duplicates can be counted: 'fingerprint' (default) hashes the
+   * length, first 8 KiB and last 8 KiB (a PNG ends with its CRC, so different pixels give a
+   * different tail); 'full' hashes every byte (exact, ~3x slower); false: none.
+   */
+  hashDataUrls?: 'fingerprint' | 'full' | false;
+  /** Attach byte spans to containers (needed to splice values out of a line). */
+  spans?: boolean;
+}
+
+export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8';
+
+export interface LineProblem {
+  kind: LineProblemKind;
+  message: string;
+  /** Absolute byte offset where it was noticed. */
+  offset: number;
+}
+
+const PREFIX_BYTES = 64;
+const EDGE_BYTES = 8192;
+
+const enum St {
+  Value, // expecting a value (top level, after ':' or after ',' in an array)
+  ArrFirst, // after '[': a value or ']'
+  ObjFirst, // after '{': a key or '}'
+  Key, // after ',' in an object: a key
+  Colon, // after a key
+  After, // after a value: ',' or a closing bracket
+  Str, // inside a string
+  Lit, // inside a number / true / false / null
+  Done, // the top-level value is complete
+  Error, // the line is broken; ignore the rest
+}
+
+interface Frame {
+  container: JsonValue[] | Record<string, JsonValue>;
+  isArr: boolean;
+  key: string | undefined;
+  start: number;
+  spans: ContainerSpans | undefined;
+}
+
+function isWs(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+}
+
+function isLitEnd(b: number): boolean {
+  return b === 0x2c || b === 0x5d || b === 0x7d || isWs(b);
+}
+
+export class LineScanner {
+  private readonly bigBytes: number;
+  private readonly dataMin: number;
+  private readonly hashData: 'fingerprint' | 'full' | false;
+  private readonly withSpans: boolean;
+
+  private st = St.Value;
+  private stack: Frame[] = [];
+  private root: JsonValue | undefined;
+  private problem: LineProblem | undefined;
+  private utf8Bad = false;
+
+  // current string
+  private strIsKey = false;
+  private strStart = 0; // absolute offset of first content byte
+  private strLen = 0;
+  private strParts: Buffer[] | undefined; // small-string bytes seen so far (copied)
+  private strBig = false;
+  private strPrefix = Buffer.alloc(EDGE_BYTES); // first bytes: 64 for every string, 8 KiB for data URLs
+  private strPrefixLen = 0;
+  private strIsData = false;
+  private strTail = Buffer.alloc(EDGE_BYTES); // last bytes of a data URL (fingerprint mode)
+  private strTailLen = 0;
+  private strHash: Hash | undefined;
+  private bsCarry = 0; // parity of trailing backslashes of the content consumed so far
+  private valueStart = 0; // absolute offset where the current value began (for spans)
+
+  // current literal
+  private litParts: number[] = [];
+
+  constructor(opts: ScannerOptions = {}) {
+    this.bigBytes = opts.bigStringBytes ?? 64 * 1024;
+    this.dataMin = opts.dataUrlMinBytes ?? 64;
+    this.hashData = opts.hashDataUrls ?? 'fingerprint';
+    this.withSpans = opts.spans ?? false;
+  }
+
+  /** Start a new line. */
+  reset(): void {
+    this.st = St.Value;
+    this.stack = [];
+    this.root = undefined;
+    this.problem = undefined;
+    this.utf8Bad = false;
+    this.strParts = undefined;
+    this.strHash = undefined;
+    this.litParts = [];
+  }
+
+  /** Feed bytes seg[from, to) of the current line; `base` is the absolute offset of seg[0]. */
+  feed(seg: Buffer, from: number, to: number, base: number): void {
+    let i = from;
+    while (i < to) {
+      switch (this.st) {
+        case St.Str: {
+          i = this.scanString(seg, i, to, base);
+          continue;
+        }
+        case St.Lit: {
+          while (i < to && !isLitEnd(seg[i])) this.litParts.push(seg[i++]);
+          if (i < to) this.endLiteral(base + i);
+          continue;
+        }
+        case St.Error:
+          return;
+        default:
+          break;
+      }
+      const b = seg[i];
+      if (isWs(b)) {
+        i++;
+        continue;
+      }
+      const at = base + i;
+      switch (this.st) {
+        case St.Value:
+        case St.ArrFirst:
+          if (b === 0x5d && this.st === St.ArrFirst) {
+            this.closeContainer(true, at + 1);
+            i++;
+            break;
+          }
+          i = this.beginValue(seg, i, base);
+          break;
+        case St.ObjFirst:
+        case St.Key:
+          if (b === 0x22) {
+            this.beginString(true, at + 1);
+            i++;
+          } else if (b === 0x7d && this.st === St.ObjFirst) {
+            this.closeContainer(false, at + 1);
+            i++;
+          } else {
+            this.fail('malformed-json', `expected a key at byte ${at}`, at);
+            return;
+          }
+          break;
+        case St.Colon:
+          if (b !== 0x3a) {
+            this.fail('malformed-json', `expected ':' at byte ${at}`, at);
+            return;
+          }
+          this.st = St.Value;
+          i++;
+          break;
+        case St.After: {
+          const top = this.stack[this.stack.length - 1];
+          if (b === 0x2c) {
+            this.st = top.isArr ? St.Value : St.Key;
+            i++;
+          } else if ((b === 0x5d && top.isArr) || (b === 0x7d && !top.isArr)) {
+            this.closeContainer(top.isArr, at + 1);
+            i++;
+          } else {
+            this.fail('malformed-json', `unexpected '${String.fromCharCode(b)}' at byte ${at}`, at);
+            return;
+          }
+          break;
+        }
+        case St.Done:
+          this.fail('malformed-json', `data after the end of the JSON value at byte ${at}`, at);
+          return;
+      }
+    }
+  }
+
+  /** The line ended (newline or end of file). Returns the value or the problem. */
+  finish(endOffset: number): { value?: JsonValue; problem?: LineProblem } {
+    if (this.st === St.Lit && this.stack.length === 0) this.endLiteral(endOffset);
+    if (this.problem) return { problem: this.problem };
+    if (this.st !== St.Done) {
+      return {
+        problem: {
+          kind: 'truncated',
+          message: 'the line ends before its JSON value is complete (truncated or cut mid-write)',
+          offset: endOffset,
+        },
+      };
+    }
+    if (this.utf8Bad) {
+      return {
+        value: this.root,
+        problem: { kind: 'invalid-utf8', message: 'a string holds bytes that are not valid UTF-8', offset: endOffset },
+      };
+    }
+    return { value: this.root };
+  }
+
+  private fail(kind: LineProblemKind, message: string, offset: number): void {
+    if (!this.problem) this.problem = { kind, message, offset };
+    this.st = St.Error;
+  }
+
+  private beginValue(seg: Buffer, i: number, base: number): number {
+    const b = seg[i];
+    const at = base + i;
+    this.valueStart = at;
+    if (b === 0x22) {
+      this.beginString(false, at + 1);
+      return i + 1;
+    }
+    if (b === 0x7b || b === 0x5b) {
+      const isArr = b === 0x5b;
+      const container: JsonValue[] | Record<string, JsonValue> = isArr ? [] : {};
+      const spans: ContainerSpans | undefined = this.withSpans ? { self: [at, at], children: new Map() } : undefined;
+      if (spans) Object.defineProperty(container, SPANS, { value: spans, enumerable: false });
+      this.stack.push({ container, isArr, key: undefined, start: at, spans });
+      this.st = isArr ? St.ArrFirst : St.ObjFirst;
+      return i + 1;
+    }
+    if (b === 0x2d || (b >= 0x30 && b <= 0x39) || b === 0x74 || b === 0x66 || b === 0x6e) {
+      this.litParts = [b];
+      this.st = St.Lit;
+      return i + 1;
+    }
+    this.fail('malformed-json', `unexpected '${String.fromCharCode(b)}' at byte ${at}`, at);
+    return seg.length;
+  }
+
+  private endLiteral(endAt: number): void {
+    const text = String.fromCharCode(...this.litParts);
+    let v: JsonValue;
+    if (text === 'true') v = true;
+    else if (text === 'false') v = false;
+    else if (text === 'null') v = null;
+    else if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) v = Number(text);
+    else {
+      this.fail('malformed-json', `invalid literal '${text.slice(0, 20)}'`, endAt);
+      return;
+    }
+    this.litParts = [];
+    this.emit(v, endAt);
+  }
+
+  private beginString(isKey: boolean, contentStart: number): void {
+    this.st = St.Str;
+    this.strIsKey = isKey;
+    this.strStart = contentStart;
+    this.strLen = 0;
+    this.strParts = undefined;
+    this.strBig = false;
+    this.strPrefixLen = 0;
+    this.strIsData = false;
+    this.strTailLen = 0;
+    this.strHash = undefined;
+    this.bsCarry = 0;
+  }
+
+  /** Consume string content from seg[i..to); returns the next index. */
+  private scanString(seg: Buffer, i: number, to: number, base: number): number {
+    let p = i;
+    for (;;) {
+      let q = seg.indexOf(0x22, p);
+      if (q >= to) q = -1;
+      if (q === -1) {
+        this.takeContent(seg, i, to, false);
+        return to;
+      }
+      // Is this quote escaped? Count the backslashes right before it.
+      let k = q - 1;
+      while (k >= i && seg[k] === 0x5c) k--;
+      let run = q - 1 - k;
+      if (k < i) run += this.bsCarry; // the run reaches back into an earlier piece
+      if (run & 1) {
+        p = q + 1;
+        if (p >= to) {
+          this.takeContent(seg, i, to, false);
+          return to;
+        }
+        continue;
+      }
+      this.takeContent(seg, i, q, true);
+      this.endString(seg, i, q, base + q);
+      return q + 1;
+    }
+  }
+
+  /** Record string bytes seg[a, b) (part of the current string; `ending`: the string closes at b). */
+  private takeContent(seg: Buffer, a: number, b: number, ending: boolean): void {
+    if (b <= a) return;
+    // trailing backslash parity, for a quote that starts the next piece
+    let k = b - 1;
+    while (k >= a && seg[k] === 0x5c) k--;
+    const run = b - 1 - k;
+    this.bsCarry = k < a ? (this.bsCarry + run) & 1 : run & 1;
+
+    const wasData = this.strIsData;
+    this.takePrefix(seg, a, b);
+    if (this.strIsData && this.hashData === 'fingerprint') {
+      // Bytes before this piece (fewer than 5: the prefix was not yet known) start the tail.
+      if (!wasData) this.strPrefix.copy(this.strTail, 0, 0, (this.strTailLen = this.strLen));
+      this.takeTail(seg, a, b);
+    }
+    const len = b - a;
+    const newLen = this.strLen + len;
+    if (!this.strBig && !this.strIsKey && (newLen > this.bigBytes || (this.strIsData && newLen >= this.dataMin))) {
+      this.strBig = true;
+      if (this.hashData === 'full' && this.strIsData) {
+        this.strHash = createHash('sha1');
+        if (this.strParts) for (const part of this.strParts) this.strHash.update(part);
+      }
+      this.strParts = undefined;
+    }
+    if (this.strBig) {
+      if (this.strHash) this.strHash.update(seg.subarray(a, b));
+    } else if (!ending) {
+      // The string goes on in the next piece: keep a copy of what we have.
+      (this.strParts ??= []).push(Buffer.from(seg.subarray(a, b)));
+    } else if (this.strParts) {
+      this.strParts.push(seg.subarray(a, b));
+    }
+    this.strLen = newLen;
+  }
+
+  /** Keep the first 64 bytes of every string, and the first 8 KiB of a data URL. */
+  private takePrefix(seg: Buffer, a: number, b: number): void {
+    const limit = this.strIsData ? EDGE_BYTES : PREFIX_BYTES;
+    if (this.strPrefixLen < limit) {
+      const n = Math.min(limit - this.strPrefixLen, b - a);
+      seg.copy(this.strPrefix, this.strPrefixLen, a, a + n);
+      this.strPrefixLen += n;
+      a += n;
+    }
+    if (!this.strIsData && !this.strIsKey && this.strPrefixLen >= 5 && this.strPrefix.toString('latin1', 0, 5) === 'data:') {
+      this.strIsData = true;
+      if (a < b) this.takePrefix(seg, a, b);
+    }
+  }
+
+  /** Keep the last 8 KiB of the string. */
+  private takeTail(seg: Buffer, a: number, b: number): void {
+    const n = b - a;
+    if (n >= EDGE_BYTES) {
+      seg.copy(this.strTail, 0, b - EDGE_BYTES, b);
+      this.strTailLen = EDGE_BYTES;
+      return;
+    }
+    const keep = Math.min(this.strTailLen, EDGE_BYTES - n);
+    this.strTail.copy(this.strTail, 0, this.strTailLen - keep, this.strTailLen);
+    seg.copy(this.strTail, keep, a, b);
+    this.strTailLen = keep + n;
+  }
+
+  private fingerprint(): string {
+    const h = createHash('sha1');
+    h.update(String(this.strLen) + ':');
+    h.update(this.strPrefix.subarray(0, this.strPrefixLen));
+    h.update(this.strTail.subarray(0, this.strTailLen));
+    return h.digest('hex');
+  }
+
+  private endString(seg: Buffer, a: number, b: number, closeAt: number): void {
+    let v: JsonValue;
+    if (this.strBig) {
+      const prefix = this.strPrefix.toString('latin1', 0, Math.min(PREFIX_BYTES, this.strPrefixLen));
+      const hash = this.strHash ? this.strHash.digest('hex') : this.strIsData && this.hashData === 'fingerprint' ? this.fingerprint() : undefined;
+      v = new BigStr(this.strStart, closeAt, prefix, hash);
+    } else {
+      // Parts exist only when the string spanned pieces; otherwise seg[a, b) is all of it.
+      const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
+      v = decodeJsonString(whole);
+      if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
+    }
+    this.strParts = undefined;
+    if (this.strIsKey) {
+      const top = this.stack[this.stack.length - 1];
+      top.key = v as string;
+      this.st = St.Colon;
+      return;
+    }
+    this.emit(v, closeAt + 1);
+  }
+
+  private emit(v: JsonValue, endAt: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) {
+      this.root = v;
+      this.st = St.Done;
+      return;
+    }
+    if (top.isArr) {
+      const arr = top.container as JsonValue[];
+      if (top.spans) top.spans.children.set(arr.length, [this.valueStart, endAt]);
+      arr.push(v);
+    } else {
+      const key = top.key as string;
+      const obj = top.container as Record<string, JsonValue>;
+      if (top.spans) top.spans.children.set(key, [this.valueStart, endAt]);
+      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
+      top.key = undefined;
+    }
+    this.st = St.After;
+  }
+
+  private closeContainer(isArr: boolean, endAt: number): void {
+    const frame = this.stack.pop() as Frame;
+    if (frame.spans) (frame.spans as { self: Span }).self = [frame.start, endAt];
+    this.valueStart = frame.start;
+    void isArr;
+    this.emit(frame.container as JsonValue, endAt);
+  }
+}
+
+/** Decode the raw bytes of a JSON string's content (without quotes). */
+export function decodeJsonString(raw: Buffer): string {
+  if (raw.indexOf(0x5c) === -1) return raw.toString('utf8');
+  try {
+    return JSON.parse('"' + raw.toString('utf8') + '"') as string;
+  } catch {
+    // A broken escape: keep the text readable rather than failing the whole line.
+    return raw.toString('utf8');
+  }
+}

@@ -1,0 +1,229 @@
+// The one streaming engine: reads a rollout (plain or .zst) in chunks, splits lines on bytes,
+// and hands each line's skeleton to a visitor. Every pass (measure, strip, handoff) uses it.
+import * as fs from 'node:fs';
+import { Decompress } from 'fzstd';
+import { JsonValue } from './jsonSkeleton';
+import { LineProblem, LineScanner, ScannerOptions } from './lineScanner';
+
+export interface RolloutLine {
+  /** 0-based line index; the line number people see is index + 1. */
+  index: number;
+  /** Absolute byte offsets of the line without its end-of-line bytes. */
+  start: number;
+  end: number;
+  /** 0 (last line without newline), 1 (\n) or 2 (\r\n). */
+  eolBytes: number;
+  /** The parsed skeleton; undefined for blank or broken lines. */
+  value?: JsonValue;
+  problem?: LineProblem;
+  blank: boolean;
+}
+
+export interface ReadOptions extends ScannerOptions {
+  /** Start at this byte offset (must be the start of a line); line indexes continue from `startLine`. */
+  startOffset?: number;
+  startLine?: number;
+  chunkBytes?: number;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** Checked between chunks; return true to stop with a CancelledError. */
+  isCancelled?: () => boolean;
+}
+
+export interface ReadSummary {
+  lines: number;
+  bytes: number;
+  /** Offset just past the last complete (newline-terminated) line: where a rescan can resume. */
+  resumeOffset: number;
+  resumeLine: number;
+  compressed: boolean;
+  bom: boolean;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** A failure to read the file at all (not a bad line), worded for the person who sees it. */
+export class RolloutReadError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'RolloutReadError';
+  }
+}
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+export function isZstdPath(path: string): boolean {
+  return path.endsWith('.zst');
+}
+
+export function describeFsError(err: unknown, path: string): RolloutReadError {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT':
+      return new RolloutReadError(`${path} does not exist (was the thread deleted or archived?)`, e.code);
+    case 'EACCES':
+    case 'EPERM':
+      return new RolloutReadError(`no permission to read ${path}; check the file's owner and mode`, e.code);
+    case 'EISDIR':
+      return new RolloutReadError(`${path} is a folder, not a rollout file`, e.code);
+    default:
+      return new RolloutReadError(`could not read ${path}: ${e?.message ?? String(err)}`, e?.code);
+  }
+}
+
+/**
+ * Read a rollout synchronously (call it from a worker or the CLI), calling `onLine` for each line.
+ * Bounded memory: one chunk plus the skeleton of the current line.
+ */
+export function readRollout(path: string, onLine: (line: RolloutLine) => void, opts: ReadOptions = {}): ReadSummary {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    throw describeFsError(err, path);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    const head = Buffer.alloc(4);
+    const headLen = fs.readSync(fd, head, 0, 4, 0);
+    const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
+    const splitter = new LineSplitter(onLine, opts);
+    let pos = compressed ? 0 : opts.startOffset ?? 0;
+    let lastProgress = 0;
+    const tick = (done: number): void => {
+      if (opts.isCancelled?.()) throw new CancelledError();
+      if (opts.onProgress && (done - lastProgress >= 16 * 1024 * 1024 || done === size)) {
+        lastProgress = done;
+        opts.onProgress(done, size);
+      }
+    };
+    if (compressed) {
+      const dec = new Decompress((chunk) => splitter.push(chunk));
+      for (;;) {
+        const n = readChunk(fd, buf, pos, path);
+        if (n === 0) break;
+        // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
+        dec.push(Buffer.from(buf.subarray(0, n)));
+        pos += n;
+        tick(pos);
+      }
+      dec.push(new Uint8Array(0), true);
+    } else {
+      splitter.setBase(pos, opts.startLine ?? 0);
+      for (;;) {
+        const n = readChunk(fd, buf, pos, path);
+        if (n === 0) break;
+        splitter.push(buf.subarray(0, n));
+        pos += n;
+        tick(pos);
+      }
+    }
+    return { ...splitter.end(), compressed };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readChunk(fd: number, buf: Buffer, pos: number, path: string): number {
+  try {
+    return fs.readSync(fd, buf, 0, buf.length, pos);
+  } catch (err) {
+    throw describeFsError(err, path);
+  }
+}
+
+/** Splits a byte stream into lines and drives the scanner. Offsets are in the (decompressed) stream. */
+class LineSplitter {
+  private readonly scanner: LineScanner;
+  private base = 0; // stream offset of the next byte pushed
+  private lineStart = 0;
+  private lineIndex = 0;
+  private lineHasData = false; // any non-whitespace byte in the current line
+  private lastByte = -1; // last byte of the current line so far (to detect \r\n)
+  private bom = false;
+  private first = true;
+
+  constructor(private readonly onLine: (line: RolloutLine) => void, opts: ScannerOptions) {
+    this.scanner = new LineScanner(opts);
+  }
+
+  setBase(offset: number, line: number): void {
+    this.base = offset;
+    this.lineStart = offset;
+    this.lineIndex = line;
+    this.first = offset === 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    const seg = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let i = 0;
+    if (this.first && seg.length > 0) {
+      this.first = false;
+      if (seg.length >= 3 && seg[0] === 0xef && seg[1] === 0xbb && seg[2] === 0xbf) {
+        this.bom = true;
+        i = 3;
+      }
+    }
+    const n = seg.length;
+    while (i < n) {
+      let nl = seg.indexOf(0x0a, i);
+      if (nl === -1) nl = n;
+      if (nl > i) {
+        this.noteData(seg, i, nl);
+        this.scanner.feed(seg, i, nl, this.base);
+        this.lastByte = seg[nl - 1];
+      }
+      if (nl === n) break;
+      this.emitLine(this.base + nl, true);
+      i = nl + 1;
+    }
+    this.base += n;
+  }
+
+  end(): Omit<ReadSummary, 'compressed'> {
+    const resumeOffset = this.lineStart;
+    const resumeLine = this.lineIndex;
+    if (this.base > this.lineStart) this.emitLine(this.base, false);
+    return { lines: this.lineIndex, bytes: this.base, resumeOffset, resumeLine, bom: this.bom };
+  }
+
+  private noteData(seg: Buffer, a: number, b: number): void {
+    if (this.lineHasData) return;
+    for (let k = a; k < b; k++) {
+      const c = seg[k];
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
+        this.lineHasData = true;
+        return;
+      }
+    }
+  }
+
+  private emitLine(nlOffset: number, hasNewline: boolean): void {
+    const cr = hasNewline && this.lastByte === 0x0d;
+    const end = hasNewline ? nlOffset - (cr ? 1 : 0) : nlOffset;
+    const line: RolloutLine = {
+      index: this.lineIndex,
+      start: this.lineStart,
+      end: Math.max(end, this.lineStart),
+      eolBytes: hasNewline ? (cr ? 2 : 1) : 0,
+      blank: !this.lineHasData,
+    };
+    if (this.lineHasData) {
+      const r = this.scanner.finish(end);
+      line.value = r.value;
+      line.problem = r.problem;
+    }
+    this.onLine(line);
+    this.scanner.reset();
+    this.lineIndex++;
+    this.lineStart = nlOffset + (hasNewline ? 1 : 0);
+    this.lineHasData = false;
+    this.lastByte = -1;
+  }
+}
