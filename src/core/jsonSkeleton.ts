@@ -7,7 +7,7 @@ export class BigStr {
   constructor(
     readonly start: number,
     readonly end: number,
-    /** First bytes of the raw content, latin1-decoded (enough to see `data:image/png;base64,`). */
+    /** First 96 bytes of the raw content, latin1-decoded (enough for `data:image/png;base64,` and the PNG size). */
     readonly prefix: string,
     /** Hex digest of the raw content, when the scanner was asked to hash this kind of string. */
     readonly hash: string | undefined,

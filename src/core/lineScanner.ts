@@ -29,7 +29,7 @@ export interface LineProblem {
   offset: number;
 }
 
-const PREFIX_BYTES = 64;
+const PREFIX_BYTES = 96; // a PNG data URL shows its width and height within the first 88 bytes
 const EDGE_BYTES = 8192;
 
 const enum St {

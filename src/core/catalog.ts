@@ -1,0 +1,255 @@
+// Every local Codex thread with its facts and risk, scanned incrementally: unchanged files cost
+// nothing, a file that only grew is read from where the last scan stopped.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { createHash } from 'node:crypto';
+import { RolloutFile, listRollouts } from './codexHome';
+import { MetricsCollector, ThreadMetrics } from './metrics';
+import { readRollout, ReadOptions } from './rolloutReader';
+import { DEFAULT_THRESHOLDS, Risk, RiskThresholds, assessRisk, compareRisk } from './risk';
+import { NameSources, readNameSources, threadName } from './threadNames';
+import { Generation } from './format';
+
+export interface ThreadSummary {
+  id: string;
+  path: string;
+  name: string;
+  archived: boolean;
+  compressed: boolean;
+  generation: Generation;
+  sizeBytes: number;
+  mtimeMs: number;
+  createdAt?: string;
+  updatedAt?: string;
+  cwd?: string;
+  gitBranch?: string;
+  originator?: string;
+  source?: string;
+  model?: string;
+  cliVersion?: string;
+  firstUserMessage?: string;
+  risk: Risk;
+  metrics: ThreadMetrics;
+}
+
+/** What the incremental index remembers about one file. */
+export interface IndexEntry {
+  size: number;
+  mtimeMs: number;
+  resumeOffset: number;
+  resumeLine: number;
+  /** sha1 of up to 4 KiB just before resumeOffset: proves the file only grew. */
+  anchor: string;
+  /** Metrics of the lines before resumeOffset. */
+  resumeMetrics: ThreadMetrics;
+  /** Metrics of the whole file as last seen (may include an incomplete last line). */
+  metrics: ThreadMetrics;
+}
+
+export interface ScanIndex {
+  version: number;
+  entries: Record<string, IndexEntry>;
+}
+
+const INDEX_VERSION = 3;
+
+export function emptyIndex(): ScanIndex {
+  return { version: INDEX_VERSION, entries: {} };
+}
+
+export interface ScanOptions {
+  thresholds?: RiskThresholds;
+  index?: ScanIndex;
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (done: number, total: number, file?: string) => void;
+  isCancelled?: () => boolean;
+  /** Exact full-content hashing of images instead of the fingerprint. */
+  fullImageHash?: boolean;
+}
+
+export interface ScanResult {
+  codexHome: string;
+  threads: ThreadSummary[];
+  /** Problems reading a whole file (permissions, vanished), one per file. */
+  errors: { path: string; message: string }[];
+  notes: string[];
+  stats: { files: number; reused: number; resumed: number; fullScans: number; bytesRead: number };
+}
+
+function anchorOf(fd: number, offset: number): string {
+  const len = Math.min(4096, offset);
+  const buf = Buffer.alloc(len);
+  if (len > 0) fs.readSync(fd, buf, 0, len, offset - len);
+  return createHash('sha1').update(buf).digest('hex');
+}
+
+function fileAnchor(file: string, offset: number): string | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      return anchorOf(fd, offset);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Measure one rollout, reusing or resuming from `prev` when the file is unchanged or only grew.
+ * Returns the new index entry and how it was obtained.
+ */
+export function measureFile(
+  file: string,
+  st: { size: number; mtimeMs: number },
+  prev: IndexEntry | undefined,
+  opts: Pick<ReadOptions, 'onProgress' | 'isCancelled'> & { fullImageHash?: boolean } = {},
+): { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } {
+  if (prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return { entry: prev, how: 'reused', bytesRead: 0 };
+  let resume: IndexEntry | undefined;
+  if (prev && st.size >= prev.size && !file.endsWith('.zst') && prev.resumeOffset > 0 && fileAnchor(file, prev.resumeOffset) === prev.anchor) {
+    resume = prev;
+  }
+  const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined);
+  let beforeLast: ThreadMetrics | undefined;
+  const summary = readRollout(file, (l) => {
+    if (l.eolBytes === 0) beforeLast = structuredClone(collector.m); // an incomplete last line is read again next time
+    collector.line(l);
+  }, {
+    startOffset: resume?.resumeOffset,
+    startLine: resume?.resumeLine,
+    hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
+    onProgress: opts.onProgress,
+    isCancelled: opts.isCancelled,
+  });
+  const metrics = collector.result();
+  const entry: IndexEntry = {
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    resumeOffset: summary.compressed ? 0 : summary.resumeOffset,
+    resumeLine: summary.compressed ? 0 : summary.resumeLine,
+    anchor: summary.compressed ? '' : fileAnchor(file, summary.resumeOffset) ?? '',
+    resumeMetrics: beforeLast ?? metrics,
+    metrics,
+  };
+  if (!beforeLast) entry.resumeMetrics = structuredClone(metrics);
+  return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
+}
+
+export function summarize(f: RolloutFile, metrics: ThreadMetrics, names: NameSources, thresholds: RiskThresholds = DEFAULT_THRESHOLDS): ThreadSummary {
+  const meta = metrics.meta ?? {};
+  const row = names.state.get(f.id);
+  return {
+    id: f.id,
+    path: f.path,
+    name: threadName(f.id, names, metrics.firstUserMessage),
+    archived: f.archived,
+    compressed: f.compressed,
+    generation: metrics.generation,
+    sizeBytes: f.size,
+    mtimeMs: f.mtimeMs,
+    createdAt: meta.timestamp ?? metrics.firstTimestamp,
+    updatedAt: metrics.lastTimestamp ?? new Date(f.mtimeMs).toISOString(),
+    cwd: meta.cwd ?? row?.cwd,
+    gitBranch: meta.gitBranch ?? row?.gitBranch,
+    originator: meta.originator,
+    source: meta.source,
+    model: metrics.model ?? row?.model,
+    cliVersion: meta.cliVersion,
+    firstUserMessage: metrics.firstUserMessage,
+    risk: assessRisk(metrics, f.size, thresholds),
+    metrics,
+  };
+}
+
+/** Most urgent first; within a level, most recently written first. */
+export function sortByUrgency(threads: ThreadSummary[]): ThreadSummary[] {
+  return threads.sort((a, b) => compareRisk(a.risk.level, b.risk.level) || b.mtimeMs - a.mtimeMs);
+}
+
+export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResult {
+  const index = opts.index ?? emptyIndex();
+  const files = listRollouts(codexHome);
+  const names = readNameSources(codexHome, opts.env);
+  const result: ScanResult = { codexHome, threads: [], errors: [], notes: [], stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 } };
+  if (names.stateNote) result.notes.push(names.stateNote);
+  const total = files.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  const seen = new Set<string>();
+  for (const f of files) {
+    seen.add(f.path);
+    try {
+      const base = done;
+      const r = measureFile(f.path, f, index.entries[f.path], {
+        fullImageHash: opts.fullImageHash,
+        isCancelled: opts.isCancelled,
+        onProgress: opts.onProgress ? (d) => opts.onProgress?.(base + d, total, f.path) : undefined,
+      });
+      index.entries[f.path] = r.entry;
+      result.stats.bytesRead += r.bytesRead;
+      if (r.how === 'reused') result.stats.reused++;
+      else if (r.how === 'resumed') result.stats.resumed++;
+      else result.stats.fullScans++;
+      result.threads.push(summarize(f, r.entry.metrics, names, opts.thresholds));
+    } catch (err) {
+      if ((err as Error).name === 'CancelledError') throw err;
+      result.errors.push({ path: f.path, message: (err as Error).message });
+      delete index.entries[f.path];
+    }
+    done += f.size;
+    opts.onProgress?.(done, total);
+  }
+  for (const p of Object.keys(index.entries)) if (!seen.has(p)) delete index.entries[p];
+  sortByUrgency(result.threads);
+  return result;
+}
+
+/** Where the CLI keeps its scan index between runs (never inside CODEX_HOME). */
+export function defaultIndexPath(codexHome: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache');
+  const key = createHash('sha1').update(codexHome).digest('hex').slice(0, 12);
+  return path.join(base, 'codex-session-rescue', `scan-index-${key}.json`);
+}
+
+export function loadIndex(file: string): ScanIndex {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ScanIndex;
+    if (parsed.version === INDEX_VERSION && parsed.entries) return parsed;
+  } catch {
+    // missing or stale: start over
+  }
+  return emptyIndex();
+}
+
+export function saveIndex(file: string, index: ScanIndex): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(index));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A cache we cannot write only costs speed next time.
+  }
+}
+
+/** Find one thread by id (or id prefix) or by path. */
+export function findThread(codexHome: string, ref: string): RolloutFile | undefined {
+  const files = listRollouts(codexHome);
+  if (fs.existsSync(ref) && fs.statSync(ref).isFile()) {
+    const abs = path.resolve(ref);
+    const known = files.find((f) => path.resolve(f.path) === abs);
+    if (known) return known;
+    const st = fs.statSync(abs);
+    const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(path.basename(abs));
+    return { path: abs, id: m ? m[1].toLowerCase() : path.basename(abs), archived: abs.includes(`${path.sep}archived_sessions${path.sep}`), compressed: abs.endsWith('.zst'), size: st.size, mtimeMs: st.mtimeMs };
+  }
+  const needle = ref.toLowerCase();
+  const exact = files.filter((f) => f.id === needle);
+  if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
+  const prefixed = files.filter((f) => f.id.startsWith(needle));
+  if (prefixed.length === 1) return prefixed[0];
+  if (prefixed.length > 1) throw new Error(`'${ref}' matches ${prefixed.length} threads; give more of the id`);
+  return undefined;
+}

@@ -1,0 +1,187 @@
+// Turns measured ThreadMetrics into a level with reasons a person can act on.
+import { ThreadMetrics } from './metrics';
+
+export type RiskLevel = 'ok' | 'watch' | 'high' | 'critical' | 'stuck';
+export const RISK_ORDER: RiskLevel[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
+
+export interface RiskThresholds {
+  /** Rollout file size (bytes): Desktop's renderer fails past ~512 MiB (V8's longest string). */
+  fileBytes: [watch: number, high: number, critical: number];
+  /** Stored image bytes the next request will carry (newest replacement_history + later items). */
+  liveImageBytes: [number, number, number];
+  /** Images the next request will carry. */
+  liveImages: [number, number, number];
+  /** Context used by the last request, as a fraction of the window. */
+  contextFill: [number, number, number];
+  /** Copies of one image across the file (each compaction re-embeds every image). */
+  duplicateCopies: [number, number, number];
+  /** Compactions within `burstMinutes` of each other at the end of the file that mean a loop. */
+  compactionBurst: number;
+  burstMinutes: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_THRESHOLDS: RiskThresholds = {
+  fileBytes: [100 * MiB, 256 * MiB, 512 * MiB],
+  liveImageBytes: [8 * MiB, 24 * MiB, 48 * MiB],
+  liveImages: [20, 50, 100],
+  contextFill: [0.6, 0.8, 0.95],
+  duplicateCopies: [5, 20, 100],
+  compactionBurst: 3,
+  burstMinutes: 15,
+};
+
+export interface RiskReason {
+  level: RiskLevel;
+  /** Stable identifier for UIs and tests. */
+  code: string;
+  text: string;
+}
+
+export interface Risk {
+  level: RiskLevel;
+  /** Most serious first. */
+  reasons: RiskReason[];
+  /** What to do next, in one sentence. */
+  recommendation: string;
+  /** Fraction of the context window used by the last request, when known. */
+  contextFill?: number;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+function levelFor(value: number, t: [number, number, number]): RiskLevel {
+  if (value >= t[2]) return 'critical';
+  if (value >= t[1]) return 'high';
+  if (value >= t[0]) return 'watch';
+  return 'ok';
+}
+
+function rank(l: RiskLevel): number {
+  return RISK_ORDER.indexOf(l);
+}
+
+export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
+  return rank(a) >= rank(b) ? a : b;
+}
+
+export function compareRisk(a: RiskLevel, b: RiskLevel): number {
+  return rank(b) - rank(a);
+}
+
+function minutesBetween(a: string, b: string): number {
+  return Math.abs(Date.parse(b) - Date.parse(a)) / 60000;
+}
+
+export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThresholds = DEFAULT_THRESHOLDS): Risk {
+  const reasons: RiskReason[] = [];
+  const add = (level: RiskLevel, code: string, text: string) => {
+    if (level !== 'ok') reasons.push({ level, code, text });
+  };
+
+  // Stuck: the file itself says the last attempts failed for lack of room.
+  const lastGood = m.lastAgentMessageAt ? Date.parse(m.lastAgentMessageAt) : 0;
+  if (m.tokens.saturatedAt !== undefined && (!m.tokens.saturatedAt || Date.parse(m.tokens.saturatedAt) >= lastGood)) {
+    add('stuck', 'saturated', `the last request filled the whole context window (${m.tokens.window?.toLocaleString('en-US') ?? '?'} tokens) and nothing was answered since`);
+  }
+  if (m.contextErrors.count > 0 && m.contextErrors.lastAt && Date.parse(m.contextErrors.lastAt) >= lastGood) {
+    add('stuck', 'context-error', `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`);
+  }
+  const times = m.compactions.times;
+  if (times.length >= t.compactionBurst) {
+    const recent = times.slice(-t.compactionBurst);
+    const span = minutesBetween(recent[0], recent[recent.length - 1]);
+    const answeredAfter = m.lastAgentMessageAt && Date.parse(m.lastAgentMessageAt) > Date.parse(recent[0]);
+    if (span <= t.burstMinutes && !answeredAfter) {
+      add('stuck', 'compaction-loop', `${t.compactionBurst} compactions in ${Math.max(1, Math.round(span))} min with no answer in between: compaction is looping`);
+    } else if (span <= t.burstMinutes) {
+      add('high', 'compaction-burst', `${t.compactionBurst} compactions within ${Math.max(1, Math.round(span))} min`);
+    }
+  }
+
+  // What the next request will carry.
+  const live = m.images.liveBytes;
+  add(levelFor(live, t.liveImageBytes), 'live-image-bytes', `${formatBytes(live)} of images (${m.images.live}) will be re-sent on the next turn`);
+  if (levelFor(live, t.liveImageBytes) === 'ok') {
+    add(levelFor(m.images.live, t.liveImages), 'live-images', `${m.images.live} images will be re-sent on the next turn`);
+  }
+  let contextFill: number | undefined;
+  const last = m.tokens.last;
+  const window = last?.window ?? m.tokens.window;
+  if (last && window) {
+    contextFill = Math.min(1, last.used / window);
+    const pct = Math.round(contextFill * 100);
+    add(levelFor(contextFill, t.contextFill), 'context-fill', `context is ${pct}% full (${last.used.toLocaleString('en-US')} of ${window.toLocaleString('en-US')} tokens)`);
+    const withImages = last.used + m.images.liveTokens;
+    if (m.images.liveTokens > 0 && withImages > window && levelFor(contextFill, t.contextFill) !== 'critical') {
+      add('critical', 'images-over-window', `the live history's ${m.images.live} images add ~${m.images.liveTokens.toLocaleString('en-US')} tokens: more than the window holds`);
+    }
+  }
+
+  // The file as a whole.
+  add(levelFor(fileBytes, t.fileBytes), 'file-size', `the rollout is ${formatBytes(fileBytes)}${fileBytes >= t.fileBytes[2] ? ', past the ~512 MB the Codex Desktop/IDE renderer can load' : ''}`);
+  if (m.maxLineBytes >= 256 * MiB) {
+    add(m.maxLineBytes >= 512 * MiB ? 'critical' : 'high', 'giant-line', `line ${m.maxLineNumber} alone is ${formatBytes(m.maxLineBytes)}`);
+  }
+  let maxCopies = 0;
+  let dupBytes = 0;
+  let distinct = 0;
+  for (const [count, bytes] of Object.values(m.images.byHash)) {
+    distinct++;
+    if (count > maxCopies) maxCopies = count;
+    dupBytes += (count - 1) * bytes;
+  }
+  if (maxCopies > 1) {
+    add(levelFor(maxCopies, t.duplicateCopies), 'duplicates', `${distinct} distinct images stored ${m.images.total} times (${formatBytes(dupBytes)} of copies; one image ${maxCopies}×)`);
+  }
+  const deadImages = m.bytes.imagesDead;
+  if (m.compactions.count > 1 && deadImages + m.compactions.bytes >= fileBytes * 0.5 && fileBytes >= t.fileBytes[0]) {
+    add('watch', 'dead-snapshots', `${m.compactions.count} compaction snapshots hold ${formatBytes(m.compactions.bytes)}; only the newest one is used`);
+  }
+  if (m.toolOutputs.largest.length && m.toolOutputs.largest[0].bytes >= 1 * MiB) {
+    const big = m.toolOutputs.largest[0];
+    add('watch', 'tool-output', `tool output on line ${big.line}${big.name ? ` (${big.name})` : ''} is ${formatBytes(big.bytes)}`);
+  }
+  if (m.problemCount > 0) {
+    const kinds = [...new Set(m.problems.map((p) => p.kind))].join(', ');
+    const missingMeta = m.problems.some((p) => p.kind === 'missing-session-meta');
+    add(missingMeta ? 'high' : 'watch', 'bad-lines', `${m.problemCount} damaged line${m.problemCount > 1 ? 's' : ''} (${kinds}; first on line ${m.problems[0]?.line})`);
+  }
+
+  reasons.sort((a, b) => compareRisk(a.level, b.level));
+  const level = reasons.reduce<RiskLevel>((acc, r) => maxLevel(acc, r.level), 'ok');
+  return { level, reasons, recommendation: recommend(level, m, reasons), contextFill };
+}
+
+function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): string {
+  const codes = new Set(reasons.map((r) => r.code));
+  const imagey = codes.has('live-image-bytes') || codes.has('live-images') || codes.has('duplicates') || codes.has('images-over-window') || m.images.total > 0;
+  const keep = m.images.live > 2 ? ' (keep the newest 2)' : '';
+  switch (level) {
+    case 'stuck':
+      return imagey
+        ? `Write a handoff now, then close Codex and repair the thread (strip images${keep}); it should answer again after one compaction.`
+        : 'Write a handoff now, then close Codex and repair the thread (cap tool outputs) or continue in a new thread seeded with the handoff.';
+    case 'critical':
+      return imagey
+        ? `Write a handoff, then strip images${keep} before the next turn: the next compaction is likely to fail.`
+        : 'Write a handoff and continue in a new thread soon: the next compaction may not fit.';
+    case 'high':
+      return imagey ? `Strip images${keep} soon; write a handoff to be safe.` : 'Write a handoff; consider starting a new thread.';
+    case 'watch':
+      return imagey ? 'Fine for now; avoid attaching more screenshots, or strip the older ones.' : 'Fine for now; keep an eye on it.';
+    default:
+      return 'Nothing to do.';
+  }
+}

@@ -1,0 +1,35 @@
+// The JSON shape of a thread for the CLI's --json and for the extension's views: the summary
+// with image duplicates condensed (a multi-GB thread can hold thousands of fingerprints).
+import { ThreadSummary } from './catalog';
+
+export interface DuplicateImage {
+  fingerprint: string;
+  copies: number;
+  storedBytes: number;
+  mediaType: string;
+}
+
+export function imageStats(t: ThreadSummary): { distinct: number; maxCopies: number; duplicateBytes: number; top: DuplicateImage[] } {
+  const entries = Object.entries(t.metrics.images.byHash);
+  let maxCopies = 0;
+  let duplicateBytes = 0;
+  for (const [, [count, bytes]] of entries) {
+    maxCopies = Math.max(maxCopies, count);
+    duplicateBytes += (count - 1) * bytes;
+  }
+  const top = entries
+    .filter(([, [count]]) => count > 1)
+    .sort((a, b) => b[1][0] * b[1][1] - a[1][0] * a[1][1])
+    .slice(0, 10)
+    .map(([fingerprint, [copies, storedBytes, mediaType]]) => ({ fingerprint, copies, storedBytes, mediaType }));
+  return { distinct: entries.length, maxCopies, duplicateBytes, top };
+}
+
+export function threadJson(t: ThreadSummary): Record<string, unknown> {
+  const { byHash: _omit, ...images } = t.metrics.images;
+  void _omit;
+  return {
+    ...t,
+    metrics: { ...t.metrics, images: { ...images, ...imageStats(t) } },
+  };
+}
