@@ -1,0 +1,81 @@
+// `scan`: every local thread, most urgent first.
+import * as fs from 'node:fs';
+import { ScanResult, ThreadSummary, defaultIndexPath, loadIndex, saveIndex, scanCatalog } from '../core/catalog';
+import { formatBytes } from '../core/risk';
+import { threadJson } from '../core/threadJson';
+import { CliContext, Command, CommandUsageError, fail } from './command';
+import { progressBar } from './progress';
+
+export const scanCommand: Command = {
+  name: 'scan',
+  usage: 'scan [--codex-home DIR] [--json] [--no-cache]',
+  summary: 'list every local Codex thread, most urgent first, with its risk level',
+  options: { flags: ['no-cache'], values: [] },
+  run(ctx) {
+    if (ctx.operands.length) throw new CommandUsageError(`scan takes no arguments (got '${ctx.operands[0]}')`);
+    return scan(ctx);
+  },
+};
+
+function scan(ctx: CliContext): number {
+  const { codexHome, args } = ctx;
+  if (!fs.existsSync(codexHome)) {
+    return fail(ctx, `no Codex home at ${codexHome}. Set --codex-home or CODEX_HOME to the folder that holds sessions/.`);
+  }
+  const useCache = !args.flags.has('no-cache');
+  const indexPath = defaultIndexPath(codexHome);
+  const index = useCache ? loadIndex(indexPath) : undefined;
+  const bar = progressBar(ctx.err, 'scanning');
+  let result: ScanResult;
+  try {
+    result = scanCatalog(codexHome, { index, onProgress: (d, t) => bar.update(d, t) });
+  } finally {
+    bar.done();
+  }
+  if (useCache && index) saveIndex(indexPath, index);
+  for (const note of result.notes) ctx.err.write(`note: ${note}\n`);
+  for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
+  if (args.flags.has('json')) {
+    ctx.out.write(JSON.stringify(result.threads.map(threadJson), null, 2) + '\n');
+    return 0;
+  }
+  if (result.threads.length === 0) {
+    ctx.out.write(`No Codex threads under ${codexHome}.\n`);
+    return 0;
+  }
+  ctx.out.write(table(result.threads) + '\n');
+  const counts = new Map<string, number>();
+  for (const t of result.threads) counts.set(t.risk.level, (counts.get(t.risk.level) ?? 0) + 1);
+  ctx.out.write(`\n${result.threads.length} threads in ${codexHome}: ${[...counts].map(([l, n]) => `${n} ${l}`).join(', ')}\n`);
+  const urgent = result.threads.find((t) => t.risk.level !== 'ok' && t.risk.level !== 'watch');
+  if (urgent) ctx.out.write(`Most urgent: ${urgent.name} (${urgent.id}) — ${urgent.risk.recommendation}\n`);
+  return 0;
+}
+
+function table(threads: ThreadSummary[]): string {
+  const rows = threads.map((t) => [
+    t.risk.level.toUpperCase(),
+    formatBytes(t.sizeBytes),
+    ago(t.mtimeMs),
+    t.id.slice(0, 8) + (t.archived ? ' (archived)' : ''),
+    clip(t.name, 48),
+    clip(t.risk.reasons[0]?.text ?? '', 70),
+  ]);
+  const head = ['RISK', 'SIZE', 'UPDATED', 'ID', 'NAME', 'WHY'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [fmt(head), ...rows.map(fmt)].join('\n');
+}
+
+export function clip(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? one.slice(0, n - 1) + '…' : one;
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, (Date.now() - ms) / 1000);
+  if (s < 90) return 'just now';
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
