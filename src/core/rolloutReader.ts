@@ -27,6 +27,8 @@ export interface ReadOptions extends ScannerOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** Checked between chunks; return true to stop with a CancelledError. */
   isCancelled?: () => boolean;
+  /** Sees every raw byte of the file as read (e.g. to hash the original while stripping it). */
+  onBytes?: (chunk: Buffer) => void;
 }
 
 export interface ReadSummary {
@@ -108,6 +110,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       for (;;) {
         const n = readChunk(fd, buf, pos, path);
         if (n === 0) break;
+        opts.onBytes?.(buf.subarray(0, n));
         // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
         dec.push(Buffer.from(buf.subarray(0, n)));
         pos += n;
@@ -119,6 +122,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       for (;;) {
         const n = readChunk(fd, buf, pos, path);
         if (n === 0) break;
+        opts.onBytes?.(buf.subarray(0, n));
         splitter.push(buf.subarray(0, n));
         pos += n;
         tick(pos);

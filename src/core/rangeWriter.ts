@@ -1,0 +1,175 @@
+// Writes a copy of a file with some byte ranges replaced. Unchanged stretches are copied in
+// large reads straight from the source (consecutive lines coalesce), never through JS strings.
+import * as fs from 'node:fs';
+
+export interface Edit {
+  /** Absolute source range [start, end) to replace with `bytes`. */
+  start: number;
+  end: number;
+  bytes: Buffer;
+}
+
+/** A write failed: worded for the user, with the cause kept for the log. */
+export class WriteError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
+export function describeWriteError(err: unknown, file: string): WriteError {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOSPC':
+      return new WriteError(`the disk is full while writing ${file}; free some space and try again (nothing was changed)`, e.code);
+    case 'EDQUOT':
+      return new WriteError(`your disk quota is used up while writing ${file}; free some space and try again (nothing was changed)`, e.code);
+    case 'EACCES':
+    case 'EPERM':
+      return new WriteError(`no permission to write ${file}; check the folder's owner and mode (nothing was changed)`, e.code);
+    case 'EROFS':
+      return new WriteError(`${file} is on a read-only file system (nothing was changed)`, e.code);
+    default:
+      return new WriteError(`could not write ${file}: ${e?.message ?? String(err)} (nothing was changed)`, e?.code);
+  }
+}
+
+const COPY_BUF = 8 * 1024 * 1024;
+
+export class RangeWriter {
+  private readonly fd: number;
+  private readonly buf = Buffer.allocUnsafe(COPY_BUF);
+  private pendStart = 0;
+  private pendEnd = 0;
+  bytesWritten = 0;
+  private closed = false;
+
+  constructor(private readonly srcFd: number, private readonly dest: string, flags = 'wx') {
+    try {
+      this.fd = fs.openSync(dest, flags, 0o600);
+    } catch (err) {
+      throw describeWriteError(err, dest);
+    }
+  }
+
+  /** Copy source bytes [start, end) (coalesced with the previous copy when contiguous). */
+  copy(start: number, end: number): void {
+    if (end <= start) return;
+    if (start === this.pendEnd && this.pendEnd > this.pendStart) {
+      this.pendEnd = end;
+    } else {
+      this.flush();
+      this.pendStart = start;
+      this.pendEnd = end;
+    }
+    if (this.pendEnd - this.pendStart >= 64 * COPY_BUF) this.flush();
+  }
+
+  /** A line [start, end) with edits (any order, non-overlapping). */
+  line(start: number, end: number, edits: Edit[]): void {
+    if (edits.length === 0) return this.copy(start, end);
+    edits.sort((a, b) => a.start - b.start);
+    let pos = start;
+    for (const e of edits) {
+      if (e.start < pos) continue; // overlapping edit (nested value already replaced): skip it
+      this.copy(pos, e.start);
+      this.write(e.bytes);
+      pos = e.end;
+    }
+    this.copy(pos, end);
+  }
+
+  write(bytes: Buffer): void {
+    this.flush();
+    this.writeAll(bytes, 0, bytes.length);
+  }
+
+  finish(): void {
+    this.flush();
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      throw describeWriteError(err, this.dest);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+
+  private flush(): void {
+    let pos = this.pendStart;
+    const end = this.pendEnd;
+    this.pendStart = this.pendEnd = 0;
+    while (pos < end) {
+      const n = fs.readSync(this.srcFd, this.buf, 0, Math.min(COPY_BUF, end - pos), pos);
+      if (n <= 0) throw new WriteError('the original file got shorter while it was being copied; is Codex still writing it? (nothing was changed)');
+      this.writeAll(this.buf, 0, n);
+      pos += n;
+    }
+  }
+
+  private writeAll(b: Buffer, off: number, len: number): void {
+    try {
+      while (len > 0) {
+        const n = fs.writeSync(this.fd, b, off, len);
+        off += n;
+        len -= n;
+        this.bytesWritten += n;
+      }
+    } catch (err) {
+      throw describeWriteError(err, this.dest);
+    }
+  }
+}
+
+/**
+ * Move `p` back to a place where raw JSON string content can be cut: not inside an escape
+ * (`\n`, `\"`, `\uXXXX`), not between the two halves of a surrogate pair, not inside a UTF-8
+ * sequence. Never goes below `min`.
+ */
+export function safeCutPoint(fd: number, p: number, min: number): number {
+  const from = Math.max(min, p - 32);
+  const win = Buffer.alloc(p - from + 1);
+  const n = fs.readSync(fd, win, 0, win.length, from);
+  const at = (i: number) => (i - from >= 0 && i - from < n ? win[i - from] : -1);
+  // Is there a real escape starting at i? (odd number of backslashes ending at i)
+  const escapeAt = (i: number) => {
+    if (at(i) !== 0x5c) return false;
+    let run = 0;
+    for (let j = i; j >= from && at(j) === 0x5c; j--) run++;
+    return run % 2 === 1;
+  };
+  for (let guard = 0; guard < 8 && p > min; guard++) {
+    let moved = false;
+    // inside or right after a \uXXXX escape?
+    for (let d = 1; d <= 6; d++) {
+      const i = p - d;
+      if (i < from || !escapeAt(i) || at(i + 1) !== 0x75) continue;
+      if (d < 6) {
+        p = i; // cut would fall inside the escape
+        moved = true;
+      } else {
+        const hex = String.fromCharCode(at(i + 2), at(i + 3), at(i + 4), at(i + 5)).toLowerCase();
+        if (/^d[89ab]/.test(hex)) {
+          p = i; // right after a high surrogate: keep the pair together
+          moved = true;
+        }
+      }
+      break;
+    }
+    if (moved) continue;
+    if (p - 1 >= from && escapeAt(p - 1)) {
+      p -= 1; // between a backslash and the character it escapes
+      continue;
+    }
+    if ((at(p) & 0xc0) === 0x80) {
+      p -= 1; // inside a UTF-8 sequence
+      continue;
+    }
+    break;
+  }
+  return Math.max(min, p);
+}

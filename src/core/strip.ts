@@ -1,0 +1,336 @@
+// The strip pass: streams a rollout once and writes a repaired copy in which image payloads
+// become text placeholders and oversized tool outputs keep only their head and tail. Every line
+// stays where it was; bytes outside the replaced values are copied verbatim.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from './jsonSkeleton';
+import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from './format';
+import { RolloutLine, readRollout } from './rolloutReader';
+import { imageFacts } from './images';
+import { formatBytes } from './risk';
+import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
+
+export interface StripOptions {
+  /** Keep this many of the newest images in the live history untouched (default 0). */
+  keepImages?: number;
+  /** Tool outputs longer than this (raw bytes) keep their head and tail (default 256 KiB). */
+  maxToolOutputBytes?: number;
+  /** Save each distinct image once under this folder (content-addressed) before replacing it. */
+  archiveDir?: string;
+  /** Give the copy a new thread id (fork): session_meta.id and the id elsewhere in the meta. */
+  newThreadId?: string;
+}
+
+export const DEFAULT_MAX_TOOL_OUTPUT = 256 * 1024;
+
+export interface StripHooks {
+  onProgress?: (done: number, total: number) => void;
+  isCancelled?: () => boolean;
+  /** Sees every byte of the original as it is read (to hash it). */
+  onSourceBytes?: (chunk: Buffer) => void;
+}
+
+export interface StripStats {
+  bytesBefore: number;
+  bytesAfter: number;
+  lines: number;
+  imagesFound: number;
+  imagesReplaced: number;
+  imagesKept: number;
+  imagesArchived: number;
+  imageBytesRemoved: number;
+  toolOutputsCapped: number;
+  toolOutputBytesRemoved: number;
+  /** Lines the original already had broken; copied verbatim. */
+  badLinesKept: { line: number; kind: string }[];
+  /** sha1 of every line's "type/itemType": the verifier compares it with the output's. */
+  shapeDigest: string;
+  threadIdInMeta?: string;
+}
+
+interface ImageSite {
+  str: BigStr;
+  /** The `input_image` object that holds it, when there is one (it becomes an input_text item). */
+  holder?: JsonObject;
+  generated: boolean;
+  live: boolean;
+  ui: boolean;
+}
+
+/** The image occurrences of a line, in a fixed order (both passes must agree on it). */
+function imageSites(c: Classified, live: boolean): ImageSite[] {
+  const sites: ImageSite[] = [];
+  const ui = c.lineType === 'event_msg' || c.lineType === 'world_state';
+  walk(c.payload, (v, parent) => {
+    if (isImageString(v)) {
+      const holder = isObject(parent) && parent.type === 'input_image' ? parent : undefined;
+      sites.push({ str: v, holder, generated: false, live: live && !ui, ui });
+    } else if (v instanceof BigStr && isObject(parent) && parent.type === 'image_generation_call' && parent.result === v) {
+      sites.push({ str: v, generated: true, live: live && !ui, ui });
+    }
+  });
+  return sites;
+}
+
+/** Tracks which lines belong to the live history (newest compacted snapshot onwards). */
+class LiveTracker {
+  constructor(private readonly newestCompactedLine: number) {}
+  isLive(c: Classified, lineIndex: number): boolean {
+    if (lineIndex < this.newestCompactedLine) return false;
+    return c.lineType === 'compacted' || c.lineType === 'response_item';
+  }
+}
+
+interface Plan {
+  newestCompactedLine: number;
+  /** Occurrence numbers of the images to keep. */
+  keep: Set<number>;
+  /** Fingerprints of kept images (their UI copies are kept too). */
+  keepHashes: Set<string>;
+  imageCount: number;
+}
+
+/** First pass, only when images are kept: find the newest compaction and the newest live images. */
+function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
+  let newestCompactedLine = 0;
+  let first = true;
+  let k = 0;
+  const candidates: { k: number; hash?: string; line: number }[] = [];
+  const everything = new LiveTracker(0); // which lines could be live; narrowed once the newest compaction is known
+  readRollout(src, (l) => {
+    if (!l.value) return;
+    const c = classify(l.value, first);
+    first = false;
+    if (c.lineType === 'compacted') newestCompactedLine = l.index;
+    for (const site of imageSites(c, everything.isLive(c, l.index))) {
+      if (site.live) candidates.push({ k, hash: site.str.hash, line: l.index });
+      k++;
+    }
+  }, { hashDataUrls: 'fingerprint', isCancelled: hooks.isCancelled });
+  const live = candidates.filter((o) => o.line >= newestCompactedLine);
+  const kept = live.slice(Math.max(0, live.length - keepImages));
+  return {
+    newestCompactedLine,
+    keep: new Set(kept.map((o) => o.k)),
+    keepHashes: new Set(kept.map((o) => o.hash).filter((h): h is string => !!h)),
+    imageCount: k,
+  };
+}
+
+/**
+ * Write the repaired copy of `src` to `dest` (a new file). Throws on I/O errors and
+ * cancellation; the caller removes `dest` then.
+ */
+export function stripRollout(src: string, dest: string, options: StripOptions = {}, hooks: StripHooks = {}): StripStats {
+  const cap = options.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT;
+  const keepImages = options.keepImages ?? 0;
+  const plan: Plan = keepImages > 0 ? planKeep(src, keepImages, hooks) : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
+  const srcFd = fs.openSync(src, 'r');
+  const writer = new RangeWriter(srcFd, dest);
+  const shape = createHash('sha1');
+  const stats: StripStats = {
+    bytesBefore: fs.fstatSync(srcFd).size,
+    bytesAfter: 0,
+    lines: 0,
+    imagesFound: 0,
+    imagesReplaced: 0,
+    imagesKept: 0,
+    imagesArchived: 0,
+    imageBytesRemoved: 0,
+    toolOutputsCapped: 0,
+    toolOutputBytesRemoved: 0,
+    badLinesKept: [],
+    shapeDigest: '',
+  };
+  const tracker = new LiveTracker(plan.newestCompactedLine);
+  const archived = new Map<string, string>();
+  let k = 0;
+  let first = true;
+  try {
+    const summary = readRollout(src, (l: RolloutLine) => {
+      stats.lines = l.index + 1;
+      const lineEnd = l.end + l.eolBytes;
+      if (!l.value) {
+        if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
+        shape.update(l.blank ? 'blank\n' : 'bad\n');
+        writer.copy(l.start, lineEnd);
+        return;
+      }
+      if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
+      const c = classify(l.value, first);
+      const isFirst = first;
+      first = false;
+      shape.update(`${c.lineType}/${c.itemType ?? ''}\n`);
+      const edits: Edit[] = [];
+      if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
+      if (isFirst && options.newThreadId) edits.push(...renameThread(c, options.newThreadId));
+      for (const site of imageSites(c, tracker.isLive(c, l.index))) {
+        const occurrence = k++;
+        stats.imagesFound++;
+        const keep = plan.keep.has(occurrence) || (site.ui && site.str.hash !== undefined && plan.keepHashes.has(site.str.hash));
+        if (keep) {
+          stats.imagesKept++;
+          continue;
+        }
+        edits.push(imageEdit(srcFd, site, options.archiveDir, archived, stats));
+        stats.imagesReplaced++;
+        stats.imageBytesRemoved += site.str.byteLength;
+      }
+      if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
+      writer.line(l.start, lineEnd, edits);
+    }, {
+      spans: true,
+      hashDataUrls: keepImages > 0 ? 'fingerprint' : false,
+      onProgress: hooks.onProgress,
+      isCancelled: hooks.isCancelled,
+      onBytes: hooks.onSourceBytes,
+    });
+    void summary;
+    writer.finish();
+    stats.bytesAfter = writer.bytesWritten;
+    stats.imagesArchived = archived.size;
+    stats.shapeDigest = shape.digest('hex');
+    return stats;
+  } finally {
+    writer.close();
+    fs.closeSync(srcFd);
+  }
+}
+
+/** Replace the thread id in session_meta (for a fork). */
+function renameThread(c: Classified, newId: string): Edit[] {
+  const edits: Edit[] = [];
+  const p = c.payload;
+  for (const holder of [p, isObject(p) ? p.meta : undefined]) {
+    if (!isObject(holder) || typeof holder.id !== 'string') continue;
+    const span = spansOf(holder)?.children.get('id');
+    if (span) edits.push({ start: span[0], end: span[1], bytes: Buffer.from(JSON.stringify(newId)) });
+  }
+  return edits;
+}
+
+function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined): string {
+  const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
+  const size = f.width && f.height ? ` ${f.width}x${f.height}` : '';
+  const where = savedAs ? `saved as ${savedAs}` : 'the original is in the rescue backup';
+  return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, sha256:${sha.slice(0, 16)}; ${where}]`;
+}
+
+function imageEdit(srcFd: number, site: ImageSite, archiveDir: string | undefined, archived: Map<string, string>, stats: StripStats): Edit {
+  const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
+  const { sha256, savedAs } = digestImage(srcFd, site.str, f.mediaType, archiveDir, archived);
+  void stats;
+  const text = placeholderText(site, sha256, savedAs);
+  if (site.generated) {
+    return { start: site.str.start, end: site.str.end, bytes: Buffer.alloc(0) };
+  }
+  if (site.holder) {
+    const span = spansOf(site.holder)?.self;
+    if (span) return { start: span[0], end: span[1], bytes: Buffer.from(JSON.stringify({ type: 'input_text', text })) };
+  }
+  // A bare data URL elsewhere (UI copies, unknown shapes): the string becomes the placeholder text.
+  return { start: site.str.start - 1, end: site.str.end + 1, bytes: Buffer.from(JSON.stringify(text)) };
+}
+
+const EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'image/bmp': 'bmp', 'image/svg+xml': 'svg' };
+
+let piece: Buffer | undefined;
+/** One reusable read buffer: fresh multi-MB buffers per image cost page faults. */
+function readPiece(): Buffer {
+  return (piece ??= Buffer.allocUnsafe(4 * 1024 * 1024));
+}
+
+/**
+ * sha256 of the image's base64 data as stored (hashing bytes, no string conversion: this runs
+ * over every image byte). With `archiveDir`, the decoded image is also written there once,
+ * named by that hash, so the same image is saved once however often it was copied.
+ */
+function digestImage(srcFd: number, s: BigStr, mediaType: string, archiveDir: string | undefined, archived: Map<string, string>): { sha256: string; savedAs?: string } {
+  const comma = s.prefix.indexOf(',');
+  const start = s.start + (s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0);
+  const hash = createHash('sha256');
+  const piece = readPiece();
+  for (let pos = start; pos < s.end; ) {
+    const n = fs.readSync(srcFd, piece, 0, Math.min(piece.length, s.end - pos), pos);
+    if (n <= 0) break;
+    hash.update(piece.subarray(0, n));
+    pos += n;
+  }
+  const sha256 = hash.digest('hex');
+  if (!archiveDir) return { sha256 };
+  const known = archived.get(sha256);
+  if (known) return { sha256, savedAs: known };
+  const final = path.join(archiveDir, `${sha256}.${EXT[mediaType] ?? 'bin'}`);
+  if (!fs.existsSync(final)) writeDecoded(srcFd, start, s.end, archiveDir, final);
+  archived.set(sha256, final);
+  return { sha256, savedAs: final };
+}
+
+/** Decode base64 bytes [start, end) of the source into `final` (temp file, then rename). */
+function writeDecoded(srcFd: number, start: number, end: number, dir: string, final: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.incoming-${process.pid}-${path.basename(final)}`);
+  const out = fs.openSync(tmp, 'w');
+  try {
+    const piece = readPiece(); // 4 MiB, a multiple of 4: base64 decodes piece by piece
+    let carry = '';
+    for (let pos = start; pos < end; ) {
+      const n = fs.readSync(srcFd, piece, 0, Math.min(piece.length, end - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      // JSON may escape '/' as '\/': drop the backslashes, keep base64 aligned to 4 characters.
+      let text = carry + piece.toString('latin1', 0, n).replace(/\\/g, '');
+      const usable = pos >= end ? text.length : text.length - (text.length % 4);
+      carry = text.slice(usable);
+      text = text.slice(0, usable);
+      fs.writeSync(out, Buffer.from(text, 'base64'));
+    }
+    fs.fsyncSync(out);
+    fs.closeSync(out);
+    fs.renameSync(tmp, final);
+  } catch (err) {
+    fs.closeSync(out);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Strings inside tool outputs (and UI copies of command output) that are longer than `cap`. */
+function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats): Edit[] {
+  let root: JsonValue | undefined;
+  if (c.lineType === 'response_item' && TOOL_OUTPUT_TYPES.has(c.itemType ?? '')) root = isObject(c.payload) ? c.payload.output : undefined;
+  else if (c.lineType === 'event_msg' && c.itemType === 'exec_command_end') root = c.payload;
+  if (root === undefined) return [];
+  const edits: Edit[] = [];
+  const container = c.payload as JsonObject;
+  const visit = (v: JsonValue, parent: JsonObject | JsonValue[] | undefined, key: string | number | undefined) => {
+    if (isImageString(v)) return;
+    let content: Span | undefined;
+    if (v instanceof BigStr) content = [v.start, v.end];
+    else if (typeof v === 'string' && parent !== undefined && key !== undefined) {
+      const span = spansOf(parent)?.children.get(key);
+      if (span) content = [span[0] + 1, span[1] - 1];
+    }
+    if (!content || content[1] - content[0] <= cap) return;
+    const edit = capEdit(srcFd, content, cap);
+    if (!edit) return;
+    edits.push(edit);
+    stats.toolOutputsCapped++;
+    stats.toolOutputBytesRemoved += edit.end - edit.start - edit.bytes.length;
+  };
+  if (root === c.payload) walk(root, visit);
+  else walk(root, visit, container, 'output');
+  return edits;
+}
+
+/** Replace the middle of a long string's raw content [start, end) with a marker; keep head and tail. */
+function capEdit(srcFd: number, [start, end]: Span, cap: number): Edit | undefined {
+  const half = Math.max(1, Math.floor(cap / 2));
+  const headEnd = safeCutPoint(srcFd, start + half, start);
+  const tailStart = safeCutPoint(srcFd, end - half, headEnd);
+  if (tailStart <= headEnd) return undefined;
+  const cut = tailStart - headEnd;
+  const marker = `\n\n[… ${formatBytes(cut)} of output cut by codex-session-rescue; kept the first ${formatBytes(headEnd - start)} and the last ${formatBytes(end - tailStart)}; the full output is in the rescue backup …]\n\n`;
+  return { start: headEnd, end: tailStart, bytes: Buffer.from(JSON.stringify(marker).slice(1, -1)) };
+}
