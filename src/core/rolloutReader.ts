@@ -29,6 +29,8 @@ export interface ReadOptions extends ScannerOptions {
   isCancelled?: () => boolean;
   /** Sees every raw byte of the file as read (e.g. to hash the original while stripping it). */
   onBytes?: (chunk: Buffer) => void;
+  /** For .zst files: sees every decompressed byte (e.g. to write a plain copy). */
+  onDecompressed?: (chunk: Uint8Array) => void;
 }
 
 export interface ReadSummary {
@@ -106,7 +108,10 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       }
     };
     if (compressed) {
-      const dec = new Decompress((chunk) => splitter.push(chunk));
+      const dec = new Decompress((chunk) => {
+        opts.onDecompressed?.(chunk);
+        splitter.push(chunk);
+      });
       for (;;) {
         const n = readChunk(fd, buf, pos, path);
         if (n === 0) break;

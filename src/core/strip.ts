@@ -10,6 +10,7 @@ import { RolloutLine, readRollout } from './rolloutReader';
 import { imageFacts } from './images';
 import { formatBytes } from './risk';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
+import { lineShape } from './verify';
 
 export interface StripOptions {
   /** Keep this many of the newest images in the live history untouched (default 0). */
@@ -18,7 +19,7 @@ export interface StripOptions {
   maxToolOutputBytes?: number;
   /** Save each distinct image once under this folder (content-addressed) before replacing it. */
   archiveDir?: string;
-  /** Give the copy a new thread id (fork): session_meta.id and the id elsewhere in the meta. */
+  /** Give the copy a new thread id (fork): every string value equal to the old id is replaced. */
   newThreadId?: string;
 }
 
@@ -42,7 +43,7 @@ export interface StripStats {
   imageBytesRemoved: number;
   toolOutputsCapped: number;
   toolOutputBytesRemoved: number;
-  /** Lines the original already had broken; copied verbatim. */
+  /** Lines the original already had broken (or with invalid UTF-8); copied verbatim. */
   badLinesKept: { line: number; kind: string }[];
   /** sha1 of every line's "type/itemType": the verifier compares it with the output's. */
   shapeDigest: string;
@@ -153,7 +154,7 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
       const lineEnd = l.end + l.eolBytes;
       if (!l.value) {
         if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
-        shape.update(l.blank ? 'blank\n' : 'bad\n');
+        shape.update(lineShape(l, undefined) + '\n');
         writer.copy(l.start, lineEnd);
         return;
       }
@@ -161,10 +162,10 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
       const c = classify(l.value, first);
       const isFirst = first;
       first = false;
-      shape.update(`${c.lineType}/${c.itemType ?? ''}\n`);
+      shape.update(lineShape(l, c) + '\n');
       const edits: Edit[] = [];
       if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
-      if (isFirst && options.newThreadId) edits.push(...renameThread(c, options.newThreadId));
+      if (options.newThreadId && stats.threadIdInMeta) edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
       for (const site of imageSites(c, tracker.isLive(c, l.index))) {
         const occurrence = k++;
         stats.imagesFound++;
@@ -198,15 +199,16 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
   }
 }
 
-/** Replace the thread id in session_meta (for a fork). */
-function renameThread(c: Classified, newId: string): Edit[] {
+/** A fork's copy: every string value equal to the old thread id (session_meta id and
+ *  session_id, thread_id in paginated events) becomes the new id. */
+function renameThread(value: JsonValue, oldId: string, newId: string): Edit[] {
   const edits: Edit[] = [];
-  const p = c.payload;
-  for (const holder of [p, isObject(p) ? p.meta : undefined]) {
-    if (!isObject(holder) || typeof holder.id !== 'string') continue;
-    const span = spansOf(holder)?.children.get('id');
-    if (span) edits.push({ start: span[0], end: span[1], bytes: Buffer.from(JSON.stringify(newId)) });
-  }
+  const bytes = Buffer.from(JSON.stringify(newId));
+  walk(value, (v, parent, key) => {
+    if (v !== oldId || parent === undefined || key === undefined) return;
+    const span = spansOf(parent)?.children.get(key);
+    if (span) edits.push({ start: span[0], end: span[1], bytes });
+  });
   return edits;
 }
 

@@ -22,16 +22,7 @@ export interface SyntheticOptions {
   start?: Date;
 }
 
-export function rolloutFileName(id: string, when: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `rollout-${when.getFullYear()}-${p(when.getMonth() + 1)}-${p(when.getDate())}T${p(when.getHours())}-${p(when.getMinutes())}-${p(when.getSeconds())}-${id}.jsonl`;
-}
-
-/** Path under CODEX_HOME/sessions/YYYY/MM/DD for a thread started at `when` (local time, as Codex does). */
-export function sessionPath(codexHome: string, id: string, when: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return path.join(codexHome, 'sessions', String(when.getFullYear()), p(when.getMonth() + 1), p(when.getDate()), rolloutFileName(id, when));
-}
+export { rolloutFileName, sessionPath } from '../../src/core/sessionPaths';
 
 export function sessionMetaLine(id: string, when: Date, cwd: string): string {
   return JSON.stringify({

@@ -1,0 +1,62 @@
+// Is Codex (CLI, or the app-server behind Desktop / the IDE extension) writing this thread now?
+// Codex holds an exclusive file lock on thread-writer-locks/<threadId>.lock while it writes.
+import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writerLockPath } from './codexHome';
+
+export interface LockState {
+  held: boolean;
+  /** Plain words for the person: what holds it, or why we could not tell. */
+  detail: string;
+  lockPath: string;
+}
+
+/** Try to take the lock ourselves without waiting; if we can't, someone holds it. */
+function probeWithFlock(lockPath: string): boolean | undefined {
+  const r = spawnSync('flock', ['--nonblock', '--exclusive', lockPath, 'true'], { stdio: 'ignore', timeout: 5000 });
+  if (r.error) return undefined; // no flock(1) here
+  if (r.status === 0) return false;
+  if (r.status === 1) return true;
+  return undefined;
+}
+
+function probeWithLsof(lockPath: string): boolean | undefined {
+  const r = spawnSync('lsof', ['-t', lockPath], { encoding: 'utf8', timeout: 5000 });
+  if (r.error) return undefined;
+  return r.stdout.trim().length > 0;
+}
+
+/** Windows: a byte-range lock (LockFileEx) makes reads fail with EBUSY. */
+function probeByRead(lockPath: string): boolean | undefined {
+  try {
+    const fd = fs.openSync(lockPath, 'r');
+    try {
+      fs.readSync(fd, Buffer.alloc(1), 0, 1, 0);
+      return false;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EBUSY' || code === 'EAGAIN' ? true : undefined;
+  }
+}
+
+export function threadLockState(codexHome: string, threadId: string): LockState {
+  const lockPath = writerLockPath(codexHome, threadId);
+  if (!fs.existsSync(lockPath)) return { held: false, detail: 'no writer lock', lockPath };
+  const held = process.platform === 'win32' ? probeByRead(lockPath) : probeWithFlock(lockPath) ?? probeWithLsof(lockPath);
+  if (held === false) return { held: false, detail: 'a stale writer lock file, not held by any process', lockPath };
+  if (held === true) {
+    return {
+      held: true,
+      detail: `Codex is writing this thread right now (it holds ${lockPath}). Close the Codex CLI session, the Codex IDE extension or Codex Desktop that has this thread open, then try again.`,
+      lockPath,
+    };
+  }
+  return {
+    held: true,
+    detail: `a writer lock exists at ${lockPath} and this system cannot tell whether Codex still holds it. Close every Codex window and CLI session; if the file is still there afterwards, delete it and try again.`,
+    lockPath,
+  };
+}
