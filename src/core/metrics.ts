@@ -169,13 +169,14 @@ export class MetricsCollector {
       m.images.liveBytes = 0;
       m.images.liveTokens = 0;
     }
-    walk(c.payload, (v, parent) => {
+    walk(c.payload, (v, parent, key) => {
       let s: BigStr | undefined;
       let type: string | undefined;
       if (isImageString(v)) {
         s = v;
-      } else if (v instanceof BigStr && isObject(parent) && parent.type === 'image_generation_call' && parent.result === v) {
-        s = v;
+      } else if (key === 'result' && isObject(parent) && parent.type === 'image_generation_call' && (v instanceof BigStr || (typeof v === 'string' && v.length > 0))) {
+        // bare base64; small ones are plain strings (their size is what counts here)
+        s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
         type = 'image/png';
         m.images.generated++;
       }

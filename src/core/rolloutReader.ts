@@ -95,7 +95,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     const chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
     const buf = Buffer.allocUnsafe(chunkBytes);
     const head = Buffer.alloc(4);
-    const headLen = fs.readSync(fd, head, 0, 4, 0);
+    const headLen = readChunk(fd, head, 0, path, 4);
     const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
     const splitter = new LineSplitter(onLine, opts);
     let pos = compressed ? 0 : opts.startOffset ?? 0;
@@ -139,9 +139,9 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
   }
 }
 
-function readChunk(fd: number, buf: Buffer, pos: number, path: string): number {
+function readChunk(fd: number, buf: Buffer, pos: number, path: string, len = buf.length): number {
   try {
-    return fs.readSync(fd, buf, 0, buf.length, pos);
+    return fs.readSync(fd, buf, 0, len, pos);
   } catch (err) {
     throw describeFsError(err, path);
   }
@@ -177,6 +177,7 @@ class LineSplitter {
       if (seg.length >= 3 && seg[0] === 0xef && seg[1] === 0xbb && seg[2] === 0xbf) {
         this.bom = true;
         i = 3;
+        this.lineStart += 3;
       }
     }
     const n = seg.length;

@@ -63,15 +63,23 @@ interface ImageSite {
 function imageSites(c: Classified, live: boolean): ImageSite[] {
   const sites: ImageSite[] = [];
   const ui = c.lineType === 'event_msg' || c.lineType === 'world_state';
-  walk(c.payload, (v, parent) => {
+  walk(c.payload, (v, parent, key) => {
     if (isImageString(v)) {
       const holder = isObject(parent) && parent.type === 'input_image' ? parent : undefined;
       sites.push({ str: v, holder, generated: false, live: live && !ui, ui });
-    } else if (v instanceof BigStr && isObject(parent) && parent.type === 'image_generation_call' && parent.result === v) {
-      sites.push({ str: v, generated: true, live: live && !ui, ui });
+    } else if (key === 'result' && isObject(parent) && parent.type === 'image_generation_call') {
+      // Generated images are bare base64, often small enough to be parsed as a plain string.
+      const s = v instanceof BigStr ? v : typeof v === 'string' && v.length > 0 ? asBigStr(parent, key, v) : undefined;
+      if (s) sites.push({ str: s, generated: true, live: live && !ui, ui });
     }
   });
   return sites;
+}
+
+/** A small string seen as a byte range of the file (needs the scanner's spans). */
+function asBigStr(parent: JsonObject, key: string, v: string): BigStr | undefined {
+  const span = spansOf(parent)?.children.get(key);
+  return span ? new BigStr(span[0] + 1, span[1] - 1, v.slice(0, 96), undefined) : undefined;
 }
 
 /** Tracks which lines belong to the live history (newest compacted snapshot onwards). */
@@ -108,7 +116,7 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
       if (site.live) candidates.push({ k, hash: site.str.hash, line: l.index });
       k++;
     }
-  }, { hashDataUrls: 'fingerprint', isCancelled: hooks.isCancelled });
+  }, { hashDataUrls: 'fingerprint', spans: true, isCancelled: hooks.isCancelled }); // same options as the pass: both must see the same sites
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
   return {
@@ -169,7 +177,8 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
       for (const site of imageSites(c, tracker.isLive(c, l.index))) {
         const occurrence = k++;
         stats.imagesFound++;
-        const keep = plan.keep.has(occurrence) || (site.ui && site.str.hash !== undefined && plan.keepHashes.has(site.str.hash));
+        const keep = plan.keep.has(occurrence) ||
+          (site.ui && l.index >= plan.newestCompactedLine && site.str.hash !== undefined && plan.keepHashes.has(site.str.hash));
         if (keep) {
           stats.imagesKept++;
           continue;
