@@ -185,10 +185,10 @@ export class MetricsCollector {
       count++;
       sum += s.byteLength;
       if (!isUi) tokens += imageTokens(f);
-      const key = s.hash ?? `${s.byteLength}:${s.prefix}`;
-      const entry = m.images.byHash[key];
+      const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
+      const entry = m.images.byHash[fp];
       if (entry) entry[0]++;
-      else m.images.byHash[key] = [1, s.byteLength, f.mediaType];
+      else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
     });
     if (count === 0) return 0;
     m.images.total += count;
