@@ -1,0 +1,211 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { restoreThread, stripThread, RepairError } from '../../src/core/repair';
+import { listBackups, sha256File } from '../../src/core/backups';
+import { writerLockPath } from '../../src/core/codexHome';
+import { openDb } from '../../src/core/sqlite';
+import { tempCodexHome, tempDir } from '../support/tempHome';
+import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../support/synthetic';
+
+const quiet = { growthWindowMs: 0 };
+
+function makeThread(home: string, opts: { imageLines?: number; when?: Date } = {}) {
+  const when = opts.when ?? new Date('2026-11-20T10:00:00Z');
+  const id = '0199a000-0000-7000-8000-' + String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
+  const file = sessionPath(home, id, when);
+  writeSyntheticRollout(file, { imageLines: opts.imageLines ?? 6, imageBytes: 30_000, compactEvery: 3, threadId: id, start: when });
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(file, old, old);
+  return { id, file };
+}
+
+function tempFilesIn(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+}
+
+describe('repair: in place, fork, restore', () => {
+  it('repairs in place with a verified backup and restores byte for byte', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const original = fs.readFileSync(file);
+    const mode = 0o640;
+    fs.chmodSync(file, mode);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    assert.equal(r.jsonErrors, 0);
+    assert.equal(r.imagesReplaced, r.imagesFound);
+    assert.ok(r.bytesAfter < r.bytesBefore / 5);
+    assert.equal(r.outputPath, file);
+    assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
+    assert.equal(fs.statSync(file).mode & 0o777, mode, 'file mode kept');
+    const [b] = listBackups(home, id);
+    assert.equal(b.file, r.backupPath);
+    assert.deepEqual(fs.readFileSync(b.file), original);
+    assert.equal(b.manifest.sha256, sha256File(b.file));
+    assert.equal(b.manifest.originalPath, file);
+    assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+    const back = restoreThread({ codexHome: home, thread: id });
+    assert.deepEqual(fs.readFileSync(file), original, 'restored byte for byte');
+    assert.ok(back.savedCurrentAs && fs.existsSync(back.savedCurrentAs), 'the repaired version was kept too');
+  });
+
+  it('forks into a new thread and leaves the original untouched', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const before = fs.readFileSync(file);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'fork' }, quiet);
+    assert.ok(r.newThreadId && r.newThreadId !== id);
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.ok(r.outputPath.endsWith(`${r.newThreadId}.jsonl`));
+    const first = JSON.parse(fs.readFileSync(r.outputPath, 'utf8').split('\n')[0]);
+    assert.equal(first.payload.id, r.newThreadId);
+    assert.equal(r.resumeCommand, `codex resume ${r.newThreadId}`);
+  });
+
+  it('dry run changes nothing and reports what would change', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const before = fs.readFileSync(file);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'dry-run' }, quiet);
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.ok(r.imagesReplaced > 0);
+    assert.equal(r.backupPath, undefined);
+    assert.ok(!fs.existsSync(path.join(home, 'rescue', 'backups')));
+    fs.rmSync(r.outputPath);
+  });
+});
+
+describe('repair: refusals leave the original untouched', () => {
+  let holder: ChildProcess | undefined;
+  afterEach(() => holder?.kill('SIGKILL'));
+
+  it('refuses while Codex holds the thread\'s writer lock (a real flock held by another process)', async () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const lock = writerLockPath(home, id);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    fs.writeFileSync(lock, '');
+    holder = spawn('flock', ['--exclusive', '--no-fork', lock, 'sleep', '30'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const before = fs.readFileSync(file);
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), (e: Error) => e instanceof RepairError && /Codex is writing this thread right now/.test(e.message));
+    assert.deepEqual(fs.readFileSync(file), before);
+    holder.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    assert.equal(r.jsonErrors, 0, 'a stale lock file no one holds does not block');
+  });
+
+  it('refuses while the rollout is still growing', async () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    // Codex appending from another process while we look (our growth check waits synchronously)
+    holder = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(file)}, '{"type":"event_msg","payload":{"type":"agent_message","message":"x"}}\\n'),50);setTimeout(()=>process.exit(0),5000)`], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { growthWindowMs: 600 }), (e: Error) => /still growing/.test(e.message));
+    assert.equal(listBackups(home, id).length, 0);
+    assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+  });
+
+  it('refuses a file without session_meta, with a way forward', () => {
+    const home = tempCodexHome();
+    const file = sessionPath(home, '0199a000-0000-7000-8000-00000000dead', new Date('2026-11-20T10:00:00Z'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ type: 'response_item', payload: { type: 'message', role: 'user', content: [] } }) + '\n');
+    const before = fs.readFileSync(file);
+    assert.throws(() => stripThread({ codexHome: home, thread: file, mode: 'in-place' }, quiet), /does not start with a session_meta line.*handoff/s);
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('keeps corrupt lines verbatim and reports them', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    fs.appendFileSync(file, '{"timestamp":"t","type":"event_msg","payload":{"type":"agent_mess');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    assert.equal(r.jsonErrors, 0);
+    assert.equal(r.badLinesKept.length, 1);
+    assert.equal(r.badLinesKept[0].kind, 'truncated');
+    assert.ok(fs.readFileSync(file, 'utf8').endsWith('"type":"agent_mess'));
+  });
+
+  it('cancels cleanly: no temp file, no backup, original untouched', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home, { imageLines: 30 });
+    const before = fs.readFileSync(file);
+    let calls = 0;
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, isCancelled: () => ++calls > 1 }), /Cancelled\. Nothing was changed/);
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+    assert.equal(listBackups(home, id).length, 0);
+  });
+
+  it('refuses in place when a Codex fork points into the file by byte offset', () => {
+    const home = tempCodexHome();
+    const { id } = makeThread(home);
+    const forkId = '0199a000-0000-7000-8000-0000000f0f0f';
+    const forkFile = sessionPath(home, forkId, new Date('2026-11-21T10:00:00Z'));
+    fs.mkdirSync(path.dirname(forkFile), { recursive: true });
+    const meta = JSON.parse(sessionMetaLine(forkId, new Date('2026-11-21T10:00:00Z'), '/w'));
+    meta.payload.history_base = { thread_id: id, end_ordinal_exclusive: 10, end_byte_offset: 5000 };
+    fs.writeFileSync(forkFile, JSON.stringify(meta) + '\n');
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /fork\(s\).*--fork/s);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'fork' }, quiet);
+    assert.equal(r.jsonErrors, 0);
+  });
+
+  it('reports a full disk in plain words and leaves nothing behind (a real 1 MB tmpfs)', function () {
+    const mnt = tempDir('csr-full-');
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    if (m.status !== 0) this.skip(); // needs root to mount; CI runs as root
+    try {
+      const home = path.join(mnt, 'home');
+      const when = new Date('2026-11-20T10:00:00Z');
+      const id = '0199a000-0000-7000-8000-00000000f011';
+      const file = sessionPath(home, id, when);
+      // 600 KB of text the strip keeps (nothing to remove), so the copy cannot fit beside it
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const lines = [sessionMetaLine(id, when, '/w')];
+      for (let i = 0; i < 300; i++) lines.push(JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'y'.repeat(2000) }] } }));
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(file, old, old);
+      const before = fs.readFileSync(file);
+      assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /disk is full.*nothing was changed/s);
+      assert.deepEqual(fs.readFileSync(file), before);
+      assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('puts the original back when Codex\'s projection database is locked', async () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const dbPath = path.join(home, 'thread_history_1.sqlite');
+    const db = openDb(dbPath, { readOnly: false });
+    db.exec('CREATE TABLE thread_history_projection_state (thread_id TEXT PRIMARY KEY, next_rollout_byte_offset INTEGER NOT NULL, next_rollout_ordinal INTEGER NOT NULL)');
+    db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1234, 7)').run(id);
+    db.close();
+    const before = fs.readFileSync(file);
+    // another process holds a write lock on the database, as a running Codex would
+    holder = spawn(process.execPath, ['-e', `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /database .* is locked.*back in place, unchanged/s);
+    assert.deepEqual(fs.readFileSync(file), before);
+    holder.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    assert.equal(r.projectionRowsCleared, 1);
+    const check = openDb(dbPath, { readOnly: true });
+    assert.equal(check.prepare('SELECT count(*) AS n FROM thread_history_projection_state').get()?.n, 0);
+    check.close();
+    restoreThread({ codexHome: home, thread: id });
+    const after = openDb(dbPath, { readOnly: true });
+    assert.deepEqual({ ...after.prepare('SELECT * FROM thread_history_projection_state').get() }, { thread_id: id, next_rollout_byte_offset: 1234, next_rollout_ordinal: 7 });
+    after.close();
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+});
