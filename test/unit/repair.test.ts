@@ -102,7 +102,8 @@ describe('repair: refusals leave the original untouched', () => {
     const { id, file } = makeThread(home);
     // Codex appending from another process while we look (our growth check waits synchronously)
     holder = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(file)}, '{"type":"event_msg","payload":{"type":"agent_message","message":"x"}}\\n'),50);setTimeout(()=>process.exit(0),5000)`], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 200));
+    const size = fs.statSync(file).size;
+    while (fs.statSync(file).size === size) await new Promise((r) => setTimeout(r, 20)); // the writer has started
     assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { growthWindowMs: 600 }), (e: Error) => /still growing/.test(e.message));
     assert.equal(listBackups(home, id).length, 0);
     assert.deepEqual(tempFilesIn(path.dirname(file)), []);
