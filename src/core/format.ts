@@ -190,6 +190,12 @@ export function contextError(c: Classified): string | undefined {
     const m = str(c.payload, 'message') ?? '';
     return CONTEXT_ERROR.test(m) ? m : undefined;
   }
+  // Paginated threads record a failed turn on task_complete (e.g. a remote compaction that no longer fits).
+  if (c.itemType === 'task_complete' || c.itemType === 'turn_aborted') {
+    const err = get(c.payload, 'error');
+    const m = str(err, 'message') ?? '';
+    if (str(err, 'codex_error_info') === 'context_window_exceeded' || CONTEXT_ERROR.test(m)) return m || 'context window exceeded';
+  }
   return undefined;
 }
 

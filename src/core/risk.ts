@@ -98,6 +98,14 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   if (m.contextErrors.count > 0 && m.contextErrors.lastAt && Date.parse(m.contextErrors.lastAt) >= lastGood) {
     add('stuck', 'context-error', `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`);
   }
+  // Older CLIs record nothing when a turn fails: a last request left unanswered while the context
+  // was nearly full is how a stuck thread looks in their files.
+  const lastAsked = m.lastUserMessageAt ? Date.parse(m.lastUserMessageAt) : 0;
+  const lastTokens = m.tokens.last;
+  const lastWindow = lastTokens?.window ?? m.tokens.window;
+  if (lastAsked > lastGood && lastTokens && lastWindow && lastTokens.used / lastWindow >= t.contextFill[2] && !reasons.some((r) => r.level === 'stuck')) {
+    add('stuck', 'unanswered-full', `the last request ("${m.lastUserMessage?.slice(0, 60) ?? ''}") got no answer while the context was ${Math.round((lastTokens.used / lastWindow) * 100)}% full`);
+  }
   const times = m.compactions.times;
   if (times.length >= t.compactionBurst) {
     const recent = times.slice(-t.compactionBurst);
