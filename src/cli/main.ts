@@ -4,11 +4,15 @@ import { UsageError, parseArgs } from './args';
 import { Command, CommandUsageError } from './command';
 import { scanCommand } from './scanCommand';
 import { inspectCommand } from './inspectCommand';
+import { stripCommand } from './stripCommand';
+import { restoreCommand } from './restoreCommand';
+import { handoffCommand } from './handoffCommand';
+import { watchCommand } from './watchCommand';
 
 export const VERSION = '0.1.0';
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: Command[] = [scanCommand, inspectCommand];
+const COMMANDS: Command[] = [scanCommand, inspectCommand, handoffCommand, stripCommand, restoreCommand, watchCommand];
 
 const COMMON = { flags: ['json', 'help', 'version'], values: ['codex-home'], short: { h: 'help', V: 'version' } };
 

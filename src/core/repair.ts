@@ -8,7 +8,7 @@ import { RolloutFile, listRollouts } from './codexHome';
 import { findThread } from './catalog';
 import { StripOptions, StripStats, stripRollout } from './strip';
 import { verifyRollout, VerifyResult } from './verify';
-import { threadLockState } from './writerLock';
+import { processesHolding, threadLockState } from './writerLock';
 import { BackupInfo, BackupManifest, listBackups, newBackupDir, preserveOriginal, readBackup, rescueDir, sha256File, writeManifest } from './backups';
 import { DatabaseBusyError, ProjectionDump, dropProjection, restoreProjection } from './projectionDb';
 import { describeWriteError } from './rangeWriter';
@@ -140,6 +140,7 @@ export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
 function assertQuiet(codexHome: string, f: RolloutFile, hooks: RepairHooks): fs.Stats {
   const lock = threadLockState(codexHome, f.id);
   if (lock.held) throw new RepairError(`Not touching thread ${f.id}: ${lock.detail}`);
+  assertNotOpen(f);
   const before = fs.statSync(f.path);
   const windowMs = hooks.growthWindowMs ?? 1500;
   if (Date.now() - before.mtimeMs < 10_000 && windowMs > 0) {
@@ -150,6 +151,15 @@ function assertQuiet(codexHome: string, f: RolloutFile, hooks: RepairHooks): fs.
     }
   }
   return before;
+}
+
+/** Refuse while another process has the rollout open (how older Codex versions hold a thread). */
+function assertNotOpen(f: RolloutFile): void {
+  const holders = processesHolding(f.path);
+  if (holders && holders.length) {
+    const who = holders.map((h) => `${h.name || 'process'} (pid ${h.pid})`).join(', ');
+    throw new RepairError(`Not touching thread ${f.id}: ${who} has its rollout open, so Codex is still running it. Close that Codex session (CLI, IDE extension or Desktop) and try again.`);
+  }
 }
 
 function tempBeside(file: string, tag: string): string {
@@ -286,6 +296,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         throw new RepairError(`Thread ${threadId} changed while it was being repaired (something is writing it). Nothing was changed; close Codex and try again.`);
       }
       if (threadLockState(req.codexHome, threadId).held) throw new RepairError(`Codex opened thread ${threadId} while it was being repaired. Nothing was changed; close Codex and try again.`);
+      assertNotOpen(f);
       const dir = newBackupDir(req.codexHome, threadId);
       const file = preserveOriginal(f.path, dir);
       const manifest: BackupManifest = {
@@ -424,6 +435,7 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   const m = backup.manifest;
   const lock = threadLockState(req.codexHome, m.threadId);
   if (lock.held) throw new RepairError(`Not restoring thread ${m.threadId}: ${lock.detail}`);
+  if (current) assertNotOpen(current);
   hooks.onProgress?.(0, m.size, 'restoring');
   if (!fs.existsSync(backup.file)) throw new RepairError(`the backup file ${backup.file} is missing; nothing was changed`);
   const sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));

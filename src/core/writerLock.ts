@@ -42,6 +42,68 @@ function probeByRead(lockPath: string): boolean | undefined {
   }
 }
 
+/**
+ * Processes that have `file` open (older Codex versions write rollouts without a lock file, but
+ * keep the file open for the whole session). Linux: /proc; macOS: lsof; elsewhere: unknown.
+ */
+export function processesHolding(file: string): { pid: number; name: string }[] | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return [];
+  }
+  if (process.platform === 'linux') {
+    const out: { pid: number; name: string }[] = [];
+    let pids: string[];
+    try {
+      pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+    } catch {
+      return undefined;
+    }
+    for (const pid of pids) {
+      if (Number(pid) === process.pid) continue;
+      let fds: string[];
+      try {
+        fds = fs.readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue; // another user's process, or gone
+      }
+      for (const fd of fds) {
+        let target: string;
+        try {
+          target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        if (target === real) {
+          let name = '';
+          try {
+            name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+          } catch {
+            // gone meanwhile
+          }
+          out.push({ pid: Number(pid), name });
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  if (process.platform === 'darwin') {
+    const r = spawnSync('lsof', ['-F', 'pc', '--', real], { encoding: 'utf8', timeout: 5000 });
+    if (r.error) return undefined;
+    const out: { pid: number; name: string }[] = [];
+    let pid = 0;
+    for (const line of r.stdout.split('\n')) {
+      if (line.startsWith('p')) pid = Number(line.slice(1));
+      else if (line.startsWith('c') && pid && pid !== process.pid) out.push({ pid, name: line.slice(1) });
+    }
+    return out;
+  }
+  return undefined;
+}
+
 export function threadLockState(codexHome: string, threadId: string): LockState {
   const lockPath = writerLockPath(codexHome, threadId);
   if (!fs.existsSync(lockPath)) return { held: false, detail: 'no writer lock', lockPath };

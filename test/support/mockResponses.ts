@@ -6,11 +6,13 @@
  *                                  response.completed (id + usage).
  *    · a body whose `input` holds a `compaction_trigger` item (remote compaction v2) gets exactly
  *      one `{"type":"compaction","encrypted_content":"…"}` item and never consumes the script;
+ *    · a local-compaction request (last user message asks for a "CONTEXT CHECKPOINT COMPACTION")
+ *      gets a summary message and never consumes the script either;
  *    · anything else consumes the next scripted behaviour (default: a short assistant message).
  *  - POST …/responses/compact   → JSON `{"output":[…]}` (remote compaction v1, older CLIs): the
  *                                  user messages of the input — images included, like the real
  *                                  server — followed by one `compaction` item.
- *  - GET with `Upgrade: websocket` → plain 404, so Codex falls back to POST.
+ *  - GET with `Upgrade: websocket` → plain 426 (no 101), so Codex falls back to POST at once.
  *  - any other request          → 404 JSON (recorded too).
  *  - a request body larger than the byte limit → HTTP 400 `context_length_exceeded` (the exact
  *    error the real API gives), for every POST endpoint.
@@ -39,8 +41,8 @@ export interface Usage {
 
 /** What the mock answers to one (non-compaction) POST /responses. */
 export type Behaviour =
-  /** An assistant message. */
-  | { type: 'message'; text: string; usage?: Partial<Usage> }
+  /** An assistant message (after `delayMs`, to keep Codex busy mid-turn). */
+  | { type: 'message'; text: string; usage?: Partial<Usage>; delayMs?: number }
   /**
    * A `function_call` of tool `name` (`arguments`: object → JSON string, or a string as is).
    * `then`: text of the assistant message answering the follow-up request (the one carrying the
@@ -54,7 +56,17 @@ export type Behaviour =
   /** Decide from the request (e.g. pick the tool name the CLI advertises in `tools`). */
   | ((req: RecordedRequest) => Behaviour);
 
-export type RequestKind = 'responses' | 'compaction' | 'compact_v1' | 'websocket' | 'other';
+export type RequestKind =
+  /** a model turn (consumes the script) */
+  | 'responses'
+  /** remote compaction v2: POST /responses with a `compaction_trigger` input item */
+  | 'compaction'
+  /** remote compaction v1: POST /responses/compact */
+  | 'compact_v1'
+  /** local compaction: a /responses turn asking for a CONTEXT CHECKPOINT COMPACTION summary */
+  | 'local_compaction'
+  | 'websocket'
+  | 'other';
 
 export interface RecordedRequest {
   /** 0-based order of arrival. */
@@ -64,9 +76,12 @@ export interface RecordedRequest {
   path: string;
   url: string;
   headers: http.IncomingHttpHeaders;
-  /** Raw body as received, decompressed if a Content-Encoding was set. */
+  /** Body, decompressed if a Content-Encoding was set. */
   body: Buffer;
+  /** body.length — what the byte limit is compared with. */
   bytes: number;
+  /** Bytes on the wire (differs from `bytes` only for compressed bodies). */
+  wireBytes: number;
   /** Parsed JSON body, or undefined when it isn't JSON. */
   json: any;
   kind: RequestKind;
@@ -88,6 +103,12 @@ export interface MockOptions {
    * per token for text and ~230 tokens per image, whatever its size on the wire.
    */
   usage?: (req: RecordedRequest) => Partial<Usage>;
+  /**
+   * Status line for websocket upgrade attempts. Any non-101 answer makes Codex fall back to
+   * POST; `426 Upgrade Required` (default) does it at once, `404 Not Found` only after 5 retries
+   * (~7 s per run with 0.169).
+   */
+  websocketStatus?: string;
 }
 
 export interface MockResponses {
@@ -106,6 +127,8 @@ export interface MockResponses {
   clearRequests(): void;
   /** Only the model turns (kind `responses`). */
   turns(): RecordedRequest[];
+  /** Don't keep the process alive for the server or its connections (e.g. a mock shared by a whole mocha run). */
+  unref(): void;
   close(): Promise<void>;
 }
 
@@ -168,23 +191,38 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
+/** Local compaction asks the model itself for a summary (prompt text of codex-rs `compact`). */
+function isLocalCompaction(json: any): boolean {
+  const input: any[] = Array.isArray(json?.input) ? json.input : [];
+  const last = input[input.length - 1];
+  if (last?.type !== 'message' || last?.role !== 'user' || !Array.isArray(last.content)) return false;
+  return last.content.some((c: any) => typeof c?.text === 'string' && c.text.includes('CONTEXT CHECKPOINT COMPACTION'));
+}
+
 function hasCompactionTrigger(json: any): boolean {
   return Array.isArray(json?.input) && json.input.some((it: any) => it?.type === 'compaction_trigger');
 }
 
 export async function startMockResponses(opts: MockOptions = {}): Promise<MockResponses> {
   let byteLimit: number | null = opts.byteLimit ?? null;
+  const wsStatus = opts.websocketStatus ?? '426 Upgrade Required';
   const queue: Behaviour[] = [...(opts.script ?? [])];
   const requests: RecordedRequest[] = [];
   const defaultText = opts.defaultText ?? 'Hello from the mock.';
   let seq = 0;
   let respCounter = 0;
   let itemCounter = 0;
+  let summaryCounter = 0;
   const nextId = (prefix: string) => `${prefix}_mock${(++itemCounter).toString().padStart(4, '0')}`;
 
   const usageFor = (rec: RecordedRequest, override?: Partial<Usage>): Usage => {
     const base = opts.usage ? opts.usage(rec) : { input_tokens: estimateTokens(rec.body), output_tokens: 20 };
-    return fullUsage({ ...base, ...override, total_tokens: override?.total_tokens });
+    const merged: Partial<Usage> = { ...base, ...override };
+    // an override of input/output tokens without a total gets a recomputed total
+    if (override && override.total_tokens === undefined && (override.input_tokens ?? override.output_tokens) !== undefined) {
+      delete merged.total_tokens;
+    }
+    return fullUsage(merged);
   };
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -218,7 +256,7 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     let body: Buffer;
     try {
       body = decode(raw, req.headers['content-encoding'] as string | undefined);
-    } catch (e) {
+    } catch {
       body = raw;
     }
     let json: any;
@@ -237,6 +275,7 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
       headers: req.headers,
       body,
       bytes: body.length,
+      wireBytes: raw.length,
       json,
       kind: 'other',
       status: 0,
@@ -245,7 +284,9 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
 
     const isPost = rec.method === 'POST';
     if (isPost && path.endsWith('/responses/compact')) rec.kind = 'compact_v1';
-    else if (isPost && path.endsWith('/responses')) rec.kind = hasCompactionTrigger(json) ? 'compaction' : 'responses';
+    else if (isPost && path.endsWith('/responses')) {
+      rec.kind = hasCompactionTrigger(json) ? 'compaction' : isLocalCompaction(json) ? 'local_compaction' : 'responses';
+    }
 
     if (rec.kind === 'other') {
       rec.status = 404;
@@ -266,6 +307,13 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     }
     if (rec.kind === 'compaction') {
       const output = [{ type: 'compaction', id: nextId('cmp'), encrypted_content: `ENC_COMPACT_${nextId('c')}` }];
+      rec.output = output;
+      rec.status = 200;
+      return sendSse(res, output, usageFor(rec));
+    }
+
+    if (rec.kind === 'local_compaction') {
+      const output = [messageItem(`MOCK SUMMARY #${++summaryCounter}: the user and the assistant exchanged messages and ran tools.`)];
       rec.output = output;
       rec.status = 200;
       return sendSse(res, output, usageFor(rec));
@@ -304,7 +352,13 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     }
     rec.output = items;
     rec.status = 200;
-    return sendSse(res, items, usageFor(rec, (b as { usage?: Partial<Usage> }).usage));
+    const delay = b.type === 'message' ? b.delayMs ?? 0 : 0;
+    const usage = usageFor(rec, (b as { usage?: Partial<Usage> }).usage);
+    if (delay > 0) {
+      setTimeout(() => sendSse(res, items, usage), delay);
+      return;
+    }
+    return sendSse(res, items, usage);
   };
 
   const server = http.createServer((req, res) => {
@@ -319,7 +373,7 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
       }
     });
   });
-  // Codex first tries a websocket; a plain 404 makes it fall back to POST + SSE.
+  // Codex first tries a websocket; a plain non-101 answer makes it fall back to POST + SSE.
   server.on('upgrade', (req, socket) => {
     requests.push({
       seq: seq++,
@@ -329,13 +383,18 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
       headers: req.headers,
       body: Buffer.alloc(0),
       bytes: 0,
+      wireBytes: 0,
       json: undefined,
       kind: 'websocket',
-      status: 404,
+      status: Number.parseInt(wsStatus, 10),
     });
-    socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    socket.end(`HTTP/1.1 ${wsStatus}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
   });
   server.keepAliveTimeout = 1000;
+  let unrefd = false;
+  server.on('connection', (sock) => {
+    if (unrefd) sock.unref();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -358,6 +417,10 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
       requests.length = 0;
     },
     turns: () => requests.filter((r) => r.kind === 'responses'),
+    unref() {
+      unrefd = true;
+      server.unref();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

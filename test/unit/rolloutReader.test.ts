@@ -74,7 +74,7 @@ describe('rollout reader: bad input never crashes or hangs', () => {
   it('reads a .jsonl.zst rollout by decompressing it as a stream', () => {
     const big = JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,' + 'A'.repeat(3_000_000) }] } });
     const plain = meta + '\n' + user + '\n' + big + '\n';
-    const zst = write('rollout.jsonl.zst', zlib.zstdCompressSync(Buffer.from(plain)));
+    const zst = write('rollout.jsonl.zst', (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(Buffer.from(plain)) /* Node ≥ 22.15, the test runtime */);
     const ls = lines(zst, { chunkBytes: 64 * 1024 });
     assert.equal(ls.length, 3);
     const img = ((ls[2].value as any).payload.content[0].image_url) as BigStr;
