@@ -12,7 +12,7 @@ const common = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  logLevel: 'info',
+  logLevel: process.argv.includes('--quiet') ? 'warning' : 'info',
   // node:sqlite is loaded at run time where the host has it; vscode is provided by the editor.
   external: ['vscode', 'node:sqlite'],
 };

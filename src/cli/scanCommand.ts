@@ -57,8 +57,8 @@ function table(threads: ThreadSummary[]): string {
     t.risk.level.toUpperCase(),
     formatBytes(t.sizeBytes),
     ago(t.mtimeMs),
-    t.id.slice(0, 8) + (t.archived ? ' (archived)' : ''),
-    clip(t.name, 48),
+    t.id + (t.archived ? ' (archived)' : ''),
+    clip(t.name, 40),
     clip(t.risk.reasons[0]?.text ?? '', 70),
   ]);
   const head = ['RISK', 'SIZE', 'UPDATED', 'ID', 'NAME', 'WHY'];

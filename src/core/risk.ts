@@ -175,7 +175,7 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
 function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): string {
   const codes = new Set(reasons.map((r) => r.code));
   const imagey = codes.has('live-image-bytes') || codes.has('live-images') || codes.has('duplicates') || codes.has('images-over-window') || m.images.total > 0;
-  const keep = m.images.live > 2 ? ' (keep the newest 2)' : '';
+  const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
   switch (level) {
     case 'stuck':
       return imagey
