@@ -41,24 +41,13 @@ export interface RepairHooks {
   growthWindowMs?: number;
 }
 
-export interface StripReport {
+export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta'> {
   mode: StripMode;
   threadId: string;
   sourcePath: string;
-  bytesBefore: number;
-  bytesAfter: number;
-  imagesFound: number;
-  imagesReplaced: number;
-  imagesKept: number;
-  imagesArchived: number;
-  imageBytesRemoved: number;
-  toolOutputsCapped: number;
-  toolOutputBytesRemoved: number;
   linesVerified: number;
   /** Lines that fail to parse in the copy and did not fail in the original. Always 0 in a finished repair. */
   jsonErrors: number;
-  /** Lines that were already broken in the original, copied as they were. */
-  badLinesKept: { line: number; kind: string }[];
   outputPath: string;
   backupPath?: string;
   newThreadId?: string;
@@ -339,22 +328,15 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
     const id = newThreadId ?? threadId;
+    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, ...counts } = stats;
+    void _lines, _digest, _meta;
     return {
+      ...counts,
       mode: req.mode,
       threadId,
       sourcePath: f.path,
-      bytesBefore: stats.bytesBefore,
-      bytesAfter: stats.bytesAfter,
-      imagesFound: stats.imagesFound,
-      imagesReplaced: stats.imagesReplaced,
-      imagesKept: stats.imagesKept,
-      imagesArchived: stats.imagesArchived,
-      imageBytesRemoved: stats.imageBytesRemoved,
-      toolOutputsCapped: stats.toolOutputsCapped,
-      toolOutputBytesRemoved: stats.toolOutputBytesRemoved,
       linesVerified: verified.linesVerified,
       jsonErrors: verified.jsonErrors,
-      badLinesKept: stats.badLinesKept,
       outputPath: finalPath,
       backupPath: backup?.file,
       newThreadId,
