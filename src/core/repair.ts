@@ -41,7 +41,7 @@ export interface RepairHooks {
   growthWindowMs?: number;
 }
 
-export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta'> {
+export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'> {
   mode: StripMode;
   threadId: string;
   sourcePath: string;
@@ -273,6 +273,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       badLines: stats.badLinesKept.map((b) => b.line),
       threadId: newThreadId ?? stats.threadIdInMeta ?? threadId,
       imagesKept: stats.imagesKept,
+      editedLines: stats.editedLines,
     }, { isCancelled: hooks.isCancelled });
     check(verified, req.mode === 'in-place' ? 'the original was left untouched' : 'nothing was written');
     if (hooks.isCancelled?.()) throw new RepairError('Cancelled. Nothing was changed.');
@@ -328,8 +329,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
     const id = newThreadId ?? threadId;
-    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, ...counts } = stats;
-    void _lines, _digest, _meta;
+    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, editedLines: _edited, ...counts } = stats;
+    void _lines, _digest, _meta, _edited;
     return {
       ...counts,
       mode: req.mode,

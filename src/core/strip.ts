@@ -47,6 +47,8 @@ export interface StripStats {
   badLinesKept: { line: number; kind: string }[];
   /** sha1 of every line's "type/itemType": the verifier compares it with the output's. */
   shapeDigest: string;
+  /** 0-based indexes of the lines the pass changed. */
+  editedLines: number[];
   threadIdInMeta?: string;
 }
 
@@ -151,6 +153,7 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
     toolOutputBytesRemoved: 0,
     badLinesKept: [],
     shapeDigest: '',
+    editedLines: [],
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
   const archived = new Map<string, string>();
@@ -188,6 +191,7 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
         stats.imageBytesRemoved += site.str.byteLength;
       }
       if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
+      if (edits.length) stats.editedLines.push(l.index);
       writer.line(l.start, lineEnd, edits);
     }, {
       spans: true,
