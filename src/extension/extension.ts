@@ -1,12 +1,195 @@
-// Extension entry point. The UI lands with its own issue; activation stays cheap.
+// Extension entry point: wires the worker, the session store (scan + watcher), the Sessions tree,
+// the status bar, commands, the details panel and the repair preview documents. Activation only
+// creates objects; the first scan runs in the worker after activation returns.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { PanelAction, ThreadView } from '../protocol/messages';
+import { WorkerClient } from './workerClient';
+import { SessionStore } from './store';
+import { SessionsTreeProvider } from './sessionsTree';
+import { StatusBarController } from './statusBar';
+import { Actions, Run, isCancelled } from './actions';
+import { ProjectionProvider, SCHEME } from './diffPreview';
+import { CommandHandlers, COMMANDS } from './commands';
+import { DetailsPanel, DetailsSerializer, VIEW_TYPE } from './detailsPanel';
+import { readSettings } from './settings';
+import { WindowUi } from './ui';
+import { reportSummary, levelLabel } from './logic';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('codexRescue.scan', () => {
-      void vscode.window.showInformationMessage('Codex Session Rescue: the session explorer is not built yet; use the codex-session-rescue CLI.');
-    }),
-  );
+export interface CodexRescueApi {
+  store: SessionStore;
+  tree: SessionsTreeProvider;
+  status: StatusBarController;
+  worker: WorkerClient;
+  ui: WindowUi;
+  projections: ProjectionProvider;
+  panels: typeof DetailsPanel.panels;
+  commands: CommandHandlers;
+  /** Resolves when the first scan is done. */
+  ready: Promise<unknown>;
 }
 
-export function deactivate(): void {}
+let worker: WorkerClient | undefined;
+
+export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
+  const log = vscode.window.createOutputChannel('Codex Rescue', { log: true });
+  ctx.subscriptions.push(log);
+  const settings = readSettings;
+  worker = new WorkerClient(path.join(ctx.extensionPath, 'dist', 'worker.js'), (level, msg) => log[level](msg));
+  const w = worker;
+  ctx.subscriptions.push({ dispose: () => w.dispose() });
+
+  const store = new SessionStore(w, settings, log);
+  ctx.subscriptions.push(store);
+  const storage = ctx.globalStorageUri.fsPath;
+  fs.mkdirSync(storage, { recursive: true });
+  // Old previews from earlier sessions: keep the folder small.
+  for (const e of safeReaddir(storage)) if (e.startsWith('preview-')) fs.rmSync(path.join(storage, e), { recursive: true, force: true });
+
+  const projections = new ProjectionProvider();
+  ctx.subscriptions.push(projections, vscode.workspace.registerTextDocumentContentProvider(SCHEME, projections));
+
+  const tree = new SessionsTreeProvider(store);
+  tree.byWorkspace = settings().groupByWorkspace;
+  const view = vscode.window.createTreeView('codexRescue.sessions', { treeDataProvider: tree, showCollapseAll: true });
+  ctx.subscriptions.push(tree, view);
+  const updateViewState = (): void => {
+    const has = store.threads.length > 0;
+    void vscode.commands.executeCommand('setContext', 'codexRescue.homeFound', store.homeExists());
+    void vscode.commands.executeCommand('setContext', 'codexRescue.hasSessions', has);
+    void vscode.commands.executeCommand('setContext', 'codexRescue.scanned', !!store.result || !!store.lastError);
+    const attention = store.threads.filter((t) => !t.archived && (t.risk.level === 'high' || t.risk.level === 'critical' || t.risk.level === 'stuck')).length;
+    view.badge = attention ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` } : undefined;
+    view.message = store.lastError ? `Scan failed: ${store.lastError}` : undefined;
+  };
+  ctx.subscriptions.push(store.onDidChange(updateViewState));
+  updateViewState();
+
+  const status = new StatusBarController(store, settings);
+  ctx.subscriptions.push(status);
+
+  const ui = new WindowUi();
+  const actions = new Actions(w, store, projections, settings, storage, log);
+
+  const runPanelAction = async (action: PanelAction, t: ThreadView, panel?: DetailsPanel): Promise<void> => {
+    if (action === 'openRollout') {
+      await vscode.commands.executeCommand(COMMANDS.revealRollout, t.id);
+      return;
+    }
+    if (action === 'copyResume') {
+      await vscode.commands.executeCommand(COMMANDS.copyResumeCommand, t.id);
+      return;
+    }
+    if (action === 'refresh') {
+      await store.refresh().catch(() => undefined);
+      return;
+    }
+    if (!panel) return;
+    const ok = action === 'repairInPlace' ? await ui.confirm(`Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`, 'Repair In Place')
+      : action === 'repairFork' ? await ui.confirm(`Write a repaired copy of "${t.name}" as a new thread?`, 'Repair as Fork')
+      : action === 'restore' ? await ui.confirm(`Restore "${t.name}" from its newest backup?`, 'Restore')
+      : true;
+    if (!ok) return;
+    const cts = new vscode.CancellationTokenSource();
+    panel.cancelSource = cts;
+    panel.busy = action;
+    panel.pushThread();
+    const run: Run = { token: cts.token, progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }) };
+    try {
+      let summary = '';
+      let report: Record<string, unknown> | undefined;
+      if (action === 'handoff') {
+        const r = await actions.handoff(t, run);
+        summary = r.summary;
+        report = r.report;
+      } else if (action === 'preview') {
+        const r = await actions.preview(t, run);
+        summary = r.summary;
+        report = r.report as Record<string, unknown>;
+      } else if (action === 'repairInPlace' || action === 'repairFork') {
+        const r = await actions.repair(t, action === 'repairFork' ? 'fork' : 'in-place', run);
+        summary = reportSummary(r.report);
+        report = r.report;
+      } else if (action === 'restore') {
+        const r = await actions.restore(t, run);
+        summary = r.summary;
+        report = r.report;
+      }
+      panel.post({ type: 'done', action, summary, report });
+    } catch (err) {
+      panel.post({ type: 'failed', action, message: isCancelled(err) ? 'Cancelled. Nothing was changed.' : (err as Error).message, cancelled: isCancelled(err) });
+      if (!isCancelled(err)) log.error(`${action} on ${t.id}: ${(err as Error).message}`);
+    } finally {
+      panel.busy = undefined;
+      panel.cancelSource = undefined;
+      cts.dispose();
+      panel.pushThread();
+    }
+  };
+
+  const panelDeps = { store, worker: w, run: (a: PanelAction, t: ThreadView, p: DetailsPanel) => runPanelAction(a, t, p) };
+  const openDetails = (t: ThreadView): DetailsPanel => DetailsPanel.show(ctx, t, panelDeps);
+  ctx.subscriptions.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new DetailsSerializer(ctx, panelDeps)));
+
+  const handlers = new CommandHandlers({ ctx, store, actions, tree, projections, ui, log, openDetails, runPanelAction });
+  ctx.subscriptions.push(...handlers.register());
+
+  // Crossing into high/critical/stuck: one notification per crossing, optional automatic handoff.
+  ctx.subscriptions.push(store.onDidCross(async (threads) => {
+    const s = settings();
+    if (s.autoHandoff === 'off') return;
+    for (const t of threads) {
+      if (s.autoHandoff === 'write') {
+        const r = await actions.handoff(t, { token: new vscode.CancellationTokenSource().token, progress: () => undefined }).catch((e) => {
+          log.warn(`auto handoff for ${t.id} failed: ${(e as Error).message}`);
+          return undefined;
+        });
+        if (r) log.info(`auto handoff for ${t.id}: ${r.path}`);
+      }
+      void ui.warn(`Codex thread "${t.name}" is now ${levelLabel(t.risk.level)}: ${t.risk.recommendation}`, 'Write Handoff', 'Preview Repair', 'Details').then((pick) => {
+        if (pick === 'Write Handoff') void vscode.commands.executeCommand(COMMANDS.writeHandoff, t.id);
+        else if (pick === 'Preview Repair') void vscode.commands.executeCommand(COMMANDS.previewRepair, t.id);
+        else if (pick === 'Details') void vscode.commands.executeCommand(COMMANDS.openDetails, t.id);
+      });
+    }
+  }));
+
+  ctx.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration('codexRescue')) return;
+    tree.byWorkspace = settings().groupByWorkspace;
+    if (e.affectsConfiguration('codexRescue.codexHome')) {
+      store.startWatching();
+      void store.refresh({ reset: true }).catch(() => undefined);
+    } else if (e.affectsConfiguration('codexRescue.thresholds')) {
+      void store.refresh({ reset: true }).catch(() => undefined);
+    } else {
+      status.update();
+      tree.refresh();
+    }
+  }));
+  ctx.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => status.update()));
+
+  // First scan after activation returns; then keep current.
+  const ready = new Promise<unknown>((resolve) => {
+    setTimeout(() => {
+      store.startWatching();
+      store.refresh().then(resolve, (e) => resolve(e));
+    }, 0);
+  });
+  log.info(`activated; Codex home ${settings().codexHome}`);
+  return { store, tree, status, worker: w, ui, projections, panels: DetailsPanel.panels, commands: handlers, ready };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export function deactivate(): void {
+  worker?.dispose();
+  worker = undefined;
+}

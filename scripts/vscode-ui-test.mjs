@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// UI test: drives the real VS Code workbench (code-server + headless chromium via playwright-core) with
+// the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
+// opens its details panel, runs Preview repair, and saves screenshots to test/vscode/screenshots/.
+// Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, startCodeServer, workbenchUrl } from './code-server-launch.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shots = path.join(ROOT, 'test', 'vscode', 'screenshots');
+fs.mkdirSync(shots, { recursive: true });
+const manifest = JSON.parse(fs.readFileSync(process.env.CODEX_RESCUE_TEST_MANIFEST, 'utf8'));
+const stuck = manifest.threads.stuck;
+const workspace = process.env.CODEX_RESCUE_TEST_WORKSPACE || stuck.cwd;
+fs.mkdirSync(workspace, { recursive: true });
+const theme = process.env.UI_THEME || 'Default Dark Modern';
+
+/** Hover the flagged thread so its Markdown tooltip shows in the screenshot. */
+async function row0Hover(page) {
+  const r = page.locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ }).filter({ hasNotText: 'Needs attention' }).first();
+  await r.hover();
+  await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 5000 }).catch(() => undefined);
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
+const t0 = Date.now();
+let cs;
+let context;
+let code = 1;
+const step = (s) => process.stderr.write(`[ui-test] ${((Date.now() - t0) / 1000).toFixed(1)} s ${s}\n`);
+try {
+  cs = await startCodeServer({ root, env: { CODEX_HOME: process.env.CODEX_HOME }, settings: { 'workbench.colorTheme': theme, 'codexRescue.autoHandoff': 'off' } });
+  step(`code-server ${cs.version} at ${cs.url}`);
+  context = await launchBrowser(path.join(root, 'chromium'), { viewport: { width: 1440, height: 900 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(30000);
+  await page.goto(workbenchUrl(cs, { folder: workspace, extensionDevelopmentPath: ROOT }));
+  await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60000 });
+  step('workbench up');
+
+  // 1. The Codex Rescue view, with the stuck thread under "Needs attention".
+  const viewButton = page.locator('.activitybar a[aria-label^="Codex Rescue"], .activitybar .action-item[aria-label^="Codex Rescue"] a, .activitybar li[aria-label^="Codex Rescue"]').first();
+  await viewButton.waitFor({ timeout: 60000 });
+  await viewButton.click();
+  const attention = page.locator('.monaco-list-row', { hasText: 'Needs attention' });
+  await attention.first().waitFor({ timeout: 60000 });
+  const stuckName = (await page.locator('.monaco-list-row').allInnerTexts()).find((t) => /Stuck|Critical|High/.test(t) && !/Needs attention/.test(t));
+  if (!stuckName) throw new Error('no flagged thread in the Sessions view');
+  step(`flagged row: ${stuckName.replace(/\s+/g, ' ')}`);
+  const status = page.locator('.statusbar-item', { hasText: 'Codex:' }).first();
+  await status.waitFor();
+  step(`status bar: ${(await status.innerText()).trim()}`);
+  // Widen the side bar so names and badges show in full.
+  const sash = await page.locator('.part.sidebar').boundingBox();
+  if (sash) {
+    const x = sash.x + sash.width - 1;
+    await page.mouse.move(x, 400);
+    await page.mouse.down();
+    await page.mouse.move(x + 230, 400, { steps: 8 });
+    await page.mouse.up();
+  }
+  await row0Hover(page);
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: path.join(shots, 'explorer.png') });
+
+  // 2. Details panel of the flagged thread (clicking the row runs Open Session Details).
+  const row = page.locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ }).filter({ hasNotText: 'Needs attention' }).first();
+  await row.click();
+  const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await webview.locator('h1').waitFor({ timeout: 30000 });
+  await webview.locator('#action-preview').waitFor();
+  await webview.locator('.stack > span').first().waitFor();
+  // Lazily loaded thumbnails: scroll to them and wait for at least one.
+  await webview.locator('.images').scrollIntoViewIfNeeded().catch(() => undefined);
+  await webview.locator('.thumb img').first().waitFor({ timeout: 15000 }).catch(() => step('no thumbnail loaded'));
+  await webview.locator('h1').scrollIntoViewIfNeeded();
+  step(`details panel: ${await webview.locator('h1').innerText()}`);
+  await page.screenshot({ path: path.join(shots, 'details.png') });
+  // The whole panel, scrolled: the charts and images.
+  await webview.locator('#h-img').scrollIntoViewIfNeeded();
+  await webview.locator('.thumb img').first().waitFor({ timeout: 10000 }).catch(() => undefined);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(shots, 'details-charts.png') });
+
+  // 3. Preview repair from the panel: keyboard (focus the button, Enter) — the diff opens.
+  await webview.locator('#action-preview').focus();
+  await page.keyboard.press('Enter');
+  const diff = page.locator('.monaco-diff-editor');
+  await diff.first().waitFor({ timeout: 60000 });
+  await page.locator('.tab', { hasText: 'original ↔ repaired' }).first().waitFor();
+  await page.waitForTimeout(1500);
+  const changes = await page.locator('.monaco-diff-editor .line-delete, .monaco-diff-editor .char-delete').count();
+  step(`diff editor open (${changes} deleted ranges visible)`);
+  await page.screenshot({ path: path.join(shots, 'diff.png') });
+
+  // 4. Back to the panel: the run's report.
+  await page.locator('.tab', { hasText: 'Codex:' }).first().click();
+  const wv2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await wv2.locator('#run-summary').waitFor({ timeout: 30000 });
+  const summary = await wv2.locator('#run-summary').innerText();
+  step(`panel report: ${summary}`);
+  if (!/Preview/.test(summary)) throw new Error(`unexpected report: ${summary}`);
+  await page.screenshot({ path: path.join(shots, 'details-report.png') });
+  code = 0;
+} catch (err) {
+  process.stderr.write(`[ui-test] FAILED: ${err.stack ?? err}\n`);
+  const p = context?.pages()[0];
+  if (p) await p.screenshot({ path: path.join(shots, 'failure.png') }).catch(() => undefined);
+  if (cs) process.stderr.write(`[ui-test] server log: ${cs.logFile}\n`);
+} finally {
+  await context?.close().catch(() => undefined);
+  cs?.stop();
+  step(`done, exit ${code}; screenshots in ${shots}`);
+}
+setTimeout(() => process.exit(code), 2500);

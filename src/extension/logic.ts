@@ -1,0 +1,175 @@
+// Pure UI logic of the extension (no `vscode` import): grouping, labels, tooltips, the status-bar pick,
+// risk crossings. Unit-tested with plain mocha.
+import type { RiskLevelName, ThreadView } from '../protocol/messages';
+
+export const LEVELS: RiskLevelName[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
+export const ATTENTION: ReadonlySet<RiskLevelName> = new Set(['high', 'critical', 'stuck']);
+
+export function levelRank(l: RiskLevelName): number {
+  return LEVELS.indexOf(l);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+export type GroupKey = 'attention' | 'today' | 'yesterday' | 'week' | 'older' | 'archived';
+export const GROUP_LABELS: Record<GroupKey, string> = {
+  attention: 'Needs attention',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  week: 'This week',
+  older: 'Older',
+  archived: 'Archived',
+};
+
+export interface Group {
+  key: string;
+  label: string;
+  threads: ThreadView[];
+}
+
+function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+export function activityMs(t: ThreadView): number {
+  const u = t.updatedAt ? Date.parse(t.updatedAt) : NaN;
+  return Math.max(Number.isFinite(u) ? u : 0, t.mtimeMs || 0);
+}
+
+export function dayGroup(t: ThreadView, now: number): GroupKey {
+  const today = startOfDay(now);
+  const at = activityMs(t);
+  if (at >= today) return 'today';
+  if (at >= today - 86400000) return 'yesterday';
+  if (at >= today - 6 * 86400000) return 'week';
+  return 'older';
+}
+
+export interface GroupOptions {
+  byWorkspace?: boolean;
+  /** Only threads at or above this level. */
+  minLevel?: RiskLevelName;
+  now?: number;
+}
+
+/** Groups for the Sessions tree: Needs attention, then by day (or by workspace), then Archived. Newest activity first. */
+export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Group[] {
+  const now = opts.now ?? Date.now();
+  const min = opts.minLevel ? levelRank(opts.minLevel) : 0;
+  const list = threads.filter((t) => levelRank(t.risk.level) >= min).sort((a, b) => activityMs(b) - activityMs(a));
+  const attention = list.filter((t) => !t.archived && ATTENTION.has(t.risk.level))
+    .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a));
+  const rest = list.filter((t) => !t.archived && !ATTENTION.has(t.risk.level));
+  const archived = list.filter((t) => t.archived);
+  const groups: Group[] = [];
+  if (attention.length) groups.push({ key: 'attention', label: GROUP_LABELS.attention, threads: attention });
+  if (opts.byWorkspace) {
+    const by = new Map<string, ThreadView[]>();
+    for (const t of rest) {
+      const k = t.cwd || '(no workspace)';
+      if (!by.has(k)) by.set(k, []);
+      by.get(k)!.push(t);
+    }
+    for (const [k, ts] of by) groups.push({ key: `ws:${k}`, label: k, threads: ts });
+  } else {
+    for (const key of ['today', 'yesterday', 'week', 'older'] as GroupKey[]) {
+      const ts = rest.filter((t) => dayGroup(t, now) === key);
+      if (ts.length) groups.push({ key, label: GROUP_LABELS[key], threads: ts });
+    }
+  }
+  if (archived.length) groups.push({ key: 'archived', label: GROUP_LABELS.archived, threads: archived });
+  return groups;
+}
+
+export const LEVEL_ICON: Record<RiskLevelName, { icon: string; color: string }> = {
+  ok: { icon: 'pass', color: 'testing.iconPassed' },
+  watch: { icon: 'eye', color: 'charts.yellow' },
+  high: { icon: 'warning', color: 'list.warningForeground' },
+  critical: { icon: 'error', color: 'list.errorForeground' },
+  stuck: { icon: 'debug-disconnect', color: 'errorForeground' },
+};
+
+export function levelLabel(l: RiskLevelName): string {
+  return l === 'ok' ? 'OK' : l[0].toUpperCase() + l.slice(1);
+}
+
+export function describeThread(t: ThreadView): string {
+  return `${formatBytes(t.sizeBytes)} · ${levelLabel(t.risk.level)}`;
+}
+
+/** Escape text for a MarkdownString (transcript text must never become markup). */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+export function tooltipMarkdown(t: ThreadView): string {
+  const lines: string[] = [];
+  lines.push(`**${escapeMarkdown(t.name || t.id)}**`, '');
+  lines.push(`${levelLabel(t.risk.level)} · ${formatBytes(t.sizeBytes)}${t.risk.contextFill !== undefined ? ` · context ${Math.round(t.risk.contextFill * 100)} %` : ''}`, '');
+  if (t.cwd) lines.push(`Workspace: ${escapeMarkdown(t.cwd)}`, '');
+  for (const r of t.risk.reasons.slice(0, 5)) lines.push(`- ${levelLabel(r.level)}: ${escapeMarkdown(r.text)}`);
+  if (t.risk.reasons.length) lines.push('');
+  if (t.risk.recommendation) lines.push(`**Next step:** ${escapeMarkdown(t.risk.recommendation)}`);
+  return lines.join('\n');
+}
+
+function isInside(child: string, parent: string): boolean {
+  const norm = (p: string) => p.replace(/[\\/]+$/, '');
+  const c = norm(child);
+  const p = norm(parent);
+  return c === p || c.startsWith(p + '/') || c.startsWith(p + '\\');
+}
+
+/** The thread the user works in now: most recently written with cwd in the workspace, else most recent. */
+export function currentThread(threads: ThreadView[], workspaceFolders: string[]): ThreadView | undefined {
+  const live = threads.filter((t) => !t.archived).sort((a, b) => (b.mtimeMs || 0) - (a.mtimeMs || 0));
+  const inWs = live.find((t) => t.cwd && workspaceFolders.some((f) => isInside(t.cwd!, f)));
+  return inWs ?? live[0];
+}
+
+export function statusText(t: ThreadView): string {
+  const icon = t.risk.level === 'ok' ? '$(pass)' : t.risk.level === 'watch' ? '$(eye)' : t.risk.level === 'stuck' ? '$(debug-disconnect)' : t.risk.level === 'high' ? '$(warning)' : '$(error)';
+  const fill = t.risk.contextFill !== undefined ? ` ${Math.round(t.risk.contextFill * 100)}%` : '';
+  return `${icon} Codex: ${levelLabel(t.risk.level)}${fill}`;
+}
+
+export function statusBackground(l: RiskLevelName): 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | undefined {
+  if (l === 'high') return 'statusBarItem.warningBackground';
+  if (l === 'critical' || l === 'stuck') return 'statusBarItem.errorBackground';
+  return undefined;
+}
+
+/** Threads that crossed up into high/critical/stuck since `previous` (id -> level); reported once per crossing. */
+export function riskCrossings(previous: Map<string, RiskLevelName>, threads: ThreadView[]): ThreadView[] {
+  const out: ThreadView[] = [];
+  for (const t of threads) {
+    const before = previous.get(t.id);
+    const now = t.risk.level;
+    if (before !== undefined && ATTENTION.has(now) && levelRank(now) > levelRank(before)) out.push(t);
+  }
+  return out;
+}
+
+/** Quick-pick order: most urgent first, then newest. */
+export function byUrgency(threads: ThreadView[]): ThreadView[] {
+  return [...threads].sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a));
+}
+
+export function reportSummary(r: { bytesBefore: number; bytesAfter: number; imagesReplaced: number; toolOutputsCapped: number; linesVerified: number; jsonErrors: number; backupPath?: string; newThreadId?: string }): string {
+  const parts = [`${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`, `${r.imagesReplaced} images replaced`, `${r.toolOutputsCapped} tool outputs capped`, `${r.linesVerified} lines verified`, `${r.jsonErrors} JSON errors`];
+  if (r.newThreadId) parts.push(`new thread ${r.newThreadId}`);
+  if (r.backupPath) parts.push(`backup: ${r.backupPath}`);
+  return parts.join(' · ');
+}

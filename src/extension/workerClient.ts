@@ -1,0 +1,133 @@
+// The extension host's side of the worker: created on first use, terminated on dispose. Each call gets
+// an id, progress callbacks and a SharedArrayBuffer cancel flag the synchronous core pass polls.
+// No `vscode` import: cancellation comes in as a plain `onCancel` registration (a CancellationToken fits).
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+
+export interface CallOptions {
+  onProgress?: (done: number, total: number, phase?: string) => void;
+  /** A CancellationToken or anything with the same shape. */
+  token?: { isCancellationRequested: boolean; onCancellationRequested(listener: () => void): { dispose(): void } };
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  onProgress?: CallOptions['onProgress'];
+  flag: Int32Array;
+}
+
+export class WorkerClient {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private disposed = false;
+
+  constructor(private readonly script: string, private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => undefined) {}
+
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
+  get busy(): number {
+    return this.pending.size;
+  }
+
+  private ensure(): Worker {
+    if (this.disposed) throw new Error('The Codex Rescue worker was shut down.');
+    if (this.worker) return this.worker;
+    const w = new Worker(this.script, { name: 'codex-rescue-worker' });
+    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('error', (err) => {
+      this.log('error', `worker error: ${err.message}`);
+      this.failAll(err);
+    });
+    w.on('exit', (code) => {
+      if (this.worker === w) this.worker = undefined;
+      if (this.pending.size) this.failAll(new Error(`The Codex Rescue worker stopped (exit code ${code}).`));
+    });
+    w.unref();
+    this.worker = w;
+    this.log('info', `worker started (${this.script})`);
+    return w;
+  }
+
+  call<M extends WorkerMethod>(method: M, params: ParamsOf<M>, opts: CallOptions = {}): Promise<ResultOf<M>> {
+    if (opts.token?.isCancellationRequested) return Promise.reject(new CancelledError());
+    const w = this.ensure();
+    const id = this.nextId++;
+    const sab = new SharedArrayBuffer(4);
+    const flag = new Int32Array(sab);
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      const sub = opts.token?.onCancellationRequested(() => this.cancel(id));
+      this.pending.set(id, {
+        resolve: (v) => {
+          sub?.dispose();
+          resolve(v as ResultOf<M>);
+        },
+        reject: (e) => {
+          sub?.dispose();
+          reject(e);
+        },
+        onProgress: opts.onProgress,
+        flag,
+      });
+      const msg = { type: 'request', id, method, params, cancel: sab } as ToWorker;
+      w.postMessage(msg);
+    });
+  }
+
+  cancel(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    Atomics.store(p.flag, 0, 1);
+    this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
+  }
+
+  cancelAll(): void {
+    for (const id of this.pending.keys()) this.cancel(id);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'log') {
+      this.log(m.level, m.message);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') {
+      p.onProgress?.(m.done, m.total, m.phase);
+      return;
+    }
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else if (m.error.name === 'CancelledError') p.reject(new CancelledError());
+    else {
+      const e = new Error(m.error.message);
+      e.name = m.error.name;
+      p.reject(e);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(err);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.failAll(new CancelledError());
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) void w.terminate();
+  }
+}

@@ -1,0 +1,182 @@
+// Every message that crosses a thread or a webview boundary, defined once: extension host <-> worker
+// (request / progress / result / cancel, with request ids) and extension host <-> details webview.
+// Plain data only (structured-clone and JSON safe). No `vscode` import, no Node import: the webview
+// script type-checks against this file too.
+
+export type RiskLevelName = 'ok' | 'watch' | 'high' | 'critical' | 'stuck';
+
+/** A thread as the UI sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
+export interface ThreadView {
+  id: string;
+  path: string;
+  name: string;
+  archived: boolean;
+  compressed?: boolean;
+  generation?: string;
+  sizeBytes: number;
+  mtimeMs: number;
+  createdAt?: string;
+  updatedAt?: string;
+  cwd?: string;
+  gitBranch?: string;
+  model?: string;
+  cliVersion?: string;
+  firstUserMessage?: string;
+  risk: {
+    level: RiskLevelName;
+    reasons: { level: RiskLevelName; code: string; text: string }[];
+    recommendation: string;
+    contextFill?: number;
+  };
+  metrics: {
+    lines: number;
+    bytes: Record<string, number>;
+    images: { total: number; totalBytes: number; live: number; liveBytes: number; ui?: number; distinct?: number; maxCopies?: number; duplicateBytes?: number };
+    toolOutputs: { count: number; bytes: number };
+    compactions: { count: number; bytes: number; times?: string[]; lastSummary?: string };
+    tokens: { series: { at?: string; used: number; window?: number; inputTokens?: number; total?: number }[]; window?: number; last?: { used: number; window?: number } };
+    problemCount: number;
+    [key: string]: unknown;
+  };
+}
+
+export interface RepairOptionsView {
+  keepImages?: number;
+  maxToolOutputBytes?: number;
+  archiveImages?: boolean;
+}
+
+export type RepairMode = 'dry-run' | 'in-place' | 'fork';
+
+/** The report every strip/repair run ends with (mirrors core/repair.ts StripReport). */
+export interface RepairReportView {
+  bytesBefore: number;
+  bytesAfter: number;
+  imagesReplaced: number;
+  imagesKept: number;
+  imagesArchived: number;
+  toolOutputsCapped: number;
+  linesVerified: number;
+  jsonErrors: number;
+  backupPath?: string;
+  outputPath: string;
+  threadId: string;
+  newThreadId?: string;
+  resumeCommand?: string;
+  [key: string]: unknown;
+}
+
+export interface RestoreReportView {
+  restoredPath?: string;
+  backupPath?: string;
+  bytes?: number;
+  [key: string]: unknown;
+}
+
+export interface ImageRef {
+  /** Position in the thread (0-based, file order). */
+  index: number;
+  line: number;
+  /** Byte range of the data URL's raw content in the rollout. */
+  start: number;
+  end: number;
+  mediaType: string;
+  storedBytes: number;
+  width?: number;
+  height?: number;
+  where: string;
+}
+
+export interface ScanResultView {
+  codexHome: string;
+  threads: ThreadView[];
+  errors: { path: string; message: string }[];
+  notes: string[];
+  stats: { files: number; reused: number; resumed: number; fullScans: number; bytesRead: number };
+  ms: number;
+}
+
+export interface ProjectionView {
+  text: string;
+  lines: number;
+  truncatedLines: number;
+  bytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> worker
+
+/** Each worker method: what it takes and what it answers. */
+export interface WorkerApi {
+  ping: { params: { echo?: string }; result: { pong: string; pid: number; node: string } };
+  scan: { params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean }; result: ScanResultView };
+  strip: { params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string }; result: RepairReportView };
+  restore: { params: { codexHome: string; thread: string; backupPath?: string }; result: RestoreReportView };
+  listBackups: { params: { codexHome: string; thread: string }; result: { path: string; bytes: number; mtimeMs: number }[] };
+  handoff: { params: { codexHome: string; thread: string; budgetTokens?: number; out?: string }; result: { path: string; [key: string]: unknown } };
+  /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
+  project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
+  images: { params: { path: string; limit?: number }; result: { images: ImageRef[]; total: number } };
+  thumbnail: { params: { path: string; start: number; end: number; maxBytes?: number }; result: { dataUrl?: string; reason?: string } };
+  /** Test aid: burn CPU in the worker for `ms` (proves the host stays responsive). */
+  spin: { params: { ms: number }; result: { spun: number } };
+}
+
+export type WorkerMethod = keyof WorkerApi;
+export type ParamsOf<M extends WorkerMethod> = WorkerApi[M]['params'];
+export type ResultOf<M extends WorkerMethod> = WorkerApi[M]['result'];
+
+export type WorkerRequest = {
+  [M in WorkerMethod]: {
+    type: 'request';
+    id: number;
+    method: M;
+    params: WorkerApi[M]['params'];
+    /** Int32Array(1) over this buffer: non-zero means cancel (core passes are synchronous). */
+    cancel?: SharedArrayBuffer;
+  };
+}[WorkerMethod];
+
+export type ToWorker = WorkerRequest | { type: 'cancel'; id: number };
+
+export type FromWorker =
+  | { type: 'progress'; id: number; done: number; total: number; phase?: string }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: { name: string; message: string } }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> details webview
+
+export type PanelAction = 'handoff' | 'preview' | 'repairInPlace' | 'repairFork' | 'restore' | 'openRollout' | 'copyResume' | 'refresh';
+
+export const PANEL_ACTIONS: readonly PanelAction[] = ['handoff', 'preview', 'repairInPlace', 'repairFork', 'restore', 'openRollout', 'copyResume', 'refresh'];
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'action'; action: PanelAction }
+  | { type: 'cancel' }
+  | { type: 'loadImage'; index: number };
+
+export type ToWebview =
+  | { type: 'thread'; thread: ThreadView; busy?: PanelAction }
+  | { type: 'progress'; action: PanelAction; done: number; total: number; phase?: string }
+  | { type: 'done'; action: PanelAction; summary: string; report?: Record<string, unknown> }
+  | { type: 'failed'; action: PanelAction; message: string; cancelled?: boolean }
+  | { type: 'images'; images: ImageRef[]; total: number }
+  | { type: 'image'; index: number; dataUrl?: string; reason?: string };
+
+/** The state a details panel persists (webview state, used by the serializer on reload). */
+export interface PanelState {
+  threadId: string;
+  path?: string;
+}
+
+export function isFromWebview(m: unknown): m is FromWebview {
+  if (!m || typeof m !== 'object') return false;
+  const t = (m as { type?: unknown }).type;
+  if (t === 'ready' || t === 'cancel') return true;
+  if (t === 'action') return PANEL_ACTIONS.includes((m as { action: PanelAction }).action);
+  if (t === 'loadImage') return Number.isInteger((m as { index: unknown }).index);
+  return false;
+}

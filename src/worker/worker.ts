@@ -1,0 +1,147 @@
+// The one worker thread: every scan and pass over a rollout runs here, never in the extension host.
+// Requests come with an id and (optionally) a SharedArrayBuffer cancel flag that the synchronous core
+// passes poll; progress and the result go back tagged with the same id. Messages: src/protocol/messages.ts.
+import { parentPort } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ScanIndex, emptyIndex, scanCatalog } from '../core/catalog';
+import { threadJson } from '../core/threadJson';
+import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/risk';
+import { readRollout, CancelledError } from '../core/rolloutReader';
+import { isImageString, walk, classify } from '../core/format';
+import { imageFacts } from '../core/images';
+import { writeProjection } from '../core/projection';
+import * as bridge from './coreBridge';
+import type { FromWorker, ImageRef, ParamsOf, ResultOf, ThreadView, ToWorker, WorkerMethod } from '../protocol/messages';
+
+const port = parentPort;
+let index: ScanIndex = emptyIndex();
+let indexHome = '';
+
+interface Ctx {
+  isCancelled: () => boolean;
+  progress: (done: number, total: number, phase?: string) => void;
+}
+
+type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M>;
+
+function mergeThresholds(t: Record<string, unknown> | undefined): RiskThresholds {
+  if (!t) return DEFAULT_THRESHOLDS;
+  const out: RiskThresholds = { ...DEFAULT_THRESHOLDS };
+  for (const [k, v] of Object.entries(t)) {
+    if (k in out && v !== undefined && v !== null) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/** Images of a rollout in file order, with byte ranges for lazy thumbnails. */
+export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}): { images: ImageRef[]; total: number } {
+  const images: ImageRef[] = [];
+  let total = 0;
+  let first = true;
+  readRollout(file, (l) => {
+    if (!l.value) return;
+    const c = classify(l.value, first);
+    first = false;
+    const where = [c.lineType, c.itemType].filter(Boolean).join('/');
+    walk(l.value, (v) => {
+      if (!isImageString(v)) return;
+      const k = total++;
+      if (images.length >= limit) return;
+      const f = imageFacts(v);
+      const comma = v.prefix.indexOf(',');
+      images.push({ index: k, line: l.index + 1, start: v.start + (comma >= 0 ? comma + 1 : 0), end: v.end, mediaType: f.mediaType, storedBytes: f.storedBytes, width: f.width, height: f.height, where });
+    });
+  }, { hashDataUrls: false, isCancelled: ctx.isCancelled, onProgress: ctx.progress ? (d, n) => ctx.progress?.(d, n, 'images') : undefined });
+  return { images, total };
+}
+
+/** One image's base64 payload straight from its byte range: a data URL for the webview. */
+export function thumbnail(file: string, start: number, end: number, maxBytes = 8 * 1024 * 1024): { dataUrl?: string; reason?: string } {
+  const len = end - start;
+  if (len <= 0) return { reason: 'empty image' };
+  if (len > maxBytes) return { reason: `image too large to preview (${len} bytes)` };
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, start);
+    // JSON may escape '/' as '\/' inside the string; base64 has no other escapes.
+    const b64 = buf.toString('latin1').replace(/\\\//g, '/');
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
+    const bytes = Buffer.from(b64, 'base64');
+    const type = bytes[0] === 0x89 && bytes[1] === 0x50 ? 'image/png'
+      : bytes[0] === 0xff && bytes[1] === 0xd8 ? 'image/jpeg'
+      : bytes.toString('latin1', 0, 4) === 'GIF8' ? 'image/gif'
+      : bytes.toString('latin1', 8, 12) === 'WEBP' ? 'image/webp'
+      : undefined;
+    if (!type) return { reason: 'unknown image format' };
+    return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const handlers: { [M in WorkerMethod]: Handler<M> } = {
+  ping: (p) => ({ pong: p.echo ?? 'pong', pid: process.pid, node: process.version }),
+  scan: (p, ctx) => {
+    if (p.reset || indexHome !== p.codexHome) {
+      index = emptyIndex();
+      indexHome = p.codexHome;
+    }
+    const t0 = Date.now();
+    const r = scanCatalog(p.codexHome, {
+      index,
+      thresholds: mergeThresholds(p.thresholds),
+      isCancelled: ctx.isCancelled,
+      onProgress: (d, n) => ctx.progress(d, n, 'scan'),
+    });
+    return { codexHome: r.codexHome, threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView), errors: r.errors, notes: r.notes, stats: r.stats, ms: Date.now() - t0 };
+  },
+  strip: (p, ctx) => bridge.strip(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  listBackups: (p) => bridge.listBackups(p.codexHome, p.thread),
+  handoff: (p, ctx) => bridge.handoff(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  project: (p, ctx) => {
+    fs.mkdirSync(path.dirname(p.out), { recursive: true });
+    const s = writeProjection(p.path, p.out, { title: p.title, isCancelled: ctx.isCancelled, onProgress: (d, n) => ctx.progress(d, n, 'projection') });
+    return { text: '', lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
+  },
+  images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
+  thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  spin: (p) => {
+    const end = Date.now() + p.ms;
+    let n = 0;
+    while (Date.now() < end) n++;
+    return { spun: n };
+  },
+};
+
+function post(m: FromWorker): void {
+  port?.postMessage(m);
+}
+
+function handle(msg: ToWorker): void {
+  if (msg.type !== 'request') return; // 'cancel' arrives through the shared flag; the message is a fallback for idle time
+  const flag = msg.cancel ? new Int32Array(msg.cancel) : undefined;
+  let lastProgress = 0;
+  const ctx: Ctx = {
+    isCancelled: () => (flag ? Atomics.load(flag, 0) !== 0 : false),
+    progress: (done, total, phase) => {
+      const now = Date.now();
+      if (now - lastProgress < 100 && done < total) return;
+      lastProgress = now;
+      post({ type: 'progress', id: msg.id, done, total, phase });
+    },
+  };
+  try {
+    const handler = handlers[msg.method] as Handler<WorkerMethod>;
+    if (!handler) throw new Error(`unknown worker method ${String(msg.method)}`);
+    const value = handler(msg.params as never, ctx);
+    post({ type: 'result', id: msg.id, ok: true, value });
+  } catch (err) {
+    const e = err as Error;
+    post({ type: 'result', id: msg.id, ok: false, error: { name: e instanceof CancelledError ? 'CancelledError' : e?.name ?? 'Error', message: e?.message ?? String(err) } });
+  }
+}
+
+port?.on('message', (m: ToWorker) => handle(m));

@@ -1,0 +1,123 @@
+// Plain-mocha tests of the extension's pure parts: tree grouping, status-bar pick, tooltips,
+// risk crossings, the projection used by the diff preview, and the worker client with the real worker.
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { currentThread, escapeMarkdown, groupThreads, riskCrossings, statusBackground, tooltipMarkdown, byUrgency } from '../../../src/extension/logic';
+import { writeProjection } from '../../../src/core/projection';
+import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
+import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
+
+const DAY = 86400000;
+function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {
+  const now = Date.now();
+  return {
+    id, path: `/h/sessions/${id}.jsonl`, name: `thread ${id}`, archived: false, sizeBytes: 1000, mtimeMs: now - ageDays * DAY,
+    risk: { level, reasons: [{ level, code: 'x', text: `reason for ${id}` }], recommendation: 'do the thing' },
+    metrics: { lines: 1, bytes: {}, images: { total: 0, totalBytes: 0, live: 0, liveBytes: 0 }, toolOutputs: { count: 0, bytes: 0 }, compactions: { count: 0, bytes: 0 }, tokens: { series: [] }, problemCount: 0 },
+    ...extra,
+  };
+}
+
+describe('extension logic', () => {
+  it('groups: Needs attention first (most severe first), then by day, archived last', () => {
+    const g = groupThreads([t('a', 'ok', 0), t('b', 'stuck', 3), t('c', 'high', 0), t('d', 'watch', 1.5), t('e', 'ok', 30), t('f', 'critical', 0, { archived: true })]);
+    const order = ['attention', 'today', 'yesterday', 'week', 'older', 'archived'];
+    assert.deepStrictEqual(g.map((x) => x.key), order.filter((k) => g.some((y) => y.key === k)));
+    assert.ok(g.some((x) => x.key === 'today') && g.some((x) => x.key === 'older'));
+    assert.deepStrictEqual(g[0].threads.map((x) => x.id), ['b', 'c']);
+    assert.strictEqual(g[g.length - 1].key, 'archived');
+  });
+
+  it('groups by workspace on request, and filters by level', () => {
+    const g = groupThreads([t('a', 'ok', 0, { cwd: '/w1' }), t('b', 'ok', 0, { cwd: '/w2' }), t('c', 'watch', 0, { cwd: '/w1' })], { byWorkspace: true });
+    assert.deepStrictEqual(g.map((x) => x.key), ['ws:/w1', 'ws:/w2']);
+    assert.strictEqual(groupThreads([t('a', 'ok', 0), t('c', 'watch', 0)], { minLevel: 'watch' })[0].threads.length, 1);
+  });
+
+  it('status bar: the newest thread of the workspace, else the newest', () => {
+    const ts = [t('a', 'ok', 0, { cwd: '/other' }), t('b', 'high', 1, { cwd: '/repo/sub' }), t('c', 'ok', 2, { cwd: '/repo' })];
+    assert.strictEqual(currentThread(ts, ['/repo'])?.id, 'b');
+    assert.strictEqual(currentThread(ts, ['/nowhere'])?.id, 'a');
+    assert.strictEqual(currentThread(ts, ['/rep'])?.id, 'a', 'a prefix is not a parent folder');
+    assert.strictEqual(statusBackground('stuck'), 'statusBarItem.errorBackground');
+    assert.strictEqual(statusBackground('high'), 'statusBarItem.warningBackground');
+    assert.strictEqual(statusBackground('ok'), undefined);
+  });
+
+  it('tooltips escape transcript text', () => {
+    const md = tooltipMarkdown(t('a', 'high', 0, { name: '[click](command:evil) **x** <img>' }));
+    assert.ok(!md.includes('[click](command:evil)'));
+    assert.strictEqual(escapeMarkdown('a*b'), 'a\\*b');
+  });
+
+  it('risk crossings: only upward into high/critical/stuck, once', () => {
+    const prev = new Map<string, RiskLevelName>([['a', 'watch'], ['b', 'high'], ['c', 'ok']]);
+    const now = [t('a', 'high', 0), t('b', 'high', 0), t('c', 'watch', 0), t('new', 'stuck', 0)];
+    assert.deepStrictEqual(riskCrossings(prev, now).map((x) => x.id), ['a']);
+    assert.deepStrictEqual(byUrgency(now).map((x) => x.id)[0], 'new');
+  });
+
+  it('webview messages are validated', () => {
+    assert.ok(isFromWebview({ type: 'action', action: 'preview' }));
+    assert.ok(!isFromWebview({ type: 'action', action: 'rm -rf' }));
+    assert.ok(!isFromWebview({ type: 'loadImage', index: '1' }));
+  });
+});
+
+describe('projection for the diff preview', () => {
+  it('abbreviates big strings, keeps one line per rollout line, caps line length', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proj-'));
+    const src = path.join(dir, 'r.jsonl');
+    const img = 'data:image/png;base64,' + Buffer.alloc(200000, 7).toString('base64');
+    fs.writeFileSync(src, [
+      JSON.stringify({ type: 'session_meta', payload: { id: 'x' } }),
+      JSON.stringify({ type: 'response_item', payload: { type: 'message', content: [{ type: 'input_image', image_url: img }] } }),
+      '',
+      '{"broken": ',
+      JSON.stringify({ type: 'event_msg', payload: { text: 'y'.repeat(100000) } }),
+    ].join('\n') + '\n');
+    const out = path.join(dir, 'p.txt');
+    const s = writeProjection(src, out, { title: 'T' });
+    const lines = fs.readFileSync(out, 'utf8').split('\n');
+    assert.strictEqual(s.lines, 5);
+    assert.strictEqual(lines.length, 1 + 5 + 1); // header + lines + final newline
+    assert.match(lines[2], /<image\/png [^>]*KB[^>]*>/);
+    assert.strictEqual(lines[3], '');
+    assert.match(lines[4], /unreadable line/);
+    assert.match(lines[5], /<97\.7 KB text/);
+    assert.ok(fs.statSync(out).size < 5000);
+  });
+});
+
+describe('worker client with the real worker bundle', function () {
+  this.timeout(20000);
+  const bundle = path.resolve(__dirname, '..', '..', '..', 'dist', 'worker.js');
+  before(function () {
+    if (!fs.existsSync(bundle)) this.skip();
+  });
+
+  it('answers, reports progress, and cancels a synchronous pass through the shared flag', async () => {
+    const w = new WorkerClient(bundle);
+    try {
+      const pong = await w.call('ping', { echo: 'hi' });
+      assert.strictEqual(pong.pong, 'hi');
+      let cancel: () => void = () => undefined;
+      const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => ((cancel = l), { dispose() {} }) };
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wc-'));
+      const big = path.join(dir, 'big.jsonl');
+      const line = JSON.stringify({ type: 'response_item', payload: { text: 'z'.repeat(1 << 20) } }) + '\n';
+      fs.writeFileSync(big, line.repeat(200));
+      let progress = 0;
+      const p = w.call('project', { path: big, out: path.join(dir, 'o.txt') }, { token, onProgress: () => progress++ });
+      setTimeout(() => cancel(), 5);
+      await assert.rejects(p, CancelledError);
+      const again = await w.call('ping', {});
+      assert.ok(again.pid);
+      void progress;
+    } finally {
+      w.dispose();
+    }
+  });
+});
