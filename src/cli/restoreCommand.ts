@@ -1,14 +1,14 @@
 // `restore`: put a thread's backup back.
 import { restoreThread } from '../core/repair';
 import { formatBytes } from '../core/risk';
-import { CliContext, Command, CommandUsageError } from './command';
+import { CliContext, Command, CommandUsageError, fail } from './command';
 import { confirm, shouldAsk } from './confirm';
 
 export const restoreCommand: Command = {
   name: 'restore',
-  usage: 'restore <id|path> [--backup PATH] [--yes] [--json]',
+  usage: 'restore <id|path> [--backup PATH] [--force] [--yes] [--json]',
   summary: 'put a thread back as it was before a repair (the newest backup, or --backup PATH)',
-  options: { flags: ['yes'], values: ['backup'], short: { y: 'yes' } },
+  options: { flags: ['yes', 'force'], values: ['backup'], short: { y: 'yes' } },
   run: (ctx) => restore(ctx),
 };
 
@@ -21,7 +21,13 @@ async function restore(ctx: CliContext): Promise<number> {
       return 1;
     }
   }
-  const r = restoreThread({ codexHome: ctx.codexHome, thread: ctx.operands[0], backupPath: ctx.args.values.get('backup') });
+  let r;
+  try {
+    r = restoreThread({ codexHome: ctx.codexHome, thread: ctx.operands[0], backupPath: ctx.args.values.get('backup'), force: ctx.args.flags.has('force') });
+  } catch (err) {
+    const msg = (err as Error).message;
+    return fail(ctx, /changed since it was repaired/.test(msg) ? `${msg} To restore anyway, add --force.` : msg);
+  }
   if (ctx.args.flags.has('json')) {
     ctx.out.write(JSON.stringify(r, null, 2) + '\n');
     return 0;

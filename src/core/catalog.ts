@@ -52,7 +52,7 @@ export interface ScanIndex {
   entries: Record<string, IndexEntry>;
 }
 
-const INDEX_VERSION = 3;
+const INDEX_VERSION = 4;
 
 export function emptyIndex(): ScanIndex {
   return { version: INDEX_VERSION, entries: {} };
@@ -159,7 +159,7 @@ export function summarize(f: RolloutFile, metrics: ThreadMetrics, names: NameSou
     model: metrics.model ?? row?.model,
     cliVersion: meta.cliVersion,
     firstUserMessage: metrics.firstUserMessage,
-    risk: assessRisk(metrics, f.size, thresholds),
+    risk: assessRisk(metrics, f.size, thresholds, f.mtimeMs),
     metrics,
   };
 }

@@ -13,7 +13,7 @@ export interface ScannerOptions {
   /**
    * Identify big `data:` strings so duplicates can be counted: 'fingerprint' (default) hashes the
    * length, first 8 KiB and last 8 KiB (a PNG ends with its CRC, so different pixels give a
-   * different tail); 'full' hashes every byte (exact, ~3x slower); false: none.
+   * different tail); 'full' is the sha256 of every byte as stored (exact, ~3x slower); false: none.
    */
   hashDataUrls?: 'fingerprint' | 'full' | false;
   /** Attach byte spans to containers (needed to splice values out of a line). */
@@ -120,7 +120,14 @@ export class LineScanner {
           continue;
         }
         case St.Lit: {
-          while (i < to && !isLitEnd(seg[i])) this.litParts.push(seg[i++]);
+          while (i < to && !isLitEnd(seg[i])) {
+            this.litParts.push(seg[i++]);
+            if (this.litParts.length > 64) {
+              // no JSON number or keyword is this long (e.g. a hole of zero bytes after a crash)
+              this.fail('malformed-json', `a number or keyword runs past 64 bytes at byte ${base + i}`, base + i);
+              return;
+            }
+          }
           if (i < to) this.endLiteral(base + i);
           continue;
         }
@@ -319,7 +326,7 @@ export class LineScanner {
     if (!this.strBig && !this.strIsKey && (newLen > this.bigBytes || (this.strIsData && newLen >= this.dataMin))) {
       this.strBig = true;
       if (this.hashData === 'full' && this.strIsData) {
-        this.strHash = createHash('sha1');
+        this.strHash = createHash('sha256');
         if (this.strParts) for (const part of this.strParts) this.strHash.update(part);
       }
       this.strParts = undefined;

@@ -61,6 +61,13 @@ export interface ThreadMetrics {
   tokens: { last?: TokenSample; series: TokenSample[]; window?: number; saturatedAt?: string };
   contextErrors: { count: number; lastAt?: string; lastMessage?: string };
   turnsAborted: number;
+  /** Collector state an incremental rescan resumes with (plain data). */
+  state: {
+    /** The file has UI copies of user messages (event_msg user_message / item_completed). */
+    userEvents: boolean;
+    /** call_id → tool name for the most recent calls, to name their outputs. */
+    callNames: Record<string, string>;
+  };
 }
 
 const MAX_PROBLEMS = 50;
@@ -86,6 +93,7 @@ export function emptyMetrics(): ThreadMetrics {
     tokens: { series: [] },
     contextErrors: { count: 0 },
     turnsAborted: 0,
+    state: { userEvents: false, callNames: {} },
   };
 }
 
@@ -93,9 +101,7 @@ export function emptyMetrics(): ThreadMetrics {
 export class MetricsCollector {
   readonly m: ThreadMetrics;
   private seenFirst: boolean;
-  private callNames = new Map<string, string>();
   private hasOrdinal = false;
-  private userEvents = false;
 
   constructor(resumeFrom?: ThreadMetrics) {
     this.m = resumeFrom ?? emptyMetrics();
@@ -235,7 +241,7 @@ export class MetricsCollector {
       const callId = str(c.payload, 'call_id');
       m.toolOutputs.count++;
       m.toolOutputs.bytes += bytes;
-      this.noteLargest({ line: lineNo, callId, name: callId ? this.callNames.get(callId) : undefined, bytes });
+      this.noteLargest({ line: lineNo, callId, name: callId ? m.state.callNames[callId] : undefined, bytes });
     } else if (t === 'reasoning' || t === 'compaction') {
       if (t === 'reasoning') m.reasoningBytes += bytes;
       m.bytes[t === 'reasoning' ? 'reasoning' : 'compaction'] += bytes;
@@ -245,7 +251,12 @@ export class MetricsCollector {
       if (TOOL_CALL_TYPES.has(t)) {
         const callId = str(c.payload, 'call_id');
         const name = str(c.payload, 'name') ?? t;
-        if (callId) this.callNames.set(callId, name);
+        if (callId) {
+          const names = m.state.callNames;
+          names[callId] = name;
+          const keys = Object.keys(names);
+          if (keys.length > 2000) delete names[keys[0]]; // bounded: outputs follow their calls closely
+        }
       }
       m.bytes.other += bytes;
     }
@@ -281,9 +292,9 @@ export class MetricsCollector {
       if (summary) m.compactions.lastSummary = summary.length > 4000 ? summary.slice(0, 4000) + '…' : summary;
     }
     const u = userText(c);
-    if (u?.source === 'event') this.userEvents = true;
+    if (u?.source === 'event') m.state.userEvents = true;
     // Files with UI events hold each user message twice; the event copy is what was typed.
-    if (u && (u.source === 'event' || !this.userEvents)) {
+    if (u && (u.source === 'event' || !m.state.userEvents)) {
       const text = u.text.trim();
       if (text) {
         if (m.firstUserMessage === undefined) m.firstUserMessage = text.length > 2000 ? text.slice(0, 2000) + '…' : text;

@@ -3,7 +3,7 @@
 // offset 0); we keep a copy of them so a restore can put them back.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openDb, sqliteBinding, sqliteUnavailableReason, SqliteDb } from './sqlite';
+import { openDb, sqliteBinding, sqliteHome, sqliteUnavailableReason, SqliteDb } from './sqlite';
 
 export const PROJECTION_TABLES = ['thread_history_projection_state', 'thread_turns', 'thread_items', 'thread_realtime_items'];
 
@@ -21,7 +21,7 @@ export class DatabaseBusyError extends Error {
 }
 
 export function projectionDbPath(codexHome: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.CODEX_SQLITE_HOME?.trim() || codexHome, 'thread_history_1.sqlite');
+  return path.join(sqliteHome(codexHome, env), 'thread_history_1.sqlite');
 }
 
 function isBusy(err: unknown): boolean {
@@ -45,69 +45,78 @@ function fromJson(v: unknown): unknown {
   return v;
 }
 
+/** Rows deleted inside an open write transaction: commit once the file is swapped, or roll back. */
+export interface ProjectionTxn {
+  dump: ProjectionDump;
+  /** Insert saved rows (a restore) in the same transaction. */
+  insert(saved: ProjectionDump): void;
+  commit(): void;
+  rollback(): void;
+}
+
 /**
- * Copy then delete a thread's projection rows, in one transaction.
- * Returns undefined when there is no projection database (legacy threads, older Codex).
+ * Copy, then delete, a thread's projection rows inside a write transaction that the caller ends.
+ * Taking the write lock before the file swap means a running Codex is noticed before anything
+ * changes. Returns undefined when there is no projection database (legacy threads, older Codex).
  */
-export function dropProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): ProjectionDump | undefined {
+export function beginDropProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): ProjectionTxn | undefined {
   const dbPath = projectionDbPath(codexHome, env);
   if (!fs.existsSync(dbPath)) return undefined;
-  if (!sqliteBinding()) throw new Error(`${sqliteUnavailableReason()}. This paginated thread's projection in ${dbPath} must be cleared after a repair; run the repair from VS Code ≥ 1.101 or Node ≥ 22.13.`);
+  if (!sqliteBinding()) throw new Error(`${sqliteUnavailableReason()}. This thread's projection in ${dbPath} must be cleared with the repair; run it from VS Code ≥ 1.101 or Node ≥ 22.13.`);
   let db: SqliteDb | undefined;
   try {
     db = openDb(dbPath, { readOnly: false, busyTimeoutMs: 3000 });
     const present = tablesIn(db);
     const dump: ProjectionDump = { dbPath, threadId, tables: {} };
     db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const table of PROJECTION_TABLES) {
-        if (!present.has(table)) continue;
-        const rows = db.prepare(`SELECT * FROM ${table} WHERE thread_id = ?`).all(threadId);
-        const columns = rows.length ? Object.keys(rows[0]) : [];
-        dump.tables[table] = { columns, rows: rows.map((r) => columns.map((c) => toJson(r[c]))) };
-        db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
-      }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
+    for (const table of PROJECTION_TABLES) {
+      if (!present.has(table)) continue;
+      const rows = db.prepare(`SELECT * FROM ${table} WHERE thread_id = ?`).all(threadId);
+      const columns = rows.length ? Object.keys(rows[0]) : [];
+      dump.tables[table] = { columns, rows: rows.map((r) => columns.map((c) => toJson(r[c]))) };
+      db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId);
     }
-    return dump;
+    const open = db;
+    let ended = false;
+    const end = (sql: string) => {
+      if (ended) return;
+      ended = true;
+      try {
+        open.exec(sql);
+      } catch (err) {
+        if (isBusy(err)) throw new DatabaseBusyError(dbPath);
+        throw err;
+      } finally {
+        open.close();
+      }
+    };
+    const insert = (saved: ProjectionDump) => insertRows(open, present, saved);
+    return { dump, insert, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
   } catch (err) {
+    try {
+      db?.exec('ROLLBACK');
+    } catch {
+      // no transaction was open
+    }
+    db?.close();
     if (isBusy(err)) throw new DatabaseBusyError(dbPath);
     throw err;
-  } finally {
-    db?.close();
   }
 }
 
-/** Put a thread's projection rows back as they were (replacing whatever Codex rebuilt since). */
-export function restoreProjection(dump: ProjectionDump): void {
-  if (!fs.existsSync(dump.dbPath)) return;
-  let db: SqliteDb | undefined;
-  try {
-    db = openDb(dump.dbPath, { readOnly: false, busyTimeoutMs: 3000 });
-    const present = tablesIn(db);
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const table of PROJECTION_TABLES) {
-        if (!present.has(table)) continue;
-        db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(dump.threadId);
-        const t = dump.tables[table];
-        if (!t || !t.rows.length) continue;
-        const insert = db.prepare(`INSERT INTO ${table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
-        for (const row of t.rows) insert.run(...row.map(fromJson));
-      }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
-  } catch (err) {
-    if (isBusy(err)) throw new DatabaseBusyError(dump.dbPath);
-    throw err;
-  } finally {
-    db?.close();
+/** Copy then delete a thread's projection rows, in one transaction. */
+export function dropProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): ProjectionDump | undefined {
+  const txn = beginDropProjection(codexHome, threadId, env);
+  txn?.commit();
+  return txn?.dump;
+}
+
+function insertRows(db: SqliteDb, present: Set<string>, saved: ProjectionDump): void {
+  for (const table of PROJECTION_TABLES) {
+    const t = saved.tables[table];
+    if (!present.has(table) || !t || !t.rows.length) continue;
+    const insert = db.prepare(`INSERT INTO ${table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+    for (const row of t.rows) insert.run(...row.map(fromJson));
   }
 }
 

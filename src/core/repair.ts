@@ -10,11 +10,13 @@ import { StripOptions, StripStats, stripRollout } from './strip';
 import { verifyRollout, VerifyResult } from './verify';
 import { processesHolding, threadLockState } from './writerLock';
 import { BackupInfo, BackupManifest, listBackups, newBackupDir, preserveOriginal, readBackup, rescueDir, sha256File, writeManifest } from './backups';
-import { DatabaseBusyError, ProjectionDump, dropProjection, restoreProjection } from './projectionDb';
+import { DatabaseBusyError, ProjectionDump, ProjectionTxn, beginDropProjection } from './projectionDb';
+import { formatBytes } from './risk';
 import { describeWriteError } from './rangeWriter';
 import { readRollout, CancelledError } from './rolloutReader';
 import { sessionPath } from './sessionPaths';
 import { LineScanner } from './lineScanner';
+import { sqliteHome } from './sqlite';
 import { classify, readSessionMeta } from './format';
 
 export const TOOL_VERSION = '0.1.0';
@@ -151,6 +153,33 @@ function assertNotOpen(f: RolloutFile): void {
   }
 }
 
+const TEMP_NAME = /^\..+\.(rescue|unzst|restore)-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Temp files of ours left by a run that was killed (Ctrl-C, a crash): removed once their process is gone. */
+function removeStaleTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP_NAME.exec(n);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) removeQuietly(path.join(dir, n));
+  }
+}
+
 function tempBeside(file: string, tag: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
@@ -194,6 +223,20 @@ function plainSource(f: RolloutFile, hooks: RepairHooks): { path: string; cleanu
   return { path: tmp, cleanup: tmp };
 }
 
+/** An --out path must be new: never the rollout itself, never an existing file. */
+function checkOutPath(out: string, f: RolloutFile): void {
+  const target = path.resolve(out);
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (real(target) === real(f.path)) throw new RepairError('--out must not be the thread\'s own rollout; leave --out away to repair in place (with a backup)');
+  if (fs.existsSync(target)) throw new RepairError(`${target} already exists; choose a new --out path (nothing was changed)`);
+}
+
 function check(v: VerifyResult, what: string): void {
   if (!v.ok) throw new RepairError(`The repaired copy failed verification, so ${what}: ${v.failures.join('; ')}. Please report this with the thread's inspect output.`);
 }
@@ -219,6 +262,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
   }
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks) : fs.statSync(f.path);
+  removeStaleTemps(path.dirname(f.path));
   const src = plainSource(f, hooks);
   let newThreadId: string | undefined;
   let output: string;
@@ -237,17 +281,17 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     case 'copy':
       if (!req.out) throw new RepairError('a copy needs an output path (--out FILE)');
+      checkOutPath(req.out, f);
       finalPath = path.resolve(req.out);
-      if (path.resolve(finalPath) === path.resolve(f.path)) throw new RepairError('--out must not be the thread\'s own rollout; leave --out away to repair in place');
-      if (fs.existsSync(finalPath)) throw new RepairError(`${finalPath} already exists; choose another --out path`);
       fs.mkdirSync(path.dirname(finalPath), { recursive: true });
       output = tempBeside(finalPath, 'rescue');
       break;
     default: {
+      if (req.out) checkOutPath(req.out, f);
       const dir = req.out ? path.dirname(path.resolve(req.out)) : path.join(os.tmpdir(), 'codex-session-rescue');
       fs.mkdirSync(dir, { recursive: true });
       finalPath = req.out ? path.resolve(req.out) : path.join(dir, `${threadId}-${Date.now()}-preview.jsonl`);
-      output = finalPath + '.tmp';
+      output = tempBeside(finalPath, 'rescue');
     }
   }
 
@@ -259,7 +303,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       stats = stripRollout(src.path, output, { ...opts, archiveDir, newThreadId }, {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
-        onSourceBytes: (chunk) => sourceHash.update(chunk),
+        // the backup manifest needs the original's sha256; other modes leave the original alone
+        onSourceBytes: req.mode === 'in-place' ? (chunk) => sourceHash.update(chunk) : undefined,
       });
     } catch (err) {
       if (err instanceof CancelledError) throw new RepairError('Cancelled. Nothing was changed.');
@@ -288,44 +333,87 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       if (threadLockState(req.codexHome, threadId).held) throw new RepairError(`Codex opened thread ${threadId} while it was being repaired. Nothing was changed; close Codex and try again.`);
       assertNotOpen(f);
       const dir = newBackupDir(req.codexHome, threadId);
-      const file = preserveOriginal(f.path, dir);
-      const manifest: BackupManifest = {
-        kind: 'before-repair',
-        threadId,
-        originalPath: f.path,
-        fileName: path.basename(f.path),
-        size: stat.size,
-        sha256: f.compressed ? sha256File(f.path) : sha256,
-        mtimeMs: stat.mtimeMs,
-        mode: stat.mode & 0o7777,
-        createdAt: new Date().toISOString(),
-        toolVersion: TOOL_VERSION,
-        options: { ...opts },
-        repaired: { size: stats.bytesAfter, sha256: sha256File(output) },
-      };
-      writeManifest(dir, manifest);
-      backup = { dir, file, manifest };
-      fs.chmodSync(output, stat.mode & 0o7777);
-      fs.renameSync(output, finalPath);
-      fsyncDir(path.dirname(finalPath));
-      if (f.compressed) fs.rmSync(f.path); // its bytes are in the backup; the plain file now wins
+      const undoBackup = () => fs.rmSync(dir, { recursive: true, force: true });
+      let file: string;
+      let manifest: BackupManifest;
       try {
-        if (meta?.historyMode === 'paginated' || fs.existsSync(path.join(req.codexHome, 'thread_history_1.sqlite'))) {
-          projection = dropProjection(req.codexHome, threadId, req.env);
-          if (projection) {
-            manifest.projection = projection;
-            writeManifest(dir, manifest);
-          }
-        }
+        file = preserveOriginal(f.path, dir);
+        manifest = {
+          kind: 'before-repair',
+          threadId,
+          originalPath: f.path,
+          fileName: path.basename(f.path),
+          size: stat.size,
+          sha256: f.compressed ? sha256File(f.path) : sha256,
+          mtimeMs: stat.mtimeMs,
+          mode: stat.mode & 0o7777,
+          createdAt: new Date().toISOString(),
+          toolVersion: TOOL_VERSION,
+          options: { ...opts },
+          repaired: { size: stats.bytesAfter, sha256: sha256File(output) },
+        };
+        writeManifest(dir, manifest);
+        fs.chmodSync(output, stat.mode & 0o7777);
       } catch (err) {
-        // Put the original back exactly as it was, then say why.
+        undoBackup();
+        throw new RepairError(`Could not back up the original, so nothing was changed: ${(err as Error).message}`);
+      }
+      backup = { dir, file, manifest };
+      // Take Codex's projection write lock first: a running Codex is noticed before the file changes.
+      let txn: ProjectionTxn | undefined;
+      try {
+        txn = beginDropProjection(req.codexHome, threadId, req.env);
+      } catch (err) {
+        undoBackup();
+        const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
+        throw new RepairError(`${why} Nothing was changed.`);
+      }
+      if (!txn && meta?.historyMode === 'paginated' && fs.existsSync(path.join(sqliteHome(req.codexHome, req.env), 'state_5.sqlite'))) {
+        // Codex keeps a projection for paginated threads next to state_5.sqlite; not finding it means it lives elsewhere.
+        undoBackup();
+        throw new RepairError(`This paginated thread's projection database (thread_history_1.sqlite) was not found where state_5.sqlite is; set CODEX_SQLITE_HOME (or sqlite_home in config.toml) to its folder. Nothing was changed.`);
+      }
+      try {
+        fs.renameSync(output, finalPath);
+      } catch (err) {
+        txn?.rollback();
+        undoBackup();
+        const e = err as NodeJS.ErrnoException;
+        throw new RepairError(`Could not put the repaired file in place (${e.code ?? e.message}): another program may have the rollout open (Codex, an editor, a virus scanner). Nothing was changed; close it and try again.`);
+      }
+      fsyncDir(path.dirname(finalPath));
+      try {
+        txn?.commit();
+      } catch (err) {
+        // The swap happened but Codex's projection could not be cleared: put the original back.
         putBack(file, f.path, stat.mode);
-        if (f.compressed) fs.rmSync(finalPath, { force: true });
+        undoBackup();
         const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
         throw new RepairError(`${why} The original rollout is back in place, unchanged.`);
       }
+      if (txn) {
+        projection = txn.dump;
+        manifest.projection = projection;
+        try {
+          writeManifest(dir, manifest);
+        } catch {
+          // the repair stands; only a restore of the projection rows would be missing
+        }
+      }
+      if (f.compressed) {
+        // Its bytes are in the backup; the plain .jsonl now wins. If it can't go, Codex still prefers the .jsonl.
+        try {
+          fs.rmSync(f.path);
+        } catch {
+          // harmless: see above
+        }
+      }
     } else {
-      fs.renameSync(output, finalPath);
+      try {
+        fs.renameSync(output, finalPath);
+      } catch (err) {
+        throw describeWriteError(err, finalPath);
+      }
     }
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
     const id = newThreadId ?? threadId;
@@ -352,15 +440,19 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   }
 }
 
-/** Copy `from` over `to` safely (temp beside, then rename). */
+/** Put `from`'s bytes at `to` safely (temp beside, then rename): a hard link when possible, needing no space. */
 function putBack(from: string, to: string, mode: number): void {
   const tmp = tempBeside(to, 'restore');
   try {
-    fs.copyFileSync(from, tmp, fs.constants.COPYFILE_EXCL);
-    fs.chmodSync(tmp, mode & 0o7777);
-    const fd = fs.openSync(tmp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    try {
+      fs.linkSync(from, tmp);
+    } catch {
+      fs.copyFileSync(from, tmp, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(tmp, mode & 0o7777);
+      const fd = fs.openSync(tmp, 'r');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, to);
     fsyncDir(path.dirname(to));
   } catch (err) {
@@ -374,6 +466,8 @@ export interface RestoreRequest {
   thread: string;
   /** A backup folder or the backed-up file; default: the newest backup of the thread. */
   backupPath?: string;
+  /** Restore even though Codex wrote to the thread since the repair (that version is saved first). */
+  force?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -424,27 +518,47 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   const sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));
   if (sha !== m.sha256) throw new RepairError(`the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`);
   const target = m.originalPath;
-  let savedCurrentAs: string | undefined;
   const livePath = fs.existsSync(target) ? target : current?.path;
-  if (livePath && fs.existsSync(livePath)) {
-    // Keep the version being replaced: Codex may have added turns to it since the repair.
-    const dir = newBackupDir(req.codexHome, m.threadId);
+  if (livePath && fs.existsSync(livePath) && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
-    const file = preserveOriginal(livePath, dir);
-    writeManifest(dir, {
-      kind: 'before-restore', threadId: m.threadId, originalPath: livePath, fileName: path.basename(livePath), size: st.size,
-      sha256: sha256File(file), mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION,
-    });
-    savedCurrentAs = file;
+    if (st.size !== m.repaired.size || sha256File(livePath) !== m.repaired.sha256) {
+      const grown = st.size - m.repaired.size;
+      throw new RepairError(`Thread ${m.threadId} changed since it was repaired${grown > 0 ? ` (Codex added ${formatBytes(grown)}: new turns)` : ''}. Restoring the backup would take those out of the live thread. Keep the repaired thread, or restore anyway (the current version is saved as a backup first). Nothing was changed.`);
+    }
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  putBack(backup.file, target, m.mode);
+  // Codex's projection rows: the saved ones go back; without saved ones, the current ones (which
+  // point into the file being replaced) are cleared so Codex re-projects.
+  let txn: ProjectionTxn | undefined;
+  try {
+    txn = beginDropProjection(req.codexHome, m.threadId, req.env);
+    if (txn && m.projection) txn.insert(m.projection);
+  } catch (err) {
+    txn?.rollback();
+    const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
+    throw new RepairError(`${why} Nothing was restored.`);
+  }
+  let savedCurrentAs: string | undefined;
+  try {
+    if (livePath && fs.existsSync(livePath)) {
+      // Keep the version being replaced: Codex may have added turns to it since the repair.
+      const dir = newBackupDir(req.codexHome, m.threadId);
+      const st = fs.statSync(livePath);
+      const file = preserveOriginal(livePath, dir);
+      writeManifest(dir, {
+        kind: 'before-restore', threadId: m.threadId, originalPath: livePath, fileName: path.basename(livePath), size: st.size,
+        sha256: sha256File(file), mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION,
+      });
+      savedCurrentAs = file;
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    putBack(backup.file, target, m.mode);
+  } catch (err) {
+    txn?.rollback();
+    throw new RepairError(`Could not restore ${target}: ${(err as Error).message}`);
+  }
+  txn?.commit();
   if (livePath && livePath !== target && fs.existsSync(livePath)) fs.rmSync(livePath);
-  let projectionRestored = false;
-  if (m.projection) {
-    restoreProjection(m.projection);
-    projectionRestored = true;
-  }
+  const projectionRestored = Boolean(txn && m.projection);
   return { threadId: m.threadId, restoredPath: target, fromBackup: backup.file, bytes: m.size, sha256: sha, savedCurrentAs, projectionRestored };
 }
 

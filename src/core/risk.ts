@@ -84,7 +84,8 @@ function minutesBetween(a: string, b: string): number {
   return Math.abs(Date.parse(b) - Date.parse(a)) / 60000;
 }
 
-export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThresholds = DEFAULT_THRESHOLDS): Risk {
+/** `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn). */
+export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThresholds = DEFAULT_THRESHOLDS, lastWriteMs?: number): Risk {
   const reasons: RiskReason[] = [];
   const add = (level: RiskLevel, code: string, text: string) => {
     if (level !== 'ok') reasons.push({ level, code, text });
@@ -103,7 +104,11 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   const lastAsked = m.lastUserMessageAt ? Date.parse(m.lastUserMessageAt) : 0;
   const lastTokens = m.tokens.last;
   const lastWindow = lastTokens?.window ?? m.tokens.window;
-  if (lastAsked > lastGood && lastTokens && lastWindow && lastTokens.used / lastWindow >= t.contextFill[2] && !reasons.some((r) => r.level === 'stuck')) {
+  // A token_count after the request means the model did answer (mid-turn); a file written in the
+  // last few minutes may still be mid-turn too.
+  const modelSince = lastTokens?.at ? Date.parse(lastTokens.at) > lastAsked : false;
+  const idle = lastWriteMs === undefined || Date.now() - lastWriteMs > 3 * 60_000;
+  if (lastAsked > lastGood && !modelSince && idle && lastTokens && lastWindow && lastTokens.used / lastWindow >= t.contextFill[2] && !reasons.some((r) => r.level === 'stuck')) {
     add('stuck', 'unanswered-full', `the last request ("${m.lastUserMessage?.slice(0, 60) ?? ''}") got no answer while the context was ${Math.round((lastTokens.used / lastWindow) * 100)}% full`);
   }
   const times = m.compactions.times;

@@ -20,13 +20,21 @@ export interface CrossingOptions {
   quietMs?: number;
 }
 
-export interface Crossing {
+/** What the tracker reads of a thread: a ThreadSummary, or any view of one (e.g. the extension's). */
+export interface CrossingThread {
+  id: string;
+  path: string;
+  mtimeMs: number;
+  risk: { level: RiskLevel };
+}
+
+export interface Crossing<T extends CrossingThread = ThreadSummary> {
   id: string;
   path: string;
   /** Level last seen below the threshold (undefined: first time seen). */
   from: RiskLevel | undefined;
   to: RiskLevel;
-  thread: ThreadSummary;
+  thread: T;
 }
 
 export interface ThreadCrossingState {
@@ -48,7 +56,7 @@ function rank(l: RiskLevel): number {
   return RISK_ORDER.indexOf(l);
 }
 
-export class RiskCrossing {
+export class RiskCrossing<T extends CrossingThread = ThreadSummary> {
   readonly level: RiskLevel;
   readonly quietMs: number;
   private s: CrossingState;
@@ -69,8 +77,8 @@ export class RiskCrossing {
    * Assess the latest summaries. Returns the threads that crossed up into the threshold now,
    * and, if some thread is at the threshold but still being written, when to check again.
    */
-  update(threads: ThreadSummary[], nowMs = Date.now()): { crossings: Crossing[]; recheckInMs?: number } {
-    const crossings: Crossing[] = [];
+  update(threads: T[], nowMs = Date.now()): { crossings: Crossing<T>[]; recheckInMs?: number } {
+    const crossings: Crossing<T>[] = [];
     let recheck: number | undefined;
     const present = new Set<string>();
     for (const t of threads) {

@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 // Access to Codex's SQLite databases through Node's built-in `node:sqlite` (the binding VS Code's
 // extension host has from 1.101). Where it is missing we say so once and work from files alone.
 
@@ -66,4 +70,21 @@ export function openDb(path: string, opts: OpenOptions): SqliteDb {
   const db = new Db(path, { readOnly: opts.readOnly, open: true });
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
   return db;
+}
+
+/**
+ * The folder holding Codex's databases: $CODEX_SQLITE_HOME, else `sqlite_home` in config.toml,
+ * else CODEX_HOME itself.
+ */
+export function sqliteHome(codexHome: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CODEX_SQLITE_HOME?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    const toml = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+    const m = /^\s*sqlite_home\s*=\s*["']([^"']+)["']/m.exec(toml);
+    if (m) return m[1].startsWith('~') ? path.join(os.homedir(), m[1].slice(1)) : path.resolve(codexHome, m[1]);
+  } catch {
+    // no config.toml: the default applies
+  }
+  return codexHome;
 }

@@ -118,7 +118,7 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
       if (site.live) candidates.push({ k, hash: site.str.hash, line: l.index });
       k++;
     }
-  }, { hashDataUrls: 'fingerprint', spans: true, isCancelled: hooks.isCancelled }); // same options as the pass: both must see the same sites
+  }, { hashDataUrls: 'full', spans: true, isCancelled: hooks.isCancelled }); // same options as the pass: both must see the same sites and hashes
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
   return {
@@ -195,7 +195,7 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
       writer.line(l.start, lineEnd, edits);
     }, {
       spans: true,
-      hashDataUrls: keepImages > 0 ? 'fingerprint' : false,
+      hashDataUrls: 'full', // each image's sha256, taken while it streams by (no second read)
       onProgress: hooks.onProgress,
       isCancelled: hooks.isCancelled,
       onBytes: hooks.onSourceBytes,
@@ -257,29 +257,33 @@ function readPiece(): Buffer {
 }
 
 /**
- * sha256 of the image's base64 data as stored (hashing bytes, no string conversion: this runs
- * over every image byte). With `archiveDir`, the decoded image is also written there once,
- * named by that hash, so the same image is saved once however often it was copied.
+ * The image's sha256 as stored in the rollout (the scanner hashed data URLs while they streamed
+ * by; small bare ones are read here). With `archiveDir`, the decoded image is also written there
+ * once, named by that hash, so the same image is saved once however often it was copied.
  */
 function digestImage(srcFd: number, s: BigStr, mediaType: string, archiveDir: string | undefined, archived: Map<string, string>): { sha256: string; savedAs?: string } {
-  const comma = s.prefix.indexOf(',');
-  const start = s.start + (s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0);
-  const hash = createHash('sha256');
-  const piece = readPiece();
-  for (let pos = start; pos < s.end; ) {
-    const n = fs.readSync(srcFd, piece, 0, Math.min(piece.length, s.end - pos), pos);
-    if (n <= 0) break;
-    hash.update(piece.subarray(0, n));
-    pos += n;
-  }
-  const sha256 = hash.digest('hex');
+  const sha256 = s.hash ?? hashRange(srcFd, s.start, s.end);
   if (!archiveDir) return { sha256 };
   const known = archived.get(sha256);
   if (known) return { sha256, savedAs: known };
   const final = path.join(archiveDir, `${sha256}.${EXT[mediaType] ?? 'bin'}`);
-  if (!fs.existsSync(final)) writeDecoded(srcFd, start, s.end, archiveDir, final);
+  const comma = s.prefix.indexOf(',');
+  const payload = s.start + (s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0);
+  if (!fs.existsSync(final)) writeDecoded(srcFd, payload, s.end, archiveDir, final);
   archived.set(sha256, final);
   return { sha256, savedAs: final };
+}
+
+function hashRange(fd: number, start: number, end: number): string {
+  const hash = createHash('sha256');
+  const piece = readPiece();
+  for (let pos = start; pos < end; ) {
+    const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
+    if (n <= 0) break;
+    hash.update(piece.subarray(0, n));
+    pos += n;
+  }
+  return hash.digest('hex');
 }
 
 /** Decode base64 bytes [start, end) of the source into `final` (temp file, then rename). */

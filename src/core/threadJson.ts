@@ -1,6 +1,7 @@
 // The JSON shape of a thread for the CLI's --json and for the extension's views: the summary
 // with image duplicates condensed (a multi-GB thread can hold thousands of fingerprints).
 import { ThreadSummary } from './catalog';
+import { ThreadMetrics } from './metrics';
 
 export interface DuplicateImage {
   fingerprint: string;
@@ -25,7 +26,14 @@ export function imageStats(t: ThreadSummary): { distinct: number; maxCopies: num
   return { distinct: entries.length, maxCopies, duplicateBytes, top };
 }
 
-export function threadJson(t: ThreadSummary): Record<string, unknown> {
+/** A thread as JSON (CLI --json, the extension's views): fingerprints condensed into stats. */
+export type ThreadJson = Omit<ThreadSummary, 'metrics'> & {
+  metrics: Omit<ThreadMetrics, 'images'> & {
+    images: Omit<ThreadMetrics['images'], 'byHash'> & ReturnType<typeof imageStats>;
+  };
+};
+
+export function threadJson(t: ThreadSummary): ThreadJson {
   const { byHash: _omit, ...images } = t.metrics.images;
   void _omit;
   return {

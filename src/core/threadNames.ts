@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRollout } from './rolloutReader';
 import { str } from './jsonSkeleton';
-import { openDb, sqliteBinding, sqliteUnavailableReason } from './sqlite';
+import { openDb, sqliteBinding, sqliteHome, sqliteUnavailableReason } from './sqlite';
 
 export interface StateRow {
   id: string;
@@ -43,8 +43,7 @@ export function readSessionIndex(codexHome: string): Map<string, string> {
 }
 
 function stateDbPath(codexHome: string, env: NodeJS.ProcessEnv): string {
-  const dir = env.CODEX_SQLITE_HOME?.trim() || codexHome;
-  return path.join(dir, 'state_5.sqlite');
+  return path.join(sqliteHome(codexHome, env), 'state_5.sqlite');
 }
 
 export function readStateDb(codexHome: string, env: NodeJS.ProcessEnv = process.env): { rows: Map<string, StateRow>; note?: string } {

@@ -18,7 +18,7 @@ export interface Run {
 
 export interface ActionResult {
   summary: string;
-  report?: Record<string, unknown>;
+  report?: object;
 }
 
 export class Actions {
@@ -70,12 +70,12 @@ export class Actions {
     return { summary: `${mode === 'fork' ? 'Repaired as fork' : 'Repaired in place'}: ${reportSummary(report)}`, report };
   }
 
-  async restore(t: ThreadView, run: Run, backupPath?: string): Promise<ActionResult> {
+  async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<ActionResult> {
     const s = this.settings();
-    const r = await this.worker.call('restore', { codexHome: s.codexHome, thread: t.path, backupPath }, { token: run.token, onProgress: run.progress });
+    const r = await this.worker.call('restore', { codexHome: s.codexHome, thread: t.path, backupPath, force }, { token: run.token, onProgress: run.progress });
     this.log.info(`restore of ${t.id}: ${JSON.stringify(r)}`);
     void this.store.refresh().catch(() => undefined);
-    return { summary: `Restored ${t.name}${r.backupPath ? ` from ${String(r.backupPath)}` : ''}.`, report: r };
+    return { summary: `Restored ${t.name} from ${r.fromBackup}${r.savedCurrentAs ? ` (the version it replaced is saved at ${r.savedCurrentAs})` : ''}.`, report: r };
   }
 
   backups(t: ThreadView): Promise<{ path: string; bytes: number; mtimeMs: number }[]> {

@@ -146,7 +146,17 @@ export class CommandHandlers {
           } else backupPath = backups[0].path;
         }
         if (!(await ui.confirm(`Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`, 'Restore'))) return undefined;
-        const r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath));
+        // A thread Codex wrote to since the repair is refused first: ask before moving those turns aside.
+        const changed = Symbol('changed');
+        let r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath).catch((e: Error) => {
+          if (/changed since it was repaired/.test(e.message)) return changed;
+          throw e;
+        }));
+        if (r === changed) {
+          if (!(await ui.confirm(`"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`, 'Restore anyway'))) return undefined;
+          r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath, true));
+        }
+        if (typeof r === 'symbol') return undefined;
         if (r) void ui.info(r.summary);
         return r;
       }),

@@ -2,6 +2,7 @@
 // worker) to its own storage folder and serves only those, under its own scheme.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { RepairReportView } from '../protocol/messages';
 
 export const SCHEME = 'codex-rescue';
 /** The projection's language (contributed with word wrap on, so replaced values show without scrolling). */
@@ -13,7 +14,7 @@ export interface PreviewRecord {
   name: string;
   left: vscode.Uri;
   right: vscode.Uri;
-  report: Record<string, unknown>;
+  report: RepairReportView;
 }
 
 export class ProjectionProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {

@@ -98,7 +98,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     const run: Run = { token: cts.token, progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }) };
     try {
       let summary = '';
-      let report: Record<string, unknown> | undefined;
+      let report: object | undefined;
       if (action === 'handoff') {
         const r = await actions.handoff(t, run);
         summary = r.summary;
@@ -106,7 +106,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
       } else if (action === 'preview') {
         const r = await actions.preview(t, run);
         summary = r.summary;
-        report = r.report as Record<string, unknown>;
+        report = r.report;
       } else if (action === 'repairInPlace' || action === 'repairFork') {
         const r = await actions.repair(t, action === 'repairFork' ? 'fork' : 'in-place', run);
         summary = reportSummary(r.report);

@@ -1,24 +1,15 @@
 // Pure UI logic of the extension (no `vscode` import): grouping, labels, tooltips, the status-bar pick,
-// risk crossings. Unit-tested with plain mocha.
+// quick-pick order. (Risk crossings: core/riskCrossing.ts, used by the store.) Unit-tested with plain mocha.
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
+import { RISK_ORDER, formatBytes } from '../core/risk';
 
-export const LEVELS: RiskLevelName[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
+export { formatBytes };
+
+export const LEVELS: readonly RiskLevelName[] = RISK_ORDER;
 export const ATTENTION: ReadonlySet<RiskLevelName> = new Set(['high', 'critical', 'stuck']);
 
 export function levelRank(l: RiskLevelName): number {
   return LEVELS.indexOf(l);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
 }
 
 export type GroupKey = 'attention' | 'today' | 'yesterday' | 'week' | 'older' | 'archived';
@@ -149,17 +140,6 @@ export function statusBackground(l: RiskLevelName): 'statusBarItem.warningBackgr
   if (l === 'high') return 'statusBarItem.warningBackground';
   if (l === 'critical' || l === 'stuck') return 'statusBarItem.errorBackground';
   return undefined;
-}
-
-/** Threads that crossed up into high/critical/stuck since `previous` (id -> level); reported once per crossing. */
-export function riskCrossings(previous: Map<string, RiskLevelName>, threads: ThreadView[]): ThreadView[] {
-  const out: ThreadView[] = [];
-  for (const t of threads) {
-    const before = previous.get(t.id);
-    const now = t.risk.level;
-    if (before !== undefined && ATTENTION.has(now) && levelRank(now) > levelRank(before)) out.push(t);
-  }
-  return out;
 }
 
 /** Quick-pick order: most urgent first, then newest. */

@@ -1,12 +1,17 @@
 // The session catalog as the extension holds it: the last scan (done in the worker), a change event,
-// a debounced watcher over CODEX_HOME that rescans incrementally, and risk-crossing detection.
+// the core's SessionWatcher over CODEX_HOME (its batches trigger an incremental rescan), and the
+// core's RiskCrossing (one notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RiskLevelName, ScanResultView, ThreadView } from '../protocol/messages';
+import type { ScanResultView, ThreadView } from '../protocol/messages';
+import { SessionWatcher } from '../core/sessionWatcher';
+import { RiskCrossing } from '../core/riskCrossing';
 import { WorkerClient, CancelledError } from './workerClient';
-import { riskCrossings } from './logic';
 import { Settings } from './settings';
+
+/** Threshold of the crossing notifications: high and above (high, critical, stuck). */
+const CROSSING_LEVEL = 'high';
 
 export class SessionStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -16,9 +21,11 @@ export class SessionStore implements vscode.Disposable {
   result: ScanResultView | undefined;
   scanning = false;
   lastError: string | undefined;
-  private levels = new Map<string, RiskLevelName>();
-  private watchers: fs.FSWatcher[] = [];
-  private poll: NodeJS.Timeout | undefined;
+  private crossing = new RiskCrossing<ThreadView>({ level: CROSSING_LEVEL });
+  private recheck: NodeJS.Timeout | undefined;
+  private watcher: SessionWatcher | undefined;
+  private unwatch: (() => void) | undefined;
+  private indexFile: string | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
@@ -56,13 +63,13 @@ export class SessionStore implements vscode.Disposable {
     const run = async (): Promise<ScanResultView | undefined> => {
       try {
         const r = await this.worker.call('scan', { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset }, { token: opts.token, onProgress: opts.onProgress });
-        const crossings = this.result ? riskCrossings(this.levels, r.threads) : [];
-        this.levels = new Map(r.threads.map((t) => [t.id, t.risk.level]));
+        // The first scan of a home only records the levels: threads already at risk don't notify.
+        const first = !this.result || this.result.codexHome !== r.codexHome;
         this.result = r;
         this.lastError = undefined;
         this.log.info(`scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`);
         for (const e of r.errors) this.log.warn(`${e.path}: ${e.message}`);
-        if (crossings.length) this.crossed.fire(crossings);
+        this.assessCrossings(first);
         return r;
       } catch (err) {
         if (err instanceof CancelledError) return this.result;
@@ -84,42 +91,62 @@ export class SessionStore implements vscode.Disposable {
     return this.inFlight;
   }
 
-  /** Watch CODEX_HOME/sessions and archived_sessions; rescans after `delayMs` of quiet. */
+  /**
+   * Feed the current threads to RiskCrossing and fire onDidCross for the new crossings. A thread
+   * at risk that is still being written is assessed once it has been quiet (RiskCrossing's
+   * recheckInMs); `prime` records the levels without notifying.
+   */
+  private assessCrossings(prime = false): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = undefined;
+    if (prime) this.crossing = new RiskCrossing<ThreadView>({ level: CROSSING_LEVEL });
+    const { crossings, recheckInMs } = this.crossing.update(this.threads, prime ? Number.MAX_SAFE_INTEGER : Date.now());
+    if (prime) return;
+    if (recheckInMs !== undefined) {
+      // Rescan then (cheap, incremental) so the thread is judged on its latest size and mtime.
+      this.recheck = setTimeout(() => void this.refresh().catch(() => undefined), recheckInMs + 50);
+      this.recheck.unref?.();
+    }
+    if (crossings.length) this.crossed.fire(crossings.map((c) => c.thread));
+  }
+
+  /** Watch CODEX_HOME's rollouts (core SessionWatcher); a batch of changes (quiet for `delayMs`) triggers a rescan. */
   startWatching(delayMs = 750): void {
     this.stopWatching();
     const home = this.codexHome;
-    const kick = (): void => {
+    // fs.watch plus a poll every 15 s for file systems where fs.watch misses events (network mounts, WSL /mnt).
+    const w = new SessionWatcher(home, { debounceMs: delayMs, pollMs: 15000 });
+    this.unwatch = w.onEvents((batch) => {
+      this.log.debug(`watcher: ${batch.length} change(s), e.g. ${batch[0].kind} ${batch[0].path}`);
+      void this.refresh().catch(() => undefined);
+    });
+    w.start();
+    this.watcher = w;
+    // Thread names come from session_index.jsonl, which SessionWatcher does not report on (it only
+    // tracks rollouts): a cheap stat poll of that one file, debounced like the rollouts.
+    this.indexFile = path.join(home, 'session_index.jsonl');
+    fs.watchFile(this.indexFile, { persistent: false, interval: 2000 }, (cur, prev) => {
+      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
       if (this.debounce) clearTimeout(this.debounce);
       this.debounce = setTimeout(() => void this.refresh().catch(() => undefined), delayMs);
-    };
-    for (const sub of ['sessions', 'archived_sessions', '']) {
-      const dir = path.join(home, sub);
-      try {
-        const w = fs.watch(dir, { recursive: sub !== '', persistent: false }, (_ev, name) => {
-          if (!name || String(name).includes('rollout-') || String(name).startsWith('session_index') || sub !== '') kick();
-        });
-        w.on('error', () => undefined);
-        this.watchers.push(w);
-      } catch {
-        // folder missing (yet): the poll below notices it appearing
-      }
-    }
-    // fs.watch misses events on some file systems (network mounts, WSL /mnt): a cheap periodic stat scan.
-    this.poll = setInterval(() => kick(), 15000);
-    this.poll.unref?.();
+    });
   }
 
   stopWatching(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    if (this.poll) clearInterval(this.poll);
+    this.unwatch?.();
+    this.watcher?.stop();
+    this.unwatch = undefined;
+    this.watcher = undefined;
+    if (this.indexFile) fs.unwatchFile(this.indexFile);
+    this.indexFile = undefined;
     if (this.debounce) clearTimeout(this.debounce);
-    this.poll = undefined;
     this.debounce = undefined;
   }
 
   dispose(): void {
     this.stopWatching();
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = undefined;
     this.changed.dispose();
     this.crossed.dispose();
   }

@@ -3,42 +3,14 @@
 // Plain data only (structured-clone and JSON safe). No `vscode` import, no Node import: the webview
 // script type-checks against this file too.
 
-export type RiskLevelName = 'ok' | 'watch' | 'high' | 'critical' | 'stuck';
+import type { RiskLevel } from '../core/risk';
+import type { ThreadJson } from '../core/threadJson';
+import type { RestoreReport, StripReport } from '../core/repair';
+
+export type RiskLevelName = RiskLevel;
 
 /** A thread as the UI sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
-export interface ThreadView {
-  id: string;
-  path: string;
-  name: string;
-  archived: boolean;
-  compressed?: boolean;
-  generation?: string;
-  sizeBytes: number;
-  mtimeMs: number;
-  createdAt?: string;
-  updatedAt?: string;
-  cwd?: string;
-  gitBranch?: string;
-  model?: string;
-  cliVersion?: string;
-  firstUserMessage?: string;
-  risk: {
-    level: RiskLevelName;
-    reasons: { level: RiskLevelName; code: string; text: string }[];
-    recommendation: string;
-    contextFill?: number;
-  };
-  metrics: {
-    lines: number;
-    bytes: Record<string, number>;
-    images: { total: number; totalBytes: number; live: number; liveBytes: number; ui?: number; distinct?: number; maxCopies?: number; duplicateBytes?: number };
-    toolOutputs: { count: number; bytes: number };
-    compactions: { count: number; bytes: number; times?: string[]; lastSummary?: string };
-    tokens: { series: { at?: string; used: number; window?: number; inputTokens?: number; total?: number }[]; window?: number; last?: { used: number; window?: number } };
-    problemCount: number;
-    [key: string]: unknown;
-  };
-}
+export type ThreadView = ThreadJson;
 
 export interface RepairOptionsView {
   keepImages?: number;
@@ -48,30 +20,10 @@ export interface RepairOptionsView {
 
 export type RepairMode = 'dry-run' | 'in-place' | 'fork';
 
-/** The report every strip/repair run ends with (mirrors core/repair.ts StripReport). */
-export interface RepairReportView {
-  bytesBefore: number;
-  bytesAfter: number;
-  imagesReplaced: number;
-  imagesKept: number;
-  imagesArchived: number;
-  toolOutputsCapped: number;
-  linesVerified: number;
-  jsonErrors: number;
-  backupPath?: string;
-  outputPath: string;
-  threadId: string;
-  newThreadId?: string;
-  resumeCommand?: string;
-  [key: string]: unknown;
-}
+/** The report every strip/repair run ends with. */
+export type RepairReportView = StripReport;
 
-export interface RestoreReportView {
-  restoredPath?: string;
-  backupPath?: string;
-  bytes?: number;
-  [key: string]: unknown;
-}
+export type RestoreReportView = RestoreReport;
 
 export interface ImageRef {
   /** Position in the thread (0-based, file order). */
@@ -111,7 +63,7 @@ export interface WorkerApi {
   ping: { params: { echo?: string }; result: { pong: string; pid: number; node: string } };
   scan: { params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean }; result: ScanResultView };
   strip: { params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string }; result: RepairReportView };
-  restore: { params: { codexHome: string; thread: string; backupPath?: string }; result: RestoreReportView };
+  restore: { params: { codexHome: string; thread: string; backupPath?: string; force?: boolean }; result: RestoreReportView };
   listBackups: { params: { codexHome: string; thread: string }; result: { path: string; bytes: number; mtimeMs: number }[] };
   handoff: { params: { codexHome: string; thread: string; budgetTokens?: number; out?: string }; result: { path: string; [key: string]: unknown } };
   /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
@@ -161,7 +113,7 @@ export type FromWebview =
 export type ToWebview =
   | { type: 'thread'; thread: ThreadView; busy?: PanelAction }
   | { type: 'progress'; action: PanelAction; done: number; total: number; phase?: string }
-  | { type: 'done'; action: PanelAction; summary: string; report?: Record<string, unknown> }
+  | { type: 'done'; action: PanelAction; summary: string; report?: object }
   | { type: 'failed'; action: PanelAction; message: string; cancelled?: boolean }
   | { type: 'images'; images: ImageRef[]; total: number }
   | { type: 'image'; index: number; dataUrl?: string; reason?: string };

@@ -103,7 +103,11 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       }
       assert.ok(said.at(-1)?.includes('are you there?'));
 
-      const back = cli(['restore', id, '--codex-home', clone.codexHome, '--yes', '--json']);
+      // Codex appended the new turn to the repaired file: a plain restore refuses to drop it
+      const refused = cli(['restore', id, '--codex-home', clone.codexHome, '--yes']);
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /changed since it was repaired \(Codex added .*new turns\).*add --force/s);
+      const back = cli(['restore', id, '--codex-home', clone.codexHome, '--yes', '--force', '--json']);
       assert.equal(back.status, 0, back.stderr);
       // Codex appended the new turn to the repaired file; the restore saved that version first
       assert.ok(back.json.savedCurrentAs && fs.existsSync(back.json.savedCurrentAs));

@@ -20,6 +20,9 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     let fx: FixtureSet;
     before(async () => {
       fx = await makeFixtureSet(version);
+      // as the person sees it: some minutes after the last failed attempt (a fresh file may be mid-turn)
+      const then = new Date(Date.now() - 10 * 60_000);
+      fs.utimesSync(fx.stuck.rolloutPath, then, then);
     });
 
     it('lists every thread with its facts, the stuck one first and the small one ok', () => {

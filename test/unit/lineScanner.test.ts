@@ -122,6 +122,8 @@ describe('LineScanner', () => {
     assert.equal(scan('{"a":[1,2').problem?.kind, 'truncated');
     assert.equal(scan('{"a":1} x').problem?.kind, 'malformed-json');
     assert.equal(scan('not json').problem?.kind, 'malformed-json');
+    // a run of zero bytes / digits after a crash is a broken line, not a crash of the reader
+    assert.equal(scan('{"a":' + '1'.repeat(2_000_000) + '}').problem?.kind, 'malformed-json');
     assert.equal(scan(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])).problem?.kind, 'invalid-utf8');
   });
 

@@ -194,7 +194,7 @@ describe('repair: refusals leave the original untouched', () => {
     // another process holds a write lock on the database, as a running Codex would
     holder = spawn(process.execPath, ['-e', `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /database .* is locked.*back in place, unchanged/s);
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /database .* is locked.*Nothing was changed/s);
     assert.deepEqual(fs.readFileSync(file), before);
     holder.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
@@ -208,5 +208,49 @@ describe('repair: refusals leave the original untouched', () => {
     assert.deepEqual({ ...after.prepare('SELECT * FROM thread_history_projection_state').get() }, { thread_id: id, next_rollout_byte_offset: 1234, next_rollout_ordinal: 7 });
     after.close();
     assert.deepEqual(fs.readFileSync(file), before);
+  });
+});
+
+describe('repair: leftovers of a killed run', () => {
+  it('removes temp files whose process is gone, and keeps others', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const dir = path.dirname(file);
+    const dead = path.join(dir, `.${path.basename(file)}.rescue-999999-0a1b2c3d.tmp`);
+    const mine = path.join(dir, `.${path.basename(file)}.rescue-${process.ppid}-0a1b2c3d.tmp`);
+    fs.writeFileSync(dead, 'partial');
+    fs.writeFileSync(mine, 'in progress elsewhere');
+    stripThread({ codexHome: home, thread: id, mode: 'dry-run' }, quiet);
+    assert.ok(!fs.existsSync(dead), 'a dead run\'s temp file is removed');
+    assert.ok(fs.existsSync(mine), 'a live process\'s temp file is left alone');
+  });
+});
+
+describe('repair: review findings stay fixed', () => {
+  it('never writes a dry run or a copy over the rollout itself, or over an existing file', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const before = fs.readFileSync(file);
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: file }, quiet), /must not be the thread's own rollout/);
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'copy', out: file }, quiet), /must not be the thread's own rollout/);
+    const other = path.join(tempDir(), 'exists.jsonl');
+    fs.writeFileSync(other, 'keep me');
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: other }, quiet), /already exists/);
+    assert.equal(fs.readFileSync(other, 'utf8'), 'keep me');
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('restore refuses to move aside turns Codex wrote after the repair unless forced', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const original = fs.readFileSync(file);
+    stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    fs.appendFileSync(file, JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'agent_message', message: 'new work after the repair' } }) + '\n');
+    const withNewTurn = fs.readFileSync(file);
+    assert.throws(() => restoreThread({ codexHome: home, thread: id }), /changed since it was repaired \(Codex added .*\)/);
+    assert.deepEqual(fs.readFileSync(file), withNewTurn, 'nothing changed');
+    const r = restoreThread({ codexHome: home, thread: id, force: true });
+    assert.deepEqual(fs.readFileSync(file), original);
+    assert.deepEqual(fs.readFileSync(r.savedCurrentAs!), withNewTurn, 'the newer version is kept');
   });
 });

@@ -84,7 +84,7 @@ describe('strip pass', () => {
     assert.equal(s.imagesArchived, 3);
     assert.equal(files.length, 3);
     const a = Buffer.from(imgA.slice(imgA.indexOf(',') + 1), 'base64');
-    const name = createHash('sha256').update(imgA.slice(imgA.indexOf(',') + 1)).digest('hex') + '.png';
+    const name = createHash('sha256').update(imgA).digest('hex') + '.png'; // the image as stored: the whole data URL
     assert.deepEqual(fs.readFileSync(path.join(archive, name)), a);
     assert.ok(fs.readFileSync(out, 'utf8').includes(`saved as ${path.join(archive, name)}`));
   });

@@ -238,4 +238,34 @@ describe('Codex Session Rescue in VS Code', function () {
     assert.strictEqual(seen.path, dest);
   });
 
+  it('a thread that crosses into high/critical/stuck notifies once', async () => {
+    const src = threadPath('small');
+    const oldId = manifest.threads.small.id;
+    const id = crypto.randomUUID();
+    const dest = path.join(path.dirname(src), path.basename(src).replace(oldId, id));
+    const crossed: string[] = [];
+    const sub = api.store.onDidCross((ts) => crossed.push(...ts.filter((t) => t.id === id).map((t) => t.id)));
+    try {
+      fs.writeFileSync(dest, fs.readFileSync(src, 'utf8').split(oldId).join(id));
+      const before = await until('new ok thread in the store', () => api.store.find(id), 30000);
+      assert.ok(!['high', 'critical', 'stuck'].includes(before.risk.level), `starts below high (${before.risk.level})`);
+      // The same thread grows into the stuck fixture's content (a rewrite the watcher sees as 'changed').
+      const stuckId = manifest.threads.stuck.id;
+      fs.writeFileSync(dest, fs.readFileSync(threadPath('stuck'), 'utf8').split(stuckId).join(id));
+      const t0 = Date.now();
+      await until('crossing reported', () => crossed.length > 0 || undefined, 30000);
+      results.crossingMs = Date.now() - t0;
+      const after = api.store.find(id)!;
+      assert.ok(['high', 'critical', 'stuck'].includes(after.risk.level), after.risk.level);
+      assert.ok(api.ui.messages.some((m) => m.level === 'warn' && m.text.includes(`is now`)), 'a notification');
+      // Further scans don't report it again.
+      await api.store.refresh();
+      await new Promise((r) => setTimeout(r, 4000));
+      await api.store.refresh();
+      assert.deepStrictEqual(crossed, [id], 'reported once');
+    } finally {
+      sub.dispose();
+    }
+  });
+
 });

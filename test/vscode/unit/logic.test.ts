@@ -1,21 +1,22 @@
 // Plain-mocha tests of the extension's pure parts: tree grouping, status-bar pick, tooltips,
-// risk crossings, the projection used by the diff preview, and the worker client with the real worker.
+// quick-pick order, the projection used by the diff preview, and the worker client with the real worker.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { currentThread, escapeMarkdown, groupThreads, riskCrossings, statusBackground, tooltipMarkdown, byUrgency } from '../../../src/extension/logic';
+import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency } from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/projection';
 import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
+import { emptyMetrics } from '../../../src/core/metrics';
 
 const DAY = 86400000;
 function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {
   const now = Date.now();
   return {
-    id, path: `/h/sessions/${id}.jsonl`, name: `thread ${id}`, archived: false, sizeBytes: 1000, mtimeMs: now - ageDays * DAY,
+    id, path: `/h/sessions/${id}.jsonl`, name: `thread ${id}`, archived: false, compressed: false, generation: 'legacy', sizeBytes: 1000, mtimeMs: now - ageDays * DAY,
     risk: { level, reasons: [{ level, code: 'x', text: `reason for ${id}` }], recommendation: 'do the thing' },
-    metrics: { lines: 1, bytes: {}, images: { total: 0, totalBytes: 0, live: 0, liveBytes: 0 }, toolOutputs: { count: 0, bytes: 0 }, compactions: { count: 0, bytes: 0 }, tokens: { series: [] }, problemCount: 0 },
+    metrics: { ...emptyMetrics(), lines: 1, images: { ...emptyMetrics().images, distinct: 0, maxCopies: 0, duplicateBytes: 0, top: [] } },
     ...extra,
   };
 }
@@ -52,11 +53,9 @@ describe('extension logic', () => {
     assert.strictEqual(escapeMarkdown('a*b'), 'a\\*b');
   });
 
-  it('risk crossings: only upward into high/critical/stuck, once', () => {
-    const prev = new Map<string, RiskLevelName>([['a', 'watch'], ['b', 'high'], ['c', 'ok']]);
-    const now = [t('a', 'high', 0), t('b', 'high', 0), t('c', 'watch', 0), t('new', 'stuck', 0)];
-    assert.deepStrictEqual(riskCrossings(prev, now).map((x) => x.id), ['a']);
-    assert.deepStrictEqual(byUrgency(now).map((x) => x.id)[0], 'new');
+  it('quick-pick order: most urgent first, then newest', () => {
+    const now = [t('a', 'high', 0), t('b', 'high', 1), t('c', 'watch', 0), t('new', 'stuck', 0)];
+    assert.deepStrictEqual(byUrgency(now).map((x) => x.id), ['new', 'a', 'b', 'c']);
   });
 
   it('webview messages are validated', () => {
