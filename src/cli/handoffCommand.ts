@@ -3,6 +3,7 @@ import { UsageError, intOption } from './args';
 import { CliContext, Command, CommandUsageError, fail } from './command';
 import { progressBar } from './progress';
 import { HandoffError, writeHandoff } from '../core/handoff';
+import { formatCount } from '../core/risk';
 import { RolloutReadError } from '../core/rolloutReader';
 
 export const handoffCommand: Command = {
@@ -51,7 +52,7 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
   }
   ctx.out.write(`Handoff for ${r.threadId} written to ${r.path}\n`);
   if (r.outPath) ctx.out.write(`  copy: ${r.outPath}\n`);
-  ctx.out.write(`  ${r.bytes.toLocaleString('en-US')} bytes, ~${r.tokensEstimate.toLocaleString('en-US')} tokens${r.trimmed.length ? `; shortened to fit: ${r.trimmed.join(', ')}` : ''}\n`);
+  ctx.out.write(`  ${formatCount(r.bytes)} bytes, ~${formatCount(r.tokensEstimate)} tokens${r.trimmed.length ? `; shortened to fit: ${r.trimmed.join(', ')}` : ''}\n`);
   ctx.out.write(`  start a new thread with it: codex "$(cat '${(r.outPath ?? r.path).replace(/'/g, `'\\''`)}')"\n`);
   return 0;
 }

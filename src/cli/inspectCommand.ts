@@ -1,6 +1,6 @@
 // `inspect`: one thread in depth.
 import { ThreadSummary, findThread, measureFile, summarize } from '../core/catalog';
-import { formatBytes } from '../core/risk';
+import { formatBytes, formatCount } from '../core/risk';
 import { readNameSources } from '../core/threadNames';
 import { imageStats, threadJson } from '../core/threadJson';
 import { CliContext, Command, CommandUsageError, fail } from './command';
@@ -72,13 +72,13 @@ export function describe(t: ThreadSummary): string {
   const total = Math.max(1, parts.reduce((s, [, b]) => s + b, 0));
   for (const [label, b] of parts) if (b > 0) lines.push(`  ${(((b / total) * 100).toFixed(1) + '%').padStart(6)}  ${formatBytes(b).padStart(8)}  ${label}`);
   lines.push('');
-  lines.push(`Images: ${m.images.total} stored (${formatBytes(m.images.totalBytes)}), ${img.distinct} distinct; ${m.images.live} live (${formatBytes(m.images.liveBytes)}, ~${m.images.liveTokens.toLocaleString('en-US')} tokens), ${m.images.ui} UI copies${m.images.generated ? `, ${m.images.generated} generated` : ''}`);
+  lines.push(`Images: ${m.images.total} stored (${formatBytes(m.images.totalBytes)}), ${img.distinct} distinct; ${m.images.live} live (${formatBytes(m.images.liveBytes)}, ~${formatCount(m.images.liveTokens)} tokens), ${m.images.ui} UI copies${m.images.generated ? `, ${m.images.generated} generated` : ''}`);
   if (img.maxCopies > 1) lines.push(`  duplicates: ${formatBytes(img.duplicateBytes)} in extra copies; most copied image ${img.maxCopies}×`);
   lines.push(`Compactions: ${m.compactions.count} (${formatBytes(m.compactions.bytes)})${m.compactions.times.length ? `, last at ${m.compactions.times[m.compactions.times.length - 1]}` : ''}`);
   lines.push(`Tool outputs: ${m.toolOutputs.count} (${formatBytes(m.toolOutputs.bytes)})`);
   for (const o of m.toolOutputs.largest.slice(0, 3)) lines.push(`  line ${o.line}: ${formatBytes(o.bytes)}${o.name ? ` from ${o.name}` : ''}`);
   const last = m.tokens.last;
-  if (last) lines.push(`Context: ${last.used.toLocaleString('en-US')} tokens used${last.window ? ` of ${last.window.toLocaleString('en-US')}` : ''} in the last request; ${m.tokens.series.length} samples`);
+  if (last) lines.push(`Context: ${formatCount(last.used)} tokens used${last.window ? ` of ${formatCount(last.window)}` : ''} in the last request; ${m.tokens.series.length} samples`);
   if (m.contextErrors.count) lines.push(`Context-window errors: ${m.contextErrors.count}, last at ${m.contextErrors.lastAt}`);
   if (m.problemCount) {
     lines.push(`Damaged lines: ${m.problemCount}`);

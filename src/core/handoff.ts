@@ -13,7 +13,7 @@ import { ThreadSummary, findThread, summarize } from './catalog';
 import { MetricsCollector } from './metrics';
 import { ReadOptions, readRollout } from './rolloutReader';
 import { readNameSources } from './threadNames';
-import { formatBytes } from './risk';
+import { formatBytes, formatCount } from './risk';
 import { BigTextReader } from './bigText';
 import { CommandRecord, HandoffCollector, HandoffData, Turn } from './handoffCollect';
 import { maskSecrets } from './secrets';
@@ -216,11 +216,11 @@ export function gist(text: string, n: number): string {
 
 function cut(text: string, n: number, truncated = false): string {
   if (text.length <= n && !truncated) return text;
-  return `${text.slice(0, n).trimEnd()}\n\n_(… shortened; ${text.length > n ? `${text.length.toLocaleString('en-US')}+` : 'more'} characters in the rollout)_`;
+  return `${text.slice(0, n).trimEnd()}\n\n_(… shortened; ${text.length > n ? `${formatCount(text.length)}+` : 'more'} characters in the rollout)_`;
 }
 
 function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`;
+  return `${formatCount(n)} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`;
 }
 
 function when(ts: string | undefined): string {
@@ -248,7 +248,7 @@ function headerSection(d: HandoffData, t: ThreadSummary, now: Date, handoffPath:
         ...(t.gitBranch ? [['Git branch', `\`${t.gitBranch}\``] as [string, string]] : []),
         ['Model', `${t.model ?? '?'}${t.cliVersion ? ` (Codex ${t.cliVersion}${t.originator ? `, ${t.originator}` : ''})` : ''}`],
         ['Dates', `started ${when(t.createdAt ?? d.firstTimestamp)}, last active ${when(t.updatedAt ?? d.lastTimestamp)}`],
-        ['Rollout', `\`${t.path}\` (${formatBytes(t.sizeBytes)}, ${m.lines.toLocaleString('en-US')} lines, ${t.generation} format${t.compressed ? ', zstd' : ''})`],
+        ['Rollout', `\`${t.path}\` (${formatBytes(t.sizeBytes)}, ${formatCount(m.lines)} lines, ${t.generation} format${t.compressed ? ', zstd' : ''})`],
         ['Risk', `**${t.risk.level.toUpperCase()}**${t.risk.reasons.length ? ` — ${t.risk.reasons.slice(0, level ? 1 : 3).map((r) => r.text).join('; ')}` : ''}`],
         ['Activity', `${plural(d.turnCount, 'user request')}, ${plural(d.compactions.count, 'compaction')}, ${plural(d.commands.total, 'command')}, ${plural(d.files.size, 'file')} patched`],
         ['Handoff written', `${when(now.toISOString())} by codex-session-rescue, from the rollout alone (no model)`],

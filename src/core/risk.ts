@@ -61,6 +61,11 @@ export function formatBytes(n: number): string {
   return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
 }
 
+/** 1234567 → "1,234,567" (toLocaleString would load ICU data: ~20 ms of a scan). */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 function levelFor(value: number, t: [number, number, number]): RiskLevel {
   if (value >= t[2]) return 'critical';
   if (value >= t[1]) return 'high';
@@ -94,7 +99,7 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   // Stuck: the file itself says the last attempts failed for lack of room.
   const lastGood = m.lastAgentMessageAt ? Date.parse(m.lastAgentMessageAt) : 0;
   if (m.tokens.saturatedAt !== undefined && (!m.tokens.saturatedAt || Date.parse(m.tokens.saturatedAt) >= lastGood)) {
-    add('stuck', 'saturated', `the last request filled the whole context window (${m.tokens.window?.toLocaleString('en-US') ?? '?'} tokens) and nothing was answered since`);
+    add('stuck', 'saturated', `the last request filled the whole context window (${m.tokens.window !== undefined ? formatCount(m.tokens.window) : '?'} tokens) and nothing was answered since`);
   }
   if (m.contextErrors.count > 0 && m.contextErrors.lastAt && Date.parse(m.contextErrors.lastAt) >= lastGood) {
     add('stuck', 'context-error', `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`);
@@ -135,10 +140,10 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   if (last && window) {
     contextFill = Math.min(1, last.used / window);
     const pct = Math.round(contextFill * 100);
-    add(levelFor(contextFill, t.contextFill), 'context-fill', `context is ${pct}% full (${last.used.toLocaleString('en-US')} of ${window.toLocaleString('en-US')} tokens)`);
+    add(levelFor(contextFill, t.contextFill), 'context-fill', `context is ${pct}% full (${formatCount(last.used)} of ${formatCount(window)} tokens)`);
     const withImages = last.used + m.images.liveTokens;
     if (m.images.liveTokens > 0 && withImages > window && levelFor(contextFill, t.contextFill) !== 'critical') {
-      add('critical', 'images-over-window', `the live history's ${m.images.live} images add ~${m.images.liveTokens.toLocaleString('en-US')} tokens: more than the window holds`);
+      add('critical', 'images-over-window', `the live history's ${m.images.live} images add ~${formatCount(m.images.liveTokens)} tokens: more than the window holds`);
     }
   }
 
