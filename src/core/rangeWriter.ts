@@ -125,6 +125,22 @@ export class RangeWriter {
   }
 }
 
+/** How many backslashes end just before `end` in the file (not reading below `min`). */
+function backslashesBefore(fd: number, end: number, min: number): number {
+  const buf = Buffer.alloc(4096);
+  let count = 0;
+  while (end > min) {
+    const len = Math.min(buf.length, end - min);
+    const n = fs.readSync(fd, buf, 0, len, end - len);
+    let k = n - 1;
+    while (k >= 0 && buf[k] === 0x5c) k--;
+    count += n - 1 - k;
+    if (k >= 0 || n < len) return count;
+    end -= len;
+  }
+  return count;
+}
+
 /**
  * Move `p` back to a place where raw JSON string content can be cut: not inside an escape
  * (`\n`, `\"`, `\uXXXX`), not between the two halves of a surrogate pair, not inside a UTF-8
@@ -139,7 +155,9 @@ export function safeCutPoint(fd: number, p: number, min: number): number {
   const escapeAt = (i: number) => {
     if (at(i) !== 0x5c) return false;
     let run = 0;
-    for (let j = i; j >= from && at(j) === 0x5c; j--) run++;
+    let j = i;
+    for (; j >= from && at(j) === 0x5c; j--) run++;
+    if (j < from) run += backslashesBefore(fd, from, min); // the run goes on before the window
     return run % 2 === 1;
   };
   for (let guard = 0; guard < 8 && p > min; guard++) {

@@ -142,3 +142,25 @@ describe('strip pass', () => {
     assert.equal((text.match(/data:image/g) ?? []).length, s.imagesKept);
   });
 });
+
+describe('strip pass: cutting inside long runs of backslashes', () => {
+  it('never splits an escape, whatever the run length (nested JSON in tool output)', () => {
+    const dir = tempDir();
+    const meta = sessionMetaLine(ID, new Date('2026-01-01T00:00:00Z'), '/w');
+    for (const run of [31, 32, 33, 63, 64, 65, 200]) {
+      const text = 'a' + '\\'.repeat(run) + '"' + 'b'.repeat(50) + '\\'.repeat(run + 1) + 'n' + 'c'.repeat(50);
+      const raw = JSON.stringify(text);
+      for (const cap of [20, 60, 100, 150, 300]) {
+        const src = path.join(dir, `r${run}-${cap}.jsonl`);
+        fs.writeFileSync(src, meta + '\n' + JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'function_call_output', call_id: 'c', output: text } }) + '\n');
+        const out = src + '.out';
+        const s = stripRollout(src, out, { maxToolOutputBytes: cap });
+        const o = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[1]).payload.output as string; // must parse
+        if (raw.length - 2 > cap && s.toolOutputsCapped) {
+          const [head, tail] = o.split(/\n\n\[… .* of output cut by codex-session-rescue.*…\]\n\n/s);
+          assert.ok(text.startsWith(head) && text.endsWith(tail), `run ${run} cap ${cap}`);
+        }
+      }
+    }
+  });
+});
