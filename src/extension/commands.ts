@@ -7,7 +7,7 @@ import { SessionStore } from './store';
 import { ThreadItem, SessionsTreeProvider } from './sessionsTree';
 import { DetailsPanel } from './detailsPanel';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { byUrgency, describeThread, formatBytes, levelLabel } from './logic';
+import { byUrgency, describeThread, formatBytes, levelLabel, seedCommand } from './logic';
 import { Ui } from './ui';
 
 export const COMMANDS = {
@@ -167,7 +167,7 @@ export class CommandHandlers {
         if (!r) return undefined;
         const term = vscode.window.createTerminal({ name: `Codex: ${t.name}`.slice(0, 40), cwd: t.cwd && (await exists(t.cwd)) ? t.cwd : undefined });
         term.show();
-        term.sendText(`codex "$(cat ${shellQuote(r.path)})"`, true);
+        term.sendText(seedCommand(r.path, vscode.env.shell), true);
         return { terminal: term.name, handoff: r.path };
       }),
       reg(COMMANDS.copyResumeCommand, async (arg) => {
@@ -233,6 +233,3 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}

@@ -153,3 +153,15 @@ export function reportSummary(r: { bytesBefore: number; bytesAfter: number; imag
   if (r.backupPath) parts.push(`backup: ${r.backupPath}`);
   return parts.join(' · ');
 }
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `codex` with the handoff as its first prompt, in the terminal's own shell syntax. */
+export function seedCommand(file: string, shell: string): string {
+  const name = shell.toLowerCase();
+  if (/pwsh|powershell/.test(name)) return `codex (Get-Content -Raw -LiteralPath '${file.replace(/'/g, "''")}')`;
+  if (/cmd\.exe$/.test(name)) return `powershell -NoProfile -Command "codex (Get-Content -Raw -LiteralPath '${file.replace(/'/g, "''")}')"`;
+  return `codex "$(cat ${shellQuote(file)})"`;
+}

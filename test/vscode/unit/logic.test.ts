@@ -4,7 +4,7 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency } from '../../../src/extension/logic';
+import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency, seedCommand } from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/projection';
 import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
@@ -118,5 +118,11 @@ describe('worker client with the real worker bundle', function () {
     } finally {
       w.dispose();
     }
+  });
+
+  it('seeds a new Codex thread with the handoff in the terminal\'s own shell', () => {
+    assert.equal(seedCommand("/h/it's.md", '/bin/bash'), `codex "$(cat '/h/it'\\''s.md')"`);
+    assert.equal(seedCommand("C:\\h\\it's.md", 'C:\\Program Files\\PowerShell\\7\\pwsh.exe'), `codex (Get-Content -Raw -LiteralPath 'C:\\h\\it''s.md')`);
+    assert.match(seedCommand('C:\\h\\a.md', 'C:\\Windows\\System32\\cmd.exe'), /^powershell -NoProfile -Command "codex \(Get-Content/);
   });
 });
