@@ -15,7 +15,6 @@ import { formatBytes } from './risk';
 import { describeWriteError } from './rangeWriter';
 import { readRollout, CancelledError } from './rolloutReader';
 import { sessionPath } from './sessionPaths';
-import { LineScanner } from './lineScanner';
 import { sqliteHome } from './sqlite';
 import { classify, readSessionMeta } from './format';
 
@@ -85,40 +84,27 @@ export function uuidv7(now = Date.now()): string {
 
 /** The first line's session_meta, read without reading the rest of the file. */
 export function readHeadMeta(file: string): ReturnType<typeof readSessionMeta> {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const scanner = new LineScanner({ hashDataUrls: false });
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    let pos = 0;
-    for (let guard = 0; guard < 64; guard++) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      if (n <= 0) break;
-      let start = 0;
-      if (pos === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-      const nl = buf.indexOf(0x0a, start);
-      const end = nl === -1 || nl >= n ? n : nl;
-      scanner.feed(buf, start, end, pos);
-      pos += n;
-      if (end < n) break;
-    }
-    const r = scanner.finish(pos);
-    return r.value ? readSessionMeta(classify(r.value, true)) : undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  let meta: ReturnType<typeof readSessionMeta>;
+  readRollout(file, (l) => {
+    if (l.value) meta = readSessionMeta(classify(l.value, true));
+  }, { hashDataUrls: false, maxLines: 1 });
+  return meta;
 }
 
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
 export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
   const out: RolloutFile[] = [];
   for (const f of listRollouts(codexHome)) {
-    if (f.id === threadId || f.compressed) continue;
+    if (f.id === threadId) continue;
     try {
-      const fd = fs.openSync(f.path, 'r');
-      const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
-      fs.readSync(fd, head, 0, head.length, 0);
-      fs.closeSync(fd);
-      if (head.indexOf('history_base') === -1 || head.indexOf(threadId) === -1) continue;
+      if (!f.compressed) {
+        // cheap pre-check: most threads are not forks
+        const fd = fs.openSync(f.path, 'r');
+        const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
+        fs.readSync(fd, head, 0, head.length, 0);
+        fs.closeSync(fd);
+        if (head.indexOf('history_base') === -1 || head.indexOf(threadId) === -1) continue;
+      }
       if (readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase() === threadId) out.push(f);
     } catch {
       // unreadable: not ours to judge
@@ -247,8 +233,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   const f = resolveThread(req.codexHome, req.thread);
   const progress = (phase: Phase) => (done: number, total: number) => hooks.onProgress?.(done, total, phase);
   hooks.onProgress?.(0, f.size, 'checking');
-  const meta = readHeadMeta(f.compressed ? f.path : f.path);
-  if (!f.compressed && !meta?.id) {
+  const meta = readHeadMeta(f.path);
+  if (!meta?.id) {
     throw new RepairError(`${f.path} does not start with a session_meta line, so Codex cannot list or resume it and a repair would not bring it back. Write a handoff from it instead (codex-session-rescue handoff ${f.id}).`);
   }
   const opts = req.options ?? {};

@@ -31,7 +31,12 @@ export interface ReadOptions extends ScannerOptions {
   onBytes?: (chunk: Buffer) => void;
   /** For .zst files: sees every decompressed byte (e.g. to write a plain copy). */
   onDecompressed?: (chunk: Uint8Array) => void;
+  /** Stop after this many lines (e.g. 1 to read only the session_meta). */
+  maxLines?: number;
 }
+
+/** Thrown inside the splitter to stop early at maxLines; never leaves readRollout. */
+class EnoughLines extends Error {}
 
 export interface ReadSummary {
   lines: number;
@@ -97,7 +102,11 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     const head = Buffer.alloc(4);
     const headLen = readChunk(fd, head, 0, path, 4);
     const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
-    const splitter = new LineSplitter(onLine, opts);
+    const maxLines = opts.maxLines;
+    const splitter = new LineSplitter(maxLines === undefined ? onLine : (l) => {
+      onLine(l);
+      if (l.index + 1 - (opts.startLine ?? 0) >= maxLines) throw new EnoughLines();
+    }, opts);
     let pos = compressed ? 0 : opts.startOffset ?? 0;
     let lastProgress = 0;
     const tick = (done: number): void => {
@@ -134,6 +143,9 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       }
     }
     return { ...splitter.end(), compressed };
+  } catch (err) {
+    if (err instanceof EnoughLines) return { lines: opts.maxLines ?? 0, bytes: 0, resumeOffset: 0, resumeLine: 0, bom: false, compressed: false };
+    throw err;
   } finally {
     fs.closeSync(fd);
   }

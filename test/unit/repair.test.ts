@@ -254,3 +254,36 @@ describe('repair: review findings stay fixed', () => {
     assert.deepEqual(fs.readFileSync(r.savedCurrentAs!), withNewTurn, 'the newer version is kept');
   });
 });
+
+describe('repair: compressed rollouts', () => {
+  it('repairs a .jsonl.zst in place into a plain .jsonl (Codex prefers it), the .zst kept in the backup; forks in .zst are seen', () => {
+    const zlib = require('node:zlib') as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const plain = fs.readFileSync(file);
+    const zst = file + '.zst';
+    fs.writeFileSync(zst, zlib.zstdCompressSync(plain));
+    fs.rmSync(file);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(zst, old, old);
+    // a compressed Codex fork pointing into it blocks the in-place repair
+    const forkId = '0199a000-0000-7000-8000-0000000f0f0e';
+    const forkFile = sessionPath(home, forkId, new Date('2026-11-21T10:00:00Z')) + '.zst';
+    fs.mkdirSync(path.dirname(forkFile), { recursive: true });
+    const meta = JSON.parse(sessionMetaLine(forkId, new Date('2026-11-21T10:00:00Z'), '/w'));
+    meta.payload.history_base = { thread_id: id, end_ordinal_exclusive: 3, end_byte_offset: 100 };
+    fs.writeFileSync(forkFile, zlib.zstdCompressSync(Buffer.from(JSON.stringify(meta) + '\n')));
+    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /fork\(s\)/);
+    fs.rmSync(forkFile);
+    const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    assert.equal(r.jsonErrors, 0);
+    assert.equal(r.outputPath, file);
+    assert.ok(!fs.existsSync(zst));
+    assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
+    assert.deepEqual(fs.readFileSync(r.backupPath!), zlib.zstdCompressSync(plain));
+    assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+    restoreThread({ codexHome: home, thread: id });
+    assert.deepEqual(fs.readFileSync(zst), zlib.zstdCompressSync(plain), 'the .zst is back');
+    assert.ok(!fs.existsSync(file), 'and the repaired plain file no longer shadows it');
+  });
+});
