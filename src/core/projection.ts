@@ -92,7 +92,8 @@ export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string
 }
 
 export function projectionHeader(title: string, opts: Required<Pick<ProjectionOptions, 'maxLineChars' | 'maxStringChars'>>): string {
-  return `// ${title} — readable projection, line N+1 here = rollout line N; strings over 64 KB abbreviated as <type size #fingerprint>, strings cut at ${opts.maxStringChars} chars, lines at ${opts.maxLineChars} chars. Read-only.`;
+  // one header line whatever the title holds (thread names come from transcripts)
+  return `// ${title.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')} — readable projection, line N+1 here = rollout line N; strings over 64 KB abbreviated as <type size #fingerprint>, strings cut at ${opts.maxStringChars} chars, lines at ${opts.maxLineChars} chars. Read-only.`;
 }
 
 /** Project `rolloutPath` into `outPath` (UTF-8). */

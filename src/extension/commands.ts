@@ -58,7 +58,8 @@ export class CommandHandlers {
       return store.find(arg.fsPath);
     }
     if (typeof arg === 'string') return store.find(arg);
-    if (arg && typeof arg === 'object' && 'risk' in arg && 'id' in arg) return store.find(arg.id) ?? arg;
+    // Only threads the store knows: a command link must not make us read an arbitrary file.
+    if (arg && typeof arg === 'object' && 'id' in arg && typeof arg.id === 'string') return store.find(arg.id);
     const threads = byUrgency(store.threads);
     if (!threads.length) {
       void this.d.ui.info('No Codex threads found. Check the "Codex Rescue: Codex Home" setting.');

@@ -6,6 +6,7 @@ import type { FromWebview, PanelAction, PanelState, ThreadView, ToWebview } from
 import { isFromWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
+import { plain } from './logic';
 
 export const VIEW_TYPE = 'codexRescue.details';
 
@@ -63,8 +64,15 @@ export class DetailsPanel implements vscode.Disposable {
 
   /** The last run's outcome, replayed when the webview is re-created (hidden panels are not kept alive). */
   private lastOutcome: ToWebview | undefined;
+  private disposed = false;
 
   post(m: ToWebview): void {
+    if (this.disposed) {
+      // the panel was closed mid-run: say how the run ended where the user can still see it
+      if (m.type === 'done') void vscode.window.showInformationMessage(plain(m.summary));
+      if (m.type === 'failed') void vscode.window.showErrorMessage(plain(m.message));
+      return;
+    }
     if (m.type === 'done' || m.type === 'failed') this.lastOutcome = m;
     this.posted.push(m);
     if (this.posted.length > 200) this.posted.splice(0, 100);
@@ -152,6 +160,7 @@ export class DetailsPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     DetailsPanel.panels.delete(this.thread.id);
     this.cancelSource?.cancel();
     for (const s of this.subs) s.dispose();

@@ -158,10 +158,24 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `codex` with the handoff as its first prompt, in the terminal's own shell syntax. */
+/**
+ * Text for a notification or progress title that may hold transcript text (thread names are
+ * first user messages): no line breaks, and no `[label](command:…)` link VS Code would render.
+ */
+export function plain(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\]\s*\(/g, ']\u200b(');
+}
+
+/**
+ * `codex` seeded with the handoff. POSIX shells pass the file's text as one argument ("$(cat …)" is
+ * not re-parsed); elsewhere (PowerShell, cmd: quoting rules, a 32k command-line limit) the prompt
+ * points Codex at the file instead of carrying its text.
+ */
 export function seedCommand(file: string, shell: string): string {
   const name = shell.toLowerCase();
-  if (/pwsh|powershell/.test(name)) return `codex (Get-Content -Raw -LiteralPath '${file.replace(/'/g, "''")}')`;
-  if (/cmd\.exe$/.test(name)) return `powershell -NoProfile -Command "codex (Get-Content -Raw -LiteralPath '${file.replace(/'/g, "''")}')"`;
+  const pointer = `Read the handoff file ${file} (a summary of an earlier Codex thread) and continue that work from where it stopped.`;
+  if (/pwsh|powershell/.test(name)) return `codex '${pointer.replace(/'/g, "''")}'`;
+  // inside double quotes cmd takes & | < > ^ literally; only " and % (variables) must go
+  if (/cmd\.exe$/.test(name)) return `codex "${pointer.replace(/["%]/g, '')}"`;
   return `codex "$(cat ${shellQuote(file)})"`;
 }

@@ -2,6 +2,7 @@
 // recorded messages) and by plain mocha with a fake.
 import * as vscode from 'vscode';
 import type { Run } from './actions';
+import { plain } from './logic';
 
 export interface PickItem extends vscode.QuickPickItem {}
 
@@ -27,23 +28,23 @@ export class WindowUi implements Ui {
 
   info(msg: string, ...actions: string[]): Thenable<string | undefined> {
     this.record('info', msg);
-    return vscode.window.showInformationMessage(msg, ...actions);
+    return vscode.window.showInformationMessage(plain(msg), ...actions);
   }
 
   warn(msg: string, ...actions: string[]): Thenable<string | undefined> {
     this.record('warn', msg);
-    return vscode.window.showWarningMessage(msg, ...actions);
+    return vscode.window.showWarningMessage(plain(msg), ...actions);
   }
 
   error(msg: string, ...actions: string[]): Thenable<string | undefined> {
     this.record('error', msg);
-    return vscode.window.showErrorMessage(msg, ...actions);
+    return vscode.window.showErrorMessage(plain(msg), ...actions);
   }
 
   async confirm(msg: string, action: string): Promise<boolean> {
     this.record('confirm', msg);
     if (this.autoConfirm) return true;
-    return (await vscode.window.showWarningMessage(msg, { modal: true }, action)) === action;
+    return (await vscode.window.showWarningMessage(plain(msg), { modal: true }, action)) === action;
   }
 
   pick<T extends PickItem>(items: T[], opts: vscode.QuickPickOptions): Thenable<T | undefined> {
@@ -52,7 +53,7 @@ export class WindowUi implements Ui {
   }
 
   withProgress<T>(title: string, fn: (run: Run) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: plain(title), cancellable: true }, (progress, token) => {
       let last = 0;
       return fn({
         token,

@@ -4,7 +4,7 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency, seedCommand } from '../../../src/extension/logic';
+import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency, seedCommand, plain } from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/projection';
 import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
@@ -32,7 +32,7 @@ describe('extension logic', () => {
   });
 
   it('groups by workspace on request, and filters by level', () => {
-    const g = groupThreads([t('a', 'ok', 0, { cwd: '/w1' }), t('b', 'ok', 0, { cwd: '/w2' }), t('c', 'watch', 0, { cwd: '/w1' })], { byWorkspace: true });
+    const g = groupThreads([t('a', 'ok', 0, { cwd: '/w1' }), t('b', 'ok', 0.01, { cwd: '/w2' }), t('c', 'watch', 0.02, { cwd: '/w1' })], { byWorkspace: true });
     assert.deepStrictEqual(g.map((x) => x.key), ['ws:/w1', 'ws:/w2']);
     assert.strictEqual(groupThreads([t('a', 'ok', 0), t('c', 'watch', 0)], { minLevel: 'watch' })[0].threads.length, 1);
   });
@@ -122,7 +122,17 @@ describe('worker client with the real worker bundle', function () {
 
   it('seeds a new Codex thread with the handoff in the terminal\'s own shell', () => {
     assert.equal(seedCommand("/h/it's.md", '/bin/bash'), `codex "$(cat '/h/it'\\''s.md')"`);
-    assert.equal(seedCommand("C:\\h\\it's.md", 'C:\\Program Files\\PowerShell\\7\\pwsh.exe'), `codex (Get-Content -Raw -LiteralPath 'C:\\h\\it''s.md')`);
-    assert.match(seedCommand('C:\\h\\a.md', 'C:\\Windows\\System32\\cmd.exe'), /^powershell -NoProfile -Command "codex \(Get-Content/);
+    const ps = seedCommand("C:\\h\\it's.md", 'C:\\Program Files\\PowerShell\\7\\pwsh.exe');
+    assert.match(ps, /^codex 'Read the handoff file C:\\h\\it''s\.md /);
+    const cmd = seedCommand('C:\\h\\a&b%x%.md', 'C:\\Windows\\System32\\cmd.exe');
+    assert.ok(cmd.startsWith('codex "Read the handoff file C:\\h\\a&bx.md') && cmd.endsWith('stopped."') && !/%/.test(cmd));
+  });
+
+  it('keeps transcript text in notifications plain: no command links, no line breaks', () => {
+    const name = 'Fix it [Repair now](command:workbench.action.terminal.sendSequence?{"text":"x"})\nmore';
+    const shown = plain(`Thread "${name}" is stuck`);
+    assert.doesNotMatch(shown, /\]\(command:/);
+    assert.doesNotMatch(shown, /\n/);
+    assert.match(shown, /Repair now/);
   });
 });
