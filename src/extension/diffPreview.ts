@@ -37,11 +37,12 @@ export class ProjectionProvider implements vscode.TextDocumentContentProvider, v
     return this.files.has(uri.toString());
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const file = this.files.get(uri.toString());
     if (!file) return '// This preview is no longer available: run "Codex Rescue: Preview Repair" again.';
     try {
-      return fs.readFileSync(file, 'utf8');
+      // up to ~12 MB: read without blocking the extension host
+      return await fs.promises.readFile(file, 'utf8');
     } catch (err) {
       return `// The preview file is gone (${(err as Error).message}).`;
     }
