@@ -18,6 +18,7 @@ const args = process.argv.slice(2);
 const vscode = !args.includes('--no-vscode');
 const mochaArgs = args.filter((a) => a !== '--no-vscode');
 
+if (process.platform === 'linux') must('bash', ['scripts/ensure-system.sh']);
 must(process.execPath, ['scripts/ensure-tools.mjs']);
 must(process.execPath, ['esbuild.mjs', '--quiet']);
 const tools = JSON.parse(readFileSync('.tools/tools.json', 'utf8'));
