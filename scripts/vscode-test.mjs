@@ -53,7 +53,11 @@ let big = '';
 if (withBig && !uiOnly) {
   const r = spawnSync(node22(), ['--import', 'tsx', 'test/vscode/makeBig.ts', path.join(ROOT, '.cache', 'vscode-big', 'codex-home')], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   if (r.status === 0) big = r.stdout.trim().split('\n').pop();
-  else console.error(`[vscode-test] could not make the big rollout: ${r.stderr}`);
+  else {
+    // the event-loop-lag test needs it: fail rather than let that test skip silently
+    console.error(`[vscode-test] could not make the big rollout: ${r.stderr}`);
+    process.exit(1);
+  }
 }
 
 /** A fresh copy of the fixture home (tests repair and restore in it), its paths rewritten in the manifest. */

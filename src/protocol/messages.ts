@@ -5,6 +5,7 @@
 
 import type { RiskLevel } from '../core/risk';
 import type { ThreadJson } from '../core/threadJson';
+import type { ScanResult } from '../core/catalog';
 import type { RestoreReport, StripReport } from '../core/repair';
 
 export type RiskLevelName = RiskLevel;
@@ -39,14 +40,8 @@ export interface ImageRef {
   where: string;
 }
 
-export interface ScanResultView {
-  codexHome: string;
-  threads: ThreadView[];
-  errors: { path: string; message: string }[];
-  notes: string[];
-  stats: { files: number; reused: number; resumed: number; fullScans: number; bytesRead: number };
-  ms: number;
-}
+/** A scan as the UI sees it: the core's ScanResult with its threads as ThreadViews. */
+export type ScanResultView = Omit<ScanResult, 'threads'> & { threads: ThreadView[]; ms: number };
 
 export interface ProjectionView {
   text: string;
