@@ -40,8 +40,6 @@ function node22() {
 if (fs.existsSync('scripts/ensure-tools.mjs')) must(process.execPath, ['scripts/ensure-tools.mjs']);
 must(process.execPath, ['esbuild.mjs']);
 must(process.execPath, ['scripts/vscode-test-build.mjs']);
-// Plain-mocha tests of the extension's pure parts (tree grouping, status pick, projection, worker client).
-if (!uiOnly) must(node22(), ['node_modules/mocha/bin/mocha.js', '--no-config', '--require', 'tsx/cjs', '--extension', 'ts', '--timeout', '30000', 'test/vscode/unit/**/*.test.ts'], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 for (const l of uiOnly ? ['oldest'] : labels) install(l === 'newest' ? NEWEST : OLDEST);
 
 // Fixtures: real Codex CLI threads (small, screenshots, tools, compacted, stuck).

@@ -2,9 +2,9 @@
 import { UsageError, intOption } from './args';
 import { CliContext, Command, CommandUsageError, fail } from './command';
 import { progressBar } from './progress';
-import { HandoffError, writeHandoff } from '../core/handoff';
-import { formatCount } from '../core/risk';
-import { RolloutReadError } from '../core/rolloutReader';
+import { HandoffError, writeHandoff } from '../core/handoff/handoff';
+import { formatCount } from '../core/scan/risk';
+import { RolloutReadError } from '../core/rollout/reader';
 
 export const handoffCommand: Command = {
   name: 'handoff',

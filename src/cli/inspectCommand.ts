@@ -1,8 +1,8 @@
 // `inspect`: one thread in depth.
-import { ThreadSummary, findThread, measureFile, summarize } from '../core/catalog';
-import { formatBytes, formatCount } from '../core/risk';
-import { readNameSources } from '../core/threadNames';
-import { imageStats, threadJson } from '../core/threadJson';
+import { ThreadSummary, findThread, measureFile, summarize } from '../core/scan/catalog';
+import { formatBytes, formatCount } from '../core/scan/risk';
+import { readNameSources } from '../core/codexHome/threadNames';
+import { imageStats, threadJson } from '../core/scan/threadJson';
 import { CliContext, Command, CommandUsageError, fail } from './command';
 import { progressBar } from './progress';
 import { clip } from './scanCommand';

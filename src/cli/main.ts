@@ -1,5 +1,5 @@
 // codex-session-rescue: the command-line front over the same core as the extension.
-import { resolveCodexHome } from '../core/codexHome';
+import { resolveCodexHome } from '../core/codexHome/rolloutFiles';
 import { UsageError, parseArgs } from './args';
 import { Command, CommandUsageError } from './command';
 import { scanCommand } from './scanCommand';

@@ -1,6 +1,6 @@
 // `restore`: put a thread's backup back.
-import { restoreThread } from '../core/repair';
-import { formatBytes } from '../core/risk';
+import { restoreThread } from '../core/repair/repair';
+import { formatBytes } from '../core/scan/risk';
 import { CliContext, Command, CommandUsageError, fail } from './command';
 import { confirm, shouldAsk } from './confirm';
 

@@ -1,8 +1,8 @@
 // `scan`: every local thread, most urgent first.
 import * as fs from 'node:fs';
-import { ScanResult, ThreadSummary, defaultIndexPath, loadIndex, saveIndex, scanCatalog } from '../core/catalog';
-import { formatBytes } from '../core/risk';
-import { threadJson } from '../core/threadJson';
+import { ScanResult, ThreadSummary, defaultIndexPath, loadIndex, saveIndex, scanCatalog } from '../core/scan/catalog';
+import { formatBytes } from '../core/scan/risk';
+import { threadJson } from '../core/scan/threadJson';
 import { CliContext, Command, CommandUsageError, fail } from './command';
 import { progressBar } from './progress';
 

@@ -1,7 +1,7 @@
 // `strip`: repair a thread — dry run, in place (default), as a fork, or into a copy.
 import * as fs from 'node:fs';
-import { StripMode, StripReport, stripThread } from '../core/repair';
-import { formatBytes } from '../core/risk';
+import { StripMode, StripReport, stripThread } from '../core/repair/repair';
+import { formatBytes } from '../core/scan/risk';
 import { intOption } from './args';
 import { CliContext, Command, CommandUsageError } from './command';
 import { confirm, shouldAsk } from './confirm';

@@ -1,7 +1,7 @@
 // `watch`: keep an eye on CODEX_HOME and write a handoff whenever a thread crosses a risk level.
 import { CliContext, Command, CommandUsageError } from './command';
-import { ProactiveEvent, ProactiveHandoffs } from '../core/proactiveHandoff';
-import { RISK_ORDER, RiskLevel } from '../core/risk';
+import { ProactiveEvent, ProactiveHandoffs } from '../core/handoff/proactive';
+import { RISK_ORDER, RiskLevel } from '../core/scan/risk';
 import { intOption } from './args';
 
 export const watchCommand: Command = {

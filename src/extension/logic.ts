@@ -1,7 +1,7 @@
 // Pure UI logic of the extension (no `vscode` import): grouping, labels, tooltips, the status-bar pick,
 // quick-pick order. (Risk crossings: core/riskCrossing.ts, used by the store.) Unit-tested with plain mocha.
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
-import { RISK_ORDER, formatBytes } from '../core/risk';
+import { RISK_ORDER, formatBytes } from '../core/scan/risk';
 
 export { formatBytes };
 

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
-import { SessionWatcher } from '../core/sessionWatcher';
-import { RiskCrossing } from '../core/riskCrossing';
+import { SessionWatcher } from '../core/codexHome/sessionWatcher';
+import { RiskCrossing } from '../core/scan/riskCrossing';
 import { WorkerClient, CancelledError } from './workerClient';
 import { Settings } from './settings';
 

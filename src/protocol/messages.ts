@@ -3,10 +3,10 @@
 // Plain data only (structured-clone and JSON safe). No `vscode` import, no Node import: the webview
 // script type-checks against this file too.
 
-import type { RiskLevel } from '../core/risk';
-import type { ThreadJson } from '../core/threadJson';
-import type { ScanResult } from '../core/catalog';
-import type { RestoreReport, StripReport } from '../core/repair';
+import type { RiskLevel } from '../core/scan/risk';
+import type { ThreadJson } from '../core/scan/threadJson';
+import type { ScanResult } from '../core/scan/catalog';
+import type { RestoreReport, StripReport } from '../core/repair/repair';
 
 export type RiskLevelName = RiskLevel;
 

@@ -1,8 +1,8 @@
 // The worker's calls into the core's repair and handoff modules, shaped for the protocol.
 import * as fs from 'node:fs';
-import { findThread } from '../core/catalog';
-import { listBackups as coreListBackups, restoreThread, stripThread } from '../core/repair';
-import { writeHandoff } from '../core/handoff';
+import { findThread } from '../core/scan/catalog';
+import { listBackups as coreListBackups, restoreThread, stripThread } from '../core/repair/repair';
+import { writeHandoff } from '../core/handoff/handoff';
 import type { RepairOptionsView, RepairReportView, RepairMode, RestoreReportView } from '../protocol/messages';
 
 export interface Hooks {

@@ -4,13 +4,13 @@
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ScanIndex, emptyIndex, scanCatalog } from '../core/catalog';
-import { threadJson } from '../core/threadJson';
-import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/risk';
-import { readRollout, CancelledError } from '../core/rolloutReader';
-import { isImageString, walk, classify } from '../core/format';
-import { imageFacts } from '../core/images';
-import { writeProjection } from '../core/projection';
+import { ScanIndex, emptyIndex, scanCatalog } from '../core/scan/catalog';
+import { threadJson } from '../core/scan/threadJson';
+import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/scan/risk';
+import { readRollout, CancelledError } from '../core/rollout/reader';
+import { isImageString, walk, classify } from '../core/rollout/format';
+import { imageFacts } from '../core/rollout/images';
+import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
 import type { FromWorker, ImageRef, ParamsOf, ResultOf, ThreadView, ToWorker, WorkerMethod } from '../protocol/messages';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { FixtureSet, FAILING_COMMAND, OK_COMMAND, BIG_OUTPUT_COMMAND, makeFixtureSet, cloneThread } from '../support/fixtures';
 import { codexExec } from '../support/codexRun';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
-import { buildHandoff, handoffDir, writeHandoff } from '../../src/core/handoff';
+import { buildHandoff, handoffDir, writeHandoff } from '../../src/core/handoff/handoff';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeFixtureSet, type FixtureSet } from '../support/fixtures';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
-import { emptyIndex, scanCatalog } from '../../src/core/catalog';
-import { readStateDb } from '../../src/core/threadNames';
+import { emptyIndex, scanCatalog } from '../../src/core/scan/catalog';
+import { readStateDb } from '../../src/core/codexHome/threadNames';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { scanCatalog } from '../../../src/core/catalog';
+import { scanCatalog } from '../../../src/core/scan/catalog';
 import type { CodexRescueApi } from '../../../src/extension/extension';
 import type { GroupItem, ThreadItem } from '../../../src/extension/sessionsTree';
 import type { VscodeFixtureManifest } from '../makeFixtures';

@@ -8,14 +8,14 @@
 // Both are synchronous: call them from the CLI or the extension's worker thread.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RolloutFile } from './codexHome';
-import { ThreadSummary, findThread, summarize } from './catalog';
-import { MetricsCollector } from './metrics';
-import { ReadOptions, readRollout } from './rolloutReader';
-import { readNameSources } from './threadNames';
-import { formatBytes, formatCount } from './risk';
-import { BigTextReader } from './bigText';
-import { CommandRecord, HandoffCollector, HandoffData, Turn } from './handoffCollect';
+import { RolloutFile } from '../codexHome/rolloutFiles';
+import { ThreadSummary, findThread, summarize } from '../scan/catalog';
+import { MetricsCollector } from '../scan/metrics';
+import { ReadOptions, readRollout } from '../rollout/reader';
+import { readNameSources } from '../codexHome/threadNames';
+import { formatBytes, formatCount } from '../scan/risk';
+import { BigTextReader } from '../rollout/bigText';
+import { CommandRecord, HandoffCollector, HandoffData, Turn } from './collect';
 import { maskSecrets } from './secrets';
 
 export const DEFAULT_BUDGET_TOKENS = 12_000;

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { stripRollout } from '../../src/core/strip';
-import { tempDir } from '../support/tempHome';
-import { sessionMetaLine, writeSyntheticRollout } from '../support/synthetic';
+import { stripRollout } from '../../../../src/core/repair/stripPass';
+import { tempDir } from '../../../support/tempHome';
+import { sessionMetaLine, writeSyntheticRollout } from '../../../support/synthetic';
 
 const ID = '0199a000-0000-7000-8000-00000000abcd';
 const png = (n: number, seed: number) => {

@@ -1,13 +1,13 @@
 // Measures one thread while its rollout streams by: what the file is made of, what the next
 // request will carry, and the signs of a thread that is stuck. The state is plain data so an
 // incremental rescan can resume from where the last one stopped.
-import { RolloutLine } from './rolloutReader';
-import { BigStr, get, isObject, str } from './jsonSkeleton';
+import { RolloutLine } from '../rollout/reader';
+import { BigStr, get, isObject, str } from '../rollout/jsonSkeleton';
 import {
   Classified, Generation, SessionMeta, TOOL_CALL_TYPES, TOOL_OUTPUT_TYPES, TokenSample, agentText, classify,
   contextError, generationOf, isImageString, readSessionMeta, tokenSample, userText, walk,
-} from './format';
-import { imageFacts, imageTokens } from './images';
+} from '../rollout/format';
+import { imageFacts, imageTokens } from '../rollout/images';
 
 export type Category = 'imagesLive' | 'imagesDead' | 'imagesUi' | 'toolOutput' | 'compaction' | 'reasoning' | 'messages' | 'events' | 'other';
 

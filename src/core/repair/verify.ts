@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Classified, classify, isImageString, walk } from './format';
-import { BigStr, isObject, str } from './jsonSkeleton';
-import { RolloutLine, readRollout } from './rolloutReader';
-import { parseRolloutName } from './codexHome';
+import { Classified, classify, isImageString, walk } from '../rollout/format';
+import { BigStr, isObject, str } from '../rollout/jsonSkeleton';
+import { RolloutLine, readRollout } from '../rollout/reader';
+import { parseRolloutName } from '../codexHome/rolloutFiles';
 
 /**
  * What a repair must never change about a line: its kind, role, timestamp, ordinal and call id.

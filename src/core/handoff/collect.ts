@@ -2,11 +2,11 @@
 // answers, the plan, the files patched, the commands run, errors, images and where it stopped.
 // Bounded memory: every list is capped or a ring, every text is clipped, big strings are read
 // only as a bounded head/tail through BigTextReader.
-import { BigStr, JsonValue, get, isObject, str } from './jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, agentText, classify, contextError, isImageString, userText } from './format';
-import { RolloutLine } from './rolloutReader';
-import { BigTextReader } from './bigText';
-import { PatchFile, PatchParser, SHELL_TOOLS, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from './toolCalls';
+import { BigStr, JsonValue, get, isObject, str } from '../rollout/jsonSkeleton';
+import { Classified, TOOL_OUTPUT_TYPES, agentText, classify, contextError, isImageString, userText } from '../rollout/format';
+import { RolloutLine } from '../rollout/reader';
+import { BigTextReader } from '../rollout/bigText';
+import { PatchFile, PatchParser, SHELL_TOOLS, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from '../rollout/toolCalls';
 
 export const LIMITS = {
   goalChars: 40_000,

@@ -25,7 +25,7 @@
 // are reported at the next flush.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listRollouts } from './codexHome';
+import { listRollouts } from './rolloutFiles';
 
 export type SessionChangeKind = 'added' | 'changed' | 'removed';
 

@@ -2,11 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { readRollout, RolloutLine, RolloutReadError } from '../../src/core/rolloutReader';
-import { MetricsCollector } from '../../src/core/metrics';
-import { BigStr } from '../../src/core/jsonSkeleton';
-import { tempDir } from '../support/tempHome';
-import { sessionMetaLine } from '../support/synthetic';
+import { readRollout, RolloutLine, RolloutReadError } from '../../../../src/core/rollout/reader';
+import { MetricsCollector } from '../../../../src/core/scan/metrics';
+import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
+import { tempDir } from '../../../support/tempHome';
+import { sessionMetaLine } from '../../../support/synthetic';
 
 function lines(file: string, opts = {}): RolloutLine[] {
   const out: RolloutLine[] = [];

@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { createHash } from 'node:crypto';
-import { RolloutFile, listRollouts } from './codexHome';
+import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
 import { MetricsCollector, ThreadMetrics } from './metrics';
-import { readRollout, ReadOptions } from './rolloutReader';
+import { readRollout, ReadOptions } from '../rollout/reader';
 import { DEFAULT_THRESHOLDS, Risk, RiskThresholds, assessRisk, compareRisk } from './risk';
-import { NameSources, readNameSources, threadName } from './threadNames';
-import { Generation } from './format';
+import { NameSources, readNameSources, threadName } from '../codexHome/threadNames';
+import { Generation } from '../rollout/format';
 
 export interface ThreadSummary {
   id: string;

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { argvToCommand, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from '../../src/core/toolCalls';
-import { maskSecrets } from '../../src/core/secrets';
-import { BigTextReader, safeHeadEnd, safeTailStart, decodeRaw } from '../../src/core/bigText';
-import { BigStr } from '../../src/core/jsonSkeleton';
-import { buildHandoff, fence, writeHandoff, listHandoffs, handoffDir } from '../../src/core/handoff';
-import { sessionPath, sessionMetaLine } from '../support/synthetic';
+import { argvToCommand, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from '../../../../src/core/rollout/toolCalls';
+import { maskSecrets } from '../../../../src/core/handoff/secrets';
+import { BigTextReader, safeHeadEnd, safeTailStart, decodeRaw } from '../../../../src/core/rollout/bigText';
+import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
+import { buildHandoff, fence, writeHandoff, listHandoffs, handoffDir } from '../../../../src/core/handoff/handoff';
+import { sessionPath, sessionMetaLine } from '../../../support/synthetic';
 
 function tmpHome(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-handoff-'));

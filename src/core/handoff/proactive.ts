@@ -12,10 +12,10 @@
 // CODEX_HOME/rescue/watch-state.json, so a restart doesn't write the same handoff again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ScanIndex, emptyIndex, scanCatalog } from './catalog';
-import { RISK_ORDER, RiskLevel } from './risk';
-import { CrossingState, RiskCrossing } from './riskCrossing';
-import { SessionChange, SessionWatcher, SessionWatcherOptions } from './sessionWatcher';
+import { ScanIndex, emptyIndex, scanCatalog } from '../scan/catalog';
+import { RISK_ORDER, RiskLevel } from '../scan/risk';
+import { CrossingState, RiskCrossing } from '../scan/riskCrossing';
+import { SessionChange, SessionWatcher, SessionWatcherOptions } from '../codexHome/sessionWatcher';
 import { WriteResult, writeFileAtomic, writeHandoff } from './handoff';
 
 export interface ProactiveOptions extends SessionWatcherOptions {

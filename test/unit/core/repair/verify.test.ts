@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { verifyRollout } from '../../src/core/verify';
-import { stripRollout } from '../../src/core/strip';
-import { tempDir } from '../support/tempHome';
-import { sessionMetaLine } from '../support/synthetic';
+import { verifyRollout } from '../../../../src/core/repair/verify';
+import { stripRollout } from '../../../../src/core/repair/stripPass';
+import { tempDir } from '../../../support/tempHome';
+import { sessionMetaLine } from '../../../support/synthetic';
 
 const ID = '0199a000-0000-7000-8000-0000000000f1';
 const name = `rollout-2026-01-01T00-00-00-${ID}.jsonl`;

@@ -4,11 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from './jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from './format';
-import { RolloutLine, readRollout } from './rolloutReader';
-import { imageFacts } from './images';
-import { formatBytes } from './risk';
+import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
+import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
+import { RolloutLine, readRollout } from '../rollout/reader';
+import { imageFacts } from '../rollout/images';
+import { formatBytes } from '../scan/risk';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
 

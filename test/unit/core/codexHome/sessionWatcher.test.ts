@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SessionChange, SessionWatcher } from '../../src/core/sessionWatcher';
-import { RiskCrossing } from '../../src/core/riskCrossing';
-import { ProactiveEvent, ProactiveHandoffs } from '../../src/core/proactiveHandoff';
-import { ThreadSummary } from '../../src/core/catalog';
-import { RiskLevel } from '../../src/core/risk';
-import { listHandoffs } from '../../src/core/handoff';
-import { sessionMetaLine, sessionPath } from '../support/synthetic';
+import { SessionChange, SessionWatcher } from '../../../../src/core/codexHome/sessionWatcher';
+import { RiskCrossing } from '../../../../src/core/scan/riskCrossing';
+import { ProactiveEvent, ProactiveHandoffs } from '../../../../src/core/handoff/proactive';
+import { ThreadSummary } from '../../../../src/core/scan/catalog';
+import { RiskLevel } from '../../../../src/core/scan/risk';
+import { listHandoffs } from '../../../../src/core/handoff/handoff';
+import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ProjectionDump } from './projectionDb';
+import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import { describeWriteError } from './rangeWriter';
 
 export interface BackupManifest {

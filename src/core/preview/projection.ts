@@ -4,10 +4,10 @@
 // thread projects to a few MB. The original and a repaired copy projected the same way differ exactly
 // where values were replaced. Pure Node; runs in the worker (it streams the file synchronously).
 import * as fs from 'node:fs';
-import { BigStr, JsonValue } from './jsonSkeleton';
-import { imageFacts } from './images';
-import { formatBytes } from './risk';
-import { readRollout } from './rolloutReader';
+import { BigStr, JsonValue } from '../rollout/jsonSkeleton';
+import { imageFacts } from '../rollout/images';
+import { formatBytes } from '../scan/risk';
+import { readRollout } from '../rollout/reader';
 
 export interface ProjectionOptions {
   /** Characters kept of each projected line (default 4000). */

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MetricsCollector } from '../../src/core/metrics';
-import { readRollout } from '../../src/core/rolloutReader';
-import { stripRollout } from '../../src/core/strip';
-import { assessRisk } from '../../src/core/risk';
-import { tempDir } from '../support/tempHome';
+import { MetricsCollector } from '../../../../src/core/scan/metrics';
+import { readRollout } from '../../../../src/core/rollout/reader';
+import { stripRollout } from '../../../../src/core/repair/stripPass';
+import { assessRisk } from '../../../../src/core/scan/risk';
+import { tempDir } from '../../../support/tempHome';
 
 // A rollout as Codex wrote them before September 2025: a bare header line, then bare items.
 const header = { id: '5f1c3a2e-1111-4222-8333-944445555666', timestamp: '2025-06-01T10:00:00.000Z', instructions: null, git: { commit_hash: 'abc', branch: 'feature/x' } };

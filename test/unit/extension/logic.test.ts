@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency, seedCommand, plain } from '../../../src/extension/logic';
-import { writeProjection } from '../../../src/core/projection';
+import { writeProjection } from '../../../src/core/preview/projection';
 import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
-import { emptyMetrics } from '../../../src/core/metrics';
+import { emptyMetrics } from '../../../src/core/scan/metrics';
 
 const DAY = 86400000;
 function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {

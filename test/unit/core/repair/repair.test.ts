@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { restoreThread, stripThread, RepairError } from '../../src/core/repair';
-import { listBackups, sha256File } from '../../src/core/backups';
-import { writerLockPath } from '../../src/core/codexHome';
-import { openDb } from '../../src/core/sqlite';
-import { tempCodexHome, tempDir } from '../support/tempHome';
-import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../support/synthetic';
+import { restoreThread, stripThread, RepairError } from '../../../../src/core/repair/repair';
+import { listBackups, sha256File } from '../../../../src/core/repair/backups';
+import { writerLockPath } from '../../../../src/core/codexHome/rolloutFiles';
+import { openDb } from '../../../../src/core/codexHome/sqlite';
+import { tempCodexHome, tempDir } from '../../../support/tempHome';
+import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
 
 const quiet = { growthWindowMs: 0 };
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { LineScanner } from '../../src/core/lineScanner';
-import { BigStr, JsonValue, spansOf } from '../../src/core/jsonSkeleton';
+import { LineScanner } from '../../../../src/core/rollout/lineScanner';
+import { BigStr, JsonValue, spansOf } from '../../../../src/core/rollout/jsonSkeleton';
 
 /** Parse `text` with the scanner, fed in pieces cut at `cuts`. */
 function scan(text: string | Buffer, cuts: number[] = [], opts = {}) {

@@ -2,8 +2,8 @@
 // `threads` row of state_5.sqlite (name, then title).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRollout } from './rolloutReader';
-import { str } from './jsonSkeleton';
+import { readRollout } from '../rollout/reader';
+import { str } from '../rollout/jsonSkeleton';
 import { openDb, sqliteBinding, sqliteHome, sqliteUnavailableReason } from './sqlite';
 
 export interface StateRow {
