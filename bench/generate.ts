@@ -9,7 +9,8 @@ import { writeGiantLineRollout, writeSyntheticRollout } from '../test/support/sy
 const [dir, imageLinesArg, imageBytesArg, giantArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: generate.ts <dir> <imageLines> <imageBytes> <giantLineBytes>');
 
-const rolloutIn = (home: string, id: string) => path.join(home, 'sessions', '2026', '11', '20', `rollout-2026-11-20T10-00-00-${id}.jsonl`);
+const rolloutIn = (home: string, id: string) =>
+  path.join(home, 'sessions', '2026', '11', '20', `rollout-2026-11-20T10-00-00-${id}.jsonl`);
 
 const bigId = randomUUID();
 const bigHome = path.join(dir, 'home-big');

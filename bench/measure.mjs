@@ -50,7 +50,9 @@ export function timedRun(cmd, args, opts = {}) {
     else if (/^\d+$/.test(txt.trim())) rssMB = Number(txt.trim()) / 1024;
     const s = /Command terminated by signal (\d+)/.exec(txt);
     if (s) signal = signalName(Number(s[1]));
-  } catch {}
+  } catch {
+    // no RSS figure (the command died before writing it): reported as unknown
+  }
   fs.rmSync(rssFile, { force: true });
   const stderr = r.stderr ?? '';
   const ok = r.status === 0 && !r.error;
@@ -69,8 +71,15 @@ function signalName(n) {
 /** One line saying why a run failed: the JS error, V8's fatal message, or the exit signal. */
 function summarizeFailure(stderr, status, signal, error) {
   if (error) return String(error.message ?? error);
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const v8 = lines.find((l) => /FATAL ERROR|heap out of memory|Invalid string length|Cannot create a string|RangeError|ERR_STRING_TOO_LONG/i.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const v8 = lines.find((l) =>
+    /FATAL ERROR|heap out of memory|Invalid string length|Cannot create a string|RangeError|ERR_STRING_TOO_LONG/i.test(
+      l,
+    ),
+  );
   const err = v8 ?? lines.find((l) => /Error|error:/.test(l)) ?? lines[0];
   return `${err ?? 'no message'} (exit ${status ?? '-'}${signal ? `, ${signal}` : ''})`;
 }

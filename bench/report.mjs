@@ -23,7 +23,8 @@ export function withRatios(rows, startupOp) {
     }
     // Best-of-N ratio with the CLI's fixed cost (node + bundle load: best `cli.js --version`) taken off;
     // minima because on a shared machine they are the least disturbed samples.
-    const vsBaseNet = vsBase != null && r.startup && startup != null && base.min ? Math.max(0, r.min - startup) / base.min : null;
+    const vsBaseNet =
+      vsBase != null && r.startup && startup != null && base.min ? Math.max(0, r.min - startup) / base.min : null;
     return { ...r, vsBase, vsBaseNet, naiveRatio, naiveNote };
   });
 }
@@ -39,11 +40,14 @@ export function table(rows) {
     r.vsBaseNet != null ? fmtX(r.vsBaseNet) : '',
     r.naive ? (r.naiveNote ?? fmtX(r.naiveRatio)) : '',
     fmtMB(r.rssMB),
-    r.failed ? clip(r.reason ?? 'failed', 90) : r.note ?? '',
+    r.failed ? clip(r.reason ?? 'failed', 90) : (r.note ?? ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const right = new Set([2, 3, 4, 5, 6, 7]);
-  const fmt = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const fmt = (cells) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ');
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
 }
 
@@ -60,23 +64,49 @@ export function targets(rows, files, checks) {
     for (const f of files) {
       const r = get(scanOp, f);
       if (!r) continue;
-      add(`${scanOp} ${f}: within 3× of cat`, !r.failed && r.vsBase != null && r.vsBase <= 3, r.failed ? r.reason : `${fmtX(r.vsBase)}; ${fmtX(r.vsBaseNet)} net best (min, minus CLI startup)`);
-      add(`${scanOp} ${f}: ≥ 5× faster than naive scan`, !r.failed && (r.naiveNote === 'naive cannot' || (r.naiveRatio ?? 0) >= 5), r.failed ? r.reason : r.naiveNote ?? fmtX(r.naiveRatio));
+      add(
+        `${scanOp} ${f}: within 3× of cat`,
+        !r.failed && r.vsBase != null && r.vsBase <= 3,
+        r.failed ? r.reason : `${fmtX(r.vsBase)}; ${fmtX(r.vsBaseNet)} net best (min, minus CLI startup)`,
+      );
+      add(
+        `${scanOp} ${f}: ≥ 5× faster than naive scan`,
+        !r.failed && (r.naiveNote === 'naive cannot' || (r.naiveRatio ?? 0) >= 5),
+        r.failed ? r.reason : (r.naiveNote ?? fmtX(r.naiveRatio)),
+      );
       add(`${scanOp} ${f}: peak RSS < 256 MB`, !r.failed && r.rssMB != null && r.rssMB < 256, `${fmtMB(r.rssMB)} MB`);
     }
   }
   for (const f of files) {
     const r = get('strip --out', f);
     if (!r) continue;
-    add(`strip ${f}: within 3× of cp`, !r.failed && r.vsBase != null && r.vsBase <= 3, r.failed ? r.reason : `${fmtX(r.vsBase)}; ${fmtX(r.vsBaseNet)} net best (min, minus CLI startup)`);
-    add(`strip ${f}: ≥ 5× faster than naive rewrite`, !r.failed && (r.naiveNote === 'naive cannot' || (r.naiveRatio ?? 0) >= 5), r.failed ? r.reason : r.naiveNote ?? fmtX(r.naiveRatio));
+    add(
+      `strip ${f}: within 3× of cp`,
+      !r.failed && r.vsBase != null && r.vsBase <= 3,
+      r.failed ? r.reason : `${fmtX(r.vsBase)}; ${fmtX(r.vsBaseNet)} net best (min, minus CLI startup)`,
+    );
+    add(
+      `strip ${f}: ≥ 5× faster than naive rewrite`,
+      !r.failed && (r.naiveNote === 'naive cannot' || (r.naiveRatio ?? 0) >= 5),
+      r.failed ? r.reason : (r.naiveNote ?? fmtX(r.naiveRatio)),
+    );
     add(`strip ${f}: peak RSS < 256 MB`, !r.failed && r.rssMB != null && r.rssMB < 256, `${fmtMB(r.rssMB)} MB`);
     const c = checks[`strip --out ${f}`];
-    if (c) add(`strip ${f}: output valid (every line parses, no data:image left, ${c.expectedImages} images replaced)`, c.ok, c.detail);
+    if (c)
+      add(
+        `strip ${f}: output valid (every line parses, no data:image left, ${c.expectedImages} images replaced)`,
+        c.ok,
+        c.detail,
+      );
   }
   const g = get('strip --out', files[1]);
   const gc = checks[`strip --out ${files[1]}`];
-  if (g) add(`${files[1]}: the giant line repaired in the same memory (< 256 MB RSS, valid output)`, !g.failed && g.rssMB != null && g.rssMB < 256 && Boolean(gc?.ok), g.failed ? g.reason : `${fmtMB(g.rssMB)} MB, ${gc?.detail ?? 'not checked'}`);
+  if (g)
+    add(
+      `${files[1]}: the giant line repaired in the same memory (< 256 MB RSS, valid output)`,
+      !g.failed && g.rssMB != null && g.rssMB < 256 && Boolean(gc?.ok),
+      g.failed ? g.reason : `${fmtMB(g.rssMB)} MB, ${gc?.detail ?? 'not checked'}`,
+    );
   return out;
 }
 

@@ -12,7 +12,12 @@ export function checkJsonl(file, { parse = true } = {}) {
   let carry = Buffer.alloc(0); // tail of the previous chunk, for a needle across the boundary
   let lineParts = [];
   let lineBytes = 0;
-  let lines = 0, parseErrors = 0, oversized = 0, maxLine = 0, images = 0, firstError;
+  let lines = 0,
+    parseErrors = 0,
+    oversized = 0,
+    maxLine = 0,
+    images = 0,
+    firstError;
   const endLine = () => {
     lines++;
     maxLine = Math.max(maxLine, lineBytes);

@@ -51,13 +51,23 @@ try {
 process.exitCode = exitCode;
 
 async function runBench() {
-  log(`node ${process.version} (${node}); ${os.cpus().length} cores; ${haveTime ? '/usr/bin/time -v for peak RSS' : '/usr/bin/time missing: peak RSS from a --require hook (node commands only)'}`);
+  log(
+    `node ${process.version} (${node}); ${os.cpus().length} cores; ${haveTime ? '/usr/bin/time -v for peak RSS' : '/usr/bin/time missing: peak RSS from a --require hook (node commands only)'}`,
+  );
   log('building (node esbuild.mjs)');
   must(node, ['esbuild.mjs'], { cwd: root });
 
   log(`generating into ${work}: ${IMAGE_LINES} image lines × ${IMAGE_BYTES} B, and one ${mb(GIANT_BYTES)} line`);
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-  const gen = JSON.parse(must(tsx, [path.join(root, 'bench', 'generate.ts'), work, String(IMAGE_LINES), String(IMAGE_BYTES), String(GIANT_BYTES)]));
+  const gen = JSON.parse(
+    must(tsx, [
+      path.join(root, 'bench', 'generate.ts'),
+      work,
+      String(IMAGE_LINES),
+      String(IMAGE_BYTES),
+      String(GIANT_BYTES),
+    ]),
+  );
   spawnSync('sync');
   const files = {
     big: { ...gen.big, label: `big ${mb(gen.big.bytes)}`, expectedImages: IMAGE_LINES * 2 },
@@ -81,12 +91,60 @@ async function runBench() {
     { op: 'cli startup', only: 'big', run: () => [node, [cli, '--version']], node: true, note: 'cli.js --version' },
     { op: 'cat', run: (f) => ['cat', [f.path]], stdoutNull: true },
     { op: 'cp', run: (f) => ['cp', [f.path, tmpOut('copy.jsonl')]], after: () => rm(tmpOut('copy.jsonl')) },
-    { op: 'scan (inspect)', run: (f) => [node, [cli, 'inspect', f.path, '--json', '--codex-home', emptyHome]], node: true, baseline: 'cat', naive: 'naive scan', check: checkInspect },
-    { op: 'scan (scan --no-cache)', run: (f) => [node, [cli, 'scan', '--no-cache', '--json', '--codex-home', f.home]], node: true, baseline: 'cat', naive: 'naive scan', check: checkScan },
-    { op: 'strip --out', run: (f) => [node, [cli, 'strip', f.path, '--out', tmpOut('strip.jsonl'), '--json', '--codex-home', emptyHome]], node: true, baseline: 'cp', naive: 'naive strip', check: checkStrip, after: () => rm(tmpOut('strip.jsonl')) },
-    { op: 'handoff --out', run: (f) => [node, [cli, 'handoff', f.path, '--out', tmpOut('handoff.md'), '--codex-home', handoffHome]], node: true, baseline: 'cat', naive: 'naive scan', check: checkHandoff, after: () => { rm(tmpOut('handoff.md')); rm(path.join(handoffHome, 'rescue')); } },
-    { op: 'naive scan', naiveRun: true, run: (f) => [node, [path.join(root, 'bench', 'naive-scan.mjs'), f.path]], node: true, baseline: 'cat', check: checkNaiveScan },
-    { op: 'naive strip', naiveRun: true, run: (f) => [node, [path.join(root, 'bench', 'naive-strip.mjs'), f.path, tmpOut('naive.jsonl')]], node: true, baseline: 'cp', check: checkNaiveStrip, after: () => rm(tmpOut('naive.jsonl')) },
+    {
+      op: 'scan (inspect)',
+      run: (f) => [node, [cli, 'inspect', f.path, '--json', '--codex-home', emptyHome]],
+      node: true,
+      baseline: 'cat',
+      naive: 'naive scan',
+      check: checkInspect,
+    },
+    {
+      op: 'scan (scan --no-cache)',
+      run: (f) => [node, [cli, 'scan', '--no-cache', '--json', '--codex-home', f.home]],
+      node: true,
+      baseline: 'cat',
+      naive: 'naive scan',
+      check: checkScan,
+    },
+    {
+      op: 'strip --out',
+      run: (f) => [node, [cli, 'strip', f.path, '--out', tmpOut('strip.jsonl'), '--json', '--codex-home', emptyHome]],
+      node: true,
+      baseline: 'cp',
+      naive: 'naive strip',
+      check: checkStrip,
+      after: () => rm(tmpOut('strip.jsonl')),
+    },
+    {
+      op: 'handoff --out',
+      run: (f) => [node, [cli, 'handoff', f.path, '--out', tmpOut('handoff.md'), '--codex-home', handoffHome]],
+      node: true,
+      baseline: 'cat',
+      naive: 'naive scan',
+      check: checkHandoff,
+      after: () => {
+        rm(tmpOut('handoff.md'));
+        rm(path.join(handoffHome, 'rescue'));
+      },
+    },
+    {
+      op: 'naive scan',
+      naiveRun: true,
+      run: (f) => [node, [path.join(root, 'bench', 'naive-scan.mjs'), f.path]],
+      node: true,
+      baseline: 'cat',
+      check: checkNaiveScan,
+    },
+    {
+      op: 'naive strip',
+      naiveRun: true,
+      run: (f) => [node, [path.join(root, 'bench', 'naive-strip.mjs'), f.path, tmpOut('naive.jsonl')]],
+      node: true,
+      baseline: 'cp',
+      check: checkNaiveStrip,
+      after: () => rm(tmpOut('naive.jsonl')),
+    },
   ];
 
   const samples = new Map(); // key → { runs: [], failed, reason }
@@ -108,7 +166,9 @@ async function runBench() {
           s.failed = true;
           s.reason = r.reason;
           s.rssMB = r.rssMB;
-          log(`  ${o.op} on ${f.label}: FAILED after ${r.wallS.toFixed(1)} s, ${r.rssMB?.toFixed(0) ?? '?'} MB: ${r.reason}`);
+          log(
+            `  ${o.op} on ${f.label}: FAILED after ${r.wallS.toFixed(1)} s, ${r.rssMB?.toFixed(0) ?? '?'} MB: ${r.reason}`,
+          );
         } else {
           if (o.op === 'strip --out') r.internalS = internalStripSeconds(r);
           s.runs.push(r);
@@ -119,7 +179,9 @@ async function runBench() {
               checks[`${o.op} ${f.label}`] = { ok: false, detail: `check threw: ${e.message}` };
             }
           }
-          log(`  ${o.op.padEnd(22)} ${f.label.padEnd(14)} ${r.wallS.toFixed(3).padStart(8)} s ${(r.rssMB?.toFixed(0) ?? '?').padStart(6)} MB`);
+          log(
+            `  ${o.op.padEnd(22)} ${f.label.padEnd(14)} ${r.wallS.toFixed(3).padStart(8)} s ${(r.rssMB?.toFixed(0) ?? '?').padStart(6)} MB`,
+          );
         }
         o.after?.();
       }
@@ -153,9 +215,15 @@ async function runBench() {
   const ts = targets(rows, [files.big.label, files.giant.label], checks);
   const out = [];
   out.push('');
-  out.push(`Codex Session Rescue bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}; median of ${RUNS} runs (naive: ${NAIVE_RUNS}; wall s, incl. node startup for node rows); peak RSS via ${haveTime ? '/usr/bin/time -v' : 'resourceUsage hook'}`);
-  out.push('vs cat/cp = median ratio (the targets use it); net best = (min ours − min `cli.js --version`) / min baseline: what is left of ours once node startup and bundle load are taken off, on the least disturbed samples.');
-  out.push(`files: ${files.big.label} (${IMAGE_LINES} image lines, ${files.big.expectedImages} images, ${gen.big.bytes} B); ${files.giant.label} (one line of ${GIANT_BYTES} B, ${gen.giant.bytes} B total)`);
+  out.push(
+    `Codex Session Rescue bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}; median of ${RUNS} runs (naive: ${NAIVE_RUNS}; wall s, incl. node startup for node rows); peak RSS via ${haveTime ? '/usr/bin/time -v' : 'resourceUsage hook'}`,
+  );
+  out.push(
+    'vs cat/cp = median ratio (the targets use it); net best = (min ours − min `cli.js --version`) / min baseline: what is left of ours once node startup and bundle load are taken off, on the least disturbed samples.',
+  );
+  out.push(
+    `files: ${files.big.label} (${IMAGE_LINES} image lines, ${files.big.expectedImages} images, ${gen.big.bytes} B); ${files.giant.label} (one line of ${GIANT_BYTES} B, ${gen.giant.bytes} B total)`,
+  );
   out.push('');
   out.push(table(rows));
   out.push('');
@@ -166,9 +234,33 @@ async function runBench() {
   out.push(targetsText(ts));
   const failed = ts.filter((t) => !t.pass).length;
   out.push('');
-  out.push(failed ? `${failed} of ${ts.length} targets FAILED (bench exits 0: this is a measurement)` : `all ${ts.length} targets pass`);
-  const resultsPath = path.join(os.tmpdir(), `codex-rescue-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(resultsPath, JSON.stringify({ when: new Date().toISOString(), node: process.version, cores: os.cpus().length, runs: RUNS, files: { big: gen.big, giant: gen.giant }, rows, checks, targets: ts, totalS: (Date.now() - started) / 1000 }, null, 2));
+  out.push(
+    failed
+      ? `${failed} of ${ts.length} targets FAILED (bench exits 0: this is a measurement)`
+      : `all ${ts.length} targets pass`,
+  );
+  const resultsPath = path.join(
+    os.tmpdir(),
+    `codex-rescue-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(
+    resultsPath,
+    JSON.stringify(
+      {
+        when: new Date().toISOString(),
+        node: process.version,
+        cores: os.cpus().length,
+        runs: RUNS,
+        files: { big: gen.big, giant: gen.giant },
+        rows,
+        checks,
+        targets: ts,
+        totalS: (Date.now() - started) / 1000,
+      },
+      null,
+      2,
+    ),
+  );
   out.push(`results JSON: ${resultsPath}`);
   out.push(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(out.join('\n') + '\n');
@@ -188,21 +280,33 @@ function checkInspect(f, r) {
   const j = parseJson(r);
   const got = j.metrics?.images?.total;
   const ok = j.id === f.id && got === f.expectedImages;
-  return { ok, detail: `id ${j.id === f.id ? 'ok' : `WRONG (${j.id})`}, ${got} images (expected ${f.expectedImages}), ${j.metrics?.lines} lines, risk ${j.risk?.level}, problems ${j.metrics?.problemCount}` };
+  return {
+    ok,
+    detail: `id ${j.id === f.id ? 'ok' : `WRONG (${j.id})`}, ${got} images (expected ${f.expectedImages}), ${j.metrics?.lines} lines, risk ${j.risk?.level}, problems ${j.metrics?.problemCount}`,
+  };
 }
 
 function checkScan(f, r) {
   const j = parseJson(r);
   const t = Array.isArray(j) ? j.find((x) => x.id === f.id) : undefined;
   const got = t?.metrics?.images?.total;
-  return { ok: Array.isArray(j) && j.length === 1 && got === f.expectedImages, detail: `${Array.isArray(j) ? j.length : '?'} thread(s), ${got} images (expected ${f.expectedImages}), risk ${t?.risk?.level}` };
+  return {
+    ok: Array.isArray(j) && j.length === 1 && got === f.expectedImages,
+    detail: `${Array.isArray(j) ? j.length : '?'} thread(s), ${got} images (expected ${f.expectedImages}), risk ${t?.risk?.level}`,
+  };
 }
 
 function checkStrip(f, r, tmpOut) {
   const j = parseJson(r);
   const src = f.srcCheck ?? (f.srcCheck = checkJsonl(f.path, { parse: false }));
   const o = checkJsonl(tmpOut('strip.jsonl'));
-  const ok = j.imagesReplaced === f.expectedImages && j.jsonErrors === 0 && o.images === 0 && o.parseErrors === 0 && o.oversized === 0 && o.lines === src.lines;
+  const ok =
+    j.imagesReplaced === f.expectedImages &&
+    j.jsonErrors === 0 &&
+    o.images === 0 &&
+    o.parseErrors === 0 &&
+    o.oversized === 0 &&
+    o.lines === src.lines;
   return {
     ok,
     expectedImages: f.expectedImages,
@@ -214,7 +318,10 @@ function checkHandoff(f, r, tmpOut) {
   const p = tmpOut('handoff.md');
   const md = fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
   const ok = md.length > 200 && !md.includes('data:image/') && md.includes(f.id);
-  return { ok, detail: `${md.length} chars, ${md.includes('data:image/') ? 'CONTAINS data:image' : 'no image data'}, ${md.includes(f.id) ? 'names the thread' : 'does NOT name the thread id'}` };
+  return {
+    ok,
+    detail: `${md.length} chars, ${md.includes('data:image/') ? 'CONTAINS data:image' : 'no image data'}, ${md.includes(f.id) ? 'names the thread' : 'does NOT name the thread id'}`,
+  };
 }
 
 function checkNaiveScan(f, r) {

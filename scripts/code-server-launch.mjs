@@ -55,32 +55,43 @@ export async function startCodeServer(o = {}) {
   fs.mkdirSync(userDir, { recursive: true });
   const settingsFile = path.join(userDir, 'settings.json');
   if (!fs.existsSync(settingsFile)) {
-    fs.writeFileSync(settingsFile, JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'security.workspace.trust.enabled': false,
-      'window.commandCenter': false,
-      'chat.disableAIFeatures': true,
-      ...o.settings,
-    }, null, 2));
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'workbench.enableExperiments': false,
+          'telemetry.telemetryLevel': 'off',
+          'update.mode': 'none',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'security.workspace.trust.enabled': false,
+          'window.commandCenter': false,
+          'chat.disableAIFeatures': true,
+          ...o.settings,
+        },
+        null,
+        2,
+      ),
+    );
   }
   const port = o.port ?? (await freePort());
   const host = o.host ?? '127.0.0.1';
   const args = [
     d.entry,
-    '--auth', 'none',
-    '--bind-addr', `${host}:${port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `${host}:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
   ];
   if (d.smokeOption) args.push('--vscode-option', 'enable-smoke-test-driver');
   const env = {
@@ -136,7 +147,17 @@ export function workbenchUrl(cs, { folder, extensionDevelopmentPath, extensionTe
   return `${cs.url}/?${q.toString()}`;
 }
 
-export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export async function launchBrowser(profileDir, { viewport = { width: 1400, height: 900 } } = {}) {
   const { chromium } = await import('playwright-core');

@@ -54,7 +54,11 @@ function npmInstall(dir, spec) {
 }
 
 function run(file, args) {
-  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CODEX_HOME: path.join(TOOLS, '.codex-home-probe') } });
+  const r = spawnSync(file, args, {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, CODEX_HOME: path.join(TOOLS, '.codex-home-probe') },
+  });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim(), error: r.error };
 }
 
@@ -66,7 +70,8 @@ function ensureNode22() {
     npmInstall(dir, `${NODE22.pkg}@${NODE22.version}`);
     if (!fs.existsSync(bin)) fail(`${NODE22.pkg}@${NODE22.version} installed but ${bin} is missing`);
     const v = run(bin, ['--version']);
-    if (v.out !== `v${NODE22.version}`) fail(`${bin} --version gave ${JSON.stringify(v.out || String(v.error))}, expected v${NODE22.version}`);
+    if (v.out !== `v${NODE22.version}`)
+      fail(`${bin} --version gave ${JSON.stringify(v.out || String(v.error))}, expected v${NODE22.version}`);
   }
   log(`node ${NODE22.version}: ${path.relative(ROOT, bin)}`);
   return bin;
@@ -104,7 +109,9 @@ function ensureCodex(version, nodeBin) {
     }
     const v = run(nodeBin, [launcher, '--version']);
     if (!v.out.includes(`codex-cli ${version}`)) {
-      fail(`codex ${version} does not run here: \`${launcher} --version\` gave ${JSON.stringify(v.out || String(v.error))}`);
+      fail(
+        `codex ${version} does not run here: \`${launcher} --version\` gave ${JSON.stringify(v.out || String(v.error))}`,
+      );
     }
   }
   const native = findNative(dir);

@@ -4,7 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT, ensureDemoHome, userCodexHome } from './demo-home.mjs';
 
-const build = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+const build = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
+  cwd: ROOT,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 let home = userCodexHome();
 let demo;
@@ -12,12 +15,17 @@ if (!home) {
   demo = ensureDemoHome();
   home = demo.codexHome;
 }
-const r = spawnSync(process.execPath, ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 if (demo && r.status === 0) {
   const stuck = demo.threads.stuck.id;
-  process.stdout.write(`\nThis was a demo Codex home (${home}). Try, on its stuck thread:\n` +
-    `  node dist/cli.js inspect ${stuck} --codex-home ${home}\n` +
-    `  node dist/cli.js handoff ${stuck} --codex-home ${home}\n` +
-    `  node dist/cli.js strip ${stuck} --dry-run --codex-home ${home}\n`);
+  process.stdout.write(
+    `\nThis was a demo Codex home (${home}). Try, on its stuck thread:\n` +
+      `  node dist/cli.js inspect ${stuck} --codex-home ${home}\n` +
+      `  node dist/cli.js handoff ${stuck} --codex-home ${home}\n` +
+      `  node dist/cli.js strip ${stuck} --dry-run --codex-home ${home}\n`,
+  );
 }
 process.exit(r.status ?? 1);

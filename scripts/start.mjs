@@ -38,7 +38,9 @@ function demoHome() {
     if (fs.existsSync('scripts/ensure-tools.mjs')) must(process.execPath, ['scripts/ensure-tools.mjs']);
     const tools = path.join(ROOT, '.tools', 'tools.json');
     const node22 = fs.existsSync(tools) ? JSON.parse(fs.readFileSync(tools, 'utf8')).node22 : process.execPath;
-    must(node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', dir], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    must(node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', dir], {
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
   }
   const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
   fs.mkdirSync(m.threads.stuck.cwd, { recursive: true });
@@ -58,7 +60,9 @@ const cs = await startCodeServer({
   env: { CODEX_HOME: home },
 });
 const url = workbenchUrl(cs, { folder, extensionDevelopmentPath: ROOT });
-process.stdout.write(`\nCodex Session Rescue is running in VS Code ${cs.vscode} (code-server ${cs.version}).\nOpen: ${url}\n(Ctrl-C stops it; server log: ${cs.logFile})\n\n`);
+process.stdout.write(
+  `\nCodex Session Rescue is running in VS Code ${cs.vscode} (code-server ${cs.version}).\nOpen: ${url}\n(Ctrl-C stops it; server log: ${cs.logFile})\n\n`,
+);
 const stop = () => {
   cs.stop();
   setTimeout(() => process.exit(0), 500);

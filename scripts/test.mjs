@@ -14,6 +14,7 @@ function must(cmd, args) {
   if (code !== 0) process.exit(code);
 }
 
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const args = process.argv.slice(2);
 const vscode = !args.includes('--no-vscode');
 const mochaArgs = args.filter((a) => a !== '--no-vscode');
@@ -21,8 +22,11 @@ const mochaArgs = args.filter((a) => a !== '--no-vscode');
 if (process.platform === 'linux') must('bash', ['scripts/ensure-system.sh']);
 must(process.execPath, ['scripts/ensure-tools.mjs']);
 must(process.execPath, ['esbuild.mjs', '--quiet']);
+must(npm, ['run', '--silent', 'lint']);
 const tools = JSON.parse(readFileSync('.tools/tools.json', 'utf8'));
-const core = run(tools.node22, ['node_modules/mocha/bin/mocha.js', ...mochaArgs], { env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+const core = run(tools.node22, ['node_modules/mocha/bin/mocha.js', ...mochaArgs], {
+  env: { ...process.env, NODE_NO_WARNINGS: '1' },
+});
 const editor = vscode ? run(process.execPath, ['scripts/vscode-test.mjs']) : 0;
 if (core !== 0) console.error(`\nunit + end-to-end tests failed (exit ${core})`);
 if (editor !== 0) console.error(`\ntests inside VS Code failed (exit ${editor})`);

@@ -19,7 +19,9 @@ function parseArgs(argv) {
       continue;
     }
     const [, k, v] = m;
-    if (['extensionDevelopmentPath', 'extensionTestsPath', 'user-data-dir', 'extensions-dir', 'folder-uri'].includes(k)) {
+    if (
+      ['extensionDevelopmentPath', 'extensionTestsPath', 'user-data-dir', 'extensions-dir', 'folder-uri'].includes(k)
+    ) {
       o[k] = v ?? argv[++i];
     } else {
       o[k] = v ?? true;
@@ -52,14 +54,22 @@ let exitCode = 1;
 const t0 = Date.now();
 try {
   cs = await startCodeServer({ root, env: { VSCODE_RUN_ROOT: root } });
-  process.stderr.write(`[vscode-run] code-server ${cs.version} (VS Code ${cs.vscode}) at ${cs.url} in ${Date.now() - t0} ms\n`);
+  process.stderr.write(
+    `[vscode-run] code-server ${cs.version} (VS Code ${cs.vscode}) at ${cs.url} in ${Date.now() - t0} ms\n`,
+  );
   context = await launchBrowser(path.join(root, 'chromium'));
   const page = context.pages()[0] ?? (await context.newPage());
   let resolveExit;
   const exited = new Promise((r) => (resolveExit = r));
   await context.exposeFunction('codeAutomationLog', (type, logArgs) => {
     const text = Array.isArray(logArgs) ? format(...logArgs) : String(logArgs ?? '');
-    if (!verbose && /ENOTFOUND open-vsx|^\s+at .*workbench\.js|^Creating a socket|^Resolv(ing|ed) connection token|builtin extensions cache|\[Service Worker\]|ChatSessionStore/.test(text)) return;
+    if (
+      !verbose &&
+      /ENOTFOUND open-vsx|^\s+at .*workbench\.js|^Creating a socket|^Resolv(ing|ed) connection token|builtin extensions cache|\[Service Worker\]|ChatSessionStore/.test(
+        text,
+      )
+    )
+      return;
     (type === 'error' ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
   });
   await context.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code) || 0));
@@ -85,6 +95,7 @@ try {
   await context?.close().catch(() => undefined);
   cs?.stop();
   process.stderr.write(`[vscode-run] done in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${exitCode}\n`);
-  if (exitCode === 0 && !process.env.VSCODE_RUN_KEEP) setTimeout(() => fs.rmSync(root, { recursive: true, force: true }), 2500).unref();
+  if (exitCode === 0 && !process.env.VSCODE_RUN_KEEP)
+    setTimeout(() => fs.rmSync(root, { recursive: true, force: true }), 2500).unref();
 }
 setTimeout(() => process.exit(exitCode), 2600);

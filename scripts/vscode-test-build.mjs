@@ -5,7 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const dir = 'test/vscode/suite';
-const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f));
+const entries = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => path.join(dir, f));
 fs.rmSync('out/vscode-tests', { recursive: true, force: true });
 await esbuild.build({
   entryPoints: entries,

@@ -44,12 +44,19 @@ for (const l of uiOnly ? ['oldest'] : labels) install(l === 'newest' ? NEWEST : 
 
 // Fixtures: real Codex CLI threads (small, screenshots, tools, compacted, stuck).
 const fixturesDir = path.join(ROOT, '.cache', 'vscode-fixtures');
-must(node22(), ['--import', 'tsx', 'test/vscode/makeFixtures.ts', fixturesDir], { env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+must(node22(), ['--import', 'tsx', 'test/vscode/makeFixtures.ts', fixturesDir], {
+  env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const manifestFile = path.join(fixturesDir, 'manifest.json');
 const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
 let big = '';
 if (withBig && !uiOnly) {
-  const r = spawnSync(node22(), ['--import', 'tsx', 'test/vscode/makeBig.ts', path.join(ROOT, '.cache', 'vscode-big', 'codex-home')], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const r = spawnSync(
+    node22(),
+    ['--import', 'tsx', 'test/vscode/makeBig.ts', path.join(ROOT, '.cache', 'vscode-big', 'codex-home')],
+    { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  );
   if (r.status === 0) big = r.stdout.trim().split('\n').pop();
   else {
     // the event-loop-lag test needs it: fail rather than let that test skip silently
@@ -92,10 +99,19 @@ if (!uiOnly) {
 }
 if (withUi) {
   const f = freshHome('ui');
-  const code = run(process.execPath, ['scripts/vscode-ui-test.mjs'], { env: { ...process.env, CODEX_HOME: f.home, CODEX_RESCUE_TEST_MANIFEST: manifestFile, CODEX_RESCUE_TEST_WORKSPACE: f.workspace } });
+  const code = run(process.execPath, ['scripts/vscode-ui-test.mjs'], {
+    env: {
+      ...process.env,
+      CODEX_HOME: f.home,
+      CODEX_RESCUE_TEST_MANIFEST: manifestFile,
+      CODEX_RESCUE_TEST_WORKSPACE: f.workspace,
+    },
+  });
   results.push({ label: 'ui', code });
   if (code === 0) fs.rmSync(f.dir, { recursive: true, force: true });
 }
 const failed = results.filter((r) => r.code !== 0);
-console.log(`[vscode-test] ${results.map((r) => `${r.label}: ${r.code === 0 ? 'pass' : `FAIL (${r.code})`}`).join(', ')} — ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+console.log(
+  `[vscode-test] ${results.map((r) => `${r.label}: ${r.code === 0 ? 'pass' : `FAIL (${r.code})`}`).join(', ')} — ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+);
 process.exit(failed.length ? 1 : 0);

@@ -20,9 +20,16 @@ const theme = process.env.UI_THEME || 'Default Dark Modern';
 
 /** Hover the flagged thread so its Markdown tooltip shows in the screenshot. */
 async function row0Hover(page) {
-  const r = page.locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ }).filter({ hasNotText: 'Needs attention' }).first();
+  const r = page
+    .locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ })
+    .filter({ hasNotText: 'Needs attention' })
+    .first();
   await r.hover();
-  await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 5000 }).catch(() => undefined);
+  await page
+    .locator('.monaco-hover, .workbench-hover')
+    .first()
+    .waitFor({ timeout: 5000 })
+    .catch(() => undefined);
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
@@ -32,7 +39,11 @@ let context;
 let code = 1;
 const step = (s) => process.stderr.write(`[ui-test] ${((Date.now() - t0) / 1000).toFixed(1)} s ${s}\n`);
 try {
-  cs = await startCodeServer({ root, env: { CODEX_HOME: process.env.CODEX_HOME }, settings: { 'workbench.colorTheme': theme, 'codexRescue.autoHandoff': 'off' } });
+  cs = await startCodeServer({
+    root,
+    env: { CODEX_HOME: process.env.CODEX_HOME },
+    settings: { 'workbench.colorTheme': theme, 'codexRescue.autoHandoff': 'off' },
+  });
   step(`code-server ${cs.version} at ${cs.url}`);
   context = await launchBrowser(path.join(root, 'chromium'), { viewport: { width: 1440, height: 900 } });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -42,12 +53,18 @@ try {
   step('workbench up');
 
   // 1. The Codex Rescue view, with the stuck thread under "Needs attention".
-  const viewButton = page.locator('.activitybar a[aria-label^="Codex Rescue"], .activitybar .action-item[aria-label^="Codex Rescue"] a, .activitybar li[aria-label^="Codex Rescue"]').first();
+  const viewButton = page
+    .locator(
+      '.activitybar a[aria-label^="Codex Rescue"], .activitybar .action-item[aria-label^="Codex Rescue"] a, .activitybar li[aria-label^="Codex Rescue"]',
+    )
+    .first();
   await viewButton.waitFor({ timeout: 60000 });
   await viewButton.click();
   const attention = page.locator('.monaco-list-row', { hasText: 'Needs attention' });
   await attention.first().waitFor({ timeout: 60000 });
-  const stuckName = (await page.locator('.monaco-list-row').allInnerTexts()).find((t) => /Stuck|Critical|High/.test(t) && !/Needs attention/.test(t));
+  const stuckName = (await page.locator('.monaco-list-row').allInnerTexts()).find(
+    (t) => /Stuck|Critical|High/.test(t) && !/Needs attention/.test(t),
+  );
   if (!stuckName) throw new Error('no flagged thread in the Sessions view');
   step(`flagged row: ${stuckName.replace(/\s+/g, ' ')}`);
   const status = page.locator('.statusbar-item', { hasText: 'Codex:' }).first();
@@ -67,21 +84,35 @@ try {
   await page.screenshot({ path: path.join(shots, 'explorer.png') });
 
   // 2. Details panel of the flagged thread (clicking the row runs Open Session Details).
-  const row = page.locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ }).filter({ hasNotText: 'Needs attention' }).first();
+  const row = page
+    .locator('.monaco-list-row', { hasText: /Stuck|Critical|High/ })
+    .filter({ hasNotText: 'Needs attention' })
+    .first();
   await row.click();
   const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await webview.locator('h1').waitFor({ timeout: 30000 });
   await webview.locator('#action-preview').waitFor();
   await webview.locator('.stack > span').first().waitFor();
   // Lazily loaded thumbnails: scroll to them and wait for at least one.
-  await webview.locator('.images').scrollIntoViewIfNeeded().catch(() => undefined);
-  await webview.locator('.thumb img').first().waitFor({ timeout: 15000 }).catch(() => step('no thumbnail loaded'));
+  await webview
+    .locator('.images')
+    .scrollIntoViewIfNeeded()
+    .catch(() => undefined);
+  await webview
+    .locator('.thumb img')
+    .first()
+    .waitFor({ timeout: 15000 })
+    .catch(() => step('no thumbnail loaded'));
   await webview.locator('h1').scrollIntoViewIfNeeded();
   step(`details panel: ${await webview.locator('h1').innerText()}`);
   await page.screenshot({ path: path.join(shots, 'details.png') });
   // The whole panel, scrolled: the charts and images.
   await webview.locator('#h-img').scrollIntoViewIfNeeded();
-  await webview.locator('.thumb img').first().waitFor({ timeout: 10000 }).catch(() => undefined);
+  await webview
+    .locator('.thumb img')
+    .first()
+    .waitFor({ timeout: 10000 })
+    .catch(() => undefined);
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(shots, 'details-charts.png') });
 

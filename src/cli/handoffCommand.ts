@@ -20,7 +20,8 @@ export const handoffCommand: Command = {
       if (err instanceof UsageError) throw new CommandUsageError(err.message);
       throw err;
     }
-    if (budget !== undefined && budget < 500) throw new CommandUsageError(`--budget must be at least 500 tokens (got ${budget})`);
+    if (budget !== undefined && budget < 500)
+      throw new CommandUsageError(`--budget must be at least 500 tokens (got ${budget})`);
     return handoff(ctx, ctx.operands[0], budget);
   },
 };
@@ -29,11 +30,21 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
   const bar = progressBar(ctx.err, 'reading');
   let r;
   try {
-    r = writeHandoff(ctx.codexHome, ref, { budgetTokens, out: ctx.args.values.get('out'), onProgress: (d, t) => bar.update(d, t) });
+    r = writeHandoff(ctx.codexHome, ref, {
+      budgetTokens,
+      out: ctx.args.values.get('out'),
+      onProgress: (d, t) => bar.update(d, t),
+    });
   } catch (err) {
     if (err instanceof HandoffError || err instanceof RolloutReadError) return fail(ctx, err.message);
     const e = err as NodeJS.ErrnoException;
-    if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'ENOENT' || e?.code === 'ENOSPC' || e?.code === 'EROFS') {
+    if (
+      e?.code === 'EACCES' ||
+      e?.code === 'EPERM' ||
+      e?.code === 'ENOENT' ||
+      e?.code === 'ENOSPC' ||
+      e?.code === 'EROFS'
+    ) {
       return fail(ctx, `could not write the handoff: ${e.message}`);
     }
     throw err;
@@ -43,7 +54,16 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
   if (ctx.args.flags.has('json')) {
     ctx.out.write(
       JSON.stringify(
-        { path: r.path, outPath: r.outPath ?? null, threadId: r.threadId, bytes: r.bytes, tokensEstimate: r.tokensEstimate, riskLevel: r.riskLevel, trimmed: r.trimmed, sections: r.sections },
+        {
+          path: r.path,
+          outPath: r.outPath ?? null,
+          threadId: r.threadId,
+          bytes: r.bytes,
+          tokensEstimate: r.tokensEstimate,
+          riskLevel: r.riskLevel,
+          trimmed: r.trimmed,
+          sections: r.sections,
+        },
         null,
         2,
       ) + '\n',
@@ -52,7 +72,9 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
   }
   ctx.out.write(`Handoff for ${r.threadId} written to ${r.path}\n`);
   if (r.outPath) ctx.out.write(`  copy: ${r.outPath}\n`);
-  ctx.out.write(`  ${formatCount(r.bytes)} bytes, ~${formatCount(r.tokensEstimate)} tokens${r.trimmed.length ? `; shortened to fit: ${r.trimmed.join(', ')}` : ''}\n`);
+  ctx.out.write(
+    `  ${formatCount(r.bytes)} bytes, ~${formatCount(r.tokensEstimate)} tokens${r.trimmed.length ? `; shortened to fit: ${r.trimmed.join(', ')}` : ''}\n`,
+  );
   ctx.out.write(`  start a new thread with it: codex "$(cat '${(r.outPath ?? r.path).replace(/'/g, `'\\''`)}')"\n`);
   return 0;
 }

@@ -28,7 +28,7 @@ function usageText(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Common options:',
-    '  --codex-home DIR   Codex\'s folder (default: $CODEX_HOME, else ~/.codex)',
+    "  --codex-home DIR   Codex's folder (default: $CODEX_HOME, else ~/.codex)",
     '  --json             machine-readable output',
     '  -h, --help         this help',
     '',

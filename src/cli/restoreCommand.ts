@@ -23,7 +23,12 @@ async function restore(ctx: CliContext): Promise<number> {
   }
   let r;
   try {
-    r = restoreThread({ codexHome: ctx.codexHome, thread: ctx.operands[0], backupPath: ctx.args.values.get('backup'), force: ctx.args.flags.has('force') });
+    r = restoreThread({
+      codexHome: ctx.codexHome,
+      thread: ctx.operands[0],
+      backupPath: ctx.args.values.get('backup'),
+      force: ctx.args.flags.has('force'),
+    });
   } catch (err) {
     const msg = (err as Error).message;
     return fail(ctx, /changed since it was repaired/.test(msg) ? `${msg} To restore anyway, add --force.` : msg);
@@ -32,12 +37,16 @@ async function restore(ctx: CliContext): Promise<number> {
     ctx.out.write(JSON.stringify(r, null, 2) + '\n');
     return 0;
   }
-  ctx.out.write([
-    `Restored thread ${r.threadId} (${formatBytes(r.bytes)}, sha256 ${r.sha256.slice(0, 16)}… verified)`,
-    `  from   ${r.fromBackup}`,
-    `  to     ${r.restoredPath}`,
-    r.savedCurrentAs ? `  the version it replaced is saved at ${r.savedCurrentAs}` : '',
-    r.projectionRestored ? '  Codex\'s projection rows were put back too' : '',
-  ].filter(Boolean).join('\n') + '\n');
+  ctx.out.write(
+    [
+      `Restored thread ${r.threadId} (${formatBytes(r.bytes)}, sha256 ${r.sha256.slice(0, 16)}… verified)`,
+      `  from   ${r.fromBackup}`,
+      `  to     ${r.restoredPath}`,
+      r.savedCurrentAs ? `  the version it replaced is saved at ${r.savedCurrentAs}` : '',
+      r.projectionRestored ? "  Codex's projection rows were put back too" : '',
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n',
+  );
   return 0;
 }

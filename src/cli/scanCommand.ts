@@ -20,7 +20,10 @@ export const scanCommand: Command = {
 function scan(ctx: CliContext): number {
   const { codexHome, args } = ctx;
   if (!fs.existsSync(codexHome)) {
-    return fail(ctx, `no Codex home at ${codexHome}. Set --codex-home or CODEX_HOME to the folder that holds sessions/.`);
+    return fail(
+      ctx,
+      `no Codex home at ${codexHome}. Set --codex-home or CODEX_HOME to the folder that holds sessions/.`,
+    );
   }
   const useCache = !args.flags.has('no-cache');
   const indexPath = defaultIndexPath(codexHome);
@@ -46,7 +49,9 @@ function scan(ctx: CliContext): number {
   ctx.out.write(table(result.threads) + '\n');
   const counts = new Map<string, number>();
   for (const t of result.threads) counts.set(t.risk.level, (counts.get(t.risk.level) ?? 0) + 1);
-  ctx.out.write(`\n${result.threads.length} threads in ${codexHome}: ${[...counts].map(([l, n]) => `${n} ${l}`).join(', ')}\n`);
+  ctx.out.write(
+    `\n${result.threads.length} threads in ${codexHome}: ${[...counts].map(([l, n]) => `${n} ${l}`).join(', ')}\n`,
+  );
   const urgent = result.threads.find((t) => t.risk.level !== 'ok' && t.risk.level !== 'watch');
   if (urgent) ctx.out.write(`Most urgent: ${urgent.name} (${urgent.id}) — ${urgent.risk.recommendation}\n`);
   return 0;

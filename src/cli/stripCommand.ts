@@ -9,9 +9,14 @@ import { progressBar } from './progress';
 
 export const stripCommand: Command = {
   name: 'strip',
-  usage: 'strip <id|path> [--dry-run] [--fork] [--out FILE] [--keep-images N] [--max-tool-output BYTES] [--archive-images] [--yes] [--json]',
+  usage:
+    'strip <id|path> [--dry-run] [--fork] [--out FILE] [--keep-images N] [--max-tool-output BYTES] [--archive-images] [--yes] [--json]',
   summary: 'replace embedded images (and cap huge tool outputs) so a stuck thread answers again; backup first',
-  options: { flags: ['dry-run', 'fork', 'archive-images', 'yes'], values: ['out', 'keep-images', 'max-tool-output'], short: { y: 'yes' } },
+  options: {
+    flags: ['dry-run', 'fork', 'archive-images', 'yes'],
+    values: ['out', 'keep-images', 'max-tool-output'],
+    short: { y: 'yes' },
+  },
   run: (ctx) => strip(ctx),
 };
 
@@ -30,7 +35,9 @@ async function strip(ctx: CliContext): Promise<number> {
     archiveImages: args.flags.has('archive-images'),
   };
   if (mode === 'in-place' && shouldAsk(args.flags.has('yes'))) {
-    const ok = await confirm(`Repair thread ${ctx.operands[0]} in place? The original is backed up first under ${ctx.codexHome}/rescue/backups.`);
+    const ok = await confirm(
+      `Repair thread ${ctx.operands[0]} in place? The original is backed up first under ${ctx.codexHome}/rescue/backups.`,
+    );
     if (!ok) {
       ctx.err.write('Nothing changed.\n');
       return 1;
@@ -39,13 +46,18 @@ async function strip(ctx: CliContext): Promise<number> {
   const bar = progressBar(ctx.err, mode === 'dry-run' ? 'dry run' : 'repairing');
   let report: StripReport;
   try {
-    report = stripThread({ codexHome: ctx.codexHome, thread: ctx.operands[0], mode, out, options }, { onProgress: (d, t) => bar.update(d, t) });
+    report = stripThread(
+      { codexHome: ctx.codexHome, thread: ctx.operands[0], mode, out, options },
+      { onProgress: (d, t) => bar.update(d, t) },
+    );
   } finally {
     bar.done();
   }
   if (mode === 'dry-run' && !out) fs.rmSync(report.outputPath, { force: true });
   if (args.flags.has('json')) {
-    ctx.out.write(JSON.stringify({ ...report, outputPath: mode === 'dry-run' && !out ? null : report.outputPath }, null, 2) + '\n');
+    ctx.out.write(
+      JSON.stringify({ ...report, outputPath: mode === 'dry-run' && !out ? null : report.outputPath }, null, 2) + '\n',
+    );
     return 0;
   }
   ctx.out.write(describeReport(report, mode, Boolean(out)) + '\n');
@@ -55,7 +67,9 @@ async function strip(ctx: CliContext): Promise<number> {
 export function describeReport(r: StripReport, mode: StripMode, keptOutput: boolean): string {
   const pct = r.bytesBefore ? Math.round((1 - r.bytesAfter / r.bytesBefore) * 100) : 0;
   const lines = [
-    mode === 'dry-run' ? `Dry run — nothing was changed. A repair of thread ${r.threadId} would:` : `Repaired thread ${r.threadId}${mode === 'fork' ? ` as a new thread ${r.newThreadId}` : mode === 'copy' ? ' into a copy' : ' in place'}:`,
+    mode === 'dry-run'
+      ? `Dry run — nothing was changed. A repair of thread ${r.threadId} would:`
+      : `Repaired thread ${r.threadId}${mode === 'fork' ? ` as a new thread ${r.newThreadId}` : mode === 'copy' ? ' into a copy' : ' in place'}:`,
     `  size            ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)} (${pct}% smaller)`,
     `  images          ${r.imagesReplaced} replaced by placeholders (${formatBytes(r.imageBytesRemoved)}), ${r.imagesKept} kept${r.imagesArchived ? `, ${r.imagesArchived} distinct saved in ${r.archiveDir}` : ''}`,
     `  tool outputs    ${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`,
@@ -63,7 +77,10 @@ export function describeReport(r: StripReport, mode: StripMode, keptOutput: bool
   ];
   if (r.backupPath) lines.push(`  backup          ${r.backupPath}`);
   if (mode !== 'dry-run' || keptOutput) lines.push(`  output          ${r.outputPath}`);
-  if (r.projectionRowsCleared !== undefined) lines.push(`  projection      ${r.projectionRowsCleared} rows cleared in thread_history_1.sqlite (Codex rebuilds them)`);
+  if (r.projectionRowsCleared !== undefined)
+    lines.push(
+      `  projection      ${r.projectionRowsCleared} rows cleared in thread_history_1.sqlite (Codex rebuilds them)`,
+    );
   if (mode === 'in-place' || mode === 'fork') {
     lines.push('', `Continue with: ${r.resumeCommand}`);
     lines.push('The first turn compacts the smaller history, then the thread answers again.');

@@ -6,18 +6,26 @@ import { intOption } from './args';
 
 export const watchCommand: Command = {
   name: 'watch',
-  usage: 'watch [--codex-home DIR] [--level high] [--once] [--quiet-ms MS] [--poll-ms MS] [--budget TOKENS] [--verbose] [--json]',
+  usage:
+    'watch [--codex-home DIR] [--level high] [--once] [--quiet-ms MS] [--poll-ms MS] [--budget TOKENS] [--verbose] [--json]',
   summary: 'write a handoff automatically when a thread crosses a risk level (Ctrl-C stops)',
   options: { flags: ['once', 'verbose'], values: ['level', 'quiet-ms', 'poll-ms', 'budget'] },
   run(ctx) {
     if (ctx.operands.length) throw new CommandUsageError('watch takes no thread argument');
     const level = (ctx.args.values.get('level') ?? 'high') as RiskLevel;
-    if (!RISK_ORDER.includes(level) || level === 'ok') throw new CommandUsageError(`--level must be one of ${RISK_ORDER.slice(1).join(', ')} (got '${level}')`);
+    if (!RISK_ORDER.includes(level) || level === 'ok')
+      throw new CommandUsageError(`--level must be one of ${RISK_ORDER.slice(1).join(', ')} (got '${level}')`);
     const quietMs = intOption(ctx.args, 'quiet-ms');
     const pollMs = intOption(ctx.args, 'poll-ms');
     const budgetTokens = intOption(ctx.args, 'budget');
     const once = ctx.args.flags.has('once');
-    const p = new ProactiveHandoffs(ctx.codexHome, { level, quietMs: once ? quietMs ?? 0 : quietMs, pollMs, budgetTokens, debounceMs: 1000 });
+    const p = new ProactiveHandoffs(ctx.codexHome, {
+      level,
+      quietMs: once ? (quietMs ?? 0) : quietMs,
+      pollMs,
+      budgetTokens,
+      debounceMs: 1000,
+    });
     const json = ctx.args.flags.has('json');
     const verbose = ctx.args.flags.has('verbose');
     p.onEvent((e) => print(ctx, e, json, verbose));
@@ -48,16 +56,23 @@ export const watchCommand: Command = {
 function print(ctx: CliContext, e: ProactiveEvent, json: boolean, verbose: boolean): void {
   if (e.type === 'assessed' || (e.type === 'change' && !verbose)) return;
   if (json) {
-    const out = e.type === 'handoff' ? { ...e, handoff: { path: e.handoff.path, bytes: e.handoff.bytes, tokensEstimate: e.handoff.tokensEstimate } } : e;
+    const out =
+      e.type === 'handoff'
+        ? { ...e, handoff: { path: e.handoff.path, bytes: e.handoff.bytes, tokensEstimate: e.handoff.tokensEstimate } }
+        : e;
     ctx.out.write(JSON.stringify(out) + '\n');
     return;
   }
   switch (e.type) {
     case 'handoff':
-      ctx.out.write(`${e.at} handoff ${e.id} ${e.from ?? 'new'}→${e.to} ${e.handoff.path}${e.reasons[0] ? ` (${e.reasons[0]})` : ''}\n`);
+      ctx.out.write(
+        `${e.at} handoff ${e.id} ${e.from ?? 'new'}→${e.to} ${e.handoff.path}${e.reasons[0] ? ` (${e.reasons[0]})` : ''}\n`,
+      );
       return;
     case 'change':
-      ctx.out.write(`${e.at} ${e.change.kind} ${e.change.path}${e.change.movedFrom ? ` (from ${e.change.movedFrom})` : ''}\n`);
+      ctx.out.write(
+        `${e.at} ${e.change.kind} ${e.change.path}${e.change.movedFrom ? ` (from ${e.change.movedFrom})` : ''}\n`,
+      );
       return;
     case 'error':
       ctx.err.write(`${e.at} error ${e.message}\n`);

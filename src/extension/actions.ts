@@ -40,7 +40,13 @@ export class Actions {
     // A handoff always lands in CODEX_HOME/rescue/handoffs/<id>/; the setting adds a copy in a folder of the user's.
     const out = s.handoffFolder ? path.resolve(s.handoffFolder.replace(/^~(?=$|\/)/, os.homedir())) : undefined;
     if (out) fs.mkdirSync(out, { recursive: true });
-    const r = await this.call(this.worker.call('handoff', { codexHome: s.codexHome, thread: t.path, budgetTokens: s.handoffBudgetTokens, out }, { token: run.token, onProgress: run.progress }));
+    const r = await this.call(
+      this.worker.call(
+        'handoff',
+        { codexHome: s.codexHome, thread: t.path, budgetTokens: s.handoffBudgetTokens, out },
+        { token: run.token, onProgress: run.progress },
+      ),
+    );
     const file = typeof r.outPath === 'string' ? r.outPath : r.path;
     this.log.info(`handoff for ${t.id} written to ${file}`);
     const { sections: _s, ...brief } = r as Record<string, unknown>;
@@ -50,32 +56,69 @@ export class Actions {
 
   async preview(t: ThreadView, run: Run): Promise<ActionResult & { preview: PreviewRecord }> {
     const s = this.settings();
-    const report = await this.worker.call('strip', { codexHome: s.codexHome, thread: t.path, mode: 'dry-run', options: s.repair }, { token: run.token, onProgress: (d, n) => run.progress(d, n * 3, 'dry run') });
+    const report = await this.worker.call(
+      'strip',
+      { codexHome: s.codexHome, thread: t.path, mode: 'dry-run', options: s.repair },
+      { token: run.token, onProgress: (d, n) => run.progress(d, n * 3, 'dry run') },
+    );
     const dir = fs.mkdtempSync(path.join(this.storageDir, 'preview-'));
-    const left = await this.worker.call('project', { path: t.path, out: path.join(dir, 'original.txt'), title: t.name }, { token: run.token, onProgress: (d, n) => run.progress(n + d, n * 3, 'projecting original') });
-    const right = await this.worker.call('project', { path: report.outputPath, out: path.join(dir, 'repaired.txt'), title: t.name }, { token: run.token, onProgress: (d, n) => run.progress(2 * n + d, n * 3, 'projecting repaired copy') });
+    const left = await this.worker.call(
+      'project',
+      { path: t.path, out: path.join(dir, 'original.txt'), title: t.name },
+      { token: run.token, onProgress: (d, n) => run.progress(n + d, n * 3, 'projecting original') },
+    );
+    const right = await this.worker.call(
+      'project',
+      { path: report.outputPath, out: path.join(dir, 'repaired.txt'), title: t.name },
+      { token: run.token, onProgress: (d, n) => run.progress(2 * n + d, n * 3, 'projecting repaired copy') },
+    );
     const l = this.projections.add(t.id, 'original', left.out, t.name);
     const r = this.projections.add(t.id, 'repaired', right.out, t.name);
     const preview: PreviewRecord = { threadId: t.id, threadPath: t.path, name: t.name, left: l, right: r, report };
     this.projections.previews.set(t.id, preview);
-    await vscode.commands.executeCommand('vscode.diff', l, r, `${t.name}: original ↔ repaired (preview)`, { preview: false, viewColumn: vscode.ViewColumn.Active });
-    return { summary: `Preview: ${formatBytes(report.bytesBefore)} → ${formatBytes(report.bytesAfter)}, ${report.imagesReplaced} images replaced, ${report.toolOutputsCapped} tool outputs capped. Nothing changed yet.`, report, preview };
+    await vscode.commands.executeCommand('vscode.diff', l, r, `${t.name}: original ↔ repaired (preview)`, {
+      preview: false,
+      viewColumn: vscode.ViewColumn.Active,
+    });
+    return {
+      summary: `Preview: ${formatBytes(report.bytesBefore)} → ${formatBytes(report.bytesAfter)}, ${report.imagesReplaced} images replaced, ${report.toolOutputsCapped} tool outputs capped. Nothing changed yet.`,
+      report,
+      preview,
+    };
   }
 
-  async repair(t: ThreadView, mode: Exclude<RepairMode, 'dry-run'>, run: Run): Promise<ActionResult & { report: RepairReportView }> {
+  async repair(
+    t: ThreadView,
+    mode: Exclude<RepairMode, 'dry-run'>,
+    run: Run,
+  ): Promise<ActionResult & { report: RepairReportView }> {
     const s = this.settings();
-    const report = await this.worker.call('strip', { codexHome: s.codexHome, thread: t.path, mode, options: s.repair }, { token: run.token, onProgress: run.progress });
+    const report = await this.worker.call(
+      'strip',
+      { codexHome: s.codexHome, thread: t.path, mode, options: s.repair },
+      { token: run.token, onProgress: run.progress },
+    );
     this.log.info(`repair (${mode}) of ${t.id}: ${JSON.stringify(report)}`);
     void this.store.refresh().catch(() => undefined);
-    return { summary: `${mode === 'fork' ? 'Repaired as fork' : 'Repaired in place'}: ${reportSummary(report)}`, report };
+    return {
+      summary: `${mode === 'fork' ? 'Repaired as fork' : 'Repaired in place'}: ${reportSummary(report)}`,
+      report,
+    };
   }
 
   async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<ActionResult> {
     const s = this.settings();
-    const r = await this.worker.call('restore', { codexHome: s.codexHome, thread: t.path, backupPath, force }, { token: run.token, onProgress: run.progress });
+    const r = await this.worker.call(
+      'restore',
+      { codexHome: s.codexHome, thread: t.path, backupPath, force },
+      { token: run.token, onProgress: run.progress },
+    );
     this.log.info(`restore of ${t.id}: ${JSON.stringify(r)}`);
     void this.store.refresh().catch(() => undefined);
-    return { summary: `Restored ${t.name} from ${r.fromBackup}${r.savedCurrentAs ? ` (the version it replaced is saved at ${r.savedCurrentAs})` : ''}.`, report: r };
+    return {
+      summary: `Restored ${t.name} from ${r.fromBackup}${r.savedCurrentAs ? ` (the version it replaced is saved at ${r.savedCurrentAs})` : ''}.`,
+      report: r,
+    };
   }
 
   backups(t: ThreadView): Promise<{ path: string; bytes: number; mtimeMs: number }[]> {

@@ -66,7 +66,12 @@ export class CommandHandlers {
       return undefined;
     }
     const picked = await this.d.ui.pick(
-      threads.map((t) => ({ label: t.name || t.id, description: describeThread(t), detail: `${levelLabel(t.risk.level)}${t.cwd ? ` · ${t.cwd}` : ''} · ${t.id}`, thread: t })),
+      threads.map((t) => ({
+        label: t.name || t.id,
+        description: describeThread(t),
+        detail: `${levelLabel(t.risk.level)}${t.cwd ? ` · ${t.cwd}` : ''} · ${t.id}`,
+        thread: t,
+      })),
       { placeHolder, matchOnDescription: true, matchOnDetail: true },
     );
     return picked?.thread;
@@ -74,26 +79,32 @@ export class CommandHandlers {
 
   /** Run a long action under a cancellable progress notification. */
   progress<T>(title: string, fn: (run: Run) => Promise<T>): Promise<T | undefined> {
-    return Promise.resolve(this.d.ui.withProgress(title, async (run) => {
-      try {
-        return await fn(run);
-      } catch (err) {
-        if (isCancelled(err)) {
-          void this.d.ui.info(`${title}: cancelled. Nothing was changed.`);
+    return Promise.resolve(
+      this.d.ui.withProgress(title, async (run) => {
+        try {
+          return await fn(run);
+        } catch (err) {
+          if (isCancelled(err)) {
+            void this.d.ui.info(`${title}: cancelled. Nothing was changed.`);
+            return undefined;
+          }
+          this.d.log.error(`${title}: ${(err as Error).message}`);
+          void this.d.ui.error(`${title} failed: ${(err as Error).message}`);
           return undefined;
         }
-        this.d.log.error(`${title}: ${(err as Error).message}`);
-        void this.d.ui.error(`${title} failed: ${(err as Error).message}`);
-        return undefined;
-      }
-    }));
+      }),
+    );
   }
 
   register(): vscode.Disposable[] {
     const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
     const { store, actions, ui } = this.d;
     return [
-      reg(COMMANDS.scan, () => this.progress('Scanning Codex sessions', (run) => store.refresh({ token: run.token, onProgress: run.progress, reset: true }))),
+      reg(COMMANDS.scan, () =>
+        this.progress('Scanning Codex sessions', (run) =>
+          store.refresh({ token: run.token, onProgress: run.progress, reset: true }),
+        ),
+      ),
       reg(COMMANDS.refresh, () => store.refresh().catch((e) => void ui.error(`Scan failed: ${(e as Error).message}`))),
       reg(COMMANDS.openDetails, async (arg) => {
         const t = await this.resolve(arg as Target, 'Open details of which Codex thread?');
@@ -116,7 +127,13 @@ export class CommandHandlers {
         const t = await this.resolve(arg as Target, 'Preview the repair of which thread?');
         if (!t) return undefined;
         const r = await this.progress(`Previewing repair of ${t.name}`, (run) => actions.preview(t, run));
-        if (r) void ui.info(r.summary, 'Apply Repair').then((a) => a === 'Apply Repair' && vscode.commands.executeCommand(COMMANDS.applyPreviewedRepair, r.preview.right));
+        if (r)
+          void ui
+            .info(r.summary, 'Apply Repair')
+            .then(
+              (a) =>
+                a === 'Apply Repair' && vscode.commands.executeCommand(COMMANDS.applyPreviewedRepair, r.preview.right),
+            );
         return r;
       }),
       reg(COMMANDS.repairInPlace, (arg) => this.repair(arg as Target, 'in-place')),
@@ -141,20 +158,44 @@ export class CommandHandlers {
             return undefined;
           }
           if (backups.length > 1) {
-            const pick = await ui.pick(backups.sort((a, b) => b.mtimeMs - a.mtimeMs).map((b) => ({ label: new Date(b.mtimeMs).toLocaleString(), description: formatBytes(b.bytes), detail: b.path, path: b.path })), { placeHolder: 'Which backup?' });
+            const pick = await ui.pick(
+              backups
+                .sort((a, b) => b.mtimeMs - a.mtimeMs)
+                .map((b) => ({
+                  label: new Date(b.mtimeMs).toLocaleString(),
+                  description: formatBytes(b.bytes),
+                  detail: b.path,
+                  path: b.path,
+                })),
+              { placeHolder: 'Which backup?' },
+            );
             if (!pick) return undefined;
             backupPath = pick.path;
           } else backupPath = backups[0].path;
         }
-        if (!(await ui.confirm(`Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`, 'Restore'))) return undefined;
+        if (
+          !(await ui.confirm(
+            `Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`,
+            'Restore',
+          ))
+        )
+          return undefined;
         // A thread Codex wrote to since the repair is refused first: ask before moving those turns aside.
         const changed = Symbol('changed');
-        let r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath).catch((e: Error) => {
-          if (/changed since it was repaired/.test(e.message)) return changed;
-          throw e;
-        }));
+        let r = await this.progress(`Restoring ${t.name}`, (run) =>
+          actions.restore(t, run, backupPath).catch((e: Error) => {
+            if (/changed since it was repaired/.test(e.message)) return changed;
+            throw e;
+          }),
+        );
         if (r === changed) {
-          if (!(await ui.confirm(`"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`, 'Restore anyway'))) return undefined;
+          if (
+            !(await ui.confirm(
+              `"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`,
+              'Restore anyway',
+            ))
+          )
+            return undefined;
           r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath, true));
         }
         if (typeof r === 'symbol') return undefined;
@@ -166,7 +207,10 @@ export class CommandHandlers {
         if (!t) return undefined;
         const r = await this.progress(`Writing handoff for ${t.name}`, (run) => actions.handoff(t, run));
         if (!r) return undefined;
-        const term = vscode.window.createTerminal({ name: `Codex: ${t.name}`.slice(0, 40), cwd: t.cwd && (await exists(t.cwd)) ? t.cwd : undefined });
+        const term = vscode.window.createTerminal({
+          name: `Codex: ${t.name}`.slice(0, 40),
+          cwd: t.cwd && (await exists(t.cwd)) ? t.cwd : undefined,
+        });
         term.show();
         term.sendText(seedCommand(r.path, vscode.env.shell), true);
         return { terminal: term.name, handoff: r.path };
@@ -192,19 +236,33 @@ export class CommandHandlers {
         }
         return t.path;
       }),
-      reg(COMMANDS.openSettings, () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:codex-session-rescue.codex-session-rescue codexRescue')),
+      reg(COMMANDS.openSettings, () =>
+        vscode.commands.executeCommand(
+          'workbench.action.openSettings',
+          '@ext:codex-session-rescue.codex-session-rescue codexRescue',
+        ),
+      ),
       reg(COMMANDS.filter, async () => {
-        const pick = await ui.pick([
-          { label: 'All threads', level: undefined },
-          { label: 'Watch and above', level: 'watch' as const },
-          { label: 'High and above', level: 'high' as const },
-        ], { placeHolder: 'Show which threads?' });
+        const pick = await ui.pick(
+          [
+            { label: 'All threads', level: undefined },
+            { label: 'Watch and above', level: 'watch' as const },
+            { label: 'High and above', level: 'high' as const },
+          ],
+          { placeHolder: 'Show which threads?' },
+        );
         if (!pick) return;
         this.d.tree.minLevel = pick.level;
         this.d.tree.refresh();
       }),
       reg(COMMANDS.groupBy, async () => {
-        const pick = await ui.pick([{ label: 'Group by day', ws: false }, { label: 'Group by workspace', ws: true }], { placeHolder: 'Group sessions by' });
+        const pick = await ui.pick(
+          [
+            { label: 'Group by day', ws: false },
+            { label: 'Group by workspace', ws: true },
+          ],
+          { placeHolder: 'Group sessions by' },
+        );
         if (!pick) return;
         this.d.tree.byWorkspace = pick.ws;
         this.d.tree.refresh();
@@ -213,13 +271,19 @@ export class CommandHandlers {
   }
 
   async repair(arg: Target, mode: 'in-place' | 'fork'): Promise<unknown> {
-    const t = await this.resolve(arg, mode === 'fork' ? 'Repair which thread as a fork?' : 'Repair which thread in place?');
+    const t = await this.resolve(
+      arg,
+      mode === 'fork' ? 'Repair which thread as a fork?' : 'Repair which thread in place?',
+    );
     if (!t) return undefined;
-    const msg = mode === 'fork'
-      ? `Write a repaired copy of "${t.name}" as a new thread? The original stays untouched.`
-      : `Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`;
+    const msg =
+      mode === 'fork'
+        ? `Write a repaired copy of "${t.name}" as a new thread? The original stays untouched.`
+        : `Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`;
     if (!(await this.d.ui.confirm(msg, mode === 'fork' ? 'Repair as Fork' : 'Repair In Place'))) return undefined;
-    const r = await this.progress(mode === 'fork' ? `Repairing ${t.name} as a fork` : `Repairing ${t.name}`, (run) => this.d.actions.repair(t, mode, run));
+    const r = await this.progress(mode === 'fork' ? `Repairing ${t.name} as a fork` : `Repairing ${t.name}`, (run) =>
+      this.d.actions.repair(t, mode, run),
+    );
     if (r) void this.d.ui.info(r.summary);
     return r;
   }
@@ -233,4 +297,3 @@ async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
-

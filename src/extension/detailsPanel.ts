@@ -21,7 +21,11 @@ export class DetailsPanel implements vscode.Disposable {
   /** Last messages posted (tests read them). */
   readonly posted: ToWebview[] = [];
 
-  static show(ctx: vscode.ExtensionContext, thread: ThreadView, deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner }): DetailsPanel {
+  static show(
+    ctx: vscode.ExtensionContext,
+    thread: ThreadView,
+    deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner },
+  ): DetailsPanel {
     const existing = DetailsPanel.panels.get(thread.id);
     if (existing) {
       existing.panel.reveal();
@@ -29,12 +33,22 @@ export class DetailsPanel implements vscode.Disposable {
       existing.pushThread();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title(thread), vscode.ViewColumn.Active, DetailsPanel.options(ctx));
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      title(thread),
+      vscode.ViewColumn.Active,
+      DetailsPanel.options(ctx),
+    );
     return new DetailsPanel(ctx, panel, thread, deps);
   }
 
   static options(ctx: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(ctx.extensionUri, 'media')], enableFindWidget: true };
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(ctx.extensionUri, 'media')],
+      enableFindWidget: true,
+    };
   }
 
   constructor(
@@ -53,7 +67,12 @@ export class DetailsPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       deps.store.onDidChange(() => {
         const t = deps.store.find(this.thread.id);
-        if (t && (t.sizeBytes !== this.thread.sizeBytes || t.mtimeMs !== this.thread.mtimeMs || t.risk.level !== this.thread.risk.level)) {
+        if (
+          t &&
+          (t.sizeBytes !== this.thread.sizeBytes ||
+            t.mtimeMs !== this.thread.mtimeMs ||
+            t.risk.level !== this.thread.risk.level)
+        ) {
           this.thread = t;
           this.panel.title = title(t);
           this.pushThread();
@@ -101,7 +120,11 @@ export class DetailsPanel implements vscode.Disposable {
         const ref = this.images[m.index];
         if (!ref) return;
         try {
-          const r = await this.deps.worker.call('thumbnail', { path: this.thread.path, start: ref.start, end: ref.end });
+          const r = await this.deps.worker.call('thumbnail', {
+            path: this.thread.path,
+            start: ref.start,
+            end: ref.end,
+          });
           this.post({ type: 'image', index: m.index, dataUrl: r.dataUrl, reason: r.reason });
         } catch (err) {
           this.post({ type: 'image', index: m.index, reason: (err as Error).message });
@@ -141,7 +164,10 @@ export class DetailsPanel implements vscode.Disposable {
       `font-src ${w.cspSource}`,
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
-    const state = JSON.stringify({ threadId: this.thread.id, path: this.thread.path } satisfies PanelState).replace(/</g, '\\u003c');
+    const state = JSON.stringify({ threadId: this.thread.id, path: this.thread.path } satisfies PanelState).replace(
+      /</g,
+      '\\u003c',
+    );
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -174,11 +200,16 @@ function title(t: ThreadView): string {
 }
 
 export class DetailsSerializer implements vscode.WebviewPanelSerializer<PanelState> {
-  constructor(private readonly ctx: vscode.ExtensionContext, private readonly deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner }) {}
+  constructor(
+    private readonly ctx: vscode.ExtensionContext,
+    private readonly deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner },
+  ) {}
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
     if (!this.deps.store.result) await this.deps.store.refresh().catch(() => undefined);
-    const t = state?.threadId ? this.deps.store.find(state.threadId) ?? (state.path ? this.deps.store.find(state.path) : undefined) : undefined;
+    const t = state?.threadId
+      ? (this.deps.store.find(state.threadId) ?? (state.path ? this.deps.store.find(state.path) : undefined))
+      : undefined;
     if (!t) {
       panel.webview.html = '<!DOCTYPE html><html><body><p>This Codex thread is no longer on disk.</p></body></html>';
       return;

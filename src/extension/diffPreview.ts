@@ -50,7 +50,8 @@ export class ProjectionProvider implements vscode.TextDocumentContentProvider, v
 
   previewFor(uri: vscode.Uri | undefined): PreviewRecord | undefined {
     if (!uri) return [...this.previews.values()].pop();
-    for (const p of this.previews.values()) if (p.left.toString() === uri.toString() || p.right.toString() === uri.toString()) return p;
+    for (const p of this.previews.values())
+      if (p.left.toString() === uri.toString() || p.right.toString() === uri.toString()) return p;
     return undefined;
   }
 

@@ -45,7 +45,8 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   const storage = ctx.globalStorageUri.fsPath;
   fs.mkdirSync(storage, { recursive: true });
   // Old previews from earlier sessions: keep the folder small.
-  for (const e of safeReaddir(storage)) if (e.startsWith('preview-')) fs.rmSync(path.join(storage, e), { recursive: true, force: true });
+  for (const e of safeReaddir(storage))
+    if (e.startsWith('preview-')) fs.rmSync(path.join(storage, e), { recursive: true, force: true });
 
   const projections = new ProjectionProvider();
   ctx.subscriptions.push(projections, vscode.workspace.registerTextDocumentContentProvider(SCHEME, projections));
@@ -59,8 +60,12 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     void vscode.commands.executeCommand('setContext', 'codexRescue.homeFound', store.homeExists());
     void vscode.commands.executeCommand('setContext', 'codexRescue.hasSessions', has);
     void vscode.commands.executeCommand('setContext', 'codexRescue.scanned', !!store.result || !!store.lastError);
-    const attention = store.threads.filter((t) => !t.archived && (t.risk.level === 'high' || t.risk.level === 'critical' || t.risk.level === 'stuck')).length;
-    view.badge = attention ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` } : undefined;
+    const attention = store.threads.filter(
+      (t) => !t.archived && (t.risk.level === 'high' || t.risk.level === 'critical' || t.risk.level === 'stuck'),
+    ).length;
+    view.badge = attention
+      ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` }
+      : undefined;
     view.message = store.lastError ? `Scan failed: ${store.lastError}` : undefined;
   };
   ctx.subscriptions.push(store.onDidChange(updateViewState));
@@ -86,16 +91,26 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
       return;
     }
     if (!panel) return;
-    const ok = action === 'repairInPlace' ? await ui.confirm(`Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`, 'Repair In Place')
-      : action === 'repairFork' ? await ui.confirm(`Write a repaired copy of "${t.name}" as a new thread?`, 'Repair as Fork')
-      : action === 'restore' ? await ui.confirm(`Restore "${t.name}" from its newest backup?`, 'Restore')
-      : true;
+    const ok =
+      action === 'repairInPlace'
+        ? await ui.confirm(
+            `Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`,
+            'Repair In Place',
+          )
+        : action === 'repairFork'
+          ? await ui.confirm(`Write a repaired copy of "${t.name}" as a new thread?`, 'Repair as Fork')
+          : action === 'restore'
+            ? await ui.confirm(`Restore "${t.name}" from its newest backup?`, 'Restore')
+            : true;
     if (!ok) return;
     const cts = new vscode.CancellationTokenSource();
     panel.cancelSource = cts;
     panel.busy = action;
     panel.pushThread();
-    const run: Run = { token: cts.token, progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }) };
+    const run: Run = {
+      token: cts.token,
+      progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }),
+    };
     try {
       let summary = '';
       let report: object | undefined;
@@ -118,7 +133,12 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
       }
       panel.post({ type: 'done', action, summary, report });
     } catch (err) {
-      panel.post({ type: 'failed', action, message: isCancelled(err) ? 'Cancelled. Nothing was changed.' : (err as Error).message, cancelled: isCancelled(err) });
+      panel.post({
+        type: 'failed',
+        action,
+        message: isCancelled(err) ? 'Cancelled. Nothing was changed.' : (err as Error).message,
+        cancelled: isCancelled(err),
+      });
       if (!isCancelled(err)) log.error(`${action} on ${t.id}: ${(err as Error).message}`);
     } finally {
       panel.busy = undefined;
@@ -128,46 +148,75 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }
   };
 
-  const panelDeps = { store, worker: w, run: (a: PanelAction, t: ThreadView, p: DetailsPanel) => runPanelAction(a, t, p) };
+  const panelDeps = {
+    store,
+    worker: w,
+    run: (a: PanelAction, t: ThreadView, p: DetailsPanel) => runPanelAction(a, t, p),
+  };
   const openDetails = (t: ThreadView): DetailsPanel => DetailsPanel.show(ctx, t, panelDeps);
-  ctx.subscriptions.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new DetailsSerializer(ctx, panelDeps)));
+  ctx.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new DetailsSerializer(ctx, panelDeps)),
+  );
 
-  const handlers = new CommandHandlers({ ctx, store, actions, tree, projections, ui, log, openDetails, runPanelAction });
+  const handlers = new CommandHandlers({
+    ctx,
+    store,
+    actions,
+    tree,
+    projections,
+    ui,
+    log,
+    openDetails,
+    runPanelAction,
+  });
   ctx.subscriptions.push(...handlers.register());
 
   // Crossing into high/critical/stuck: one notification per crossing, optional automatic handoff.
-  ctx.subscriptions.push(store.onDidCross(async (threads) => {
-    const s = settings();
-    if (s.autoHandoff === 'off') return;
-    for (const t of threads) {
-      if (s.autoHandoff === 'write') {
-        const r = await actions.handoff(t, { token: new vscode.CancellationTokenSource().token, progress: () => undefined }).catch((e) => {
-          log.warn(`auto handoff for ${t.id} failed: ${(e as Error).message}`);
-          return undefined;
-        });
-        if (r) log.info(`auto handoff for ${t.id}: ${r.path}`);
+  ctx.subscriptions.push(
+    store.onDidCross(async (threads) => {
+      const s = settings();
+      if (s.autoHandoff === 'off') return;
+      for (const t of threads) {
+        if (s.autoHandoff === 'write') {
+          const r = await actions
+            .handoff(t, { token: new vscode.CancellationTokenSource().token, progress: () => undefined })
+            .catch((e) => {
+              log.warn(`auto handoff for ${t.id} failed: ${(e as Error).message}`);
+              return undefined;
+            });
+          if (r) log.info(`auto handoff for ${t.id}: ${r.path}`);
+        }
+        void ui
+          .warn(
+            `Codex thread "${t.name}" is now ${levelLabel(t.risk.level)}: ${t.risk.recommendation}`,
+            'Write Handoff',
+            'Preview Repair',
+            'Details',
+          )
+          .then((pick) => {
+            if (pick === 'Write Handoff') void vscode.commands.executeCommand(COMMANDS.writeHandoff, t.id);
+            else if (pick === 'Preview Repair') void vscode.commands.executeCommand(COMMANDS.previewRepair, t.id);
+            else if (pick === 'Details') void vscode.commands.executeCommand(COMMANDS.openDetails, t.id);
+          });
       }
-      void ui.warn(`Codex thread "${t.name}" is now ${levelLabel(t.risk.level)}: ${t.risk.recommendation}`, 'Write Handoff', 'Preview Repair', 'Details').then((pick) => {
-        if (pick === 'Write Handoff') void vscode.commands.executeCommand(COMMANDS.writeHandoff, t.id);
-        else if (pick === 'Preview Repair') void vscode.commands.executeCommand(COMMANDS.previewRepair, t.id);
-        else if (pick === 'Details') void vscode.commands.executeCommand(COMMANDS.openDetails, t.id);
-      });
-    }
-  }));
+    }),
+  );
 
-  ctx.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (!e.affectsConfiguration('codexRescue')) return;
-    tree.byWorkspace = settings().groupByWorkspace;
-    if (e.affectsConfiguration('codexRescue.codexHome')) {
-      store.startWatching();
-      void store.refresh({ reset: true }).catch(() => undefined);
-    } else if (e.affectsConfiguration('codexRescue.thresholds')) {
-      void store.refresh({ reset: true }).catch(() => undefined);
-    } else {
-      status.update();
-      tree.refresh();
-    }
-  }));
+  ctx.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('codexRescue')) return;
+      tree.byWorkspace = settings().groupByWorkspace;
+      if (e.affectsConfiguration('codexRescue.codexHome')) {
+        store.startWatching();
+        void store.refresh({ reset: true }).catch(() => undefined);
+      } else if (e.affectsConfiguration('codexRescue.thresholds')) {
+        void store.refresh({ reset: true }).catch(() => undefined);
+      } else {
+        status.update();
+        tree.refresh();
+      }
+    }),
+  );
   ctx.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => status.update()));
 
   // First scan after activation returns; then keep current.

@@ -60,7 +60,8 @@ export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Gr
   const now = opts.now ?? Date.now();
   const min = opts.minLevel ? levelRank(opts.minLevel) : 0;
   const list = threads.filter((t) => levelRank(t.risk.level) >= min).sort((a, b) => activityMs(b) - activityMs(a));
-  const attention = list.filter((t) => !t.archived && ATTENTION.has(t.risk.level))
+  const attention = list
+    .filter((t) => !t.archived && ATTENTION.has(t.risk.level))
     .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a));
   const rest = list.filter((t) => !t.archived && !ATTENTION.has(t.risk.level));
   const archived = list.filter((t) => t.archived);
@@ -108,7 +109,10 @@ export function escapeMarkdown(s: string): string {
 export function tooltipMarkdown(t: ThreadView): string {
   const lines: string[] = [];
   lines.push(`**${escapeMarkdown(t.name || t.id)}**`, '');
-  lines.push(`${levelLabel(t.risk.level)} · ${formatBytes(t.sizeBytes)}${t.risk.contextFill !== undefined ? ` · context ${Math.round(t.risk.contextFill * 100)} %` : ''}`, '');
+  lines.push(
+    `${levelLabel(t.risk.level)} · ${formatBytes(t.sizeBytes)}${t.risk.contextFill !== undefined ? ` · context ${Math.round(t.risk.contextFill * 100)} %` : ''}`,
+    '',
+  );
   if (t.cwd) lines.push(`Workspace: ${escapeMarkdown(t.cwd)}`, '');
   for (const r of t.risk.reasons.slice(0, 5)) lines.push(`- ${levelLabel(r.level)}: ${escapeMarkdown(r.text)}`);
   if (t.risk.reasons.length) lines.push('');
@@ -131,12 +135,23 @@ export function currentThread(threads: ThreadView[], workspaceFolders: string[])
 }
 
 export function statusText(t: ThreadView): string {
-  const icon = t.risk.level === 'ok' ? '$(pass)' : t.risk.level === 'watch' ? '$(eye)' : t.risk.level === 'stuck' ? '$(debug-disconnect)' : t.risk.level === 'high' ? '$(warning)' : '$(error)';
+  const icon =
+    t.risk.level === 'ok'
+      ? '$(pass)'
+      : t.risk.level === 'watch'
+        ? '$(eye)'
+        : t.risk.level === 'stuck'
+          ? '$(debug-disconnect)'
+          : t.risk.level === 'high'
+            ? '$(warning)'
+            : '$(error)';
   const fill = t.risk.contextFill !== undefined ? ` ${Math.round(t.risk.contextFill * 100)}%` : '';
   return `${icon} Codex: ${levelLabel(t.risk.level)}${fill}`;
 }
 
-export function statusBackground(l: RiskLevelName): 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | undefined {
+export function statusBackground(
+  l: RiskLevelName,
+): 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | undefined {
   if (l === 'high') return 'statusBarItem.warningBackground';
   if (l === 'critical' || l === 'stuck') return 'statusBarItem.errorBackground';
   return undefined;
@@ -144,11 +159,28 @@ export function statusBackground(l: RiskLevelName): 'statusBarItem.warningBackgr
 
 /** Quick-pick order: most urgent first, then newest. */
 export function byUrgency(threads: ThreadView[]): ThreadView[] {
-  return [...threads].sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a));
+  return [...threads].sort(
+    (a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a),
+  );
 }
 
-export function reportSummary(r: { bytesBefore: number; bytesAfter: number; imagesReplaced: number; toolOutputsCapped: number; linesVerified: number; jsonErrors: number; backupPath?: string; newThreadId?: string }): string {
-  const parts = [`${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`, `${r.imagesReplaced} images replaced`, `${r.toolOutputsCapped} tool outputs capped`, `${r.linesVerified} lines verified`, `${r.jsonErrors} JSON errors`];
+export function reportSummary(r: {
+  bytesBefore: number;
+  bytesAfter: number;
+  imagesReplaced: number;
+  toolOutputsCapped: number;
+  linesVerified: number;
+  jsonErrors: number;
+  backupPath?: string;
+  newThreadId?: string;
+}): string {
+  const parts = [
+    `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`,
+    `${r.imagesReplaced} images replaced`,
+    `${r.toolOutputsCapped} tool outputs capped`,
+    `${r.linesVerified} lines verified`,
+    `${r.jsonErrors} JSON errors`,
+  ];
   if (r.newThreadId) parts.push(`new thread ${r.newThreadId}`);
   if (r.backupPath) parts.push(`backup: ${r.backupPath}`);
   return parts.join(' · ');

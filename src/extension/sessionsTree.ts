@@ -11,14 +11,25 @@ export class GroupItem extends vscode.TreeItem {
     this.id = `group:${group.key}`;
     this.contextValue = 'codexRescue.group';
     this.description = `${group.threads.length}`;
-    this.iconPath = new vscode.ThemeIcon(group.key === 'attention' ? 'alert' : group.key === 'archived' ? 'archive' : group.key.startsWith('ws:') ? 'folder' : 'calendar');
+    this.iconPath = new vscode.ThemeIcon(
+      group.key === 'attention'
+        ? 'alert'
+        : group.key === 'archived'
+          ? 'archive'
+          : group.key.startsWith('ws:')
+            ? 'folder'
+            : 'calendar',
+    );
     if (group.key.startsWith('ws:')) this.label = path.basename(group.label) || group.label;
     if (group.key.startsWith('ws:')) this.tooltip = group.label;
   }
 }
 
 export class ThreadItem extends vscode.TreeItem {
-  constructor(readonly thread: ThreadView, groupKey: string) {
+  constructor(
+    readonly thread: ThreadView,
+    groupKey: string,
+  ) {
     super(thread.name || thread.id, vscode.TreeItemCollapsibleState.None);
     this.id = `${groupKey}:${thread.id}:${thread.path}`;
     const look = LEVEL_ICON[thread.risk.level];

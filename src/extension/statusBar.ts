@@ -10,7 +10,10 @@ export class StatusBarController implements vscode.Disposable {
   current: ThreadView | undefined;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly store: SessionStore, private readonly settings: () => Settings) {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly settings: () => Settings,
+  ) {
     this.item = vscode.window.createStatusBarItem('codexRescue.status', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Codex Rescue: current thread';
     this.sub = store.onDidChange(() => this.update());

@@ -30,7 +30,11 @@ export class SessionStore implements vscode.Disposable {
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
 
-  constructor(private readonly worker: WorkerClient, private settings: () => Settings, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly worker: WorkerClient,
+    private settings: () => Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   get threads(): ThreadView[] {
     return this.result?.threads ?? [];
@@ -53,7 +57,13 @@ export class SessionStore implements vscode.Disposable {
   }
 
   /** Rescan (incremental in the worker). Concurrent calls share one scan; a call during a scan queues one more. */
-  refresh(opts: { token?: vscode.CancellationToken; onProgress?: (done: number, total: number) => void; reset?: boolean } = {}): Promise<ScanResultView | undefined> {
+  refresh(
+    opts: {
+      token?: vscode.CancellationToken;
+      onProgress?: (done: number, total: number) => void;
+      reset?: boolean;
+    } = {},
+  ): Promise<ScanResultView | undefined> {
     if (this.inFlight) {
       this.again = true;
       return this.inFlight;
@@ -62,12 +72,18 @@ export class SessionStore implements vscode.Disposable {
     const s = this.settings();
     const run = async (): Promise<ScanResultView | undefined> => {
       try {
-        const r = await this.worker.call('scan', { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset }, { token: opts.token, onProgress: opts.onProgress });
+        const r = await this.worker.call(
+          'scan',
+          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset },
+          { token: opts.token, onProgress: opts.onProgress },
+        );
         // The first scan of a home only records the levels: threads already at risk don't notify.
         const first = !this.result || this.result.codexHome !== r.codexHome;
         this.result = r;
         this.lastError = undefined;
-        this.log.info(`scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`);
+        this.log.info(
+          `scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
+        );
         for (const e of r.errors) this.log.warn(`${e.path}: ${e.message}`);
         this.assessCrossings(first);
         return r;

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Run } from './actions';
 import { plain } from './logic';
 
-export interface PickItem extends vscode.QuickPickItem {}
+export type PickItem = vscode.QuickPickItem;
 
 export interface Ui {
   info(msg: string, ...actions: string[]): Thenable<string | undefined>;
@@ -53,17 +53,20 @@ export class WindowUi implements Ui {
   }
 
   withProgress<T>(title: string, fn: (run: Run) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: plain(title), cancellable: true }, (progress, token) => {
-      let last = 0;
-      return fn({
-        token,
-        progress: (done, total, phase) => {
-          const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
-          if (pct - last < 1 && done < total) return;
-          progress.report({ increment: pct - last, message: `${phase ? `${phase}: ` : ''}${Math.round(pct)} %` });
-          last = pct;
-        },
-      });
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: plain(title), cancellable: true },
+      (progress, token) => {
+        let last = 0;
+        return fn({
+          token,
+          progress: (done, total, phase) => {
+            const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
+            if (pct - last < 1 && done < total) return;
+            progress.report({ increment: pct - last, message: `${phase ? `${phase}: ` : ''}${Math.round(pct)} %` });
+            last = pct;
+          },
+        });
+      },
+    );
   }
 }

@@ -30,7 +30,10 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>();
   private disposed = false;
 
-  constructor(private readonly script: string, private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => undefined) {}
+  constructor(
+    private readonly script: string,
+    private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => undefined,
+  ) {}
 
   get started(): boolean {
     return this.worker !== undefined;

@@ -56,15 +56,33 @@ export interface ProjectionView {
 /** Each worker method: what it takes and what it answers. */
 export interface WorkerApi {
   ping: { params: { echo?: string }; result: { pong: string; pid: number; node: string } };
-  scan: { params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean }; result: ScanResultView };
-  strip: { params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string }; result: RepairReportView };
-  restore: { params: { codexHome: string; thread: string; backupPath?: string; force?: boolean }; result: RestoreReportView };
-  listBackups: { params: { codexHome: string; thread: string }; result: { path: string; bytes: number; mtimeMs: number }[] };
-  handoff: { params: { codexHome: string; thread: string; budgetTokens?: number; out?: string }; result: { path: string; [key: string]: unknown } };
+  scan: {
+    params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean };
+    result: ScanResultView;
+  };
+  strip: {
+    params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string };
+    result: RepairReportView;
+  };
+  restore: {
+    params: { codexHome: string; thread: string; backupPath?: string; force?: boolean };
+    result: RestoreReportView;
+  };
+  listBackups: {
+    params: { codexHome: string; thread: string };
+    result: { path: string; bytes: number; mtimeMs: number }[];
+  };
+  handoff: {
+    params: { codexHome: string; thread: string; budgetTokens?: number; out?: string };
+    result: { path: string; [key: string]: unknown };
+  };
   /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
   project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
   images: { params: { path: string; limit?: number }; result: { images: ImageRef[]; total: number } };
-  thumbnail: { params: { path: string; start: number; end: number; maxBytes?: number }; result: { dataUrl?: string; reason?: string } };
+  thumbnail: {
+    params: { path: string; start: number; end: number; maxBytes?: number };
+    result: { dataUrl?: string; reason?: string };
+  };
   /** Test aid: burn CPU in the worker for `ms` (proves the host stays responsive). */
   spin: { params: { ms: number }; result: { spun: number } };
 }
@@ -95,9 +113,19 @@ export type FromWorker =
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> details webview
 
-export type PanelAction = 'handoff' | 'preview' | 'repairInPlace' | 'repairFork' | 'restore' | 'openRollout' | 'copyResume' | 'refresh';
+export type PanelAction =
+  'handoff' | 'preview' | 'repairInPlace' | 'repairFork' | 'restore' | 'openRollout' | 'copyResume' | 'refresh';
 
-export const PANEL_ACTIONS: readonly PanelAction[] = ['handoff', 'preview', 'repairInPlace', 'repairFork', 'restore', 'openRollout', 'copyResume', 'refresh'];
+export const PANEL_ACTIONS: readonly PanelAction[] = [
+  'handoff',
+  'preview',
+  'repairInPlace',
+  'repairFork',
+  'restore',
+  'openRollout',
+  'copyResume',
+  'refresh',
+];
 
 export type FromWebview =
   | { type: 'ready' }

@@ -16,11 +16,17 @@ function resolveThread(codexHome: string, ref: string): { path: string; id: stri
   return f;
 }
 
-export function strip(params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string }, hooks: Hooks): RepairReportView {
+export function strip(
+  params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string },
+  hooks: Hooks,
+): RepairReportView {
   return stripThread({ ...params }, hooks);
 }
 
-export function restore(params: { codexHome: string; thread: string; backupPath?: string; force?: boolean }, hooks: Hooks): RestoreReportView {
+export function restore(
+  params: { codexHome: string; thread: string; backupPath?: string; force?: boolean },
+  hooks: Hooks,
+): RestoreReportView {
   return restoreThread(params, hooks);
 }
 
@@ -40,7 +46,15 @@ export function listBackups(codexHome: string, thread: string): { path: string; 
   });
 }
 
-export function handoff(params: { codexHome: string; thread: string; budgetTokens?: number; out?: string }, hooks: Hooks): { path: string; [k: string]: unknown } {
-  const r = writeHandoff(params.codexHome, params.thread, { budgetTokens: params.budgetTokens, out: params.out, onProgress: hooks.onProgress, isCancelled: hooks.isCancelled });
+export function handoff(
+  params: { codexHome: string; thread: string; budgetTokens?: number; out?: string },
+  hooks: Hooks,
+): { path: string; [k: string]: unknown } {
+  const r = writeHandoff(params.codexHome, params.thread, {
+    budgetTokens: params.budgetTokens,
+    out: params.out,
+    onProgress: hooks.onProgress,
+    isCancelled: hooks.isCancelled,
+  });
   return { ...r } as { path: string };
 }

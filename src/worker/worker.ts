@@ -12,7 +12,15 @@ import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
-import type { FromWorker, ImageRef, ParamsOf, ResultOf, ThreadView, ToWorker, WorkerMethod } from '../protocol/messages';
+import type {
+  FromWorker,
+  ImageRef,
+  ParamsOf,
+  ResultOf,
+  ThreadView,
+  ToWorker,
+  WorkerMethod,
+} from '../protocol/messages';
 
 const port = parentPort;
 let index: ScanIndex = emptyIndex();
@@ -39,25 +47,48 @@ export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}):
   const images: ImageRef[] = [];
   let total = 0;
   let first = true;
-  readRollout(file, (l) => {
-    if (!l.value) return;
-    const c = classify(l.value, first);
-    first = false;
-    const where = [c.lineType, c.itemType].filter(Boolean).join('/');
-    walk(l.value, (v) => {
-      if (!isImageString(v)) return;
-      const k = total++;
-      if (images.length >= limit) return;
-      const f = imageFacts(v);
-      const comma = v.prefix.indexOf(',');
-      images.push({ index: k, line: l.index + 1, start: v.start + (comma >= 0 ? comma + 1 : 0), end: v.end, mediaType: f.mediaType, storedBytes: f.storedBytes, width: f.width, height: f.height, where });
-    });
-  }, { hashDataUrls: false, isCancelled: ctx.isCancelled, onProgress: ctx.progress ? (d, n) => ctx.progress?.(d, n, 'images') : undefined });
+  readRollout(
+    file,
+    (l) => {
+      if (!l.value) return;
+      const c = classify(l.value, first);
+      first = false;
+      const where = [c.lineType, c.itemType].filter(Boolean).join('/');
+      walk(l.value, (v) => {
+        if (!isImageString(v)) return;
+        const k = total++;
+        if (images.length >= limit) return;
+        const f = imageFacts(v);
+        const comma = v.prefix.indexOf(',');
+        images.push({
+          index: k,
+          line: l.index + 1,
+          start: v.start + (comma >= 0 ? comma + 1 : 0),
+          end: v.end,
+          mediaType: f.mediaType,
+          storedBytes: f.storedBytes,
+          width: f.width,
+          height: f.height,
+          where,
+        });
+      });
+    },
+    {
+      hashDataUrls: false,
+      isCancelled: ctx.isCancelled,
+      onProgress: ctx.progress ? (d, n) => ctx.progress?.(d, n, 'images') : undefined,
+    },
+  );
   return { images, total };
 }
 
 /** One image's base64 payload straight from its byte range: a data URL for the webview. */
-export function thumbnail(file: string, start: number, end: number, maxBytes = 8 * 1024 * 1024): { dataUrl?: string; reason?: string } {
+export function thumbnail(
+  file: string,
+  start: number,
+  end: number,
+  maxBytes = 8 * 1024 * 1024,
+): { dataUrl?: string; reason?: string } {
   const len = end - start;
   if (len <= 0) return { reason: 'empty image' };
   if (len > maxBytes) return { reason: `image too large to preview (${len} bytes)` };
@@ -69,11 +100,16 @@ export function thumbnail(file: string, start: number, end: number, maxBytes = 8
     const b64 = buf.toString('latin1').replace(/\\\//g, '/');
     if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
     const bytes = Buffer.from(b64, 'base64');
-    const type = bytes[0] === 0x89 && bytes[1] === 0x50 ? 'image/png'
-      : bytes[0] === 0xff && bytes[1] === 0xd8 ? 'image/jpeg'
-      : bytes.toString('latin1', 0, 4) === 'GIF8' ? 'image/gif'
-      : bytes.toString('latin1', 8, 12) === 'WEBP' ? 'image/webp'
-      : undefined;
+    const type =
+      bytes[0] === 0x89 && bytes[1] === 0x50
+        ? 'image/png'
+        : bytes[0] === 0xff && bytes[1] === 0xd8
+          ? 'image/jpeg'
+          : bytes.toString('latin1', 0, 4) === 'GIF8'
+            ? 'image/gif'
+            : bytes.toString('latin1', 8, 12) === 'WEBP'
+              ? 'image/webp'
+              : undefined;
     if (!type) return { reason: 'unknown image format' };
     return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
   } finally {
@@ -95,7 +131,14 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
       isCancelled: ctx.isCancelled,
       onProgress: (d, n) => ctx.progress(d, n, 'scan'),
     });
-    return { codexHome: r.codexHome, threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView), errors: r.errors, notes: r.notes, stats: r.stats, ms: Date.now() - t0 };
+    return {
+      codexHome: r.codexHome,
+      threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView),
+      errors: r.errors,
+      notes: r.notes,
+      stats: r.stats,
+      ms: Date.now() - t0,
+    };
   },
   strip: (p, ctx) => bridge.strip(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
@@ -103,7 +146,11 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   handoff: (p, ctx) => bridge.handoff(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   project: (p, ctx) => {
     fs.mkdirSync(path.dirname(p.out), { recursive: true });
-    const s = writeProjection(p.path, p.out, { title: p.title, isCancelled: ctx.isCancelled, onProgress: (d, n) => ctx.progress(d, n, 'projection') });
+    const s = writeProjection(p.path, p.out, {
+      title: p.title,
+      isCancelled: ctx.isCancelled,
+      onProgress: (d, n) => ctx.progress(d, n, 'projection'),
+    });
     return { text: '', lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
   },
   images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
@@ -140,7 +187,15 @@ function handle(msg: ToWorker): void {
     post({ type: 'result', id: msg.id, ok: true, value });
   } catch (err) {
     const e = err as Error;
-    post({ type: 'result', id: msg.id, ok: false, error: { name: e instanceof CancelledError ? 'CancelledError' : e?.name ?? 'Error', message: e?.message ?? String(err) } });
+    post({
+      type: 'result',
+      id: msg.id,
+      ok: false,
+      error: {
+        name: e instanceof CancelledError ? 'CancelledError' : (e?.name ?? 'Error'),
+        message: e?.message ?? String(err),
+      },
+    });
   }
 }
 

@@ -16,8 +16,14 @@ const V8_MAX_STRING = 536_870_888;
 const MB = 1024 * 1024;
 
 /** Run the CLI under /usr/bin/time -v; returns output, exit code and peak RSS in MB. */
-function measured(args: string[], asUser?: number): { status: number | null; stdout: string; stderr: string; rssMb: number } {
-  const cmd = asUser !== undefined ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
+function measured(
+  args: string[],
+  asUser?: number,
+): { status: number | null; stdout: string; stderr: string; rssMb: number } {
+  const cmd =
+    asUser !== undefined
+      ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', process.execPath, CLI, ...args]
+      : [process.execPath, CLI, ...args];
   const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { encoding: 'utf8', maxBuffer: 64 * MB });
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
@@ -48,8 +54,14 @@ describe('generated rollouts: sizes and shapes no real run produces', function (
     assert.equal(rep.imagesReplaced, 1);
     assert.ok(rep.bytesAfter < 10_000);
     assert.ok(s.rssMb < 256, `strip peak RSS ${s.rssMb.toFixed(0)} MB`);
-    console.log(`      560 MB line: inspect peak RSS ${r.rssMb.toFixed(0)} MB, strip peak RSS ${s.rssMb.toFixed(0)} MB`);
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    console.log(
+      `      560 MB line: inspect peak RSS ${r.rssMb.toFixed(0)} MB, strip peak RSS ${s.rssMb.toFixed(0)} MB`,
+    );
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 4);
     assert.equal(lines[2].type, 'compacted');
     assert.equal(lines[2].payload.replacement_history[0].content[0].type, 'input_text');
@@ -84,7 +96,11 @@ describe('generated rollouts: sizes and shapes no real run produces', function (
     const ok = sessionPath(home, '0199a000-0000-7000-8000-00000000a0a0', new Date('2026-11-03T10:00:00'));
     writeSyntheticRollout(ok, { imageLines: 1, imageBytes: 1000, threadId: '0199a000-0000-7000-8000-00000000a0a0' });
     const locked = sessionPath(home, '0199a000-0000-7000-8000-00000000b0b0', new Date('2026-11-03T11:00:00'));
-    writeSyntheticRollout(locked, { imageLines: 1, imageBytes: 1000, threadId: '0199a000-0000-7000-8000-00000000b0b0' });
+    writeSyntheticRollout(locked, {
+      imageLines: 1,
+      imageBytes: 1000,
+      threadId: '0199a000-0000-7000-8000-00000000b0b0',
+    });
     for (let d = path.dirname(ok); d.startsWith(home); d = path.dirname(d)) fs.chmodSync(d, 0o755);
     fs.chmodSync(ok, 0o644);
     fs.chmodSync(locked, 0o600);

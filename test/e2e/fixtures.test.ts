@@ -97,10 +97,19 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
           const ls = lines(t);
           assert.equal(ls[0].payload.history_mode, 'paginated', t.kind);
           ls.forEach((l, i) => assert.equal(l.ordinal, i, `${t.kind} line ${i}`));
-          assert.ok(ls.some((l) => l.type === 'world_state'), `${t.kind}: world_state`);
-          assert.ok(ls.some((l) => l.type === 'token_usage_record'), `${t.kind}: token_usage_record`);
           assert.ok(
-            ls.some((l) => l.type === 'event_msg' && l.payload.type === 'item_completed' && l.payload.item?.type === 'UserMessage'),
+            ls.some((l) => l.type === 'world_state'),
+            `${t.kind}: world_state`,
+          );
+          assert.ok(
+            ls.some((l) => l.type === 'token_usage_record'),
+            `${t.kind}: token_usage_record`,
+          );
+          assert.ok(
+            ls.some(
+              (l) =>
+                l.type === 'event_msg' && l.payload.type === 'item_completed' && l.payload.item?.type === 'UserMessage',
+            ),
             `${t.kind}: item_completed UserMessage`,
           );
         }
@@ -113,10 +122,20 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
           const ls = lines(t);
           assert.equal(ls[0].payload.history_mode, undefined, t.kind);
           for (const l of ls) {
-            assert.deepEqual(Object.keys(l).sort(), ['payload', 'timestamp', 'type'], `${t.kind}: ${JSON.stringify(l).slice(0, 120)}`);
-            assert.ok(['session_meta', 'response_item', 'event_msg', 'turn_context', 'compacted'].includes(l.type), l.type);
+            assert.deepEqual(
+              Object.keys(l).sort(),
+              ['payload', 'timestamp', 'type'],
+              `${t.kind}: ${JSON.stringify(l).slice(0, 120)}`,
+            );
+            assert.ok(
+              ['session_meta', 'response_item', 'event_msg', 'turn_context', 'compacted'].includes(l.type),
+              l.type,
+            );
           }
-          assert.ok(ls.some((l) => l.type === 'event_msg' && l.payload.type === 'user_message'), `${t.kind}: user_message`);
+          assert.ok(
+            ls.some((l) => l.type === 'event_msg' && l.payload.type === 'user_message'),
+            `${t.kind}: user_message`,
+          );
         }
       });
     }
@@ -126,7 +145,9 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       const assistant = items.filter((p) => p.type === 'message' && p.role === 'assistant');
       assert.equal(assistant.length, 1);
       assert.match(JSON.stringify(assistant[0].content), /The fixture answer is 42/);
-      const userTexts = items.filter((p) => p.type === 'message' && p.role === 'user').map((p) => JSON.stringify(p.content));
+      const userTexts = items
+        .filter((p) => p.type === 'message' && p.role === 'user')
+        .map((p) => JSON.stringify(p.content));
       assert.ok(userTexts.some((t) => t.includes('Say hi and tell me the answer.')));
       assert.ok(fs.statSync(fx.small.rolloutPath).size < 100_000);
     });
@@ -143,20 +164,26 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       }
       const items = responseItems(lines(fx.screenshots));
       // attached by the user (-i) …
-      const userImages = items.filter((p) => p.type === 'message' && p.role === 'user').flatMap((p) => inputImages(p.content));
+      const userImages = items
+        .filter((p) => p.type === 'message' && p.role === 'user')
+        .flatMap((p) => inputImages(p.content));
       assert.ok(userImages.length >= 2, `user images: ${userImages.length}`);
       // … and fetched through the view_image tool
       assert.ok(items.some((p) => p.type === 'function_call' && p.name === 'view_image'));
       assert.ok(fs.statSync(fx.screenshots.rolloutPath).size > 5_000_000);
       // the mock really received them
-      assert.ok(fx.screenshots.requests.some((r) => r.kind === 'responses' && dataUrls(r.body.toString('latin1')).length >= 6));
+      assert.ok(
+        fx.screenshots.requests.some((r) => r.kind === 'responses' && dataUrls(r.body.toString('latin1')).length >= 6),
+      );
     });
 
     it('tools: shell calls (ok, failing, big output), apply_patch and update_plan', () => {
       const items = responseItems(lines(fx.tools));
       const calls = items.filter((p) => p.type === 'function_call' || p.type === 'custom_tool_call');
       const outputs = new Map<string, any>(
-        items.filter((p) => p.type === 'function_call_output' || p.type === 'custom_tool_call_output').map((p) => [p.call_id, p]),
+        items
+          .filter((p) => p.type === 'function_call_output' || p.type === 'custom_tool_call_output')
+          .map((p) => [p.call_id, p]),
       );
       // every call has its output
       for (const c of calls) assert.ok(outputs.has(c.call_id), `no output for ${c.name} ${c.call_id}`);
@@ -207,7 +234,14 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.ok(counts.some((l) => l.payload.info.last_token_usage.input_tokens === SATURATED_INPUT_TOKENS));
       assert.ok(SATURATED_INPUT_TOKENS > AUTO_COMPACT_LIMIT);
       if (paginated) {
-        assert.ok(ls.some((l) => l.type === 'event_msg' && l.payload.type === 'item_completed' && l.payload.item?.type === 'ContextCompaction'));
+        assert.ok(
+          ls.some(
+            (l) =>
+              l.type === 'event_msg' &&
+              l.payload.type === 'item_completed' &&
+              l.payload.item?.type === 'ContextCompaction',
+          ),
+        );
       } else {
         assert.ok(ls.some((l) => l.type === 'event_msg' && l.payload.type === 'context_compacted'));
       }
@@ -222,7 +256,10 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.equal(meta.model_provider, 'openai');
       // one remote compaction got through before: images copied into replacement_history
       const remote = fx.stuck.requests.filter((r) => r.kind === 'compaction' || r.kind === 'compact_v1');
-      assert.ok(remote.some((r) => r.status === 200), 'a remote compaction succeeded');
+      assert.ok(
+        remote.some((r) => r.status === 200),
+        'a remote compaction succeeded',
+      );
       assert.equal(remote[0].kind, paginated ? 'compaction' : 'compact_v1');
       const compacted = ls.filter((l) => l.type === 'compacted');
       assert.ok(compacted.length >= 1);
@@ -237,7 +274,10 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.notEqual(failed.code, 0);
       assert.match(failed.stderr + failed.stdout, CONTEXT_WINDOW);
       if (paginated) {
-        assert.match(failed.stderr, /Error running remote compact task: Codex ran out of room in the model's context window/);
+        assert.match(
+          failed.stderr,
+          /Error running remote compact task: Codex ran out of room in the model's context window/,
+        );
         const errs = ls.filter((l) => l.type === 'event_msg' && l.payload.type === 'task_complete' && l.payload.error);
         assert.ok(errs.some((l) => l.payload.error.codex_error_info === 'context_window_exceeded'));
       }

@@ -4,7 +4,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { FixtureSet, FAILING_COMMAND, OK_COMMAND, BIG_OUTPUT_COMMAND, makeFixtureSet, cloneThread } from '../support/fixtures';
+import {
+  FixtureSet,
+  FAILING_COMMAND,
+  OK_COMMAND,
+  BIG_OUTPUT_COMMAND,
+  makeFixtureSet,
+  cloneThread,
+} from '../support/fixtures';
 import { codexExec } from '../support/codexRun';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
 import { buildHandoff, handoffDir, writeHandoff } from '../../src/core/handoff/handoff';
@@ -22,10 +29,14 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     it('tools thread: the request, files patched, commands with exit codes, the plan', () => {
       const r = buildHandoff(set.codexHome, set.tools.threadId);
       const md = r.markdown;
-      assert.ok(md.includes('> Run a few commands, write notes.txt and keep a plan.'), 'the user\'s actual request');
+      assert.ok(md.includes('> Run a few commands, write notes.txt and keep a plan.'), "the user's actual request");
       assert.match(md, /\| `notes\.txt` \| add\/update ×2 \| \+3 −1 \| 1 \|/, 'the file both patches touched');
       assert.ok(md.includes(`\`${OK_COMMAND}\` → exit 0`), md);
-      assert.match(md, new RegExp(`\`${FAILING_COMMAND.replace(/[/.]/g, '\\$&')}\` → exit [12]\\b`), 'the failing command with its exit code');
+      assert.match(
+        md,
+        new RegExp(`\`${FAILING_COMMAND.replace(/[/.]/g, '\\$&')}\` → exit [12]\\b`),
+        'the failing command with its exit code',
+      );
       assert.ok(md.includes('No such file or directory'), 'failure output tail');
       assert.ok(md.includes(`\`${BIG_OUTPUT_COMMAND}\` → exit 0`));
       assert.ok(md.includes('60000'), 'tail of the big output');
@@ -55,7 +66,8 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     it('stuck thread: a complete handoff, saying the last request was not answered', () => {
       const r = buildHandoff(set.codexHome, set.stuck.threadId);
       const md = r.markdown;
-      for (const h of ['## How to continue', '## Goal', '## Last exchanges', '## Where it stopped']) assert.ok(md.includes(h), h);
+      for (const h of ['## How to continue', '## Goal', '## Last exchanges', '## Where it stopped'])
+        assert.ok(md.includes(h), h);
       assert.ok(md.includes('> Screenshots of the broken layout.'));
       assert.match(md, /Last user request \(turn \d+, [^)]*\): are you there\?/);
       assert.ok(md.includes('**The agent did not answer this request.**'));
@@ -66,7 +78,11 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     it('CLI: writes the file and prints JSON; clear errors', () => {
       const { codexHome } = cloneThread(set, set.tools);
       const out = path.join(path.dirname(codexHome), 'ws', 'HANDOFF.md');
-      const res = spawnSync(process.execPath, [CLI, 'handoff', set.tools.threadId, '--codex-home', codexHome, '--out', out, '--budget', '4000', '--json'], { encoding: 'utf8' });
+      const res = spawnSync(
+        process.execPath,
+        [CLI, 'handoff', set.tools.threadId, '--codex-home', codexHome, '--out', out, '--budget', '4000', '--json'],
+        { encoding: 'utf8' },
+      );
       assert.equal(res.status, 0, res.stderr);
       const j = JSON.parse(res.stdout);
       assert.equal(j.threadId, set.tools.threadId);
@@ -75,12 +91,18 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.ok(j.tokensEstimate <= 4000);
       assert.equal(fs.statSync(j.path).size, j.bytes);
       assert.ok(Array.isArray(j.sections) && j.sections.some((s: { id: string }) => s.id === 'goal'));
-      const missing = spawnSync(process.execPath, [CLI, 'handoff', 'ffffffff-0000', '--codex-home', codexHome], { encoding: 'utf8' });
+      const missing = spawnSync(process.execPath, [CLI, 'handoff', 'ffffffff-0000', '--codex-home', codexHome], {
+        encoding: 'utf8',
+      });
       assert.equal(missing.status, 1);
       assert.match(missing.stderr, /no thread 'ffffffff-0000'/);
       const usage = spawnSync(process.execPath, [CLI, 'handoff', '--codex-home', codexHome], { encoding: 'utf8' });
       assert.equal(usage.status, 2);
-      const badBudget = spawnSync(process.execPath, [CLI, 'handoff', set.tools.threadId, '--budget', 'lots', '--codex-home', codexHome], { encoding: 'utf8' });
+      const badBudget = spawnSync(
+        process.execPath,
+        [CLI, 'handoff', set.tools.threadId, '--budget', 'lots', '--codex-home', codexHome],
+        { encoding: 'utf8' },
+      );
       assert.equal(badBudget.status, 2);
     });
 
@@ -96,7 +118,12 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.ok(sent.length >= 1);
       const body = sent[0].body.toString('utf8');
       // The handoff's distinctive lines arrive verbatim (JSON-escaped) in the model input.
-      for (const needle of ['# Codex handoff: ', '## Where it stopped', 'Run a few commands, write notes.txt and keep a plan.', `codex resume ${set.tools.threadId}`]) {
+      for (const needle of [
+        '# Codex handoff: ',
+        '## Where it stopped',
+        'Run a few commands, write notes.txt and keep a plan.',
+        `codex resume ${set.tools.threadId}`,
+      ]) {
         assert.ok(body.includes(JSON.stringify(needle).slice(1, -1)), `mock did not receive ${needle}`);
       }
     });

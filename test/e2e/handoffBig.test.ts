@@ -15,7 +15,10 @@ const GiB = 1024 * 1024 * 1024;
 function peakRss(args: string[]): { ms: number; rssKb: number; stdout: string; stderr: string; status: number | null } {
   const t0 = Date.now();
   if (fs.existsSync('/usr/bin/time')) {
-    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const ms = Date.now() - t0;
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
     return { ms, rssKb: m ? Number(m[1]) : NaN, stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -38,7 +41,14 @@ describe('handoff of a generated ≥ 1 GB rollout', function () {
     const target = sessionPath(home, '00000000-0000-4000-8000-00000000b1b1', when);
     // 200 turns × (screenshot in the message + its UI copy) ≈ 800 MB, plus compactions after
     // turns 100 and 200 re-embedding every image so far (200 MB and 400 MB lines).
-    const r = writeSyntheticRollout(target, { imageLines: 200, imageBytes: 1_500_000, distinctImages: 16, compactEvery: 100, threadId: '00000000-0000-4000-8000-00000000b1b1', start: when });
+    const r = writeSyntheticRollout(target, {
+      imageLines: 200,
+      imageBytes: 1_500_000,
+      distinctImages: 16,
+      compactEvery: 100,
+      threadId: '00000000-0000-4000-8000-00000000b1b1',
+      start: when,
+    });
     file = r.path;
     id = r.id;
     assert.ok(r.bytes >= 1 * GiB, `${r.bytes} bytes`);
@@ -56,7 +66,9 @@ describe('handoff of a generated ≥ 1 GB rollout', function () {
     const j = JSON.parse(r.stdout);
     const md = fs.readFileSync(j.path, 'utf8');
     const rssMb = r.rssKb / 1024;
-    process.stderr.write(`      ${(size / GiB).toFixed(2)} GiB rollout: handoff ${r.ms} ms, peak RSS ${rssMb.toFixed(0)} MB; cat ${catMs} ms; ${j.bytes} B handoff, ~${j.tokensEstimate} tokens\n`);
+    process.stderr.write(
+      `      ${(size / GiB).toFixed(2)} GiB rollout: handoff ${r.ms} ms, peak RSS ${rssMb.toFixed(0)} MB; cat ${catMs} ms; ${j.bytes} B handoff, ~${j.tokensEstimate} tokens\n`,
+    );
     assert.ok(rssMb < 250, `peak RSS ${rssMb.toFixed(0)} MB`);
     assert.ok(j.tokensEstimate <= 12_000);
     assert.ok(md.includes('> turn 0: please look'), 'the goal');
@@ -68,7 +80,7 @@ describe('handoff of a generated ≥ 1 GB rollout', function () {
     assert.ok(r.ms < 60_000, `${r.ms} ms`);
   });
 
-  it('handles a single line past V8\'s string limit (600 MB)', () => {
+  it("handles a single line past V8's string limit (600 MB)", () => {
     const gid = '00000000-0000-4000-8000-00000000a600';
     const g = writeGiantLineRollout(sessionPath(home, gid, new Date('2026-11-01T10:00:00Z')), 600 * 1024 * 1024, gid);
     try {

@@ -36,7 +36,13 @@ function userTexts(req: RecordedRequest): string[] {
   for (const item of input) {
     if (item?.type !== 'message' || item.role !== 'user' || !Array.isArray(item.content)) continue;
     const text = item.content.map((c: any) => (typeof c.text === 'string' ? c.text : '')).join('');
-    if (text && !text.startsWith('<environment_context>') && !text.startsWith('# AGENTS.md') && !text.startsWith('<user_instructions>')) out.push(text);
+    if (
+      text &&
+      !text.startsWith('<environment_context>') &&
+      !text.startsWith('# AGENTS.md') &&
+      !text.startsWith('<user_instructions>')
+    )
+      out.push(text);
   }
   return out;
 }
@@ -51,7 +57,11 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     });
 
     /** Resume with the mock's byte limit on, as for a real stuck user. */
-    async function resume(home: string, id: string, prompt = 'are you there?'): Promise<{ run: ExecResult; requests: RecordedRequest[] }> {
+    async function resume(
+      home: string,
+      id: string,
+      prompt = 'are you there?',
+    ): Promise<{ run: ExecResult; requests: RecordedRequest[] }> {
       const seq0 = fx.mock.requests.length;
       fx.mock.setByteLimit(fx.stuck.byteLimit);
       try {
@@ -73,7 +83,16 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       const r = cli(['strip', id, '--codex-home', clone.codexHome, '--yes', '--json']);
       assert.equal(r.status, 0, r.stderr);
       const report = r.json;
-      for (const k of ['bytesBefore', 'bytesAfter', 'imagesReplaced', 'jsonErrors', 'backupPath', 'outputPath', 'threadId']) assert.ok(k in report, k);
+      for (const k of [
+        'bytesBefore',
+        'bytesAfter',
+        'imagesReplaced',
+        'jsonErrors',
+        'backupPath',
+        'outputPath',
+        'threadId',
+      ])
+        assert.ok(k in report, k);
       assert.equal(report.jsonErrors, 0);
       assert.equal(report.threadId, id);
       assert.ok(report.imagesReplaced >= 4, `images replaced: ${report.imagesReplaced}`);
@@ -87,8 +106,12 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.match(after.run.stdout, /Yes, I am here after the repair\./);
       assert.doesNotMatch(after.run.stderr, /shrank before projection/);
       const posts = after.requests.filter((q) => q.kind !== 'websocket');
-      assert.ok(posts.length > 0 && posts.every((q) => q.status === 200), after.requests.map((q) => `${q.kind}:${q.status}:${q.bytes}`).join(' '));
-      for (const q of after.requests) assert.doesNotMatch(q.body.toString('utf8'), /data:image\//, `${q.kind} request carries no image payload`);
+      assert.ok(
+        posts.length > 0 && posts.every((q) => q.status === 200),
+        after.requests.map((q) => `${q.kind}:${q.status}:${q.bytes}`).join(' '),
+      );
+      for (const q of after.requests)
+        assert.doesNotMatch(q.body.toString('utf8'), /data:image\//, `${q.kind} request carries no image payload`);
       const sent = after.requests.map((q) => q.body.toString('utf8')).join('\n');
       assert.match(sent, /\[image omitted by codex-session-rescue: image\/png 600x400/);
       // every earlier message is still there, in order
@@ -135,7 +158,17 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
 
     it('the screenshots thread (images in user messages and tool outputs) resumes after a strip keeping the newest 2', async () => {
       const clone = cloneThread(fx, fx.screenshots);
-      const r = cli(['strip', fx.screenshots.threadId, '--codex-home', clone.codexHome, '--yes', '--keep-images', '2', '--archive-images', '--json']);
+      const r = cli([
+        'strip',
+        fx.screenshots.threadId,
+        '--codex-home',
+        clone.codexHome,
+        '--yes',
+        '--keep-images',
+        '2',
+        '--archive-images',
+        '--json',
+      ]);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.json.jsonErrors, 0);
       assert.ok(r.json.imagesKept >= 2);
@@ -143,12 +176,23 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.equal(r.json.imagesArchived, 4);
       const archived = fs.readdirSync(path.join(clone.codexHome, 'rescue', 'images')).filter((n) => n.endsWith('.png'));
       assert.equal(archived.length, 4);
-      for (const n of archived) assert.deepEqual(fs.readFileSync(path.join(clone.codexHome, 'rescue', 'images', n)).subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      for (const n of archived)
+        assert.deepEqual(
+          fs.readFileSync(path.join(clone.codexHome, 'rescue', 'images', n)).subarray(0, 8),
+          Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        );
       fx.mock.script([{ type: 'message', text: 'Still with you.' }]);
       const seq0 = fx.mock.requests.length;
-      const run = await codexExec(clone.codexHome, version, 'are you there?', { ...fx.screenshots.resume, resumeId: fx.screenshots.threadId, cwd: fx.screenshots.cwd });
+      const run = await codexExec(clone.codexHome, version, 'are you there?', {
+        ...fx.screenshots.resume,
+        resumeId: fx.screenshots.threadId,
+        cwd: fx.screenshots.cwd,
+      });
       assert.equal(run.code, 0, run.stderr);
-      const turn = fx.mock.requests.slice(seq0).filter((q) => q.kind === 'responses').at(-1)!;
+      const turn = fx.mock.requests
+        .slice(seq0)
+        .filter((q) => q.kind === 'responses')
+        .at(-1)!;
       const body = turn.body.toString('utf8');
       assert.equal((body.match(/data:image\/png;base64,/g) ?? []).length, 2, 'exactly the two kept images are sent');
       assert.match(body, /saved as [^\]]*rescue\/images\/[0-9a-f]{64}\.png/);
@@ -158,14 +202,21 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       const clone = cloneThread(fx, fx.small);
       // a turn that the mock answers slowly keeps Codex (and its writer lock or file growth) busy
       fx.mock.script([{ type: 'message', text: 'slow answer', delayMs: 6000 }]);
-      const running = codexExec(clone.codexHome, version, 'take your time', { ...fx.small.resume, resumeId: fx.small.threadId, cwd: fx.small.cwd });
+      const running = codexExec(clone.codexHome, version, 'take your time', {
+        ...fx.small.resume,
+        resumeId: fx.small.threadId,
+        cwd: fx.small.cwd,
+      });
       await new Promise((r) => setTimeout(r, 2500));
       const before = sha256(clone.rolloutPath);
       const r = cli(['strip', fx.small.threadId, '--codex-home', clone.codexHome, '--yes']);
       const done = await running;
       assert.equal(done.code, 0, done.stderr);
       assert.equal(r.status, 1, r.stdout);
-      assert.match(r.stderr, /Codex is writing this thread right now|has its rollout open|still growing|changed while it was being repaired/);
+      assert.match(
+        r.stderr,
+        /Codex is writing this thread right now|has its rollout open|still growing|changed while it was being repaired/,
+      );
       assert.ok(fs.readdirSync(path.dirname(clone.rolloutPath)).every((n) => !n.endsWith('.tmp')));
       void before;
     });

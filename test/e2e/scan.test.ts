@@ -38,7 +38,10 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
         assert.equal(t.cwd, f.cwd);
         assert.equal(t.cliVersion, version);
         assert.equal(t.metrics.problemCount, 0, `${f.kind}: no damaged lines`);
-        assert.ok(t.firstUserMessage && !t.firstUserMessage.startsWith('<'), `${f.kind}: the person's words, not injected context`);
+        assert.ok(
+          t.firstUserMessage && !t.firstUserMessage.startsWith('<'),
+          `${f.kind}: the person's words, not injected context`,
+        );
       }
       assert.equal(byId.get(fx.small.threadId)!.risk.level, 'ok');
       const stuck = byId.get(fx.stuck.threadId)!;
@@ -57,7 +60,10 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       const stuck = get(fx.stuck.threadId).metrics;
       assert.ok(stuck.compactions.count >= 1);
       assert.ok(stuck.images.live >= 4, `live images ${stuck.images.live}`);
-      assert.ok(Object.values(stuck.images.byHash).some(([copies]) => copies >= 2), 'compaction copied images');
+      assert.ok(
+        Object.values(stuck.images.byHash).some(([copies]) => copies >= 2),
+        'compaction copied images',
+      );
       const tools = get(fx.tools.threadId).metrics;
       assert.ok(tools.toolOutputs.largest[0].bytes > 300_000, 'the seq output is the biggest');
       assert.ok(tools.toolOutputs.count >= 4);
@@ -81,7 +87,14 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       scanCatalog(home, { index: idx });
       const small = path.join(home, path.relative(fx.codexHome, fx.small.rolloutPath));
       const before = fs.statSync(small).size;
-      fs.appendFileSync(small, JSON.stringify({ timestamp: new Date().toISOString(), type: 'event_msg', payload: { type: 'agent_message', message: 'appended later' } }) + '\n');
+      fs.appendFileSync(
+        small,
+        JSON.stringify({
+          timestamp: new Date().toISOString(),
+          type: 'event_msg',
+          payload: { type: 'agent_message', message: 'appended later' },
+        }) + '\n',
+      );
       const grown = scanCatalog(home, { index: idx });
       assert.equal(grown.stats.resumed, 1);
       assert.ok(grown.stats.bytesRead < 1000, `read only the new bytes (${grown.stats.bytesRead})`);
@@ -109,17 +122,24 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
     it('prefers session_index.jsonl names (last entry wins)', () => {
       const home = path.join(path.dirname(fx.codexHome), `names-${Date.now()}`);
       fs.cpSync(fx.codexHome, home, { recursive: true });
-      fs.appendFileSync(path.join(home, 'session_index.jsonl'), [
-        JSON.stringify({ id: fx.small.threadId, thread_name: 'first name', updated_at: '2026-01-01T00:00:00Z' }),
-        JSON.stringify({ id: fx.small.threadId, thread_name: 'Renamed thread', updated_at: '2026-01-02T00:00:00Z' }),
-      ].join('\n') + '\n');
+      fs.appendFileSync(
+        path.join(home, 'session_index.jsonl'),
+        [
+          JSON.stringify({ id: fx.small.threadId, thread_name: 'first name', updated_at: '2026-01-01T00:00:00Z' }),
+          JSON.stringify({ id: fx.small.threadId, thread_name: 'Renamed thread', updated_at: '2026-01-02T00:00:00Z' }),
+        ].join('\n') + '\n',
+      );
       const t = scanCatalog(home).threads.find((x) => x.id === fx.small.threadId)!;
       assert.equal(t.name, 'Renamed thread');
       fs.rmSync(home, { recursive: true, force: true });
     });
 
     it('CLI: scan --json and inspect; on a Node without node:sqlite it says so once and still lists', () => {
-      const run = (node: string, args: string[]) => spawnSync(node, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: path.dirname(fx.codexHome) } });
+      const run = (node: string, args: string[]) =>
+        spawnSync(node, [CLI, ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, XDG_CACHE_HOME: path.dirname(fx.codexHome) },
+        });
       const r = run(process.execPath, ['scan', '--codex-home', fx.codexHome, '--json']);
       assert.equal(r.status, 0, r.stderr);
       const arr = JSON.parse(r.stdout);
@@ -131,7 +151,9 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.equal(text.status, 0, text.stderr);
       assert.match(text.stdout, /Risk: STUCK/);
       assert.match(text.stdout, /What the file is made of/);
-      const sys = spawnSync('node', ['-e', 'try{require("node:sqlite");console.log("yes")}catch{console.log("no")}'], { encoding: 'utf8' });
+      const sys = spawnSync('node', ['-e', 'try{require("node:sqlite");console.log("yes")}catch{console.log("no")}'], {
+        encoding: 'utf8',
+      });
       if (sys.stdout.trim() === 'no' && fs.existsSync(path.join(fx.codexHome, 'state_5.sqlite'))) {
         const old = run('node', ['scan', '--codex-home', fx.codexHome, '--json', '--no-cache']);
         assert.equal(old.status, 0, old.stderr);

@@ -198,7 +198,12 @@ const SESSION_ID_RE = /session id:\s*([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 const UUID_IN_NAME_RE = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl(?:\.zst)?$/i;
 
 /** Run `codex exec` (or `codex exec resume`) once, stdin from /dev/null. */
-export async function codexExec(home: string, version: string, prompt: string, o: ExecOptions = {}): Promise<ExecResult> {
+export async function codexExec(
+  home: string,
+  version: string,
+  prompt: string,
+  o: ExecOptions = {},
+): Promise<ExecResult> {
   const launcher = codexBin(version);
   const cwd = o.cwd ?? defaultCwd(home);
   const argv = ['exec', '--skip-git-repo-check'];

@@ -29,7 +29,14 @@ import {
   type ExecOptions,
   type ExecResult,
 } from './codexRun';
-import { startMockResponses, toolDef, toolNames, type Behaviour, type MockResponses, type RecordedRequest } from './mockResponses';
+import {
+  startMockResponses,
+  toolDef,
+  toolNames,
+  type Behaviour,
+  type MockResponses,
+  type RecordedRequest,
+} from './mockResponses';
 import { writeNoisePng } from './png';
 import { CODEX_PAGINATED_VERSION } from './tools';
 
@@ -113,13 +120,23 @@ function shellCall(command: string, extra: { then?: string } = {}): Behaviour {
     const names = toolNames(req);
     if (names.includes('exec_command')) {
       // unified exec: ask for the full output (default budget 10k tokens truncates it)
-      return { type: 'function_call', name: 'exec_command', arguments: { cmd: command, max_output_tokens: 200_000, yield_time_ms: 10_000 }, ...extra };
+      return {
+        type: 'function_call',
+        name: 'exec_command',
+        arguments: { cmd: command, max_output_tokens: 200_000, yield_time_ms: 10_000 },
+        ...extra,
+      };
     }
     if (names.includes('shell_command')) {
       return { type: 'function_call', name: 'shell_command', arguments: { command, timeout_ms: 20_000 }, ...extra };
     }
     if (names.includes('shell')) {
-      return { type: 'function_call', name: 'shell', arguments: { command: ['bash', '-lc', command], timeout_ms: 20_000 }, ...extra };
+      return {
+        type: 'function_call',
+        name: 'shell',
+        arguments: { command: ['bash', '-lc', command], timeout_ms: 20_000 },
+        ...extra,
+      };
     }
     throw new Error(`no shell tool advertised (tools: ${names.join(', ')})`);
   };
@@ -138,14 +155,16 @@ function applyPatchCall(patch: string): Behaviour {
 
 function viewImageCall(file: string): Behaviour {
   return (req) => {
-    if (!toolNames(req).includes('view_image')) throw new Error(`view_image not advertised (tools: ${toolNames(req).join(', ')})`);
+    if (!toolNames(req).includes('view_image'))
+      throw new Error(`view_image not advertised (tools: ${toolNames(req).join(', ')})`);
     return { type: 'function_call', name: 'view_image', arguments: { path: file } };
   };
 }
 
 function updatePlanCall(): Behaviour {
   return (req) => {
-    if (!toolNames(req).includes('update_plan')) throw new Error(`update_plan not advertised (tools: ${toolNames(req).join(', ')})`);
+    if (!toolNames(req).includes('update_plan'))
+      throw new Error(`update_plan not advertised (tools: ${toolNames(req).join(', ')})`);
     return {
       type: 'function_call',
       name: 'update_plan',
@@ -182,20 +201,38 @@ async function build(version: string): Promise<FixtureSet> {
   const png = (name: string, seed: number) => writeNoisePng(path.join(imgDir, name), 600, 400, seed);
 
   const exec = async (t: Partial<FixtureThread> & { runs: ExecResult[] }, prompt: string, o: ExecOptions = {}) => {
-    const r = await codexExec(codexHome, version, prompt, { cwd: t.cwd, ...t.resume, ...o, config: [...(t.resume?.config ?? []), ...(o.config ?? [])] });
+    const r = await codexExec(codexHome, version, prompt, {
+      cwd: t.cwd,
+      ...t.resume,
+      ...o,
+      config: [...(t.resume?.config ?? []), ...(o.config ?? [])],
+    });
     t.runs!.push(r);
     return r;
   };
   const must = (r: ExecResult, what: string) => {
     if (r.code !== 0 || !r.sessionId) {
-      throw new Error(`Codex ${version} ${what} failed (code ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.argv.join(' ')}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+      throw new Error(
+        `Codex ${version} ${what} failed (code ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.argv.join(' ')}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+      );
     }
     return r;
   };
   const newThread = (kind: FixtureKind, resume: ExecOptions = {}) => {
     const cwd = path.join(root, `work-${kind}`);
     fs.mkdirSync(cwd, { recursive: true });
-    return { kind, version, codexHome, cwd, notes: [] as string[], runs: [] as ExecResult[], resume, threadId: '', rolloutPath: '', requests: [] as RecordedRequest[] };
+    return {
+      kind,
+      version,
+      codexHome,
+      cwd,
+      notes: [] as string[],
+      runs: [] as ExecResult[],
+      resume,
+      threadId: '',
+      rolloutPath: '',
+      requests: [] as RecordedRequest[],
+    };
   };
   const finish = <T extends FixtureThread>(t: T, firstSeq: number): T => {
     t.threadId = t.runs[0].sessionId!;
@@ -220,7 +257,10 @@ async function build(version: string): Promise<FixtureSet> {
   const shots = newThread('screenshots');
   const imgs = [1, 2, 3, 4, 5, 6].map((i) => png(`shot-${i}.png`, 1000 + i));
   mock.script([{ type: 'message', text: 'I see two screenshots.' }]);
-  const s1 = must(await exec(shots, 'Here are two screenshots of the bug.', { images: imgs.slice(0, 2) }), 'screenshots turn 1');
+  const s1 = must(
+    await exec(shots, 'Here are two screenshots of the bug.', { images: imgs.slice(0, 2) }),
+    'screenshots turn 1',
+  );
   shots.notes.push('turn 1: 2 PNGs attached with -i');
   const id = s1.sessionId!;
   if (resumeSupportsImages(version)) {
@@ -245,7 +285,9 @@ async function build(version: string): Promise<FixtureSet> {
     shellCall(FAILING_COMMAND),
     shellCall(BIG_OUTPUT_COMMAND),
     applyPatchCall('*** Begin Patch\n*** Add File: notes.txt\n+first line\n+second line\n*** End Patch\n'),
-    applyPatchCall('*** Begin Patch\n*** Update File: notes.txt\n@@\n first line\n-second line\n+second line, edited\n*** End Patch\n'),
+    applyPatchCall(
+      '*** Begin Patch\n*** Update File: notes.txt\n@@\n first line\n-second line\n+second line, edited\n*** End Patch\n',
+    ),
     updatePlanCall(),
     { type: 'message', text: 'Ran the commands, wrote notes.txt and updated the plan.' },
   ]);
@@ -274,7 +316,9 @@ async function build(version: string): Promise<FixtureSet> {
     { type: 'message', text: 'Done after compaction.' },
   ]);
   must(await exec(compacted, 'Run echo, please.', { resumeId: c1.sessionId }), 'compacted turn 2');
-  compacted.notes.push(`turn 2: a tool call reports ${SATURATED_INPUT_TOKENS} input tokens > model_auto_compact_token_limit ${AUTO_COMPACT_LIMIT} → local compaction`);
+  compacted.notes.push(
+    `turn 2: a tool call reports ${SATURATED_INPUT_TOKENS} input tokens > model_auto_compact_token_limit ${AUTO_COMPACT_LIMIT} → local compaction`,
+  );
   finish(compacted, seq0);
   if (!compacted.requests.some((r) => r.kind === 'local_compaction')) {
     throw new Error(`Codex ${version}: compacted thread made no local compaction request`);
@@ -289,14 +333,19 @@ async function build(version: string): Promise<FixtureSet> {
   const sid = t1.sessionId!;
   mock.script([
     (req) => {
-      const call = (shellCall('echo checking') as (r: RecordedRequest) => Behaviour)(req) as Extract<Behaviour, { type: 'function_call' }>;
+      const call = (shellCall('echo checking') as (r: RecordedRequest) => Behaviour)(req) as Extract<
+        Behaviour,
+        { type: 'function_call' }
+      >;
       return { ...call, usage: { input_tokens: SATURATED_INPUT_TOKENS } };
     },
     { type: 'message', text: 'Checked.' },
   ]);
   must(await exec(stuck, 'Check it.', { resumeId: sid }), 'stuck turn 2 (remote compaction)');
   if (resumeSupportsImages(version)) {
-    mock.script([{ type: 'message', text: 'More screenshots received.', usage: { input_tokens: SATURATED_INPUT_TOKENS } }]);
+    mock.script([
+      { type: 'message', text: 'More screenshots received.', usage: { input_tokens: SATURATED_INPUT_TOKENS } },
+    ]);
     must(await exec(stuck, 'Two more screenshots.', { resumeId: sid, images: big.slice(2, 4) }), 'stuck turn 3');
   } else {
     mock.script([
@@ -317,9 +366,13 @@ async function build(version: string): Promise<FixtureSet> {
     mock.setByteLimit(null);
   }
   stuck.byteLimit = STUCK_BYTE_LIMIT;
-  stuck.notes.push(`with the mock's byte limit at ${STUCK_BYTE_LIMIT} B, "are you there?" fails: ${firstErrorLine(stuck.failedResume)}`);
+  stuck.notes.push(
+    `with the mock's byte limit at ${STUCK_BYTE_LIMIT} B, "are you there?" fails: ${firstErrorLine(stuck.failedResume)}`,
+  );
   if (stuck.failedResume.code === 0 || !/context window/i.test(stuck.failedResume.stderr + stuck.failedResume.stdout)) {
-    throw new Error(`Codex ${version}: stuck thread did not fail with the context-window error:\n${stuck.failedResume.stderr}`);
+    throw new Error(
+      `Codex ${version}: stuck thread did not fail with the context-window error:\n${stuck.failedResume.stderr}`,
+    );
   }
   finish(stuck, seq0);
 
@@ -357,7 +410,10 @@ export function cloneThread(set: FixtureSet, t: FixtureThread): { codexHome: str
     mockUrl: set.mock.url,
     mode: 'local',
     model: set.model,
-    extraToml: fs.readFileSync(path.join(set.codexHome, 'config.toml'), 'utf8').match(/^(model_auto_compact_token_limit|tools\.update_plan|tool_output_token_limit)\b.*$/gm)?.join('\n'),
+    extraToml: fs
+      .readFileSync(path.join(set.codexHome, 'config.toml'), 'utf8')
+      .match(/^(model_auto_compact_token_limit|tools\.update_plan|tool_output_token_limit)\b.*$/gm)
+      ?.join('\n'),
   });
   const rel = path.relative(set.codexHome, t.rolloutPath);
   const rolloutPath = path.join(codexHome, rel);

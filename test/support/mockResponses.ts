@@ -219,7 +219,11 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     const base = opts.usage ? opts.usage(rec) : { input_tokens: estimateTokens(rec.body), output_tokens: 20 };
     const merged: Partial<Usage> = { ...base, ...override };
     // an override of input/output tokens without a total gets a recomputed total
-    if (override && override.total_tokens === undefined && (override.input_tokens ?? override.output_tokens) !== undefined) {
+    if (
+      override &&
+      override.total_tokens === undefined &&
+      (override.input_tokens ?? override.output_tokens) !== undefined
+    ) {
       delete merged.total_tokens;
     }
     return fullUsage(merged);
@@ -313,7 +317,9 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     }
 
     if (rec.kind === 'local_compaction') {
-      const output = [messageItem(`MOCK SUMMARY #${++summaryCounter}: the user and the assistant exchanged messages and ran tools.`)];
+      const output = [
+        messageItem(`MOCK SUMMARY #${++summaryCounter}: the user and the assistant exchanged messages and ran tools.`),
+      ];
       rec.output = output;
       rec.status = 200;
       return sendSse(res, output, usageFor(rec));
@@ -345,14 +351,21 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
         break;
       case 'custom_tool_call':
         items = [
-          { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: b.name, input: b.input, status: 'completed' },
+          {
+            type: 'custom_tool_call',
+            id: nextId('ctc'),
+            call_id: nextId('call'),
+            name: b.name,
+            input: b.input,
+            status: 'completed',
+          },
         ];
         if (b.then !== undefined) queue.unshift({ type: 'message', text: b.then });
         break;
     }
     rec.output = items;
     rec.status = 200;
-    const delay = b.type === 'message' ? b.delayMs ?? 0 : 0;
+    const delay = b.type === 'message' ? (b.delayMs ?? 0) : 0;
     const usage = usageFor(rec, (b as { usage?: Partial<Usage> }).usage);
     if (delay > 0) {
       setTimeout(() => sendSse(res, items, usage), delay);

@@ -28,12 +28,25 @@ export function sessionMetaLine(id: string, when: Date, cwd: string): string {
   return JSON.stringify({
     timestamp: when.toISOString(),
     type: 'session_meta',
-    payload: { id, timestamp: when.toISOString(), cwd, originator: 'codex_exec', cli_version: '0.50.0', instructions: null, source: 'exec', model_provider: 'openai', git: { branch: 'main' } },
+    payload: {
+      id,
+      timestamp: when.toISOString(),
+      cwd,
+      originator: 'codex_exec',
+      cli_version: '0.50.0',
+      instructions: null,
+      source: 'exec',
+      model_provider: 'openai',
+      git: { branch: 'main' },
+    },
   });
 }
 
 /** Write a synthetic legacy-format rollout; returns its path and thread id. */
-export function writeSyntheticRollout(file: string, opts: SyntheticOptions): { path: string; id: string; bytes: number } {
+export function writeSyntheticRollout(
+  file: string,
+  opts: SyntheticOptions,
+): { path: string; id: string; bytes: number } {
   const id = opts.threadId ?? randomUUID();
   const start = opts.start ?? new Date(Date.now() - 3600_000);
   const cwd = opts.cwd ?? '/home/dev/project';
@@ -64,15 +77,67 @@ export function writeSyntheticRollout(file: string, opts: SyntheticOptions): { p
       ],
     };
     w({ timestamp: ts(), type: 'response_item', payload: userMsg });
-    w({ timestamp: ts(), type: 'event_msg', payload: { type: 'user_message', message: `turn ${i}: please look`, images: [imageFor(i)] } });
+    w({
+      timestamp: ts(),
+      type: 'event_msg',
+      payload: { type: 'user_message', message: `turn ${i}: please look`, images: [imageFor(i)] },
+    });
     const callId = `call_${i}`;
-    w({ timestamp: ts(), type: 'response_item', payload: { type: 'function_call', name: 'shell', arguments: JSON.stringify({ command: ['bash', '-lc', `npm test -- --grep case${i}`] }), call_id: callId } });
-    w({ timestamp: ts(), type: 'response_item', payload: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ output: 'x'.repeat(tool), metadata: { exit_code: i % 7 === 3 ? 1 : 0, duration_seconds: 0.5 } }) } });
-    w({ timestamp: ts(), type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `Fixed case ${i}.` }] } });
-    w({ timestamp: ts(), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { input_tokens: 1000 * i, output_tokens: 50 * i, total_tokens: 1050 * i }, last_token_usage: { input_tokens: 1000 + 300 * i, cached_input_tokens: 0, output_tokens: 50, reasoning_output_tokens: 0, total_tokens: 1050 + 300 * i }, model_context_window: 258400 } } });
+    w({
+      timestamp: ts(),
+      type: 'response_item',
+      payload: {
+        type: 'function_call',
+        name: 'shell',
+        arguments: JSON.stringify({ command: ['bash', '-lc', `npm test -- --grep case${i}`] }),
+        call_id: callId,
+      },
+    });
+    w({
+      timestamp: ts(),
+      type: 'response_item',
+      payload: {
+        type: 'function_call_output',
+        call_id: callId,
+        output: JSON.stringify({
+          output: 'x'.repeat(tool),
+          metadata: { exit_code: i % 7 === 3 ? 1 : 0, duration_seconds: 0.5 },
+        }),
+      },
+    });
+    w({
+      timestamp: ts(),
+      type: 'response_item',
+      payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `Fixed case ${i}.` }] },
+    });
+    w({
+      timestamp: ts(),
+      type: 'event_msg',
+      payload: {
+        type: 'token_count',
+        info: {
+          total_token_usage: { input_tokens: 1000 * i, output_tokens: 50 * i, total_tokens: 1050 * i },
+          last_token_usage: {
+            input_tokens: 1000 + 300 * i,
+            cached_input_tokens: 0,
+            output_tokens: 50,
+            reasoning_output_tokens: 0,
+            total_tokens: 1050 + 300 * i,
+          },
+          model_context_window: 258400,
+        },
+      },
+    });
     history.push(userMsg);
     if (opts.compactEvery && (i + 1) % opts.compactEvery === 0) {
-      w({ timestamp: ts(), type: 'compacted', payload: { message: '', replacement_history: [...history, { type: 'compaction', encrypted_content: 'gAAAA' + 'x'.repeat(2000) }] } });
+      w({
+        timestamp: ts(),
+        type: 'compacted',
+        payload: {
+          message: '',
+          replacement_history: [...history, { type: 'compaction', encrypted_content: 'gAAAA' + 'x'.repeat(2000) }],
+        },
+      });
       w({ timestamp: ts(), type: 'event_msg', payload: { type: 'context_compacted' } });
     }
   }
@@ -84,13 +149,25 @@ export function writeSyntheticRollout(file: string, opts: SyntheticOptions): { p
  * Write a rollout whose one `compacted` line is `lineBytes` long — past what a JS string can
  * hold when lineBytes > 536,870,888 — streamed in pieces, never built in memory.
  */
-export function writeGiantLineRollout(file: string, lineBytes: number, id = randomUUID()): { path: string; id: string } {
+export function writeGiantLineRollout(
+  file: string,
+  lineBytes: number,
+  id = randomUUID(),
+): { path: string; id: string } {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'w');
   const when = new Date('2026-11-01T10:00:00Z');
   fs.writeSync(fd, sessionMetaLine(id, when, '/home/dev/giant') + '\n');
-  fs.writeSync(fd, JSON.stringify({ timestamp: when.toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } }) + '\n');
-  const head = '{"timestamp":"2026-11-01T10:05:00.000Z","type":"compacted","payload":{"message":"","replacement_history":[{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,';
+  fs.writeSync(
+    fd,
+    JSON.stringify({
+      timestamp: when.toISOString(),
+      type: 'response_item',
+      payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
+    }) + '\n',
+  );
+  const head =
+    '{"timestamp":"2026-11-01T10:05:00.000Z","type":"compacted","payload":{"message":"","replacement_history":[{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,';
   const tail = '","detail":"high"}]}]}}\n';
   fs.writeSync(fd, head);
   const block = Buffer.from(randomBytes(3 * 1024 * 1024).toString('base64'));
@@ -101,7 +178,14 @@ export function writeGiantLineRollout(file: string, lineBytes: number, id = rand
     left -= n;
   }
   fs.writeSync(fd, tail);
-  fs.writeSync(fd, JSON.stringify({ timestamp: '2026-11-01T10:06:00.000Z', type: 'event_msg', payload: { type: 'agent_message', message: 'still here' } }) + '\n');
+  fs.writeSync(
+    fd,
+    JSON.stringify({
+      timestamp: '2026-11-01T10:06:00.000Z',
+      type: 'event_msg',
+      payload: { type: 'agent_message', message: 'still here' },
+    }) + '\n',
+  );
   fs.closeSync(fd);
   return { path: file, id };
 }

@@ -24,7 +24,9 @@ let cached: ToolsJson | undefined;
 export function readTools(): ToolsJson {
   if (cached) return cached;
   if (!fs.existsSync(TOOLS_JSON)) {
-    throw new Error(`${TOOLS_JSON} is missing: run \`node scripts/ensure-tools.mjs\` first (installs the pinned Codex CLIs and Node 22).`);
+    throw new Error(
+      `${TOOLS_JSON} is missing: run \`node scripts/ensure-tools.mjs\` first (installs the pinned Codex CLIs and Node 22).`,
+    );
   }
   const parsed = JSON.parse(fs.readFileSync(TOOLS_JSON, 'utf8')) as ToolsJson;
   cached = parsed;
@@ -40,7 +42,8 @@ export function codexBin(version: string): string {
       `Codex ${version} is not in ${TOOLS_JSON} (have: ${Object.keys(tools.codex ?? {}).join(', ') || 'none'}): run \`node scripts/ensure-tools.mjs\`.`,
     );
   }
-  if (!fs.existsSync(bin)) throw new Error(`${bin} (Codex ${version}) is missing: run \`node scripts/ensure-tools.mjs\`.`);
+  if (!fs.existsSync(bin))
+    throw new Error(`${bin} (Codex ${version}) is missing: run \`node scripts/ensure-tools.mjs\`.`);
   return bin;
 }
 

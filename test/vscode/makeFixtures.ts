@@ -28,10 +28,17 @@ async function main(): Promise<void> {
   const home = path.join(out, 'codex-home');
   fs.rmSync(home, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  fs.cpSync(set.codexHome, home, { recursive: true, filter: (src) => !/\.lock$/.test(src) && !path.relative(set.codexHome, src).startsWith('tmp') });
+  fs.cpSync(set.codexHome, home, {
+    recursive: true,
+    filter: (src) => !/\.lock$/.test(src) && !path.relative(set.codexHome, src).startsWith('tmp'),
+  });
   const threads: VscodeFixtureManifest['threads'] = {};
   for (const t of set.all) {
-    threads[t.kind] = { id: t.threadId, path: path.join(home, path.relative(set.codexHome, t.rolloutPath)), cwd: t.cwd };
+    threads[t.kind] = {
+      id: t.threadId,
+      path: path.join(home, path.relative(set.codexHome, t.rolloutPath)),
+      cwd: t.cwd,
+    };
   }
   const manifest: VscodeFixtureManifest = { codexHome: home, version, threads };
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));

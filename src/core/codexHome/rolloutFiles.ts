@@ -20,9 +20,12 @@ export interface RolloutFile {
   mtimeMs: number;
 }
 
-const NAME = /^rollout-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:_([0-9a-fA-F-]{36}))?\.jsonl(\.zst)?$/;
+const NAME =
+  /^rollout-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:_([0-9a-fA-F-]{36}))?\.jsonl(\.zst)?$/;
 
-export function parseRolloutName(name: string): { id: string; rolloutId?: string; compressed: boolean; stamp: string } | undefined {
+export function parseRolloutName(
+  name: string,
+): { id: string; rolloutId?: string; compressed: boolean; stamp: string } | undefined {
   const m = NAME.exec(name);
   if (!m) return undefined;
   return { stamp: m[1], id: m[2].toLowerCase(), rolloutId: m[3]?.toLowerCase(), compressed: m[4] !== undefined };
@@ -55,7 +58,15 @@ export function listRollouts(codexHome: string): RolloutFile[] {
       const key = p.replace(/\.zst$/, '');
       const prev = out.get(key);
       if (prev && !prev.compressed) continue;
-      out.set(key, { path: p, id: parsed.id, rolloutId: parsed.rolloutId, archived, compressed: parsed.compressed, size: st.size, mtimeMs: st.mtimeMs });
+      out.set(key, {
+        path: p,
+        id: parsed.id,
+        rolloutId: parsed.rolloutId,
+        archived,
+        compressed: parsed.compressed,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+      });
     }
   };
   visit(path.join(codexHome, 'sessions'), false, 0);

@@ -9,5 +9,12 @@ export function rolloutFileName(id: string, when: Date): string {
 
 /** Folder and file stamp are local time, as Codex writes them. */
 export function sessionPath(codexHome: string, id: string, when: Date): string {
-  return path.join(codexHome, 'sessions', String(when.getFullYear()), pad(when.getMonth() + 1), pad(when.getDate()), rolloutFileName(id, when));
+  return path.join(
+    codexHome,
+    'sessions',
+    String(when.getFullYear()),
+    pad(when.getMonth() + 1),
+    pad(when.getDate()),
+    rolloutFileName(id, when),
+  );
 }

@@ -87,7 +87,10 @@ export class SessionWatcher {
   /** Errors from watchers or listings, for diagnostics (the last few). */
   readonly errors: string[] = [];
 
-  constructor(readonly codexHome: string, opts: SessionWatcherOptions = {}) {
+  constructor(
+    readonly codexHome: string,
+    opts: SessionWatcherOptions = {},
+  ) {
     this.debounceMs = opts.debounceMs ?? 1000;
     this.maxWaitMs = opts.maxWaitMs ?? this.debounceMs * 10;
     this.pollMs = opts.pollMs ?? 5000;
@@ -272,10 +275,13 @@ export class SessionWatcher {
   private onWatch(): void {
     // Coalesce bursts of watch events into one re-listing shortly after.
     if (this.scanTimer || !this.running) return;
-    this.scanTimer = setTimeout(() => {
-      this.scanTimer = undefined;
-      this.rescan();
-    }, Math.min(250, this.debounceMs));
+    this.scanTimer = setTimeout(
+      () => {
+        this.scanTimer = undefined;
+        this.rescan();
+      },
+      Math.min(250, this.debounceMs),
+    );
   }
 
   private note(msg: string): void {
@@ -285,6 +291,8 @@ export class SessionWatcher {
 }
 
 function idFromName(p: string): string {
-  const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:_[0-9a-f-]{36})?\.jsonl(?:\.zst)?$/i.exec(p);
+  const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:_[0-9a-f-]{36})?\.jsonl(?:\.zst)?$/i.exec(
+    p,
+  );
   return m ? m[1].toLowerCase() : path.basename(p);
 }

@@ -5,7 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDb, sqliteBinding, sqliteHome, sqliteUnavailableReason, SqliteDb } from './sqlite';
 
-export const PROJECTION_TABLES = ['thread_history_projection_state', 'thread_turns', 'thread_items', 'thread_realtime_items'];
+export const PROJECTION_TABLES = [
+  'thread_history_projection_state',
+  'thread_turns',
+  'thread_items',
+  'thread_realtime_items',
+];
 
 export interface ProjectionDump {
   dbPath: string;
@@ -15,7 +20,9 @@ export interface ProjectionDump {
 
 export class DatabaseBusyError extends Error {
   constructor(dbPath: string) {
-    super(`Codex's database ${dbPath} is locked: Codex (or its app-server behind Desktop / the IDE extension) is running. Close it and try again.`);
+    super(
+      `Codex's database ${dbPath} is locked: Codex (or its app-server behind Desktop / the IDE extension) is running. Close it and try again.`,
+    );
     this.name = 'DatabaseBusyError';
   }
 }
@@ -30,7 +37,12 @@ function isBusy(err: unknown): boolean {
 }
 
 function tablesIn(db: SqliteDb): Set<string> {
-  return new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => String(r.name)));
+  return new Set(
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((r) => String(r.name)),
+  );
 }
 
 /** Encode SQLite values for JSON (blobs as base64, bigints as strings). */
@@ -59,10 +71,17 @@ export interface ProjectionTxn {
  * Taking the write lock before the file swap means a running Codex is noticed before anything
  * changes. Returns undefined when there is no projection database (legacy threads, older Codex).
  */
-export function beginDropProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): ProjectionTxn | undefined {
+export function beginDropProjection(
+  codexHome: string,
+  threadId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ProjectionTxn | undefined {
   const dbPath = projectionDbPath(codexHome, env);
   if (!fs.existsSync(dbPath)) return undefined;
-  if (!sqliteBinding()) throw new Error(`${sqliteUnavailableReason()}. This thread's projection in ${dbPath} must be cleared with the repair; run it from VS Code ≥ 1.101 or Node ≥ 22.13.`);
+  if (!sqliteBinding())
+    throw new Error(
+      `${sqliteUnavailableReason()}. This thread's projection in ${dbPath} must be cleared with the repair; run it from VS Code ≥ 1.101 or Node ≥ 22.13.`,
+    );
   let db: SqliteDb | undefined;
   try {
     db = openDb(dbPath, { readOnly: false, busyTimeoutMs: 3000 });
@@ -105,7 +124,11 @@ export function beginDropProjection(codexHome: string, threadId: string, env: No
 }
 
 /** Copy then delete a thread's projection rows, in one transaction. */
-export function dropProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): ProjectionDump | undefined {
+export function dropProjection(
+  codexHome: string,
+  threadId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ProjectionDump | undefined {
   const txn = beginDropProjection(codexHome, threadId, env);
   txn?.commit();
   return txn?.dump;
@@ -115,7 +138,9 @@ function insertRows(db: SqliteDb, present: Set<string>, saved: ProjectionDump): 
   for (const table of PROJECTION_TABLES) {
     const t = saved.tables[table];
     if (!present.has(table) || !t || !t.rows.length) continue;
-    const insert = db.prepare(`INSERT INTO ${table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+    const insert = db.prepare(
+      `INSERT INTO ${table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`,
+    );
     for (const row of t.rows) insert.run(...row.map(fromJson));
   }
 }

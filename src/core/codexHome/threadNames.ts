@@ -31,11 +31,15 @@ export function readSessionIndex(codexHome: string): Map<string, string> {
   const names = new Map<string, string>();
   if (!fs.existsSync(file)) return names;
   try {
-    readRollout(file, (l) => {
-      const id = str(l.value, 'id');
-      const name = str(l.value, 'thread_name');
-      if (id && name !== undefined) names.set(id.toLowerCase(), name);
-    }, { hashDataUrls: false });
+    readRollout(
+      file,
+      (l) => {
+        const id = str(l.value, 'id');
+        const name = str(l.value, 'thread_name');
+        if (id && name !== undefined) names.set(id.toLowerCase(), name);
+      },
+      { hashDataUrls: false },
+    );
   } catch {
     // An unreadable index only costs us names; the threads are still listed.
   }
@@ -46,7 +50,10 @@ function stateDbPath(codexHome: string, env: NodeJS.ProcessEnv): string {
   return path.join(sqliteHome(codexHome, env), 'state_5.sqlite');
 }
 
-export function readStateDb(codexHome: string, env: NodeJS.ProcessEnv = process.env): { rows: Map<string, StateRow>; note?: string } {
+export function readStateDb(
+  codexHome: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { rows: Map<string, StateRow>; note?: string } {
   const rows = new Map<string, StateRow>();
   const file = stateDbPath(codexHome, env);
   if (!fs.existsSync(file)) return { rows };
@@ -54,9 +61,26 @@ export function readStateDb(codexHome: string, env: NodeJS.ProcessEnv = process.
   let db;
   try {
     db = openDb(file, { readOnly: true, busyTimeoutMs: 2000 });
-    const cols = new Set(db.prepare('PRAGMA table_info(threads)').all().map((r) => String(r.name)));
+    const cols = new Set(
+      db
+        .prepare('PRAGMA table_info(threads)')
+        .all()
+        .map((r) => String(r.name)),
+    );
     if (!cols.has('id')) return { rows, note: `${file} has no threads table` };
-    const pick = ['id', 'name', 'title', 'rollout_path', 'cwd', 'model', 'git_branch', 'archived', 'tokens_used', 'updated_at_ms', 'updated_at'].filter((c) => cols.has(c));
+    const pick = [
+      'id',
+      'name',
+      'title',
+      'rollout_path',
+      'cwd',
+      'model',
+      'git_branch',
+      'archived',
+      'tokens_used',
+      'updated_at_ms',
+      'updated_at',
+    ].filter((c) => cols.has(c));
     for (const r of db.prepare(`SELECT ${pick.join(', ')} FROM threads`).all()) {
       const id = String(r.id).toLowerCase();
       const s = (k: string) => (typeof r[k] === 'string' && r[k] !== '' ? (r[k] as string) : undefined);
@@ -71,7 +95,8 @@ export function readStateDb(codexHome: string, env: NodeJS.ProcessEnv = process.
         gitBranch: s('git_branch'),
         archived: r.archived === undefined ? undefined : Boolean(Number(r.archived)),
         tokensUsed: n('tokens_used'),
-        updatedAtMs: n('updated_at_ms') ?? (n('updated_at') !== undefined ? (n('updated_at') as number) * 1000 : undefined),
+        updatedAtMs:
+          n('updated_at_ms') ?? (n('updated_at') !== undefined ? (n('updated_at') as number) * 1000 : undefined),
       });
     }
     return { rows };

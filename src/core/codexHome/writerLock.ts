@@ -107,7 +107,8 @@ export function processesHolding(file: string): { pid: number; name: string }[] 
 export function threadLockState(codexHome: string, threadId: string): LockState {
   const lockPath = writerLockPath(codexHome, threadId);
   if (!fs.existsSync(lockPath)) return { held: false, detail: 'no writer lock', lockPath };
-  const held = process.platform === 'win32' ? probeByRead(lockPath) : probeWithFlock(lockPath) ?? probeWithLsof(lockPath);
+  const held =
+    process.platform === 'win32' ? probeByRead(lockPath) : (probeWithFlock(lockPath) ?? probeWithLsof(lockPath));
   if (held === false) return { held: false, detail: 'a stale writer lock file, not held by any process', lockPath };
   if (held === true) {
     return {

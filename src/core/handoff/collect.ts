@@ -3,10 +3,20 @@
 // Bounded memory: every list is capped or a ring, every text is clipped, big strings are read
 // only as a bounded head/tail through BigTextReader.
 import { BigStr, JsonValue, get, isObject, str } from '../rollout/jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, agentText, classify, contextError, isImageString, userText } from '../rollout/format';
+import { Classified, TOOL_OUTPUT_TYPES, agentText, classify, contextError, userText } from '../rollout/format';
 import { RolloutLine } from '../rollout/reader';
 import { BigTextReader } from '../rollout/bigText';
-import { PatchFile, PatchParser, SHELL_TOOLS, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from '../rollout/toolCalls';
+import {
+  PatchFile,
+  PatchParser,
+  SHELL_TOOLS,
+  commandFromArgs,
+  outputTail,
+  parsePatch,
+  parseToolOutput,
+  patchFailed,
+  patchInCommand,
+} from '../rollout/toolCalls';
 
 export const LIMITS = {
   goalChars: 40_000,
@@ -132,7 +142,14 @@ export interface HandoffData {
   errors: ErrorRecord[];
   errorCounts: Record<string, number>;
   damagedLines: number;
-  images: { attached: number; toolImages: number; generated: number; placeholders: number; places: ImagePlace[]; archiveDirs: string[] };
+  images: {
+    attached: number;
+    toolImages: number;
+    generated: number;
+    placeholders: number;
+    places: ImagePlace[];
+    archiveDirs: string[];
+  };
   lastAgentAt?: string;
   lastAgentText?: string;
   compressed: boolean;
@@ -166,11 +183,15 @@ export function clipText(s: string, n: number): { text: string; truncated: boole
 }
 
 function normalize(s: string): string {
-  return s.replace(/<\/?image[^>]*>/g, '').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/<\/?image[^>]*>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Codex's fixed preface of a local compaction summary (says nothing about the thread). */
-const SUMMARY_PREAMBLE = /^Another language model started to solve this problem[\s\S]{0,600}?assist with your own analysis:\s*/;
+const SUMMARY_PREAMBLE =
+  /^Another language model started to solve this problem[\s\S]{0,600}?assist with your own analysis:\s*/;
 const PLACEHOLDER = /\[image omitted[^\]]*\]/i;
 const ARCHIVE_PATH = /(?:saved|archived|archive|copy)\s*(?:to|at|in|as)?\s*:?\s*((?:\/|~\/|[A-Za-z]:\\)[^\s\]"'),;]+)/i;
 const IMAGE_TAG_PATH = /<image[^>]*\bpath="([^"]+)"/;
@@ -230,7 +251,12 @@ export class HandoffCollector {
     if (v instanceof BigStr) {
       if (v.dataUrlType !== undefined) return undefined;
       const h = this.big.head(v, max * 2);
-      if (h === undefined) return { text: `(large text of ${v.byteLength} bytes not shown: compressed rollout)`, truncated: true, bytes: v.byteLength };
+      if (h === undefined)
+        return {
+          text: `(large text of ${v.byteLength} bytes not shown: compressed rollout)`,
+          truncated: true,
+          bytes: v.byteLength,
+        };
       return { text: h.slice(0, max), truncated: true, bytes: v.byteLength };
     }
     return undefined;
@@ -265,7 +291,12 @@ export class HandoffCollector {
     let u = userText(c);
     let truncated = false;
     let bytes = 0;
-    if (!u && c.lineType === 'event_msg' && c.itemType === 'user_message' && get(c.payload, 'message') instanceof BigStr) {
+    if (
+      !u &&
+      c.lineType === 'event_msg' &&
+      c.itemType === 'user_message' &&
+      get(c.payload, 'message') instanceof BigStr
+    ) {
       const t = this.text(get(c.payload, 'message'), LIMITS.goalChars);
       if (t) {
         u = { text: t.text, source: 'event' };
@@ -277,13 +308,23 @@ export class HandoffCollector {
     const text = u.text.trim();
     if (!text) return;
     // The same message as a response_item and as a UI event: one request.
-    if (this.lastReqSource && this.lastReqSource !== u.source && l.index - this.lastReqLine <= 4 && !this.activitySinceReq) {
+    if (
+      this.lastReqSource &&
+      this.lastReqSource !== u.source &&
+      l.index - this.lastReqLine <= 4 &&
+      !this.activitySinceReq
+    ) {
       const a = normalize(this.cur.request);
       const b = normalize(text);
       if (a === b || a.includes(b) || b.includes(a)) {
         if (u.source === 'event') {
           this.cur.request = clipText(text, LIMITS.requestChars).text;
-          if (this.cur.n === 1 && this.d.goal) this.d.goal = { ...clipText(text, LIMITS.goalChars), bytes: bytes || Buffer.byteLength(text), at: this.d.goal.at };
+          if (this.cur.n === 1 && this.d.goal)
+            this.d.goal = {
+              ...clipText(text, LIMITS.goalChars),
+              bytes: bytes || Buffer.byteLength(text),
+              at: this.d.goal.at,
+            };
         }
         this.lastReqSource = undefined;
         return;
@@ -334,7 +375,12 @@ export class HandoffCollector {
       const msg = isObject(err) ? str(err, 'message') : typeof err === 'string' ? err : undefined;
       if (msg) {
         this.cur.failed = clipText(msg, 600).text;
-        this.addErrorAt(/context window|context_length_exceeded|ran out of room/i.test(msg) ? 'context window' : 'turn failed', msg, l, at);
+        this.addErrorAt(
+          /context window|context_length_exceeded|ran out of room/i.test(msg) ? 'context window' : 'turn failed',
+          msg,
+          l,
+          at,
+        );
       }
       const last = str(c.payload, 'last_agent_message');
       if (last && !this.cur.answer) this.setAnswer(last, false, at);
@@ -381,7 +427,7 @@ export class HandoffCollector {
       }
       case 'exec_command_end': {
         const id = str(p, 'call_id');
-        const rec = id ? this.pendingCmd.get(id) ?? this.recentDone.get(id) : undefined;
+        const rec = id ? (this.pendingCmd.get(id) ?? this.recentDone.get(id)) : undefined;
         const code = get(p, 'exit_code');
         if (rec && typeof code === 'number' && rec.exitCode === undefined) {
           const out = str(p, 'aggregated_output') ?? [str(p, 'stdout'), str(p, 'stderr')].filter(Boolean).join('\n');
@@ -420,11 +466,24 @@ export class HandoffCollector {
       this.callNames.set(callId, name);
       if (t === 'local_shell_call') {
         const cmd = get(p, 'action', 'command');
-        if (Array.isArray(cmd) && cmd.every((x) => typeof x === 'string')) this.command(callId, 'local_shell', { command: cmd as string[], workdir: str(p, 'action', 'working_directory') }, l, at);
+        if (Array.isArray(cmd) && cmd.every((x) => typeof x === 'string'))
+          this.command(
+            callId,
+            'local_shell',
+            { command: cmd as string[], workdir: str(p, 'action', 'working_directory') },
+            l,
+            at,
+          );
         return;
       }
       if (name === 'apply_patch' || name.endsWith('.apply_patch')) {
-        this.patchCall(callId, t === 'custom_tool_call' ? get(p, 'input') : get(p, 'arguments'), t === 'function_call', l, at);
+        this.patchCall(
+          callId,
+          t === 'custom_tool_call' ? get(p, 'input') : get(p, 'arguments'),
+          t === 'function_call',
+          l,
+          at,
+        );
         return;
       }
       if (name === 'update_plan' || name === 'todo_write' || name === 'TodoWrite') {
@@ -467,7 +526,8 @@ export class HandoffCollector {
         this.pendingCmd.delete(callId);
         const r = this.commandResult(get(p, 'output'));
         if (r.running && !rec.done) {
-          const sid = /session ID (\S+)/i.exec(r.body)?.[1] ?? /Process running with session ID (\S+)/i.exec(r.head ?? '')?.[1];
+          const sid =
+            /session ID (\S+)/i.exec(r.body)?.[1] ?? /Process running with session ID (\S+)/i.exec(r.head ?? '')?.[1];
           if (sid) {
             if (this.sessions.size > LIMITS.pending) this.sessions.clear();
             this.sessions.set(sid, rec);
@@ -520,7 +580,12 @@ export class HandoffCollector {
     return undefined;
   }
 
-  private commandResult(v: JsonValue | undefined): { exitCode?: number; running?: boolean; body: string; head?: string } {
+  private commandResult(v: JsonValue | undefined): {
+    exitCode?: number;
+    running?: boolean;
+    body: string;
+    head?: string;
+  } {
     if (v instanceof BigStr) {
       const head = this.big.head(v, 2048);
       const tail = this.big.tail(v, 4096);
@@ -542,7 +607,8 @@ export class HandoffCollector {
   private command(callId: string, tool: string, args: unknown, l: RolloutLine, at: string | undefined): void {
     const raw = args && typeof args === 'object' ? (args as Record<string, unknown>) : undefined;
     const rawCmd = raw ? (raw.cmd ?? raw.command) : undefined;
-    const patchText = typeof rawCmd === 'string' || Array.isArray(rawCmd) ? patchInCommand(rawCmd as string | string[]) : undefined;
+    const patchText =
+      typeof rawCmd === 'string' || Array.isArray(rawCmd) ? patchInCommand(rawCmd as string | string[]) : undefined;
     if (patchText !== undefined) {
       this.patchText(callId, patchText, l, at);
       return;
@@ -582,7 +648,13 @@ export class HandoffCollector {
     this.recentDone.set(String(rec.seq), rec);
   }
 
-  private patchCall(callId: string, v: JsonValue | undefined, isFunction: boolean, l: RolloutLine, at: string | undefined): void {
+  private patchCall(
+    callId: string,
+    v: JsonValue | undefined,
+    isFunction: boolean,
+    l: RolloutLine,
+    at: string | undefined,
+  ): void {
     if (typeof v === 'string') {
       let text = v;
       if (isFunction) {
@@ -634,7 +706,16 @@ export class HandoffCollector {
           this.d.filesDropped++;
           continue;
         }
-        e = { path: key, kinds: new Set(), added: 0, removed: 0, patches: 0, failed: 0, firstTurn: turn, lastTurn: turn };
+        e = {
+          path: key,
+          kinds: new Set(),
+          added: 0,
+          removed: 0,
+          patches: 0,
+          failed: 0,
+          firstTurn: turn,
+          lastTurn: turn,
+        };
       }
       if (f.movedTo && this.d.files.has(f.path)) this.d.files.delete(f.path);
       this.d.files.set(key, e);
@@ -674,7 +755,13 @@ export class HandoffCollector {
     this.d.compactions.lastAt = at;
     const m = get(c.payload, 'message');
     const t = this.text(m, LIMITS.summaryChars);
-    if (t && t.text.trim()) this.d.summary = { text: t.text.replace(SUMMARY_PREAMBLE, '').trim(), truncated: t.truncated, at, line: l.index + 1 };
+    if (t && t.text.trim())
+      this.d.summary = {
+        text: t.text.replace(SUMMARY_PREAMBLE, '').trim(),
+        truncated: t.truncated,
+        at,
+        line: l.index + 1,
+      };
     else this.d.compactions.remote++;
   }
 
@@ -694,18 +781,20 @@ export class HandoffCollector {
     if (!isUserMsg && !isToolOut) return;
     const content = isUserMsg ? get(p, 'content') : get(p, 'output');
     if (!Array.isArray(content)) {
-      if (typeof content === 'string' && PLACEHOLDER.test(content)) this.placeholder(content, isUserMsg ? 'user message' : 'tool output', l, at);
+      if (typeof content === 'string' && PLACEHOLDER.test(content))
+        this.placeholder(content, isUserMsg ? 'user message' : 'tool output', l, at);
       return;
     }
     let pendingPath: string | undefined;
-    const name = isToolOut ? this.callNames.get(str(p, 'call_id') ?? '') ?? 'tool' : undefined;
+    const name = isToolOut ? (this.callNames.get(str(p, 'call_id') ?? '') ?? 'tool') : undefined;
     for (const part of content) {
       const type = str(part, 'type');
       const text = get(part, 'text');
       if (typeof text === 'string') {
         const m = IMAGE_TAG_PATH.exec(text);
         if (m) pendingPath = m[1];
-        if (PLACEHOLDER.test(text)) this.placeholder(text, isUserMsg ? 'user message' : `output of ${name}`, l, at, pendingPath);
+        if (PLACEHOLDER.test(text))
+          this.placeholder(text, isUserMsg ? 'user message' : `output of ${name}`, l, at, pendingPath);
         continue;
       }
       if (type === 'input_image') {
@@ -732,7 +821,14 @@ export class HandoffCollector {
       const dir = a[1].replace(/[/\\][^/\\]*$/, '');
       if (this.archiveDirs.size < 20) this.archiveDirs.add(dir);
     }
-    this.place({ where: `${where} (placeholder${a ? `, archived copy: ${a[1]}` : ''})`, turn: this.cur.n, line: l.index + 1, at, path, placeholder: true });
+    this.place({
+      where: `${where} (placeholder${a ? `, archived copy: ${a[1]}` : ''})`,
+      turn: this.cur.n,
+      line: l.index + 1,
+      at,
+      path,
+      placeholder: true,
+    });
   }
 
   private place(p: ImagePlace): void {
@@ -771,7 +867,8 @@ function bigAgentText(c: Classified): BigStr | undefined {
   }
   if (c.lineType === 'response_item' && c.itemType === 'message' && str(c.payload, 'role') === 'assistant') {
     const content = get(c.payload, 'content');
-    if (Array.isArray(content)) for (const part of content) if (get(part, 'text') instanceof BigStr) return get(part, 'text') as BigStr;
+    if (Array.isArray(content))
+      for (const part of content) if (get(part, 'text') instanceof BigStr) return get(part, 'text') as BigStr;
   }
   return undefined;
 }
@@ -794,6 +891,7 @@ export function planFrom(args: unknown): { items: PlanItem[]; explanation?: stri
     if (typeof step !== 'string') continue;
     items.push({ step: clipText(step, 500).text, status: typeof o.status === 'string' ? o.status : 'pending' });
   }
-  const explanation = typeof a.explanation === 'string' && a.explanation.trim() ? clipText(a.explanation, 2000).text : undefined;
+  const explanation =
+    typeof a.explanation === 'string' && a.explanation.trim() ? clipText(a.explanation, 2000).text : undefined;
   return { items, explanation };
 }

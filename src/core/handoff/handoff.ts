@@ -68,15 +68,23 @@ export interface WriteResult {
 }
 
 /** Read the thread once and collect everything the handoff needs, plus its risk summary. */
-export function collectThread(codexHome: string, f: RolloutFile, opts: HandoffOptions = {}): { data: HandoffData; thread: ThreadSummary } {
+export function collectThread(
+  codexHome: string,
+  f: RolloutFile,
+  opts: HandoffOptions = {},
+): { data: HandoffData; thread: ThreadSummary } {
   const big = new BigTextReader(f.path, f.compressed || isZstd(f.path));
   try {
     const collector = new HandoffCollector(big);
     const metrics = new MetricsCollector();
-    const summary = readRollout(f.path, (l) => {
-      metrics.line(l);
-      collector.line(l);
-    }, { hashDataUrls: 'fingerprint', onProgress: opts.onProgress, isCancelled: opts.isCancelled });
+    const summary = readRollout(
+      f.path,
+      (l) => {
+        metrics.line(l);
+        collector.line(l);
+      },
+      { hashDataUrls: 'fingerprint', onProgress: opts.onProgress, isCancelled: opts.isCancelled },
+    );
     const data = collector.result();
     data.compressed = summary.compressed;
     let st = { size: f.size, mtimeMs: f.mtimeMs };
@@ -99,7 +107,8 @@ function isZstd(p: string): boolean {
 
 function resolve(codexHome: string, ref: string): RolloutFile {
   const f = findThread(codexHome, ref);
-  if (!f) throw new HandoffError(`no thread '${ref}' under ${codexHome} (give a thread id, an id prefix, or a rollout path)`);
+  if (!f)
+    throw new HandoffError(`no thread '${ref}' under ${codexHome} (give a thread id, an id prefix, or a rollout path)`);
   return f;
 }
 
@@ -160,9 +169,16 @@ export function renderHandoff(data: HandoffData, thread: ThreadSummary, opts: Ha
   let markdown = parts.join('\n') + '\n';
   if (markdown.length > budgetChars) {
     // Even the most important sections at their shortest don't fit: cut the tail, say so.
-    markdown = markdown.slice(0, budgetChars - 120) + '\n\n_(handoff cut to fit the budget; read the rollout for the rest)_\n';
+    markdown =
+      markdown.slice(0, budgetChars - 120) + '\n\n_(handoff cut to fit the budget; read the rollout for the rest)_\n';
   }
-  const info: SectionInfo[] = sections.map((s) => ({ id: s.id, title: s.title, level: levels.get(s.id) ?? 0, maxLevel: s.maxLevel, chars: text(s).length }));
+  const info: SectionInfo[] = sections.map((s) => ({
+    id: s.id,
+    title: s.title,
+    level: levels.get(s.id) ?? 0,
+    maxLevel: s.maxLevel,
+    chars: text(s).length,
+  }));
   return {
     markdown,
     thread,
@@ -210,7 +226,10 @@ function quote(text: string): string {
 
 /** One line gist of a text: whitespace collapsed, cut at `n` characters. */
 export function gist(text: string, n: number): string {
-  const one = text.replace(/<\/?image[^>]*>/g, '').replace(/\s+/g, ' ').trim();
+  const one = text
+    .replace(/<\/?image[^>]*>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return one.length > n ? one.slice(0, Math.max(1, n - 1)).trimEnd() + '…' : one;
 }
 
@@ -246,11 +265,33 @@ function headerSection(d: HandoffData, t: ThreadSummary, now: Date, handoffPath:
         ['Thread', `\`${t.id}\`${t.archived ? ' (archived)' : ''}`],
         ['Workspace', t.cwd ? `\`${t.cwd}\`` : '?'],
         ...(t.gitBranch ? [['Git branch', `\`${t.gitBranch}\``] as [string, string]] : []),
-        ['Model', `${t.model ?? '?'}${t.cliVersion ? ` (Codex ${t.cliVersion}${t.originator ? `, ${t.originator}` : ''})` : ''}`],
-        ['Dates', `started ${when(t.createdAt ?? d.firstTimestamp)}, last active ${when(t.updatedAt ?? d.lastTimestamp)}`],
-        ['Rollout', `\`${t.path}\` (${formatBytes(t.sizeBytes)}, ${formatCount(m.lines)} lines, ${t.generation} format${t.compressed ? ', zstd' : ''})`],
-        ['Risk', `**${t.risk.level.toUpperCase()}**${t.risk.reasons.length ? ` — ${t.risk.reasons.slice(0, level ? 1 : 3).map((r) => r.text).join('; ')}` : ''}`],
-        ['Activity', `${plural(d.turnCount, 'user request')}, ${plural(d.compactions.count, 'compaction')}, ${plural(d.commands.total, 'command')}, ${plural(d.files.size, 'file')} patched`],
+        [
+          'Model',
+          `${t.model ?? '?'}${t.cliVersion ? ` (Codex ${t.cliVersion}${t.originator ? `, ${t.originator}` : ''})` : ''}`,
+        ],
+        [
+          'Dates',
+          `started ${when(t.createdAt ?? d.firstTimestamp)}, last active ${when(t.updatedAt ?? d.lastTimestamp)}`,
+        ],
+        [
+          'Rollout',
+          `\`${t.path}\` (${formatBytes(t.sizeBytes)}, ${formatCount(m.lines)} lines, ${t.generation} format${t.compressed ? ', zstd' : ''})`,
+        ],
+        [
+          'Risk',
+          `**${t.risk.level.toUpperCase()}**${
+            t.risk.reasons.length
+              ? ` — ${t.risk.reasons
+                  .slice(0, level ? 1 : 3)
+                  .map((r) => r.text)
+                  .join('; ')}`
+              : ''
+          }`,
+        ],
+        [
+          'Activity',
+          `${plural(d.turnCount, 'user request')}, ${plural(d.compactions.count, 'compaction')}, ${plural(d.commands.total, 'command')}, ${plural(d.files.size, 'file')} patched`,
+        ],
         ['Handoff written', `${when(now.toISOString())} by codex-session-rescue, from the rollout alone (no model)`],
       ];
       const out: string[] = [];
@@ -266,11 +307,26 @@ function headerSection(d: HandoffData, t: ThreadSummary, now: Date, handoffPath:
       const stuck = t.risk.level === 'stuck';
       const tooOld = t.generation === 'header';
       if (tooOld) {
-        out.push('This thread uses the pre-September-2025 rollout format, which current Codex cannot resume. Start a new thread seeded with this handoff:');
+        out.push(
+          'This thread uses the pre-September-2025 rollout format, which current Codex cannot resume. Start a new thread seeded with this handoff:',
+        );
       } else {
-        if (stuck) out.push(`**This thread is stuck** (${t.risk.reasons[0]?.text ?? 'context window'}): resuming will fail again until it is repaired (\`codex-session-rescue strip ${t.id}\`). Until then, continue in a new thread seeded with this handoff (second command).`, '');
-        out.push(`Resume this thread${t.archived ? ' (it is archived: `codex unarchive ' + t.id + '` first)' : ''}:`, '');
-        out.push(fence(`${cd}codex resume ${t.id}\n# or, non-interactively:\n${cd}codex exec resume ${t.id} "Continue from where you stopped."`, 'sh'), '');
+        if (stuck)
+          out.push(
+            `**This thread is stuck** (${t.risk.reasons[0]?.text ?? 'context window'}): resuming will fail again until it is repaired (\`codex-session-rescue strip ${t.id}\`). Until then, continue in a new thread seeded with this handoff (second command).`,
+            '',
+          );
+        out.push(
+          `Resume this thread${t.archived ? ' (it is archived: `codex unarchive ' + t.id + '` first)' : ''}:`,
+          '',
+        );
+        out.push(
+          fence(
+            `${cd}codex resume ${t.id}\n# or, non-interactively:\n${cd}codex exec resume ${t.id} "Continue from where you stopped."`,
+            'sh',
+          ),
+          '',
+        );
         out.push('Or start a new thread seeded with this handoff:');
       }
       out.push('', fence(`${cd}codex "$(cat ${file})"`, 'sh'), '');
@@ -291,14 +347,23 @@ function goalSection(d: HandoffData): Section {
       if (!d.goal) return '## Goal\n\n_(no user request found in the rollout)_\n';
       const g = d.goal;
       const body = cut(g.text, caps[level], g.truncated);
-      return [`## Goal`, '', `The first request (${when(g.at)}), verbatim:`, '', quote(body), ''].concat(d.agentGoal ? [`The agent's own goal: ${gist(d.agentGoal, level > 2 ? 200 : 1000)}`, ''] : []).join('\n');
+      return [`## Goal`, '', `The first request (${when(g.at)}), verbatim:`, '', quote(body), '']
+        .concat(d.agentGoal ? [`The agent's own goal: ${gist(d.agentGoal, level > 2 ? 200 : 1000)}`, ''] : [])
+        .join('\n');
     },
   };
 }
 
 function historySection(d: HandoffData): Section {
   // [how many requests, gist length]; the last level is a stub.
-  const steps: [number, number][] = [[400, 400], [150, 200], [60, 140], [25, 100], [10, 80], [0, 0]];
+  const steps: [number, number][] = [
+    [400, 400],
+    [150, 200],
+    [60, 140],
+    [25, 100],
+    [10, 80],
+    [0, 0],
+  ];
   return {
     id: 'history',
     title: 'What the user asked over time',
@@ -316,7 +381,8 @@ function historySection(d: HandoffData): Section {
       const shown = later.slice(-count);
       const omitted = d.turnCount - 1 - shown.length;
       if (omitted > 0) out.push(`_(${omitted} earlier requests not shown)_`);
-      for (const t of shown) out.push(`${t.n}. ${when(t.at)} — ${gist(t.request, len)}${t.aborted ? ' _(aborted)_' : ''}`);
+      for (const t of shown)
+        out.push(`${t.n}. ${when(t.at)} — ${gist(t.request, len)}${t.aborted ? ' _(aborted)_' : ''}`);
       out.push('');
       return out.join('\n');
     },
@@ -325,7 +391,13 @@ function historySection(d: HandoffData): Section {
 
 function decidedSection(d: HandoffData): Section {
   const summaryCaps = [24_000, 8_000, 3_000, 1_200, 0];
-  const answerSteps: [number, number][] = [[60, 600], [30, 300], [12, 160], [5, 120], [0, 0]];
+  const answerSteps: [number, number][] = [
+    [60, 600],
+    [30, 300],
+    [12, 160],
+    [5, 120],
+    [0, 0],
+  ];
   return {
     id: 'decided',
     title: 'What was decided and learned',
@@ -334,16 +406,22 @@ function decidedSection(d: HandoffData): Section {
     render(level) {
       const out = ['## What was decided and learned', ''];
       if (d.summary && summaryCaps[level] > 0) {
-        out.push(`Newest compaction summary (${when(d.summary.at)}, line ${d.summary.line}; ${plural(d.compactions.count, 'compaction')} in all):`, '');
+        out.push(
+          `Newest compaction summary (${when(d.summary.at)}, line ${d.summary.line}; ${plural(d.compactions.count, 'compaction')} in all):`,
+          '',
+        );
         out.push(quote(cut(d.summary.text, summaryCaps[level], d.summary.truncated)), '');
       } else if (d.compactions.count > 0) {
-        out.push(`${plural(d.compactions.count, 'compaction')} (last ${when(d.compactions.lastAt)})${d.compactions.remote ? `; ${d.compactions.remote === d.compactions.count ? 'all' : d.compactions.remote} remote (their summary is encrypted, not readable here)` : ''}.`, '');
+        out.push(
+          `${plural(d.compactions.count, 'compaction')} (last ${when(d.compactions.lastAt)})${d.compactions.remote ? `; ${d.compactions.remote === d.compactions.count ? 'all' : d.compactions.remote} remote (their summary is encrypted, not readable here)` : ''}.`,
+          '',
+        );
       }
       // The final answer of each older turn (the last turns are shown in full under Last exchanges).
       const [count, len] = answerSteps[level];
       const older = d.turns.filter((t) => t.answer).slice(0, -RECENT_SHOWN);
       if (count > 0 && older.length) {
-        out.push('How earlier turns ended (the agent\'s final message, shortened):', '');
+        out.push("How earlier turns ended (the agent's final message, shortened):", '');
         const shown = older.slice(-count);
         if (older.length > shown.length) out.push(`_(${older.length - shown.length} earlier turns not shown)_`);
         for (const t of shown) out.push(`- Turn ${t.n} (${when(t.answerAt ?? t.at)}): ${gist(t.answer ?? '', len)}`);
@@ -364,7 +442,12 @@ function planSection(d: HandoffData): Section {
     render(level) {
       if (!d.plan) return '';
       const p = d.plan;
-      const out = ['## Current plan', '', `Latest plan the agent kept (turn ${p.turn}, ${when(p.at)}; updated ${p.updates}×):`, ''];
+      const out = [
+        '## Current plan',
+        '',
+        `Latest plan the agent kept (turn ${p.turn}, ${when(p.at)}; updated ${p.updates}×):`,
+        '',
+      ];
       if (p.explanation && level < 2) out.push(gist(p.explanation, 600), '');
       const box = (s: string) => (s === 'completed' ? '[x]' : s === 'in_progress' ? '[~]' : '[ ]');
       const items = p.items.slice(0, caps[level]);
@@ -389,14 +472,21 @@ function filesSection(d: HandoffData): Section {
     render(level) {
       if (d.files.size === 0 && d.patchCount === 0) return '';
       const files = [...d.files.values()].sort((a, b) => b.lastTurn - a.lastTurn || a.path.localeCompare(b.path));
-      const out = ['## Files changed', '', `${plural(d.patchCount, 'patch')}${d.patchFailures ? ` (${d.patchFailures} failed)` : ''} touched ${plural(d.files.size, 'file')}${d.filesDropped ? ' (and more)' : ''} (most recent first; +added −removed lines of the patches that applied):`, ''];
+      const out = [
+        '## Files changed',
+        '',
+        `${plural(d.patchCount, 'patch')}${d.patchFailures ? ` (${d.patchFailures} failed)` : ''} touched ${plural(d.files.size, 'file')}${d.filesDropped ? ' (and more)' : ''} (most recent first; +added −removed lines of the patches that applied):`,
+        '',
+      ];
       const shown = files.slice(0, caps[level]);
       if (shown.length) {
         out.push('| file | change | lines | turns |', '|---|---|---|---|');
         for (const f of shown) {
           const kinds = [...f.kinds].join('/');
           const turns = f.firstTurn === f.lastTurn ? `${f.lastTurn}` : `${f.firstTurn}–${f.lastTurn}`;
-          out.push(`| \`${(f.movedTo ?? f.path).replace(/\|/g, '\\|')}\` | ${kinds}${f.patches > 1 ? ` ×${f.patches}` : ''}${f.failed ? `, ${f.failed} failed` : ''} | +${f.added} −${f.removed} | ${turns} |`);
+          out.push(
+            `| \`${(f.movedTo ?? f.path).replace(/\|/g, '\\|')}\` | ${kinds}${f.patches > 1 ? ` ×${f.patches}` : ''}${f.failed ? `, ${f.failed} failed` : ''} | +${f.added} −${f.removed} | ${turns} |`,
+          );
         }
       }
       if (files.length > shown.length) out.push('', `_(${files.length - shown.length} more files not listed)_`);
@@ -407,13 +497,26 @@ function filesSection(d: HandoffData): Section {
 }
 
 function cmdLine(c: CommandRecord, len: number): string {
-  const status = c.exitCode !== undefined ? `exit ${c.exitCode}` : c.running ? 'still running' : c.done ? 'done' : 'no result recorded';
+  const status =
+    c.exitCode !== undefined
+      ? `exit ${c.exitCode}`
+      : c.running
+        ? 'still running'
+        : c.done
+          ? 'done'
+          : 'no result recorded';
   return `\`${gist(c.command, len).replace(/`/g, "'")}\` → ${status} (turn ${c.turn}${c.at ? `, ${when(c.at)}` : ''})`;
 }
 
 function commandsSection(d: HandoffData): Section {
   // [failures with tails, recent with tails, log lines, gist length]
-  const steps: [number, number, number, number][] = [[20, 8, 40, 200], [10, 5, 15, 160], [5, 3, 0, 120], [2, 1, 0, 100], [0, 0, 0, 80]];
+  const steps: [number, number, number, number][] = [
+    [20, 8, 40, 200],
+    [10, 5, 15, 160],
+    [5, 3, 0, 120],
+    [2, 1, 0, 100],
+    [0, 0, 0, 80],
+  ];
   return {
     id: 'commands',
     title: 'Commands run',
@@ -473,14 +576,16 @@ function errorsSection(d: HandoffData, t: ThreadSummary): Section {
     render(level) {
       const counts = Object.entries(d.errorCounts);
       const m = t.metrics;
-      if (!counts.length && !d.commands.failed && !d.patchFailures && !d.damagedLines && !m.contextErrors.count) return '';
+      if (!counts.length && !d.commands.failed && !d.patchFailures && !d.damagedLines && !m.contextErrors.count)
+        return '';
       const out = ['## Errors and warnings', ''];
       const summary: string[] = counts.map(([k, n]) => `${n} × ${k}`);
       if (d.commands.failed) summary.push(`${plural(d.commands.failed, 'failed command')} (see Commands run)`);
       if (d.patchFailures) summary.push(`${plural(d.patchFailures, 'patch')} that did not apply`);
       if (d.damagedLines) summary.push(`${plural(d.damagedLines, 'damaged line')} in the rollout`);
       out.push(summary.join('; ') + '.', '');
-      for (const e of d.errors.slice(-caps[level])) out.push(`- ${when(e.at)}, turn ${e.turn}, line ${e.line} — ${e.kind}: ${gist(e.message, 300)}`);
+      for (const e of d.errors.slice(-caps[level]))
+        out.push(`- ${when(e.at)}, turn ${e.turn}, line ${e.line} — ${e.kind}: ${gist(e.message, 300)}`);
       if (caps[level] > 0) out.push('');
       return out.join('\n');
     },
@@ -499,12 +604,18 @@ function imagesSection(d: HandoffData, t: ThreadSummary): Section {
       const m = t.metrics.images;
       if (!i.attached && !i.toolImages && !i.generated && !i.placeholders && !m.total) return '';
       const out = ['## Images', ''];
-      out.push(`${i.attached} attached by the user, ${i.toolImages} returned by tools${i.generated ? `, ${i.generated} generated` : ''}${i.placeholders ? `, ${i.placeholders} replaced by placeholders (stripped)` : ''}. In the file: ${m.total} stored copies (${formatBytes(m.totalBytes)}), ${m.live} in the live history (${formatBytes(m.liveBytes)}).`);
-      if (i.archiveDirs.length) out.push('', `Archived copies of stripped images: ${i.archiveDirs.map((x) => `\`${x}\``).join(', ')}`);
+      out.push(
+        `${i.attached} attached by the user, ${i.toolImages} returned by tools${i.generated ? `, ${i.generated} generated` : ''}${i.placeholders ? `, ${i.placeholders} replaced by placeholders (stripped)` : ''}. In the file: ${m.total} stored copies (${formatBytes(m.totalBytes)}), ${m.live} in the live history (${formatBytes(m.liveBytes)}).`,
+      );
+      if (i.archiveDirs.length)
+        out.push('', `Archived copies of stripped images: ${i.archiveDirs.map((x) => `\`${x}\``).join(', ')}`);
       out.push('');
       const places = i.places.slice(-caps[level]);
       if (places.length) {
-        for (const p of places) out.push(`- turn ${p.turn}, line ${p.line}${p.at ? ` (${when(p.at)})` : ''}: ${p.where}${p.path ? ` — \`${p.path}\`` : ''}${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
+        for (const p of places)
+          out.push(
+            `- turn ${p.turn}, line ${p.line}${p.at ? ` (${when(p.at)})` : ''}: ${p.where}${p.path ? ` — \`${p.path}\`` : ''}${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`,
+          );
         out.push('');
       }
       return out.join('\n');
@@ -516,7 +627,13 @@ const RECENT_SHOWN = 3;
 
 function recentSection(d: HandoffData): Section {
   // [turns, request chars, answer chars]
-  const steps: [number, number, number][] = [[RECENT_SHOWN, 4_000, 16_000], [RECENT_SHOWN, 2_000, 6_000], [2, 1_000, 2_500], [1, 600, 1_200], [1, 300, 500]];
+  const steps: [number, number, number][] = [
+    [RECENT_SHOWN, 4_000, 16_000],
+    [RECENT_SHOWN, 2_000, 6_000],
+    [2, 1_000, 2_500],
+    [1, 600, 1_200],
+    [1, 300, 500],
+  ];
   return {
     id: 'recent',
     title: 'Last exchanges',
@@ -534,8 +651,21 @@ function recentSection(d: HandoffData): Section {
 }
 
 function exchange(t: Turn, rq: number, an: number, taskEvents: boolean): string[] {
-  const out = [`### Turn ${t.n} — ${when(t.at)}`, '', '**User:**', '', quote(cut(t.request, rq, t.requestTruncated)), ''];
-  if (t.answer) out.push(`**Agent** (${when(t.answerAt)}, final message of the turn${t.complete || !taskEvents ? '' : ', turn not marked complete'}):`, '', quote(cut(t.answer, an, t.answerTruncated)), '');
+  const out = [
+    `### Turn ${t.n} — ${when(t.at)}`,
+    '',
+    '**User:**',
+    '',
+    quote(cut(t.request, rq, t.requestTruncated)),
+    '',
+  ];
+  if (t.answer)
+    out.push(
+      `**Agent** (${when(t.answerAt)}, final message of the turn${t.complete || !taskEvents ? '' : ', turn not marked complete'}):`,
+      '',
+      quote(cut(t.answer, an, t.answerTruncated)),
+      '',
+    );
   else out.push(`_No answer from the agent in this turn${t.aborted ? ` (aborted: ${t.aborted})` : ''}._`, '');
   return out;
 }
@@ -557,19 +687,36 @@ function openEndsSection(d: HandoffData, thread: ThreadSummary): Section {
       out.push(`Last user request (turn ${last.n}, ${when(last.at)}): ${gist(last.request, level ? 200 : 600)}`, '');
       if (last.aborted) out.push(`- The turn was **aborted** (${last.aborted}).`);
       if (last.failed) out.push(`- The turn **failed**: ${gist(last.failed, 300)}`);
-      if (answered && (last.complete || !d.taskEvents) && !last.failed) out.push(`- The agent answered${d.taskEvents ? ' and finished the turn' : ''} (${when(last.answerAt)}).`);
-      else if (answered) out.push(`- The agent answered (${when(last.answerAt)}) but the turn was not marked complete: it may have stopped mid-way.`);
+      if (answered && (last.complete || !d.taskEvents) && !last.failed)
+        out.push(`- The agent answered${d.taskEvents ? ' and finished the turn' : ''} (${when(last.answerAt)}).`);
+      else if (answered)
+        out.push(
+          `- The agent answered (${when(last.answerAt)}) but the turn was not marked complete: it may have stopped mid-way.`,
+        );
       else out.push('- **The agent did not answer this request.** It is still open.');
       const errs = d.errors.filter((e) => e.turn === last.n);
-      if (errs.length && !last.failed) out.push(`- ${errs.length} errors in this turn, last: ${gist(errs[errs.length - 1].message, 240)}`);
-      for (const c of d.commands.unfinished) out.push(`- Command without a recorded result (interrupted?): \`${gist(c.command, 160).replace(/`/g, "'")}\``);
+      if (errs.length && !last.failed)
+        out.push(`- ${errs.length} errors in this turn, last: ${gist(errs[errs.length - 1].message, 240)}`);
+      for (const c of d.commands.unfinished)
+        out.push(`- Command without a recorded result (interrupted?): \`${gist(c.command, 160).replace(/`/g, "'")}\``);
       if (d.plan) {
         const open = d.plan.items.filter((i) => i.status !== 'completed');
-        if (open.length) out.push(`- Plan items not completed: ${open.slice(0, 6).map((i) => gist(i.step, 100)).join('; ')}${open.length > 6 ? ` (+${open.length - 6} more)` : ''}`);
+        if (open.length)
+          out.push(
+            `- Plan items not completed: ${open
+              .slice(0, 6)
+              .map((i) => gist(i.step, 100))
+              .join('; ')}${open.length > 6 ? ` (+${open.length - 6} more)` : ''}`,
+          );
       }
-      if (thread.risk.level === 'stuck') out.push('- The thread is **stuck**: its last attempts failed for lack of context room (see the header).');
+      if (thread.risk.level === 'stuck')
+        out.push('- The thread is **stuck**: its last attempts failed for lack of context room (see the header).');
       out.push('');
-      out.push(answered && (last.complete || !d.taskEvents) && !last.aborted && !last.failed ? 'Next: confirm the result above with the user, or continue with the open plan items.' : 'Next: pick up the last request above; check the workspace for partial changes first.');
+      out.push(
+        answered && (last.complete || !d.taskEvents) && !last.aborted && !last.failed
+          ? 'Next: confirm the result above with the user, or continue with the open plan items.'
+          : 'Next: pick up the last request above; check the workspace for partial changes first.',
+      );
       out.push('');
       return out.join('\n');
     },
@@ -584,7 +731,10 @@ export function handoffDir(codexHome: string, threadId: string): string {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …). */
@@ -662,7 +812,8 @@ export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions 
   let outPath: string | undefined;
   if (opts.out) {
     outPath = path.resolve(opts.out);
-    if (fs.existsSync(outPath) && fs.statSync(outPath).isDirectory()) outPath = path.join(outPath, `codex-handoff-${f.id.slice(0, 8)}-${stamp(now)}.md`);
+    if (fs.existsSync(outPath) && fs.statSync(outPath).isDirectory())
+      outPath = path.join(outPath, `codex-handoff-${f.id.slice(0, 8)}-${stamp(now)}.md`);
   }
   const { data, thread } = collectThread(codexHome, f, opts);
   // The seeded-thread command points at the copy the user chose, else the one in CODEX_HOME.

@@ -28,7 +28,16 @@ export interface ProactiveOptions extends SessionWatcherOptions {
 }
 
 export type ProactiveEvent =
-  | { type: 'handoff'; at: string; id: string; path: string; from?: RiskLevel; to: RiskLevel; handoff: WriteResult; reasons: string[] }
+  | {
+      type: 'handoff';
+      at: string;
+      id: string;
+      path: string;
+      from?: RiskLevel;
+      to: RiskLevel;
+      handoff: WriteResult;
+      reasons: string[];
+    }
   | { type: 'change'; at: string; change: SessionChange }
   | { type: 'assessed'; at: string; threads: number; atOrAbove: number; pending: boolean }
   | { type: 'error'; at: string; message: string; id?: string };
@@ -42,7 +51,10 @@ export class ProactiveHandoffs {
   private running = false;
   private readonly statePath: string | null;
 
-  constructor(readonly codexHome: string, private readonly opts: ProactiveOptions = {}) {
+  constructor(
+    readonly codexHome: string,
+    private readonly opts: ProactiveOptions = {},
+  ) {
     this.statePath = opts.statePath === undefined ? path.join(codexHome, 'rescue', 'watch-state.json') : opts.statePath;
     this.crossing = new RiskCrossing({ level: opts.level, quietMs: opts.quietMs }, this.loadState());
     this.watcher = new SessionWatcher(codexHome, opts);
@@ -95,18 +107,38 @@ export class ProactiveHandoffs {
     for (const c of crossings) {
       try {
         const h = writeHandoff(this.codexHome, c.path, { budgetTokens: this.opts.budgetTokens });
-        this.emit({ type: 'handoff', at: new Date().toISOString(), id: c.id, path: c.path, from: c.from, to: c.to, handoff: h, reasons: c.thread.risk.reasons.map((r) => r.text) });
+        this.emit({
+          type: 'handoff',
+          at: new Date().toISOString(),
+          id: c.id,
+          path: c.path,
+          from: c.from,
+          to: c.to,
+          handoff: h,
+          reasons: c.thread.risk.reasons.map((r) => r.text),
+        });
       } catch (err) {
         // Let it try again on the next change.
         const st = this.crossing.state().threads[c.id];
         if (st) st.armed = true;
-        this.emit({ type: 'error', at: new Date().toISOString(), id: c.id, message: `handoff for ${c.id} failed: ${(err as Error).message}` });
+        this.emit({
+          type: 'error',
+          at: new Date().toISOString(),
+          id: c.id,
+          message: `handoff for ${c.id} failed: ${(err as Error).message}`,
+        });
       }
     }
     this.saveState();
     const min = RISK_ORDER.indexOf(this.crossing.level);
     const atOrAbove = res.threads.filter((t) => RISK_ORDER.indexOf(t.risk.level) >= min).length;
-    this.emit({ type: 'assessed', at: new Date().toISOString(), threads: res.threads.length, atOrAbove, pending: recheckInMs !== undefined });
+    this.emit({
+      type: 'assessed',
+      at: new Date().toISOString(),
+      threads: res.threads.length,
+      atOrAbove,
+      pending: recheckInMs !== undefined,
+    });
     if (recheckInMs !== undefined && this.running) {
       if (this.recheckTimer) clearTimeout(this.recheckTimer);
       this.recheckTimer = setTimeout(() => {
@@ -140,7 +172,11 @@ export class ProactiveHandoffs {
     try {
       writeFileAtomic(this.statePath, JSON.stringify(this.crossing.state()));
     } catch (err) {
-      this.emit({ type: 'error', at: new Date().toISOString(), message: `could not save ${this.statePath}: ${(err as Error).message}` });
+      this.emit({
+        type: 'error',
+        at: new Date().toISOString(),
+        message: `could not save ${this.statePath}: ${(err as Error).message}`,
+      });
     }
   }
 }

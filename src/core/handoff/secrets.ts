@@ -11,7 +11,10 @@ const MASK = '[masked]';
 
 const RULES: Rule[] = [
   // PEM private keys (whole block).
-  { re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, mask: () => `-----BEGIN PRIVATE KEY----- ${MASK} -----END PRIVATE KEY-----` },
+  {
+    re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+    mask: () => `-----BEGIN PRIVATE KEY----- ${MASK} -----END PRIVATE KEY-----`,
+  },
   // OpenAI / Anthropic style keys: sk-…, sk-proj-…, sk-ant-…
   { re: /\b(sk-(?:proj-|ant-|svcacct-|admin-)?)[A-Za-z0-9_-]{16,}/g, mask: (m) => `${m[1]}${MASK}` },
   // GitHub tokens.
@@ -35,7 +38,8 @@ const RULES: Rule[] = [
   // key = value assignments (env files, JSON, YAML, CLI flags).
   {
     re: /\b((?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|password|passwd|pwd|private[_-]?key|client[_-]?secret|access[_-]?key(?:[_-]?id)?)["']?\s*[=:]\s*["']?)([^\s"'`,;)}\]]{8,})/gi,
-    mask: (m) => (m[2].includes(MASK) || /^\$\{?[A-Za-z_]+\}?$/.test(m[2]) || !looksSecret(m[2]) ? m[0] : `${m[1]}${MASK}`),
+    mask: (m) =>
+      m[2].includes(MASK) || /^\$\{?[A-Za-z_]+\}?$/.test(m[2]) || !looksSecret(m[2]) ? m[0] : `${m[1]}${MASK}`,
   },
 ];
 

@@ -63,7 +63,8 @@ export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string
   };
   const go = (x: JsonValue): void => {
     if (x instanceof BigStr) return put(bigStrLabel(x));
-    if (x === null || typeof x !== 'object') return put(typeof x === 'string' ? shortString(x, maxString) : JSON.stringify(x));
+    if (x === null || typeof x !== 'object')
+      return put(typeof x === 'string' ? shortString(x, maxString) : JSON.stringify(x));
     if (Array.isArray(x)) {
       put('[');
       x.forEach((e, i) => {
@@ -91,7 +92,10 @@ export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string
   }
 }
 
-export function projectionHeader(title: string, opts: Required<Pick<ProjectionOptions, 'maxLineChars' | 'maxStringChars'>>): string {
+export function projectionHeader(
+  title: string,
+  opts: Required<Pick<ProjectionOptions, 'maxLineChars' | 'maxStringChars'>>,
+): string {
   // one header line whatever the title holds (thread names come from transcripts)
   return `// ${title.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')} — readable projection, line N+1 here = rollout line N; strings over 64 KB abbreviated as <type size #fingerprint>, strings cut at ${opts.maxStringChars} chars, lines at ${opts.maxLineChars} chars. Read-only.`;
 }
@@ -119,24 +123,30 @@ export function writeProjection(rolloutPath: string, outPath: string, opts: Proj
   };
   try {
     emit(projectionHeader(opts.title ?? rolloutPath, { maxLineChars, maxStringChars }));
-    const summary = readRollout(rolloutPath, (l) => {
-      stats.lines++;
-      if (stats.chars > maxTotal) {
-        stats.omittedLines++;
-        return;
-      }
-      let text: string;
-      if (l.blank) text = '';
-      else if (l.problem || l.value === undefined) text = `<unreadable line, ${formatBytes(l.end - l.start)}: ${l.problem?.kind ?? 'no value'}>`;
-      else text = renderValue(l.value, maxStringChars, maxLineChars);
-      if (text.length > maxLineChars) {
-        text = text.slice(0, maxLineChars) + ' …';
-      }
-      if (text.endsWith(' …')) stats.truncatedLines++;
-      emit(text);
-    }, { hashDataUrls: 'fingerprint', onProgress: opts.onProgress, isCancelled: opts.isCancelled });
+    const summary = readRollout(
+      rolloutPath,
+      (l) => {
+        stats.lines++;
+        if (stats.chars > maxTotal) {
+          stats.omittedLines++;
+          return;
+        }
+        let text: string;
+        if (l.blank) text = '';
+        else if (l.problem || l.value === undefined)
+          text = `<unreadable line, ${formatBytes(l.end - l.start)}: ${l.problem?.kind ?? 'no value'}>`;
+        else text = renderValue(l.value, maxStringChars, maxLineChars);
+        if (text.length > maxLineChars) {
+          text = text.slice(0, maxLineChars) + ' …';
+        }
+        if (text.endsWith(' …')) stats.truncatedLines++;
+        emit(text);
+      },
+      { hashDataUrls: 'fingerprint', onProgress: opts.onProgress, isCancelled: opts.isCancelled },
+    );
     stats.bytes = summary.bytes;
-    if (stats.omittedLines) emit(`// … ${stats.omittedLines} more lines not shown: the projection is capped at ${formatBytes(maxTotal)}.`);
+    if (stats.omittedLines)
+      emit(`// … ${stats.omittedLines} more lines not shown: the projection is capped at ${formatBytes(maxTotal)}.`);
     flush();
   } finally {
     fs.closeSync(fd);

@@ -11,7 +11,10 @@ export interface Edit {
 
 /** A write failed: worded for the user, with the cause kept for the log. */
 export class WriteError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'WriteError';
   }
@@ -21,12 +24,21 @@ export function describeWriteError(err: unknown, file: string): WriteError {
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
     case 'ENOSPC':
-      return new WriteError(`the disk is full while writing ${file}; free some space and try again (nothing was changed)`, e.code);
+      return new WriteError(
+        `the disk is full while writing ${file}; free some space and try again (nothing was changed)`,
+        e.code,
+      );
     case 'EDQUOT':
-      return new WriteError(`your disk quota is used up while writing ${file}; free some space and try again (nothing was changed)`, e.code);
+      return new WriteError(
+        `your disk quota is used up while writing ${file}; free some space and try again (nothing was changed)`,
+        e.code,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new WriteError(`no permission to write ${file}; check the folder's owner and mode (nothing was changed)`, e.code);
+      return new WriteError(
+        `no permission to write ${file}; check the folder's owner and mode (nothing was changed)`,
+        e.code,
+      );
     case 'EROFS':
       return new WriteError(`${file} is on a read-only file system (nothing was changed)`, e.code);
     default:
@@ -44,7 +56,11 @@ export class RangeWriter {
   bytesWritten = 0;
   private closed = false;
 
-  constructor(private readonly srcFd: number, private readonly dest: string, flags = 'wx') {
+  constructor(
+    private readonly srcFd: number,
+    private readonly dest: string,
+    flags = 'wx',
+  ) {
     try {
       this.fd = fs.openSync(dest, flags, 0o600);
     } catch (err) {
@@ -105,7 +121,10 @@ export class RangeWriter {
     this.pendStart = this.pendEnd = 0;
     while (pos < end) {
       const n = fs.readSync(this.srcFd, this.buf, 0, Math.min(COPY_BUF, end - pos), pos);
-      if (n <= 0) throw new WriteError('the original file got shorter while it was being copied; is Codex still writing it? (nothing was changed)');
+      if (n <= 0)
+        throw new WriteError(
+          'the original file got shorter while it was being copied; is Codex still writing it? (nothing was changed)',
+        );
       this.writeAll(this.buf, 0, n);
       pos += n;
     }

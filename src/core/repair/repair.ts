@@ -9,7 +9,17 @@ import { findThread } from '../scan/catalog';
 import { StripOptions, StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
 import { processesHolding, threadLockState } from '../codexHome/writerLock';
-import { BackupInfo, BackupManifest, listBackups, newBackupDir, preserveOriginal, readBackup, rescueDir, sha256File, writeManifest } from './backups';
+import {
+  BackupInfo,
+  BackupManifest,
+  listBackups,
+  newBackupDir,
+  preserveOriginal,
+  readBackup,
+  rescueDir,
+  sha256File,
+  writeManifest,
+} from './backups';
 import { DatabaseBusyError, ProjectionDump, ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
 import { formatBytes } from '../scan/risk';
 import { describeWriteError } from './rangeWriter';
@@ -68,7 +78,8 @@ export class RepairError extends Error {
 
 function resolveThread(codexHome: string, ref: string): RolloutFile {
   const f = findThread(codexHome, ref);
-  if (!f) throw new RepairError(`no thread '${ref}' under ${codexHome} (give a thread id, an id prefix, or a rollout path)`);
+  if (!f)
+    throw new RepairError(`no thread '${ref}' under ${codexHome} (give a thread id, an id prefix, or a rollout path)`);
   return f;
 }
 
@@ -85,9 +96,13 @@ export function uuidv7(now = Date.now()): string {
 /** The first line's session_meta, read without reading the rest of the file. */
 export function readHeadMeta(file: string): ReturnType<typeof readSessionMeta> {
   let meta: ReturnType<typeof readSessionMeta>;
-  readRollout(file, (l) => {
-    if (l.value) meta = readSessionMeta(classify(l.value, true));
-  }, { hashDataUrls: false, maxLines: 1 });
+  readRollout(
+    file,
+    (l) => {
+      if (l.value) meta = readSessionMeta(classify(l.value, true));
+    },
+    { hashDataUrls: false, maxLines: 1 },
+  );
   return meta;
 }
 
@@ -124,7 +139,9 @@ function assertQuiet(codexHome: string, f: RolloutFile, hooks: RepairHooks): fs.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, windowMs);
     const after = fs.statSync(f.path);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      throw new RepairError(`Not touching thread ${f.id}: its rollout is still growing (${before.size} → ${after.size} bytes), so something is writing it. Close Codex (CLI, IDE extension or Desktop) and try again.`);
+      throw new RepairError(
+        `Not touching thread ${f.id}: its rollout is still growing (${before.size} → ${after.size} bytes), so something is writing it. Close Codex (CLI, IDE extension or Desktop) and try again.`,
+      );
     }
   }
   return before;
@@ -135,7 +152,9 @@ function assertNotOpen(f: RolloutFile): void {
   const holders = processesHolding(f.path);
   if (holders && holders.length) {
     const who = holders.map((h) => `${h.name || 'process'} (pid ${h.pid})`).join(', ');
-    throw new RepairError(`Not touching thread ${f.id}: ${who} has its rollout open, so Codex is still running it. Close that Codex session (CLI, IDE extension or Desktop) and try again.`);
+    throw new RepairError(
+      `Not touching thread ${f.id}: ${who} has its rollout open, so Codex is still running it. Close that Codex session (CLI, IDE extension or Desktop) and try again.`,
+    );
   }
 }
 
@@ -167,7 +186,10 @@ function removeStaleTemps(dir: string): void {
 }
 
 function tempBeside(file: string, tag: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
 function removeQuietly(file: string | undefined): void {
@@ -219,12 +241,19 @@ function checkOutPath(out: string, f: RolloutFile): void {
       return path.resolve(p);
     }
   };
-  if (real(target) === real(f.path)) throw new RepairError('--out must not be the thread\'s own rollout; leave --out away to repair in place (with a backup)');
-  if (fs.existsSync(target)) throw new RepairError(`${target} already exists; choose a new --out path (nothing was changed)`);
+  if (real(target) === real(f.path))
+    throw new RepairError(
+      "--out must not be the thread's own rollout; leave --out away to repair in place (with a backup)",
+    );
+  if (fs.existsSync(target))
+    throw new RepairError(`${target} already exists; choose a new --out path (nothing was changed)`);
 }
 
 function check(v: VerifyResult, what: string): void {
-  if (!v.ok) throw new RepairError(`The repaired copy failed verification, so ${what}: ${v.failures.join('; ')}. Please report this with the thread's inspect output.`);
+  if (!v.ok)
+    throw new RepairError(
+      `The repaired copy failed verification, so ${what}: ${v.failures.join('; ')}. Please report this with the thread's inspect output.`,
+    );
 }
 
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
@@ -235,7 +264,9 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   hooks.onProgress?.(0, f.size, 'checking');
   const meta = readHeadMeta(f.path);
   if (!meta?.id) {
-    throw new RepairError(`${f.path} does not start with a session_meta line, so Codex cannot list or resume it and a repair would not bring it back. Write a handoff from it instead (codex-session-rescue handoff ${f.id}).`);
+    throw new RepairError(
+      `${f.path} does not start with a session_meta line, so Codex cannot list or resume it and a repair would not bring it back. Write a handoff from it instead (codex-session-rescue handoff ${f.id}).`,
+    );
   }
   const opts = req.options ?? {};
   const archiveDir = opts.archiveImages ? path.join(rescueDir(req.codexHome), 'images') : undefined;
@@ -244,7 +275,9 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   if (req.mode === 'in-place') {
     const forks = forksOf(req.codexHome, threadId);
     if (forks.length) {
-      throw new RepairError(`Thread ${threadId} has ${forks.length} fork(s) (${forks.map((x) => x.id).join(', ')}) whose history points into this file by byte offset; rewriting it in place would break them. Repair it as a fork instead (--fork): the original and its forks stay as they are.`);
+      throw new RepairError(
+        `Thread ${threadId} has ${forks.length} fork(s) (${forks.map((x) => x.id).join(', ')}) whose history points into this file by byte offset; rewriting it in place would break them. Repair it as a fork instead (--fork): the original and its forks stay as they are.`,
+      );
     }
   }
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks) : fs.statSync(f.path);
@@ -286,26 +319,35 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   try {
     let stats: StripStats;
     try {
-      stats = stripRollout(src.path, output, { ...opts, archiveDir, newThreadId }, {
-        onProgress: progress('stripping'),
-        isCancelled: hooks.isCancelled,
-        // the backup manifest needs the original's sha256; other modes leave the original alone
-        onSourceBytes: req.mode === 'in-place' ? (chunk) => sourceHash.update(chunk) : undefined,
-      });
+      stats = stripRollout(
+        src.path,
+        output,
+        { ...opts, archiveDir, newThreadId },
+        {
+          onProgress: progress('stripping'),
+          isCancelled: hooks.isCancelled,
+          // the backup manifest needs the original's sha256; other modes leave the original alone
+          onSourceBytes: req.mode === 'in-place' ? (chunk) => sourceHash.update(chunk) : undefined,
+        },
+      );
     } catch (err) {
       if (err instanceof CancelledError) throw new RepairError('Cancelled. Nothing was changed.');
       throw err;
     }
     const sha256 = sourceHash.digest('hex');
     hooks.onProgress?.(0, stats.bytesAfter, 'verifying');
-    const verified = verifyRollout(output, {
-      lines: stats.lines,
-      shapeDigest: stats.shapeDigest,
-      badLines: stats.badLinesKept.map((b) => b.line),
-      threadId: newThreadId ?? stats.threadIdInMeta ?? threadId,
-      imagesKept: stats.imagesKept,
-      editedLines: stats.editedLines,
-    }, { isCancelled: hooks.isCancelled });
+    const verified = verifyRollout(
+      output,
+      {
+        lines: stats.lines,
+        shapeDigest: stats.shapeDigest,
+        badLines: stats.badLinesKept.map((b) => b.line),
+        threadId: newThreadId ?? stats.threadIdInMeta ?? threadId,
+        imagesKept: stats.imagesKept,
+        editedLines: stats.editedLines,
+      },
+      { isCancelled: hooks.isCancelled },
+    );
     check(verified, req.mode === 'in-place' ? 'the original was left untouched' : 'nothing was written');
     if (hooks.isCancelled?.()) throw new RepairError('Cancelled. Nothing was changed.');
 
@@ -314,9 +356,14 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       hooks.onProgress?.(0, 1, 'swapping');
       const now = fs.statSync(f.path);
       if (now.size !== stat.size || now.mtimeMs !== stat.mtimeMs) {
-        throw new RepairError(`Thread ${threadId} changed while it was being repaired (something is writing it). Nothing was changed; close Codex and try again.`);
+        throw new RepairError(
+          `Thread ${threadId} changed while it was being repaired (something is writing it). Nothing was changed; close Codex and try again.`,
+        );
       }
-      if (threadLockState(req.codexHome, threadId).held) throw new RepairError(`Codex opened thread ${threadId} while it was being repaired. Nothing was changed; close Codex and try again.`);
+      if (threadLockState(req.codexHome, threadId).held)
+        throw new RepairError(
+          `Codex opened thread ${threadId} while it was being repaired. Nothing was changed; close Codex and try again.`,
+        );
       assertNotOpen(f);
       const dir = newBackupDir(req.codexHome, threadId);
       const undoBackup = () => fs.rmSync(dir, { recursive: true, force: true });
@@ -351,13 +398,22 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         txn = beginDropProjection(req.codexHome, threadId, req.env);
       } catch (err) {
         undoBackup();
-        const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
+        const why =
+          err instanceof DatabaseBusyError
+            ? err.message
+            : `Codex's projection database could not be updated: ${(err as Error).message}`;
         throw new RepairError(`${why} Nothing was changed.`);
       }
-      if (!txn && meta?.historyMode === 'paginated' && fs.existsSync(path.join(sqliteHome(req.codexHome, req.env), 'state_5.sqlite'))) {
+      if (
+        !txn &&
+        meta?.historyMode === 'paginated' &&
+        fs.existsSync(path.join(sqliteHome(req.codexHome, req.env), 'state_5.sqlite'))
+      ) {
         // Codex keeps a projection for paginated threads next to state_5.sqlite; not finding it means it lives elsewhere.
         undoBackup();
-        throw new RepairError(`This paginated thread's projection database (thread_history_1.sqlite) was not found where state_5.sqlite is; set CODEX_SQLITE_HOME (or sqlite_home in config.toml) to its folder. Nothing was changed.`);
+        throw new RepairError(
+          `This paginated thread's projection database (thread_history_1.sqlite) was not found where state_5.sqlite is; set CODEX_SQLITE_HOME (or sqlite_home in config.toml) to its folder. Nothing was changed.`,
+        );
       }
       try {
         fs.renameSync(output, finalPath);
@@ -365,7 +421,9 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         txn?.rollback();
         undoBackup();
         const e = err as NodeJS.ErrnoException;
-        throw new RepairError(`Could not put the repaired file in place (${e.code ?? e.message}): another program may have the rollout open (Codex, an editor, a virus scanner). Nothing was changed; close it and try again.`);
+        throw new RepairError(
+          `Could not put the repaired file in place (${e.code ?? e.message}): another program may have the rollout open (Codex, an editor, a virus scanner). Nothing was changed; close it and try again.`,
+        );
       }
       fsyncDir(path.dirname(finalPath));
       try {
@@ -374,7 +432,10 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         // The swap happened but Codex's projection could not be cleared: put the original back.
         putBack(file, f.path, stat.mode);
         undoBackup();
-        const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
+        const why =
+          err instanceof DatabaseBusyError
+            ? err.message
+            : `Codex's projection database could not be updated: ${(err as Error).message}`;
         throw new RepairError(`${why} The original rollout is back in place, unchanged.`);
       }
       if (txn) {
@@ -404,7 +465,6 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
     const id = newThreadId ?? threadId;
     const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, editedLines: _edited, ...counts } = stats;
-    void _lines, _digest, _meta, _edited;
     return {
       ...counts,
       mode: req.mode,
@@ -473,11 +533,13 @@ function findBackup(req: RestoreRequest, threadId: string): BackupInfo {
     const p = path.resolve(req.backupPath);
     const dir = fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p);
     const b = readBackup(dir);
-    if (!b) throw new RepairError(`${req.backupPath} is not a Codex Session Rescue backup (no manifest.json beside it)`);
+    if (!b)
+      throw new RepairError(`${req.backupPath} is not a Codex Session Rescue backup (no manifest.json beside it)`);
     return b;
   }
   const all = listBackups(req.codexHome, threadId).filter((b) => b.manifest.kind === 'before-repair');
-  if (!all.length) throw new RepairError(`no backups of thread ${threadId} under ${path.join(req.codexHome, 'rescue', 'backups')}`);
+  if (!all.length)
+    throw new RepairError(`no backups of thread ${threadId} under ${path.join(req.codexHome, 'rescue', 'backups')}`);
   return all[0];
 }
 
@@ -500,16 +562,22 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   if (lock.held) throw new RepairError(`Not restoring thread ${m.threadId}: ${lock.detail}`);
   if (current) assertNotOpen(current);
   hooks.onProgress?.(0, m.size, 'restoring');
-  if (!fs.existsSync(backup.file)) throw new RepairError(`the backup file ${backup.file} is missing; nothing was changed`);
+  if (!fs.existsSync(backup.file))
+    throw new RepairError(`the backup file ${backup.file} is missing; nothing was changed`);
   const sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));
-  if (sha !== m.sha256) throw new RepairError(`the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`);
+  if (sha !== m.sha256)
+    throw new RepairError(
+      `the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`,
+    );
   const target = m.originalPath;
   const livePath = fs.existsSync(target) ? target : current?.path;
   if (livePath && fs.existsSync(livePath) && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
     if (st.size !== m.repaired.size || sha256File(livePath) !== m.repaired.sha256) {
       const grown = st.size - m.repaired.size;
-      throw new RepairError(`Thread ${m.threadId} changed since it was repaired${grown > 0 ? ` (Codex added ${formatBytes(grown)}: new turns)` : ''}. Restoring the backup would take those out of the live thread. Keep the repaired thread, or restore anyway (the current version is saved as a backup first). Nothing was changed.`);
+      throw new RepairError(
+        `Thread ${m.threadId} changed since it was repaired${grown > 0 ? ` (Codex added ${formatBytes(grown)}: new turns)` : ''}. Restoring the backup would take those out of the live thread. Keep the repaired thread, or restore anyway (the current version is saved as a backup first). Nothing was changed.`,
+      );
     }
   }
   // Codex's projection rows: the saved ones go back; without saved ones, the current ones (which
@@ -520,7 +588,10 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
     if (txn && m.projection) txn.insert(m.projection);
   } catch (err) {
     txn?.rollback();
-    const why = err instanceof DatabaseBusyError ? err.message : `Codex's projection database could not be updated: ${(err as Error).message}`;
+    const why =
+      err instanceof DatabaseBusyError
+        ? err.message
+        : `Codex's projection database could not be updated: ${(err as Error).message}`;
     throw new RepairError(`${why} Nothing was restored.`);
   }
   let savedCurrentAs: string | undefined;
@@ -531,8 +602,16 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
       const st = fs.statSync(livePath);
       const file = preserveOriginal(livePath, dir);
       writeManifest(dir, {
-        kind: 'before-restore', threadId: m.threadId, originalPath: livePath, fileName: path.basename(livePath), size: st.size,
-        sha256: sha256File(file), mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION,
+        kind: 'before-restore',
+        threadId: m.threadId,
+        originalPath: livePath,
+        fileName: path.basename(livePath),
+        size: st.size,
+        sha256: sha256File(file),
+        mtimeMs: st.mtimeMs,
+        mode: st.mode & 0o7777,
+        createdAt: new Date().toISOString(),
+        toolVersion: TOOL_VERSION,
       });
       savedCurrentAs = file;
     }
@@ -545,7 +624,15 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   txn?.commit();
   if (livePath && livePath !== target && fs.existsSync(livePath)) fs.rmSync(livePath);
   const projectionRestored = Boolean(txn && m.projection);
-  return { threadId: m.threadId, restoredPath: target, fromBackup: backup.file, bytes: m.size, sha256: sha, savedCurrentAs, projectionRestored };
+  return {
+    threadId: m.threadId,
+    restoredPath: target,
+    fromBackup: backup.file,
+    bytes: m.size,
+    sha256: sha,
+    savedCurrentAs,
+    projectionRestored,
+  };
 }
 
 export { listBackups };

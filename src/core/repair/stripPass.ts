@@ -109,16 +109,20 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
   let k = 0;
   const candidates: { k: number; hash?: string; line: number }[] = [];
   const everything = new LiveTracker(0); // which lines could be live; narrowed once the newest compaction is known
-  readRollout(src, (l) => {
-    if (!l.value) return;
-    const c = classify(l.value, first);
-    first = false;
-    if (c.lineType === 'compacted') newestCompactedLine = l.index;
-    for (const site of imageSites(c, everything.isLive(c, l.index))) {
-      if (site.live) candidates.push({ k, hash: site.str.hash, line: l.index });
-      k++;
-    }
-  }, { hashDataUrls: 'full', spans: true, isCancelled: hooks.isCancelled }); // same options as the pass: both must see the same sites and hashes
+  readRollout(
+    src,
+    (l) => {
+      if (!l.value) return;
+      const c = classify(l.value, first);
+      first = false;
+      if (c.lineType === 'compacted') newestCompactedLine = l.index;
+      for (const site of imageSites(c, everything.isLive(c, l.index))) {
+        if (site.live) candidates.push({ k, hash: site.str.hash, line: l.index });
+        k++;
+      }
+    },
+    { hashDataUrls: 'full', spans: true, isCancelled: hooks.isCancelled },
+  ); // same options as the pass: both must see the same sites and hashes
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
   return {
@@ -133,10 +137,18 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
  * Write the repaired copy of `src` to `dest` (a new file). Throws on I/O errors and
  * cancellation; the caller removes `dest` then.
  */
-export function stripRollout(src: string, dest: string, options: StripOptions = {}, hooks: StripHooks = {}): StripStats {
+export function stripRollout(
+  src: string,
+  dest: string,
+  options: StripOptions = {},
+  hooks: StripHooks = {},
+): StripStats {
   const cap = options.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT;
   const keepImages = options.keepImages ?? 0;
-  const plan: Plan = keepImages > 0 ? planKeep(src, keepImages, hooks) : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
+  const plan: Plan =
+    keepImages > 0
+      ? planKeep(src, keepImages, hooks)
+      : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
   const srcFd = fs.openSync(src, 'r');
   const writer = new RangeWriter(srcFd, dest);
   const shape = createHash('sha1');
@@ -160,46 +172,55 @@ export function stripRollout(src: string, dest: string, options: StripOptions = 
   let k = 0;
   let first = true;
   try {
-    const summary = readRollout(src, (l: RolloutLine) => {
-      stats.lines = l.index + 1;
-      const lineEnd = l.end + l.eolBytes;
-      if (!l.value) {
-        if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
-        shape.update(lineShape(l, undefined) + '\n');
-        writer.copy(l.start, lineEnd);
-        return;
-      }
-      if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
-      const c = classify(l.value, first);
-      const isFirst = first;
-      first = false;
-      shape.update(lineShape(l, c) + '\n');
-      const edits: Edit[] = [];
-      if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
-      if (options.newThreadId && stats.threadIdInMeta) edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
-      for (const site of imageSites(c, tracker.isLive(c, l.index))) {
-        const occurrence = k++;
-        stats.imagesFound++;
-        const keep = plan.keep.has(occurrence) ||
-          (site.ui && l.index >= plan.newestCompactedLine && site.str.hash !== undefined && plan.keepHashes.has(site.str.hash));
-        if (keep) {
-          stats.imagesKept++;
-          continue;
+    const summary = readRollout(
+      src,
+      (l: RolloutLine) => {
+        stats.lines = l.index + 1;
+        const lineEnd = l.end + l.eolBytes;
+        if (!l.value) {
+          if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
+          shape.update(lineShape(l, undefined) + '\n');
+          writer.copy(l.start, lineEnd);
+          return;
         }
-        edits.push(imageEdit(srcFd, site, options.archiveDir, archived, stats));
-        stats.imagesReplaced++;
-        stats.imageBytesRemoved += site.str.byteLength;
-      }
-      if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
-      if (edits.length) stats.editedLines.push(l.index);
-      writer.line(l.start, lineEnd, edits);
-    }, {
-      spans: true,
-      hashDataUrls: 'full', // each image's sha256, taken while it streams by (no second read)
-      onProgress: hooks.onProgress,
-      isCancelled: hooks.isCancelled,
-      onBytes: hooks.onSourceBytes,
-    });
+        if (l.problem) stats.badLinesKept.push({ line: l.index + 1, kind: l.problem.kind });
+        const c = classify(l.value, first);
+        const isFirst = first;
+        first = false;
+        shape.update(lineShape(l, c) + '\n');
+        const edits: Edit[] = [];
+        if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
+        if (options.newThreadId && stats.threadIdInMeta)
+          edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
+        for (const site of imageSites(c, tracker.isLive(c, l.index))) {
+          const occurrence = k++;
+          stats.imagesFound++;
+          const keep =
+            plan.keep.has(occurrence) ||
+            (site.ui &&
+              l.index >= plan.newestCompactedLine &&
+              site.str.hash !== undefined &&
+              plan.keepHashes.has(site.str.hash));
+          if (keep) {
+            stats.imagesKept++;
+            continue;
+          }
+          edits.push(imageEdit(srcFd, site, options.archiveDir, archived, stats));
+          stats.imagesReplaced++;
+          stats.imageBytesRemoved += site.str.byteLength;
+        }
+        if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
+        if (edits.length) stats.editedLines.push(l.index);
+        writer.line(l.start, lineEnd, edits);
+      },
+      {
+        spans: true,
+        hashDataUrls: 'full', // each image's sha256, taken while it streams by (no second read)
+        onProgress: hooks.onProgress,
+        isCancelled: hooks.isCancelled,
+        onBytes: hooks.onSourceBytes,
+      },
+    );
     void summary;
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
@@ -232,7 +253,13 @@ function placeholderText(site: ImageSite, sha: string, savedAs: string | undefin
   return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, sha256:${sha.slice(0, 16)}; ${where}]`;
 }
 
-function imageEdit(srcFd: number, site: ImageSite, archiveDir: string | undefined, archived: Map<string, string>, stats: StripStats): Edit {
+function imageEdit(
+  srcFd: number,
+  site: ImageSite,
+  archiveDir: string | undefined,
+  archived: Map<string, string>,
+  stats: StripStats,
+): Edit {
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
   const { sha256, savedAs } = digestImage(srcFd, site.str, f.mediaType, archiveDir, archived);
   void stats;
@@ -248,7 +275,15 @@ function imageEdit(srcFd: number, site: ImageSite, archiveDir: string | undefine
   return { start: site.str.start - 1, end: site.str.end + 1, bytes: Buffer.from(JSON.stringify(text)) };
 }
 
-const EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'image/bmp': 'bmp', 'image/svg+xml': 'svg' };
+const EXT: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/jpg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'image/svg+xml': 'svg',
+};
 
 let piece: Buffer | undefined;
 /** One reusable read buffer: fresh multi-MB buffers per image cost page faults. */
@@ -261,7 +296,13 @@ function readPiece(): Buffer {
  * by; small bare ones are read here). With `archiveDir`, the decoded image is also written there
  * once, named by that hash, so the same image is saved once however often it was copied.
  */
-function digestImage(srcFd: number, s: BigStr, mediaType: string, archiveDir: string | undefined, archived: Map<string, string>): { sha256: string; savedAs?: string } {
+function digestImage(
+  srcFd: number,
+  s: BigStr,
+  mediaType: string,
+  archiveDir: string | undefined,
+  archived: Map<string, string>,
+): { sha256: string; savedAs?: string } {
   const sha256 = s.hash ?? hashRange(srcFd, s.start, s.end);
   if (!archiveDir) return { sha256 };
   const known = archived.get(sha256);
@@ -277,7 +318,7 @@ function digestImage(srcFd: number, s: BigStr, mediaType: string, archiveDir: st
 function hashRange(fd: number, start: number, end: number): string {
   const hash = createHash('sha256');
   const piece = readPiece();
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
     if (n <= 0) break;
     hash.update(piece.subarray(0, n));
@@ -294,7 +335,7 @@ function writeDecoded(srcFd: number, start: number, end: number, dir: string, fi
   try {
     const piece = readPiece(); // 4 MiB, a multiple of 4: base64 decodes piece by piece
     let carry = '';
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const n = fs.readSync(srcFd, piece, 0, Math.min(piece.length, end - pos), pos);
       if (n <= 0) break;
       pos += n;
@@ -318,7 +359,8 @@ function writeDecoded(srcFd: number, start: number, end: number, dir: string, fi
 /** Strings inside tool outputs (and UI copies of command output) that are longer than `cap`. */
 function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats): Edit[] {
   let root: JsonValue | undefined;
-  if (c.lineType === 'response_item' && TOOL_OUTPUT_TYPES.has(c.itemType ?? '')) root = isObject(c.payload) ? c.payload.output : undefined;
+  if (c.lineType === 'response_item' && TOOL_OUTPUT_TYPES.has(c.itemType ?? ''))
+    root = isObject(c.payload) ? c.payload.output : undefined;
   else if (c.lineType === 'event_msg' && c.itemType === 'exec_command_end') root = c.payload;
   if (root === undefined) return [];
   const edits: Edit[] = [];

@@ -7,7 +7,10 @@ import { BigStr } from './jsonSkeleton';
 export class BigTextReader {
   private fd: number | undefined;
 
-  constructor(readonly path: string, readonly compressed: boolean) {}
+  constructor(
+    readonly path: string,
+    readonly compressed: boolean,
+  ) {}
 
   private open(): number | undefined {
     if (this.compressed) return undefined;
@@ -133,7 +136,10 @@ class EscapedLineDecoder {
   private esc = 0; // 0 none, 1 after '\', 2..5 inside \uXXXX (digits seen = esc-2)
   private hex = 0;
 
-  constructor(private readonly onLine: (head: string) => void, private readonly keep: number) {}
+  constructor(
+    private readonly onLine: (head: string) => void,
+    private readonly keep: number,
+  ) {}
 
   private put(code: number): void {
     if (code === 0x0a) {
@@ -157,12 +163,23 @@ class EscapedLineDecoder {
       } else if (this.esc === 1) {
         this.esc = 0;
         switch (b) {
-          case 0x6e: this.put(0x0a); break; // n
-          case 0x74: this.put(0x09); break; // t
-          case 0x72: break; // r: dropped (CRLF patches)
-          case 0x62: case 0x66: break;
-          case 0x75: this.esc = 2; this.hex = 0; break; // u
-          default: this.put(b); // " \ /
+          case 0x6e:
+            this.put(0x0a);
+            break; // n
+          case 0x74:
+            this.put(0x09);
+            break; // t
+          case 0x72:
+            break; // r: dropped (CRLF patches)
+          case 0x62:
+          case 0x66:
+            break;
+          case 0x75:
+            this.esc = 2;
+            this.hex = 0;
+            break; // u
+          default:
+            this.put(b); // " \ /
         }
       } else {
         this.hex = this.hex * 16 + parseInt(String.fromCharCode(b), 16);

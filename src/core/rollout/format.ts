@@ -67,7 +67,11 @@ export function readSessionMeta(c: Classified): SessionMeta | undefined {
       gitBranch: str(meta, 'git', 'branch') ?? str(p, 'git', 'branch'),
       historyMode: str(meta, 'history_mode'),
       historyBase: isObject(hb)
-        ? { threadId: str(hb, 'thread_id'), endByteOffset: numOf(hb.end_byte_offset), endOrdinalExclusive: numOf(hb.end_ordinal_exclusive) }
+        ? {
+            threadId: str(hb, 'thread_id'),
+            endByteOffset: numOf(hb.end_byte_offset),
+            endOrdinalExclusive: numOf(hb.end_ordinal_exclusive),
+          }
         : undefined,
     };
   }
@@ -83,12 +87,14 @@ function numOf(v: JsonValue | undefined): number | undefined {
 
 export function generationOf(firstLine: Classified, meta: SessionMeta | undefined, hasOrdinal: boolean): Generation {
   if (firstLine.lineType === 'header') return 'header';
-  if (firstLine.lineType === 'session_meta') return meta?.historyMode === 'paginated' || hasOrdinal ? 'paginated' : 'legacy';
+  if (firstLine.lineType === 'session_meta')
+    return meta?.historyMode === 'paginated' || hasOrdinal ? 'paginated' : 'legacy';
   return 'unknown';
 }
 
 /** Text Codex injects as user-role messages that the person did not type. */
-const INJECTED = /^\s*(<environment_context>|<user_instructions>|<permissions instructions>|<collaboration_mode>|<turn_aborted>|# AGENTS\.md instructions|<INSTRUCTIONS>|<user_shell_command>|<skills>|<apps_instructions>)/;
+const INJECTED =
+  /^\s*(<environment_context>|<user_instructions>|<permissions instructions>|<collaboration_mode>|<turn_aborted>|# AGENTS\.md instructions|<INSTRUCTIONS>|<user_shell_command>|<skills>|<apps_instructions>)/;
 
 export function isInjectedText(text: string): boolean {
   return INJECTED.test(text);
@@ -109,7 +115,12 @@ export function userText(c: Classified): { text: string; source: 'event' | 'item
     const item = get(p, 'item');
     if (str(item, 'type') === 'UserMessage') {
       const parts = get(item, 'content');
-      const text = Array.isArray(parts) ? parts.map((x) => str(x, 'text') ?? '').filter(Boolean).join('\n') : '';
+      const text = Array.isArray(parts)
+        ? parts
+            .map((x) => str(x, 'text') ?? '')
+            .filter(Boolean)
+            .join('\n')
+        : '';
       return { text, source: 'event' };
     }
   }
@@ -194,24 +205,46 @@ export function contextError(c: Classified): string | undefined {
   if (c.itemType === 'task_complete' || c.itemType === 'turn_aborted') {
     const err = get(c.payload, 'error');
     const m = str(err, 'message') ?? '';
-    if (str(err, 'codex_error_info') === 'context_window_exceeded' || CONTEXT_ERROR.test(m)) return m || 'context window exceeded';
+    if (str(err, 'codex_error_info') === 'context_window_exceeded' || CONTEXT_ERROR.test(m))
+      return m || 'context window exceeded';
   }
   return undefined;
 }
 
 /** Item types whose payload is tool output. */
-export const TOOL_OUTPUT_TYPES = new Set(['function_call_output', 'custom_tool_call_output', 'local_shell_call_output', 'mcp_tool_call_output', 'tool_search_output']);
+export const TOOL_OUTPUT_TYPES = new Set([
+  'function_call_output',
+  'custom_tool_call_output',
+  'local_shell_call_output',
+  'mcp_tool_call_output',
+  'tool_search_output',
+]);
 /** Item types that call a tool. */
-export const TOOL_CALL_TYPES = new Set(['function_call', 'custom_tool_call', 'local_shell_call', 'mcp_tool_call', 'tool_search_call']);
+export const TOOL_CALL_TYPES = new Set([
+  'function_call',
+  'custom_tool_call',
+  'local_shell_call',
+  'mcp_tool_call',
+  'tool_search_call',
+]);
 
 export function isImageString(v: JsonValue | undefined): v is BigStr {
   return v instanceof BigStr && (v.dataUrlType?.startsWith('image/') ?? false);
 }
 
-export type Visit = (v: JsonValue, parent: JsonObject | JsonValue[] | undefined, key: string | number | undefined) => void;
+export type Visit = (
+  v: JsonValue,
+  parent: JsonObject | JsonValue[] | undefined,
+  key: string | number | undefined,
+) => void;
 
 /** Visit every value of a skeleton, depth first. */
-export function walk(v: JsonValue | undefined, visit: Visit, parent?: JsonObject | JsonValue[], key?: string | number): void {
+export function walk(
+  v: JsonValue | undefined,
+  visit: Visit,
+  parent?: JsonObject | JsonValue[],
+  key?: string | number,
+): void {
   if (v === undefined) return;
   visit(v, parent, key);
   if (Array.isArray(v)) {

@@ -351,7 +351,12 @@ export class LineScanner {
       this.strPrefixLen += n;
       a += n;
     }
-    if (!this.strIsData && !this.strIsKey && this.strPrefixLen >= 5 && this.strPrefix.toString('latin1', 0, 5) === 'data:') {
+    if (
+      !this.strIsData &&
+      !this.strIsKey &&
+      this.strPrefixLen >= 5 &&
+      this.strPrefix.toString('latin1', 0, 5) === 'data:'
+    ) {
       this.strIsData = true;
       if (a < b) this.takePrefix(seg, a, b);
     }
@@ -383,7 +388,11 @@ export class LineScanner {
     let v: JsonValue;
     if (this.strBig) {
       const prefix = this.strPrefix.toString('latin1', 0, Math.min(PREFIX_BYTES, this.strPrefixLen));
-      const hash = this.strHash ? this.strHash.digest('hex') : this.strIsData && this.hashData === 'fingerprint' ? this.fingerprint() : undefined;
+      const hash = this.strHash
+        ? this.strHash.digest('hex')
+        : this.strIsData && this.hashData === 'fingerprint'
+          ? this.fingerprint()
+          : undefined;
       v = new BigStr(this.strStart, closeAt, prefix, hash);
     } else {
       // Parts exist only when the string spanned pieces; otherwise seg[a, b) is all of it.
@@ -416,7 +425,8 @@ export class LineScanner {
       const key = top.key as string;
       const obj = top.container as Record<string, JsonValue>;
       if (top.spans) top.spans.children.set(key, [this.valueStart, endAt]);
-      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
       top.key = undefined;
     }

@@ -57,7 +57,10 @@ export class CancelledError extends Error {
 
 /** A failure to read the file at all (not a bad line), worded for the person who sees it. */
 export class RolloutReadError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'RolloutReadError';
   }
@@ -103,11 +106,16 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     const headLen = readChunk(fd, head, 0, path, 4);
     const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
     const maxLines = opts.maxLines;
-    const splitter = new LineSplitter(maxLines === undefined ? onLine : (l) => {
-      onLine(l);
-      if (l.index + 1 - (opts.startLine ?? 0) >= maxLines) throw new EnoughLines();
-    }, opts);
-    let pos = compressed ? 0 : opts.startOffset ?? 0;
+    const splitter = new LineSplitter(
+      maxLines === undefined
+        ? onLine
+        : (l) => {
+            onLine(l);
+            if (l.index + 1 - (opts.startLine ?? 0) >= maxLines) throw new EnoughLines();
+          },
+      opts,
+    );
+    let pos = compressed ? 0 : (opts.startOffset ?? 0);
     let lastProgress = 0;
     const tick = (done: number): void => {
       if (opts.isCancelled?.()) throw new CancelledError();
@@ -144,7 +152,8 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     }
     return { ...splitter.end(), compressed };
   } catch (err) {
-    if (err instanceof EnoughLines) return { lines: opts.maxLines ?? 0, bytes: 0, resumeOffset: 0, resumeLine: 0, bom: false, compressed: false };
+    if (err instanceof EnoughLines)
+      return { lines: opts.maxLines ?? 0, bytes: 0, resumeOffset: 0, resumeLine: 0, bom: false, compressed: false };
     throw err;
   } finally {
     fs.closeSync(fd);
@@ -170,7 +179,10 @@ class LineSplitter {
   private bom = false;
   private first = true;
 
-  constructor(private readonly onLine: (line: RolloutLine) => void, opts: ScannerOptions) {
+  constructor(
+    private readonly onLine: (line: RolloutLine) => void,
+    opts: ScannerOptions,
+  ) {
     this.scanner = new LineScanner(opts);
   }
 

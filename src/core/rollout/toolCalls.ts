@@ -14,7 +14,16 @@
 //              `apply_patch` with {"input":"…"}, or a shell command `apply_patch <<'EOF' … EOF` /
 //              ["apply_patch", "*** Begin Patch…"].
 
-export const SHELL_TOOLS = new Set(['shell', 'shell_command', 'exec_command', 'container.exec', 'local_shell', 'run_command', 'bash', 'unified_exec']);
+export const SHELL_TOOLS = new Set([
+  'shell',
+  'shell_command',
+  'exec_command',
+  'container.exec',
+  'local_shell',
+  'run_command',
+  'bash',
+  'unified_exec',
+]);
 
 /** A shell command as a person would type it, from a tool call's parsed arguments. */
 export function commandFromArgs(args: unknown): { command: string; workdir?: string } | undefined {
@@ -23,14 +32,20 @@ export function commandFromArgs(args: unknown): { command: string; workdir?: str
   const workdir = typeof a.workdir === 'string' ? a.workdir : typeof a.cwd === 'string' ? a.cwd : undefined;
   const raw = a.cmd ?? a.command;
   if (typeof raw === 'string') return { command: raw, workdir };
-  if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return { command: argvToCommand(raw as string[]), workdir };
+  if (Array.isArray(raw) && raw.every((x) => typeof x === 'string'))
+    return { command: argvToCommand(raw as string[]), workdir };
   return undefined;
 }
 
 /** ["bash","-lc","npm test"] → "npm test"; other argv joined with shell quoting. */
 export function argvToCommand(argv: string[]): string {
   if (argv.length === 3 && /(^|\/)(ba|z|da)?sh$/.test(argv[0]) && /^-l?c$|^-cl$/.test(argv[1])) return argv[2];
-  if (argv.length >= 3 && /(^|\/)(pwsh|powershell)(\.exe)?$/i.test(argv[0]) && /^-(c|command)$/i.test(argv[argv.length - 2])) return argv[argv.length - 1];
+  if (
+    argv.length >= 3 &&
+    /(^|\/)(pwsh|powershell)(\.exe)?$/i.test(argv[0]) &&
+    /^-(c|command)$/i.test(argv[argv.length - 2])
+  )
+    return argv[argv.length - 1];
   return argv.map(shellQuote).join(' ');
 }
 
@@ -56,7 +71,11 @@ export function parseToolOutput(text: string): ToolResult {
       if (j && typeof j === 'object' && ('output' in j || 'metadata' in j)) {
         const code = j.metadata?.exit_code;
         const body = typeof j.output === 'string' ? j.output : '';
-        return { exitCode: typeof code === 'number' ? code : undefined, body: stripPreamble(body).body, ...(typeof code === 'number' ? {} : exitFromText(body)) };
+        return {
+          exitCode: typeof code === 'number' ? code : undefined,
+          body: stripPreamble(body).body,
+          ...(typeof code === 'number' ? {} : exitFromText(body)),
+        };
       }
     } catch {
       // Not JSON after all (or cut off): read it as text.

@@ -109,28 +109,38 @@ export function measureFile(
 ): { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } {
   if (prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return { entry: prev, how: 'reused', bytesRead: 0 };
   let resume: IndexEntry | undefined;
-  if (prev && st.size >= prev.size && !file.endsWith('.zst') && prev.resumeOffset > 0 && fileAnchor(file, prev.resumeOffset) === prev.anchor) {
+  if (
+    prev &&
+    st.size >= prev.size &&
+    !file.endsWith('.zst') &&
+    prev.resumeOffset > 0 &&
+    fileAnchor(file, prev.resumeOffset) === prev.anchor
+  ) {
     resume = prev;
   }
   const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined);
   let beforeLast: ThreadMetrics | undefined;
-  const summary = readRollout(file, (l) => {
-    if (l.eolBytes === 0) beforeLast = structuredClone(collector.m); // an incomplete last line is read again next time
-    collector.line(l);
-  }, {
-    startOffset: resume?.resumeOffset,
-    startLine: resume?.resumeLine,
-    hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
-    onProgress: opts.onProgress,
-    isCancelled: opts.isCancelled,
-  });
+  const summary = readRollout(
+    file,
+    (l) => {
+      if (l.eolBytes === 0) beforeLast = structuredClone(collector.m); // an incomplete last line is read again next time
+      collector.line(l);
+    },
+    {
+      startOffset: resume?.resumeOffset,
+      startLine: resume?.resumeLine,
+      hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
+      onProgress: opts.onProgress,
+      isCancelled: opts.isCancelled,
+    },
+  );
   const metrics = collector.result();
   const entry: IndexEntry = {
     size: st.size,
     mtimeMs: st.mtimeMs,
     resumeOffset: summary.compressed ? 0 : summary.resumeOffset,
     resumeLine: summary.compressed ? 0 : summary.resumeLine,
-    anchor: summary.compressed ? '' : fileAnchor(file, summary.resumeOffset) ?? '',
+    anchor: summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset) ?? ''),
     resumeMetrics: beforeLast ?? metrics,
     metrics,
   };
@@ -138,7 +148,12 @@ export function measureFile(
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
 }
 
-export function summarize(f: RolloutFile, metrics: ThreadMetrics, names: NameSources, thresholds: RiskThresholds = DEFAULT_THRESHOLDS): ThreadSummary {
+export function summarize(
+  f: RolloutFile,
+  metrics: ThreadMetrics,
+  names: NameSources,
+  thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
+): ThreadSummary {
   const meta = metrics.meta ?? {};
   const row = names.state.get(f.id);
   return {
@@ -173,7 +188,13 @@ export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResu
   const index = opts.index ?? emptyIndex();
   const files = listRollouts(codexHome);
   const names = readNameSources(codexHome, opts.env);
-  const result: ScanResult = { codexHome, threads: [], errors: [], notes: [], stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 } };
+  const result: ScanResult = {
+    codexHome,
+    threads: [],
+    errors: [],
+    notes: [],
+    stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 },
+  };
   if (names.stateNote) result.notes.push(names.stateNote);
   const total = files.reduce((s, f) => s + f.size, 0);
   let done = 0;
@@ -243,7 +264,14 @@ export function findThread(codexHome: string, ref: string): RolloutFile | undefi
     if (known) return known;
     const st = fs.statSync(abs);
     const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(path.basename(abs));
-    return { path: abs, id: m ? m[1].toLowerCase() : path.basename(abs), archived: abs.includes(`${path.sep}archived_sessions${path.sep}`), compressed: abs.endsWith('.zst'), size: st.size, mtimeMs: st.mtimeMs };
+    return {
+      path: abs,
+      id: m ? m[1].toLowerCase() : path.basename(abs),
+      archived: abs.includes(`${path.sep}archived_sessions${path.sep}`),
+      compressed: abs.endsWith('.zst'),
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+    };
   }
   const needle = ref.toLowerCase();
   const exact = files.filter((f) => f.id === needle);

@@ -4,12 +4,34 @@
 import { RolloutLine } from '../rollout/reader';
 import { BigStr, get, isObject, str } from '../rollout/jsonSkeleton';
 import {
-  Classified, Generation, SessionMeta, TOOL_CALL_TYPES, TOOL_OUTPUT_TYPES, TokenSample, agentText, classify,
-  contextError, generationOf, isImageString, readSessionMeta, tokenSample, userText, walk,
+  Classified,
+  Generation,
+  SessionMeta,
+  TOOL_CALL_TYPES,
+  TOOL_OUTPUT_TYPES,
+  TokenSample,
+  agentText,
+  classify,
+  contextError,
+  generationOf,
+  isImageString,
+  readSessionMeta,
+  tokenSample,
+  userText,
+  walk,
 } from '../rollout/format';
 import { imageFacts, imageTokens } from '../rollout/images';
 
-export type Category = 'imagesLive' | 'imagesDead' | 'imagesUi' | 'toolOutput' | 'compaction' | 'reasoning' | 'messages' | 'events' | 'other';
+export type Category =
+  | 'imagesLive'
+  | 'imagesDead'
+  | 'imagesUi'
+  | 'toolOutput'
+  | 'compaction'
+  | 'reasoning'
+  | 'messages'
+  | 'events'
+  | 'other';
 
 export interface LineProblemRecord {
   line: number; // 1-based
@@ -85,8 +107,28 @@ export function emptyMetrics(): ThreadMetrics {
     unknownLines: 0,
     maxLineBytes: 0,
     maxLineNumber: 0,
-    bytes: { imagesLive: 0, imagesDead: 0, imagesUi: 0, toolOutput: 0, compaction: 0, reasoning: 0, messages: 0, events: 0, other: 0 },
-    images: { total: 0, totalBytes: 0, live: 0, liveBytes: 0, liveTokens: 0, ui: 0, uiBytes: 0, generated: 0, byHash: {} },
+    bytes: {
+      imagesLive: 0,
+      imagesDead: 0,
+      imagesUi: 0,
+      toolOutput: 0,
+      compaction: 0,
+      reasoning: 0,
+      messages: 0,
+      events: 0,
+      other: 0,
+    },
+    images: {
+      total: 0,
+      totalBytes: 0,
+      live: 0,
+      liveBytes: 0,
+      liveTokens: 0,
+      ui: 0,
+      uiBytes: 0,
+      generated: 0,
+      byHash: {},
+    },
     toolOutputs: { count: 0, bytes: 0, largest: [] },
     compactions: { count: 0, bytes: 0, times: [] },
     reasoningBytes: 0,
@@ -123,7 +165,8 @@ export class MetricsCollector {
     }
     if (l.problem) {
       m.problemCount++;
-      if (m.problems.length < MAX_PROBLEMS) m.problems.push({ line: l.index + 1, kind: l.problem.kind, message: l.problem.message });
+      if (m.problems.length < MAX_PROBLEMS)
+        m.problems.push({ line: l.index + 1, kind: l.problem.kind, message: l.problem.message });
       if (!l.value) {
         m.bytes.other += bytes;
         return;
@@ -138,7 +181,11 @@ export class MetricsCollector {
       m.generation = generationOf(c, m.meta, this.hasOrdinal);
       if (m.generation === 'unknown' && m.problems.length < MAX_PROBLEMS) {
         m.problemCount++;
-        m.problems.push({ line: l.index + 1, kind: 'missing-session-meta', message: 'the first line is not a session_meta: Codex will not list or resume this file' });
+        m.problems.push({
+          line: l.index + 1,
+          kind: 'missing-session-meta',
+          message: 'the first line is not a session_meta: Codex will not list or resume this file',
+        });
       }
     } else if (c.lineType === 'session_meta' && !m.meta) {
       m.meta = readSessionMeta(c);
@@ -180,7 +227,12 @@ export class MetricsCollector {
       let type: string | undefined;
       if (isImageString(v)) {
         s = v;
-      } else if (key === 'result' && isObject(parent) && parent.type === 'image_generation_call' && (v instanceof BigStr || (typeof v === 'string' && v.length > 0))) {
+      } else if (
+        key === 'result' &&
+        isObject(parent) &&
+        parent.type === 'image_generation_call' &&
+        (v instanceof BigStr || (typeof v === 'string' && v.length > 0))
+      ) {
         // bare base64; small ones are plain strings (their size is what counts here)
         s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
         type = 'image/png';
@@ -297,7 +349,8 @@ export class MetricsCollector {
     if (u && (u.source === 'event' || !m.state.userEvents)) {
       const text = u.text.trim();
       if (text) {
-        if (m.firstUserMessage === undefined) m.firstUserMessage = text.length > 2000 ? text.slice(0, 2000) + '…' : text;
+        if (m.firstUserMessage === undefined)
+          m.firstUserMessage = text.length > 2000 ? text.slice(0, 2000) + '…' : text;
         m.lastUserMessage = text.length > 2000 ? text.slice(0, 2000) + '…' : text;
         m.lastUserMessageAt = c.timestamp ?? m.lastTimestamp;
       }
@@ -308,7 +361,11 @@ export class MetricsCollector {
       if (t.window === undefined && m.tokens.window !== undefined) t.window = m.tokens.window;
       if (t.window !== undefined) m.tokens.window = t.window;
       m.tokens.last = t;
-      if (t.window && t.used >= t.window && (t.inputTokens === 0 || t.inputTokens === undefined || t.inputTokens >= t.window)) {
+      if (
+        t.window &&
+        t.used >= t.window &&
+        (t.inputTokens === 0 || t.inputTokens === undefined || t.inputTokens >= t.window)
+      ) {
         m.tokens.saturatedAt = t.at ?? m.lastTimestamp ?? '';
       }
       const series = m.tokens.series;

@@ -90,7 +90,12 @@ function minutesBetween(a: string, b: string): number {
 }
 
 /** `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn). */
-export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThresholds = DEFAULT_THRESHOLDS, lastWriteMs?: number): Risk {
+export function assessRisk(
+  m: ThreadMetrics,
+  fileBytes: number,
+  t: RiskThresholds = DEFAULT_THRESHOLDS,
+  lastWriteMs?: number,
+): Risk {
   const reasons: RiskReason[] = [];
   const add = (level: RiskLevel, code: string, text: string) => {
     if (level !== 'ok') reasons.push({ level, code, text });
@@ -99,10 +104,18 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   // Stuck: the file itself says the last attempts failed for lack of room.
   const lastGood = m.lastAgentMessageAt ? Date.parse(m.lastAgentMessageAt) : 0;
   if (m.tokens.saturatedAt !== undefined && (!m.tokens.saturatedAt || Date.parse(m.tokens.saturatedAt) >= lastGood)) {
-    add('stuck', 'saturated', `the last request filled the whole context window (${m.tokens.window !== undefined ? formatCount(m.tokens.window) : '?'} tokens) and nothing was answered since`);
+    add(
+      'stuck',
+      'saturated',
+      `the last request filled the whole context window (${m.tokens.window !== undefined ? formatCount(m.tokens.window) : '?'} tokens) and nothing was answered since`,
+    );
   }
   if (m.contextErrors.count > 0 && m.contextErrors.lastAt && Date.parse(m.contextErrors.lastAt) >= lastGood) {
-    add('stuck', 'context-error', `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`);
+    add(
+      'stuck',
+      'context-error',
+      `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`,
+    );
   }
   // Older CLIs record nothing when a turn fails: a last request left unanswered while the context
   // was nearly full is how a stuck thread looks in their files.
@@ -113,8 +126,20 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   // last few minutes may still be mid-turn too.
   const modelSince = lastTokens?.at ? Date.parse(lastTokens.at) > lastAsked : false;
   const idle = lastWriteMs === undefined || Date.now() - lastWriteMs > 3 * 60_000;
-  if (lastAsked > lastGood && !modelSince && idle && lastTokens && lastWindow && lastTokens.used / lastWindow >= t.contextFill[2] && !reasons.some((r) => r.level === 'stuck')) {
-    add('stuck', 'unanswered-full', `the last request ("${m.lastUserMessage?.slice(0, 60) ?? ''}") got no answer while the context was ${Math.round((lastTokens.used / lastWindow) * 100)}% full`);
+  if (
+    lastAsked > lastGood &&
+    !modelSince &&
+    idle &&
+    lastTokens &&
+    lastWindow &&
+    lastTokens.used / lastWindow >= t.contextFill[2] &&
+    !reasons.some((r) => r.level === 'stuck')
+  ) {
+    add(
+      'stuck',
+      'unanswered-full',
+      `the last request ("${m.lastUserMessage?.slice(0, 60) ?? ''}") got no answer while the context was ${Math.round((lastTokens.used / lastWindow) * 100)}% full`,
+    );
   }
   const times = m.compactions.times;
   if (times.length >= t.compactionBurst) {
@@ -122,7 +147,11 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
     const span = minutesBetween(recent[0], recent[recent.length - 1]);
     const answeredAfter = m.lastAgentMessageAt && Date.parse(m.lastAgentMessageAt) > Date.parse(recent[0]);
     if (span <= t.burstMinutes && !answeredAfter) {
-      add('stuck', 'compaction-loop', `${t.compactionBurst} compactions in ${Math.max(1, Math.round(span))} min with no answer in between: compaction is looping`);
+      add(
+        'stuck',
+        'compaction-loop',
+        `${t.compactionBurst} compactions in ${Math.max(1, Math.round(span))} min with no answer in between: compaction is looping`,
+      );
     } else if (span <= t.burstMinutes) {
       add('high', 'compaction-burst', `${t.compactionBurst} compactions within ${Math.max(1, Math.round(span))} min`);
     }
@@ -130,9 +159,17 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
 
   // What the next request will carry.
   const live = m.images.liveBytes;
-  add(levelFor(live, t.liveImageBytes), 'live-image-bytes', `${formatBytes(live)} of images (${m.images.live}) will be re-sent on the next turn`);
+  add(
+    levelFor(live, t.liveImageBytes),
+    'live-image-bytes',
+    `${formatBytes(live)} of images (${m.images.live}) will be re-sent on the next turn`,
+  );
   if (levelFor(live, t.liveImageBytes) === 'ok') {
-    add(levelFor(m.images.live, t.liveImages), 'live-images', `${m.images.live} images will be re-sent on the next turn`);
+    add(
+      levelFor(m.images.live, t.liveImages),
+      'live-images',
+      `${m.images.live} images will be re-sent on the next turn`,
+    );
   }
   let contextFill: number | undefined;
   const last = m.tokens.last;
@@ -140,17 +177,33 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
   if (last && window) {
     contextFill = Math.min(1, last.used / window);
     const pct = Math.round(contextFill * 100);
-    add(levelFor(contextFill, t.contextFill), 'context-fill', `context is ${pct}% full (${formatCount(last.used)} of ${formatCount(window)} tokens)`);
+    add(
+      levelFor(contextFill, t.contextFill),
+      'context-fill',
+      `context is ${pct}% full (${formatCount(last.used)} of ${formatCount(window)} tokens)`,
+    );
     const withImages = last.used + m.images.liveTokens;
     if (m.images.liveTokens > 0 && withImages > window && levelFor(contextFill, t.contextFill) !== 'critical') {
-      add('critical', 'images-over-window', `the live history's ${m.images.live} images add ~${formatCount(m.images.liveTokens)} tokens: more than the window holds`);
+      add(
+        'critical',
+        'images-over-window',
+        `the live history's ${m.images.live} images add ~${formatCount(m.images.liveTokens)} tokens: more than the window holds`,
+      );
     }
   }
 
   // The file as a whole.
-  add(levelFor(fileBytes, t.fileBytes), 'file-size', `the rollout is ${formatBytes(fileBytes)}${fileBytes >= t.fileBytes[2] ? ', past the ~512 MB the Codex Desktop/IDE renderer can load' : ''}`);
+  add(
+    levelFor(fileBytes, t.fileBytes),
+    'file-size',
+    `the rollout is ${formatBytes(fileBytes)}${fileBytes >= t.fileBytes[2] ? ', past the ~512 MB the Codex Desktop/IDE renderer can load' : ''}`,
+  );
   if (m.maxLineBytes >= 256 * MiB) {
-    add(m.maxLineBytes >= 512 * MiB ? 'critical' : 'high', 'giant-line', `line ${m.maxLineNumber} alone is ${formatBytes(m.maxLineBytes)}`);
+    add(
+      m.maxLineBytes >= 512 * MiB ? 'critical' : 'high',
+      'giant-line',
+      `line ${m.maxLineNumber} alone is ${formatBytes(m.maxLineBytes)}`,
+    );
   }
   let maxCopies = 0;
   let dupBytes = 0;
@@ -161,20 +214,36 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
     dupBytes += (count - 1) * bytes;
   }
   if (maxCopies > 1) {
-    add(levelFor(maxCopies, t.duplicateCopies), 'duplicates', `${distinct} distinct images stored ${m.images.total} times (${formatBytes(dupBytes)} of copies; one image ${maxCopies}×)`);
+    add(
+      levelFor(maxCopies, t.duplicateCopies),
+      'duplicates',
+      `${distinct} distinct images stored ${m.images.total} times (${formatBytes(dupBytes)} of copies; one image ${maxCopies}×)`,
+    );
   }
   const deadImages = m.bytes.imagesDead;
   if (m.compactions.count > 1 && deadImages + m.compactions.bytes >= fileBytes * 0.5 && fileBytes >= t.fileBytes[0]) {
-    add('watch', 'dead-snapshots', `${m.compactions.count} compaction snapshots hold ${formatBytes(m.compactions.bytes)}; only the newest one is used`);
+    add(
+      'watch',
+      'dead-snapshots',
+      `${m.compactions.count} compaction snapshots hold ${formatBytes(m.compactions.bytes)}; only the newest one is used`,
+    );
   }
   if (m.toolOutputs.largest.length && m.toolOutputs.largest[0].bytes >= 1 * MiB) {
     const big = m.toolOutputs.largest[0];
-    add('watch', 'tool-output', `tool output on line ${big.line}${big.name ? ` (${big.name})` : ''} is ${formatBytes(big.bytes)}`);
+    add(
+      'watch',
+      'tool-output',
+      `tool output on line ${big.line}${big.name ? ` (${big.name})` : ''} is ${formatBytes(big.bytes)}`,
+    );
   }
   if (m.problemCount > 0) {
     const kinds = [...new Set(m.problems.map((p) => p.kind))].join(', ');
     const missingMeta = m.problems.some((p) => p.kind === 'missing-session-meta');
-    add(missingMeta ? 'high' : 'watch', 'bad-lines', `${m.problemCount} damaged line${m.problemCount > 1 ? 's' : ''} (${kinds}; first on line ${m.problems[0]?.line})`);
+    add(
+      missingMeta ? 'high' : 'watch',
+      'bad-lines',
+      `${m.problemCount} damaged line${m.problemCount > 1 ? 's' : ''} (${kinds}; first on line ${m.problems[0]?.line})`,
+    );
   }
 
   reasons.sort((a, b) => compareRisk(a.level, b.level));
@@ -184,7 +253,12 @@ export function assessRisk(m: ThreadMetrics, fileBytes: number, t: RiskThreshold
 
 function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): string {
   const codes = new Set(reasons.map((r) => r.code));
-  const imagey = codes.has('live-image-bytes') || codes.has('live-images') || codes.has('duplicates') || codes.has('images-over-window') || m.images.total > 0;
+  const imagey =
+    codes.has('live-image-bytes') ||
+    codes.has('live-images') ||
+    codes.has('duplicates') ||
+    codes.has('images-over-window') ||
+    m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
   switch (level) {
     case 'stuck':
@@ -196,9 +270,13 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): s
         ? `Write a handoff, then strip images${keep} before the next turn: the next compaction is likely to fail.`
         : 'Write a handoff and continue in a new thread soon: the next compaction may not fit.';
     case 'high':
-      return imagey ? `Strip images${keep} soon; write a handoff to be safe.` : 'Write a handoff; consider starting a new thread.';
+      return imagey
+        ? `Strip images${keep} soon; write a handoff to be safe.`
+        : 'Write a handoff; consider starting a new thread.';
     case 'watch':
-      return imagey ? 'Fine for now; avoid attaching more screenshots, or strip the older ones.' : 'Fine for now; keep an eye on it.';
+      return imagey
+        ? 'Fine for now; avoid attaching more screenshots, or strip the older ones.'
+        : 'Fine for now; keep an eye on it.';
     default:
       return 'Nothing to do.';
   }

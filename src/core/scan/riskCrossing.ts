@@ -66,7 +66,10 @@ export class RiskCrossing<T extends CrossingThread = ThreadSummary> {
     this.quietMs = opts.quietMs ?? 3000;
     if (rank(this.level) < 1) throw new Error(`threshold level must be one of ${RISK_ORDER.slice(1).join(', ')}`);
     // A saved state for another threshold means something else: start over.
-    this.s = state && state.version === 1 && state.level === this.level ? state : { version: 1, level: this.level, threads: {} };
+    this.s =
+      state && state.version === 1 && state.level === this.level
+        ? state
+        : { version: 1, level: this.level, threads: {} };
   }
 
   state(): CrossingState {

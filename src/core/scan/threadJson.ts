@@ -10,7 +10,12 @@ export interface DuplicateImage {
   mediaType: string;
 }
 
-export function imageStats(t: ThreadSummary): { distinct: number; maxCopies: number; duplicateBytes: number; top: DuplicateImage[] } {
+export function imageStats(t: ThreadSummary): {
+  distinct: number;
+  maxCopies: number;
+  duplicateBytes: number;
+  top: DuplicateImage[];
+} {
   const entries = Object.entries(t.metrics.images.byHash);
   let maxCopies = 0;
   let duplicateBytes = 0;

@@ -5,41 +5,85 @@ import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { currentThread, escapeMarkdown, groupThreads, statusBackground, tooltipMarkdown, byUrgency, seedCommand, plain } from '../../../src/extension/logic';
+import {
+  currentThread,
+  escapeMarkdown,
+  groupThreads,
+  statusBackground,
+  tooltipMarkdown,
+  byUrgency,
+  seedCommand,
+  plain,
+} from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/preview/projection';
 import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
 import { emptyMetrics } from '../../../src/core/scan/metrics';
+import { REPO_ROOT } from '../../support/tools';
 
 const DAY = 86400000;
 function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {
   const now = Date.now();
   return {
-    id, path: `/h/sessions/${id}.jsonl`, name: `thread ${id}`, archived: false, compressed: false, generation: 'legacy', sizeBytes: 1000, mtimeMs: now - ageDays * DAY,
+    id,
+    path: `/h/sessions/${id}.jsonl`,
+    name: `thread ${id}`,
+    archived: false,
+    compressed: false,
+    generation: 'legacy',
+    sizeBytes: 1000,
+    mtimeMs: now - ageDays * DAY,
     risk: { level, reasons: [{ level, code: 'x', text: `reason for ${id}` }], recommendation: 'do the thing' },
-    metrics: { ...emptyMetrics(), lines: 1, images: { ...emptyMetrics().images, distinct: 0, maxCopies: 0, duplicateBytes: 0, top: [] } },
+    metrics: {
+      ...emptyMetrics(),
+      lines: 1,
+      images: { ...emptyMetrics().images, distinct: 0, maxCopies: 0, duplicateBytes: 0, top: [] },
+    },
     ...extra,
   };
 }
 
 describe('extension logic', () => {
   it('groups: Needs attention first (most severe first), then by day, archived last', () => {
-    const g = groupThreads([t('a', 'ok', 0), t('b', 'stuck', 3), t('c', 'high', 0), t('d', 'watch', 1.5), t('e', 'ok', 30), t('f', 'critical', 0, { archived: true })]);
+    const g = groupThreads([
+      t('a', 'ok', 0),
+      t('b', 'stuck', 3),
+      t('c', 'high', 0),
+      t('d', 'watch', 1.5),
+      t('e', 'ok', 30),
+      t('f', 'critical', 0, { archived: true }),
+    ]);
     const order = ['attention', 'today', 'yesterday', 'week', 'older', 'archived'];
-    assert.deepStrictEqual(g.map((x) => x.key), order.filter((k) => g.some((y) => y.key === k)));
+    assert.deepStrictEqual(
+      g.map((x) => x.key),
+      order.filter((k) => g.some((y) => y.key === k)),
+    );
     assert.ok(g.some((x) => x.key === 'today') && g.some((x) => x.key === 'older'));
-    assert.deepStrictEqual(g[0].threads.map((x) => x.id), ['b', 'c']);
+    assert.deepStrictEqual(
+      g[0].threads.map((x) => x.id),
+      ['b', 'c'],
+    );
     assert.strictEqual(g[g.length - 1].key, 'archived');
   });
 
   it('groups by workspace on request, and filters by level', () => {
-    const g = groupThreads([t('a', 'ok', 0, { cwd: '/w1' }), t('b', 'ok', 0.01, { cwd: '/w2' }), t('c', 'watch', 0.02, { cwd: '/w1' })], { byWorkspace: true });
-    assert.deepStrictEqual(g.map((x) => x.key), ['ws:/w1', 'ws:/w2']);
+    const g = groupThreads(
+      [t('a', 'ok', 0, { cwd: '/w1' }), t('b', 'ok', 0.01, { cwd: '/w2' }), t('c', 'watch', 0.02, { cwd: '/w1' })],
+      { byWorkspace: true },
+    );
+    assert.deepStrictEqual(
+      g.map((x) => x.key),
+      ['ws:/w1', 'ws:/w2'],
+    );
     assert.strictEqual(groupThreads([t('a', 'ok', 0), t('c', 'watch', 0)], { minLevel: 'watch' })[0].threads.length, 1);
   });
 
   it('status bar: the newest thread of the workspace, else the newest', () => {
-    const ts = [t('a', 'ok', 0, { cwd: '/other' }), t('b', 'high', 1, { cwd: '/repo/sub' }), t('c', 'ok', 2, { cwd: '/repo' })];
+    const ts = [
+      t('a', 'ok', 0, { cwd: '/other' }),
+      t('b', 'high', 1, { cwd: '/repo/sub' }),
+      t('c', 'ok', 2, { cwd: '/repo' }),
+    ];
     assert.strictEqual(currentThread(ts, ['/repo'])?.id, 'b');
     assert.strictEqual(currentThread(ts, ['/nowhere'])?.id, 'a');
     assert.strictEqual(currentThread(ts, ['/rep'])?.id, 'a', 'a prefix is not a parent folder');
@@ -56,7 +100,10 @@ describe('extension logic', () => {
 
   it('quick-pick order: most urgent first, then newest', () => {
     const now = [t('a', 'high', 0), t('b', 'high', 1), t('c', 'watch', 0), t('new', 'stuck', 0)];
-    assert.deepStrictEqual(byUrgency(now).map((x) => x.id), ['new', 'a', 'b', 'c']);
+    assert.deepStrictEqual(
+      byUrgency(now).map((x) => x.id),
+      ['new', 'a', 'b', 'c'],
+    );
   });
 
   it('webview messages are validated', () => {
@@ -71,13 +118,19 @@ describe('projection for the diff preview', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proj-'));
     const src = path.join(dir, 'r.jsonl');
     const img = 'data:image/png;base64,' + Buffer.alloc(200000, 7).toString('base64');
-    fs.writeFileSync(src, [
-      JSON.stringify({ type: 'session_meta', payload: { id: 'x' } }),
-      JSON.stringify({ type: 'response_item', payload: { type: 'message', content: [{ type: 'input_image', image_url: img }] } }),
-      '',
-      '{"broken": ',
-      JSON.stringify({ type: 'event_msg', payload: { text: 'y'.repeat(100000) } }),
-    ].join('\n') + '\n');
+    fs.writeFileSync(
+      src,
+      [
+        JSON.stringify({ type: 'session_meta', payload: { id: 'x' } }),
+        JSON.stringify({
+          type: 'response_item',
+          payload: { type: 'message', content: [{ type: 'input_image', image_url: img }] },
+        }),
+        '',
+        '{"broken": ',
+        JSON.stringify({ type: 'event_msg', payload: { text: 'y'.repeat(100000) } }),
+      ].join('\n') + '\n',
+    );
     const out = path.join(dir, 'p.txt');
     const s = writeProjection(src, out, { title: 'T' });
     const lines = fs.readFileSync(out, 'utf8').split('\n');
@@ -93,11 +146,14 @@ describe('projection for the diff preview', () => {
 
 describe('worker client with the real worker bundle', function () {
   this.timeout(20000);
-  const bundle = path.resolve(__dirname, '..', '..', '..', 'dist', 'worker.js');
+  const bundle = path.join(REPO_ROOT, 'dist', 'worker.js');
   before(() => {
     // built by scripts/vscode-test.mjs first; build it here when this file runs alone
     if (!fs.existsSync(bundle)) {
-      const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: path.resolve(__dirname, '..', '..', '..'), stdio: 'inherit' });
+      const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+      });
       assert.strictEqual(r.status, 0, 'building dist/worker.js');
     }
   });
@@ -108,7 +164,10 @@ describe('worker client with the real worker bundle', function () {
       const pong = await w.call('ping', { echo: 'hi' });
       assert.strictEqual(pong.pong, 'hi');
       let cancel: () => void = () => undefined;
-      const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => ((cancel = l), { dispose() {} }) };
+      const token = {
+        isCancellationRequested: false,
+        onCancellationRequested: (l: () => void) => ((cancel = l), { dispose() {} }),
+      };
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wc-'));
       const big = path.join(dir, 'big.jsonl');
       const line = JSON.stringify({ type: 'response_item', payload: { text: 'z'.repeat(1 << 20) } }) + '\n';
@@ -125,12 +184,14 @@ describe('worker client with the real worker bundle', function () {
     }
   });
 
-  it('seeds a new Codex thread with the handoff in the terminal\'s own shell', () => {
+  it("seeds a new Codex thread with the handoff in the terminal's own shell", () => {
     assert.equal(seedCommand("/h/it's.md", '/bin/bash'), `codex "$(cat '/h/it'\\''s.md')"`);
     const ps = seedCommand("C:\\h\\it's.md", 'C:\\Program Files\\PowerShell\\7\\pwsh.exe');
     assert.match(ps, /^codex 'Read the handoff file C:\\h\\it''s\.md /);
     const cmd = seedCommand('C:\\h\\a&b%x%.md', 'C:\\Windows\\System32\\cmd.exe');
-    assert.ok(cmd.startsWith('codex "Read the handoff file C:\\h\\a&bx.md') && cmd.endsWith('stopped."') && !/%/.test(cmd));
+    assert.ok(
+      cmd.startsWith('codex "Read the handoff file C:\\h\\a&bx.md') && cmd.endsWith('stopped."') && !/%/.test(cmd),
+    );
   });
 
   it('keeps transcript text in notifications plain: no command links, no line breaks', () => {

@@ -42,7 +42,10 @@ describe('Codex Session Rescue in VS Code', function () {
 
   after(() => {
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, `results-${vscode.version}.json`), JSON.stringify({ vscode: vscode.version, node: process.versions.node, ...results }, null, 2));
+    fs.writeFileSync(
+      path.join(outDir, `results-${vscode.version}.json`),
+      JSON.stringify({ vscode: vscode.version, node: process.versions.node, ...results }, null, 2),
+    );
   });
 
   it('activates and scans the Codex home in the worker', async () => {
@@ -56,7 +59,19 @@ describe('Codex Session Rescue in VS Code', function () {
     assert.ok(api.worker.started, 'the worker did the scan');
     assert.strictEqual(api.store.threads.length, Object.keys(manifest.threads).length, api.store.lastError);
     const cmds = await vscode.commands.getCommands(true);
-    for (const c of ['scan', 'openDetails', 'writeHandoff', 'previewRepair', 'repairInPlace', 'repairAsFork', 'restoreBackup', 'continueInNewThread', 'copyResumeCommand', 'revealRollout', 'openSettings']) {
+    for (const c of [
+      'scan',
+      'openDetails',
+      'writeHandoff',
+      'previewRepair',
+      'repairInPlace',
+      'repairAsFork',
+      'restoreBackup',
+      'continueInNewThread',
+      'copyResumeCommand',
+      'revealRollout',
+      'openSettings',
+    ]) {
       assert.ok(cmds.includes(`codexRescue.${c}`), `command codexRescue.${c} registered`);
     }
     api.ui.autoConfirm = true;
@@ -86,16 +101,33 @@ describe('Codex Session Rescue in VS Code', function () {
     const t0 = Date.now();
     let progressEvents = 0;
     const out = path.join(outDir, 'big-dry-run.jsonl');
-    const report = await api.worker.call('strip', { codexHome: bigHome, thread: big!, mode: 'dry-run', out, options: {} }, { onProgress: () => progressEvents++ });
+    const report = await api.worker.call(
+      'strip',
+      { codexHome: bigHome, thread: big!, mode: 'dry-run', out, options: {} },
+      { onProgress: () => progressEvents++ },
+    );
     const ms = Date.now() - t0;
     h.disable();
     clearInterval(tick);
     fs.rmSync(out, { force: true });
     const p99 = h.percentile(99) / 1e6;
     const max = h.max / 1e6;
-    results.lag = { baselineP99: base.percentile(99) / 1e6, baselineMax: base.max / 1e6, rolloutBytes: size, repairMs: ms, p50: h.percentile(50) / 1e6, p99, max, maxTimerGap: maxGap, progressEvents, bytesAfter: report.bytesAfter };
-    // eslint-disable-next-line no-console
-    console.log(`event-loop lag during a ${(size / 1048576).toFixed(0)} MiB repair (${ms} ms): p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms, ${progressEvents} progress events; idle baseline p99 ${(base.percentile(99) / 1e6).toFixed(1)} ms, max ${(base.max / 1e6).toFixed(1)} ms`);
+    results.lag = {
+      baselineP99: base.percentile(99) / 1e6,
+      baselineMax: base.max / 1e6,
+      rolloutBytes: size,
+      repairMs: ms,
+      p50: h.percentile(50) / 1e6,
+      p99,
+      max,
+      maxTimerGap: maxGap,
+      progressEvents,
+      bytesAfter: report.bytesAfter,
+    };
+
+    console.log(
+      `event-loop lag during a ${(size / 1048576).toFixed(0)} MiB repair (${ms} ms): p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms, ${progressEvents} progress events; idle baseline p99 ${(base.percentile(99) / 1e6).toFixed(1)} ms, max ${(base.max / 1e6).toFixed(1)} ms`,
+    );
     assert.ok(report.imagesReplaced > 0);
     assert.ok(p99 < 50, `p99 lag ${p99} ms`);
   });
@@ -114,12 +146,20 @@ describe('Codex Session Rescue in VS Code', function () {
       assert.ok(item.iconPath instanceof vscode.ThemeIcon);
     }
     const stuck = expected.find((t) => t.id === manifest.threads.stuck.id)!;
-    assert.ok(['high', 'critical', 'stuck'].includes(stuck.risk.level), `stuck fixture is flagged (${stuck.risk.level})`);
+    assert.ok(
+      ['high', 'critical', 'stuck'].includes(stuck.risk.level),
+      `stuck fixture is flagged (${stuck.risk.level})`,
+    );
     const attention = groups.find((g) => g.group.key === 'attention');
     assert.ok(attention, 'a Needs attention group');
-    assert.ok(attention.group.threads.some((t) => t.id === stuck.id), 'stuck thread under Needs attention');
+    assert.ok(
+      attention.group.threads.some((t) => t.id === stuck.id),
+      'stuck thread under Needs attention',
+    );
     assert.strictEqual(groups[0].group.key, 'attention', 'Needs attention comes first');
-    results.levels = Object.fromEntries(expected.map((t) => [Object.keys(manifest.threads).find((k) => manifest.threads[k].id === t.id), t.risk.level]));
+    results.levels = Object.fromEntries(
+      expected.map((t) => [Object.keys(manifest.threads).find((k) => manifest.threads[k].id === t.id), t.risk.level]),
+    );
   });
 
   it('the status bar shows the thread of the open workspace', () => {
@@ -129,7 +169,8 @@ describe('Codex Session Rescue in VS Code', function () {
     const want = Object.values(manifest.threads).find((t) => t.cwd === folder);
     if (want) assert.strictEqual(cur.id, want.id, 'the thread whose cwd is the workspace');
     assert.match(api.status.item.text, /Codex: /);
-    if (['critical', 'stuck'].includes(cur.risk.level)) assert.deepStrictEqual(api.status.item.backgroundColor, new vscode.ThemeColor('statusBarItem.errorBackground'));
+    if (['critical', 'stuck'].includes(cur.risk.level))
+      assert.deepStrictEqual(api.status.item.backgroundColor, new vscode.ThemeColor('statusBarItem.errorBackground'));
     assert.deepStrictEqual((api.status.item.command as vscode.Command).command, 'codexRescue.openDetails');
     results.statusBar = api.status.item.text;
   });
@@ -150,11 +191,18 @@ describe('Codex Session Rescue in VS Code', function () {
   it('Preview Repair opens a diff of two read-only projections', async () => {
     const id = manifest.threads.stuck.id;
     const before = sha256(threadPath('stuck'));
-    const r = await vscode.commands.executeCommand<{ preview: { left: vscode.Uri; right: vscode.Uri }; report: { bytesBefore: number; bytesAfter: number; imagesReplaced: number } }>('codexRescue.previewRepair', id);
+    const r = await vscode.commands.executeCommand<{
+      preview: { left: vscode.Uri; right: vscode.Uri };
+      report: { bytesBefore: number; bytesAfter: number; imagesReplaced: number };
+    }>('codexRescue.previewRepair', id);
     assert.ok(r, 'preview ran');
     assert.ok(r.report.imagesReplaced > 0);
     assert.ok(r.report.bytesAfter < r.report.bytesBefore);
-    const tab = await until('diff tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.scheme === 'codex-rescue'));
+    const tab = await until('diff tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.scheme === 'codex-rescue'),
+    );
     const input = tab.input as vscode.TabInputTextDiff;
     assert.strictEqual(input.modified.scheme, 'codex-rescue');
     const left = (await vscode.workspace.openTextDocument(input.original)).getText();
@@ -164,21 +212,30 @@ describe('Codex Session Rescue in VS Code', function () {
     assert.match(right, /image omitted/);
     assert.strictEqual(left.split('\n').length, right.split('\n').length, 'line for line');
     assert.strictEqual(sha256(threadPath('stuck')), before, 'a preview changes nothing');
-    results.preview = { bytesBefore: r.report.bytesBefore, bytesAfter: r.report.bytesAfter, projectionChars: left.length + right.length };
+    results.preview = {
+      bytesBefore: r.report.bytesBefore,
+      bytesAfter: r.report.bytesAfter,
+      projectionChars: left.length + right.length,
+    };
   });
 
   it('Repair In Place (from the preview) reports, backs up; Restore brings the original back byte for byte', async () => {
     const file = threadPath('stuck');
     const before = sha256(file);
     const sizeBefore = fs.statSync(file).size;
-    const rep = await vscode.commands.executeCommand<{ report: { jsonErrors: number; backupPath?: string; bytesAfter: number; linesVerified: number } }>('codexRescue.applyPreviewedRepair');
+    const rep = await vscode.commands.executeCommand<{
+      report: { jsonErrors: number; backupPath?: string; bytesAfter: number; linesVerified: number };
+    }>('codexRescue.applyPreviewedRepair');
     assert.ok(rep, 'repair ran');
     assert.strictEqual(rep.report.jsonErrors, 0);
     assert.ok(rep.report.linesVerified > 0);
     assert.ok(rep.report.backupPath && fs.existsSync(rep.report.backupPath), 'backup exists');
     assert.ok(fs.statSync(file).size < sizeBefore, 'file is smaller');
     results.repair = { before: sizeBefore, after: fs.statSync(file).size };
-    const restored = await vscode.commands.executeCommand<{ summary: string }>('codexRescue.restoreBackup', manifest.threads.stuck.id);
+    const restored = await vscode.commands.executeCommand<{ summary: string }>(
+      'codexRescue.restoreBackup',
+      manifest.threads.stuck.id,
+    );
     assert.ok(restored, 'restore ran');
     assert.strictEqual(sha256(file), before, 'byte for byte');
   });
@@ -186,7 +243,9 @@ describe('Codex Session Rescue in VS Code', function () {
   it('Repair Session As Fork writes a new thread and leaves the original alone', async () => {
     const file = threadPath('screenshots');
     const before = sha256(file);
-    const r = await vscode.commands.executeCommand<{ report: { newThreadId?: string; outputPath: string; jsonErrors: number } }>('codexRescue.repairAsFork', manifest.threads.screenshots.id);
+    const r = await vscode.commands.executeCommand<{
+      report: { newThreadId?: string; outputPath: string; jsonErrors: number };
+    }>('codexRescue.repairAsFork', manifest.threads.screenshots.id);
     assert.ok(r?.report.newThreadId, 'a new thread id');
     assert.ok(fs.existsSync(r.report.outputPath));
     assert.strictEqual(r.report.jsonErrors, 0);
@@ -195,7 +254,10 @@ describe('Codex Session Rescue in VS Code', function () {
   });
 
   it('Write Handoff writes the Markdown file', async () => {
-    const r = await vscode.commands.executeCommand<{ path: string }>('codexRescue.writeHandoff', manifest.threads.tools.id);
+    const r = await vscode.commands.executeCommand<{ path: string }>(
+      'codexRescue.writeHandoff',
+      manifest.threads.tools.id,
+    );
     assert.ok(r && fs.existsSync(r.path), 'handoff file exists');
     const text = fs.readFileSync(r.path, 'utf8');
     assert.ok(text.length > 200);
@@ -203,7 +265,10 @@ describe('Codex Session Rescue in VS Code', function () {
   });
 
   it('Continue In New Thread opens a terminal seeded with the handoff', async () => {
-    const r = await vscode.commands.executeCommand<{ terminal: string; handoff: string }>('codexRescue.continueInNewThread', manifest.threads.small.id);
+    const r = await vscode.commands.executeCommand<{ terminal: string; handoff: string }>(
+      'codexRescue.continueInNewThread',
+      manifest.threads.small.id,
+    );
     assert.ok(r && fs.existsSync(r.handoff));
     assert.ok(vscode.window.terminals.some((t) => t.name === r.terminal));
   });
@@ -234,7 +299,10 @@ describe('Codex Session Rescue in VS Code', function () {
     const seen = await until('new thread in the store', () => api.store.find(newId), 30000);
     results.watcherMs = Date.now() - t0;
     const groups = api.tree.getChildren() as GroupItem[];
-    assert.ok(groups.flatMap((g) => g.group.threads).some((t) => t.id === newId), 'in the tree');
+    assert.ok(
+      groups.flatMap((g) => g.group.threads).some((t) => t.id === newId),
+      'in the tree',
+    );
     assert.strictEqual(seen.path, dest);
   });
 
@@ -257,7 +325,10 @@ describe('Codex Session Rescue in VS Code', function () {
       results.crossingMs = Date.now() - t0;
       const after = api.store.find(id)!;
       assert.ok(['high', 'critical', 'stuck'].includes(after.risk.level), after.risk.level);
-      assert.ok(api.ui.messages.some((m) => m.level === 'warn' && m.text.includes(`is now`)), 'a notification');
+      assert.ok(
+        api.ui.messages.some((m) => m.level === 'warn' && m.text.includes(`is now`)),
+        'a notification',
+      );
       // Further scans don't report it again.
       await api.store.refresh();
       await new Promise((r) => setTimeout(r, 4000));
@@ -267,5 +338,4 @@ describe('Codex Session Rescue in VS Code', function () {
       sub.dispose();
     }
   });
-
 });

@@ -13,6 +13,7 @@ import { ThreadSummary } from '../../../../src/core/scan/catalog';
 import { RiskLevel } from '../../../../src/core/scan/risk';
 import { listHandoffs } from '../../../../src/core/handoff/handoff';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
+import { REPO_ROOT } from '../../../support/tools';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +37,11 @@ function newThread(home: string, text = 'hello'): { id: string; file: string } {
   const id = randomUUID();
   const file = sessionPath(home, id, when);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const user = { timestamp: when.toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } };
+  const user = {
+    timestamp: when.toISOString(),
+    type: 'response_item',
+    payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  };
   fs.writeFileSync(file, sessionMetaLine(id, when, '/home/dev/app') + '\n' + JSON.stringify(user) + '\n');
   return { id, file };
 }
@@ -44,12 +49,25 @@ function newThread(home: string, text = 'hello'): { id: string; file: string } {
 /** Append a turn carrying `images` screenshots of `bytes` each (what pushes a thread's risk up). */
 function appendImages(file: string, images: number, bytes: number): void {
   const content: unknown[] = [{ type: 'input_text', text: 'look at these' }];
-  for (let i = 0; i < images; i++) content.push({ type: 'input_image', image_url: 'data:image/png;base64,' + randomBytes(bytes).toString('base64') });
-  fs.appendFileSync(file, JSON.stringify({ timestamp: new Date().toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content } }) + '\n');
+  for (let i = 0; i < images; i++)
+    content.push({ type: 'input_image', image_url: 'data:image/png;base64,' + randomBytes(bytes).toString('base64') });
+  fs.appendFileSync(
+    file,
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      type: 'response_item',
+      payload: { type: 'message', role: 'user', content },
+    }) + '\n',
+  );
 }
 
 function summary(id: string, level: RiskLevel, mtimeMs: number): ThreadSummary {
-  return { id, path: `/x/${id}.jsonl`, mtimeMs, risk: { level, reasons: [], recommendation: '' } } as unknown as ThreadSummary;
+  return {
+    id,
+    path: `/x/${id}.jsonl`,
+    mtimeMs,
+    risk: { level, reasons: [], recommendation: '' },
+  } as unknown as ThreadSummary;
 }
 
 describe('RiskCrossing', () => {
@@ -62,13 +80,19 @@ describe('RiskCrossing', () => {
     assert.deepEqual(r.crossings, []);
     assert.equal(r.recheckInMs, 900);
     r = rc.update([summary('a', 'high', t0 + 4900), summary('b', 'watch', t0)], t0 + 6000);
-    assert.deepEqual(r.crossings.map((c) => [c.id, c.from, c.to]), [['a', 'ok', 'high']]);
+    assert.deepEqual(
+      r.crossings.map((c) => [c.id, c.from, c.to]),
+      [['a', 'ok', 'high']],
+    );
     // still high, then higher: no new crossing
     assert.deepEqual(rc.update([summary('a', 'high', t0), summary('b', 'watch', t0)], t0 + 7000).crossings, []);
     assert.deepEqual(rc.update([summary('a', 'critical', t0), summary('b', 'watch', t0)], t0 + 8000).crossings, []);
     // falls below (e.g. stripped), crosses again: fires again
     rc.update([summary('a', 'watch', t0)], t0 + 9000);
-    assert.deepEqual(rc.update([summary('a', 'stuck', t0)], t0 + 10_000).crossings.map((c) => [c.id, c.from, c.to]), [['a', 'watch', 'stuck']]);
+    assert.deepEqual(
+      rc.update([summary('a', 'stuck', t0)], t0 + 10_000).crossings.map((c) => [c.id, c.from, c.to]),
+      [['a', 'watch', 'stuck']],
+    );
     // state survives a restart
     const again = new RiskCrossing({ level: 'high', quietMs: 1000 }, JSON.parse(JSON.stringify(rc.state())));
     assert.deepEqual(again.update([summary('a', 'stuck', t0)], t0 + 11_000).crossings, []);
@@ -81,14 +105,21 @@ describe('SessionWatcher', function () {
   for (const mode of ['fs.watch', 'poll only'] as const) {
     it(`reports appends, archive moves, renames, deletes and folders created later (${mode})`, async () => {
       const home = tmpHome();
-      const w = new SessionWatcher(home, { debounceMs: 150, pollMs: mode === 'poll only' ? 100 : 2000, useFsWatch: mode === 'fs.watch' });
+      const w = new SessionWatcher(home, {
+        debounceMs: 150,
+        pollMs: mode === 'poll only' ? 100 : 2000,
+        useFsWatch: mode === 'fs.watch',
+      });
       const events: SessionChange[] = [];
       w.onEvents((b) => events.push(...b));
       w.start(); // sessions/ does not exist yet
       const seen = (kind: string, p: string) => events.some((e) => e.kind === kind && e.path === p);
       const { id, file } = newThread(home);
       await until('added', () => seen('added', file));
-      fs.appendFileSync(file, '{"timestamp":"2026-05-01T09:00:01Z","type":"event_msg","payload":{"type":"agent_message","message":"hi"}}\n');
+      fs.appendFileSync(
+        file,
+        '{"timestamp":"2026-05-01T09:00:01Z","type":"event_msg","payload":{"type":"agent_message","message":"hi"}}\n',
+      );
       await until('changed', () => seen('changed', file));
       // rotation / atomic swap: a new file renamed over the old one
       const tmp = file + '.tmp';
@@ -122,7 +153,10 @@ describe('SessionWatcher', function () {
     w.onEvents((b) => events.push(...b));
     w.start();
     for (let i = 0; i < 20; i++) {
-      fs.appendFileSync(file, `{"timestamp":"2026-05-01T09:00:0${i % 10}Z","type":"event_msg","payload":{"type":"agent_message","message":"${i}"}}\n`);
+      fs.appendFileSync(
+        file,
+        `{"timestamp":"2026-05-01T09:00:0${i % 10}Z","type":"event_msg","payload":{"type":"agent_message","message":"${i}"}}\n`,
+      );
       await sleep(40);
     }
     await sleep(600);
@@ -143,7 +177,8 @@ describe('ProactiveHandoffs', function () {
     const events: ProactiveEvent[] = [];
     p.onEvent((e) => events.push(e));
     p.start();
-    const handoffs = () => events.filter((e): e is Extract<ProactiveEvent, { type: 'handoff' }> => e.type === 'handoff');
+    const handoffs = () =>
+      events.filter((e): e is Extract<ProactiveEvent, { type: 'handoff' }> => e.type === 'handoff');
     await sleep(300);
     assert.equal(handoffs().length, 0, 'nothing at start: both threads are ok');
     // Grow in steps (Codex appending turns) past 24 MB of live images → high.
@@ -171,10 +206,16 @@ describe('ProactiveHandoffs', function () {
     assert.equal(listHandoffs(home, growing.id).length, 1);
     assert.equal(listHandoffs(home, quiet.id).length, 0);
     assert.ok(fs.readFileSync(h[0].handoff.path, 'utf8').includes('the thread that grows'));
-    assert.deepEqual(events.filter((e) => e.type === 'error'), []);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'error'),
+      [],
+    );
     // A restart does not write it again (state in CODEX_HOME/rescue/watch-state.json).
     const p2 = new ProactiveHandoffs(home, { level: 'high', quietMs: 0, pollMs: 0, useFsWatch: false });
-    assert.deepEqual(p2.runOnce().filter((e) => e.type === 'handoff'), []);
+    assert.deepEqual(
+      p2.runOnce().filter((e) => e.type === 'handoff'),
+      [],
+    );
   });
 
   it('`watch --once` hands off a thread already at the level and exits', async () => {
@@ -182,7 +223,7 @@ describe('ProactiveHandoffs', function () {
     const t = newThread(home, 'big one');
     for (let i = 0; i < 4; i++) appendImages(t.file, 2, 4 * 1024 * 1024);
     const { spawnSync } = await import('node:child_process');
-    const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+    const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
     const r = spawnSync(process.execPath, [cli, 'watch', '--once', '--codex-home', home], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`handoff ${t.id} new→(high|critical) `));

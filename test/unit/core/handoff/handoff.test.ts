@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { argvToCommand, commandFromArgs, outputTail, parsePatch, parseToolOutput, patchFailed, patchInCommand } from '../../../../src/core/rollout/toolCalls';
+import {
+  argvToCommand,
+  commandFromArgs,
+  outputTail,
+  parsePatch,
+  parseToolOutput,
+  patchFailed,
+  patchInCommand,
+} from '../../../../src/core/rollout/toolCalls';
 import { maskSecrets } from '../../../../src/core/handoff/secrets';
 import { BigTextReader, safeHeadEnd, safeTailStart, decodeRaw } from '../../../../src/core/rollout/bigText';
 import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
@@ -44,8 +52,15 @@ describe('toolCalls: patches', () => {
   it('finds the patch inside a shell heredoc and in argv form', () => {
     const heredoc = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\nEOF";
     assert.deepEqual(parsePatch(patchInCommand(heredoc)!), [{ path: 'a.txt', kind: 'add', added: 1, removed: 0 }]);
-    assert.equal(patchInCommand(['apply_patch', '*** Begin Patch\n*** Delete File: b\n*** End Patch']), '*** Begin Patch\n*** Delete File: b\n*** End Patch');
-    assert.ok(patchInCommand(['bash', '-lc', "apply_patch <<'EOF'\n*** Begin Patch\n*** End Patch\nEOF"])?.startsWith('*** Begin Patch'));
+    assert.equal(
+      patchInCommand(['apply_patch', '*** Begin Patch\n*** Delete File: b\n*** End Patch']),
+      '*** Begin Patch\n*** Delete File: b\n*** End Patch',
+    );
+    assert.ok(
+      patchInCommand(['bash', '-lc', "apply_patch <<'EOF'\n*** Begin Patch\n*** End Patch\nEOF"])?.startsWith(
+        '*** Begin Patch',
+      ),
+    );
     assert.equal(patchInCommand('npm test'), undefined);
   });
 
@@ -59,7 +74,10 @@ describe('toolCalls: patches', () => {
 
 describe('toolCalls: commands and exit codes', () => {
   it('reads the command from every arguments shape', () => {
-    assert.deepEqual(commandFromArgs({ command: ['bash', '-lc', 'npm test'], workdir: '/w' }), { command: 'npm test', workdir: '/w' });
+    assert.deepEqual(commandFromArgs({ command: ['bash', '-lc', 'npm test'], workdir: '/w' }), {
+      command: 'npm test',
+      workdir: '/w',
+    });
     assert.deepEqual(commandFromArgs({ command: 'ls -la' }), { command: 'ls -la', workdir: undefined });
     assert.deepEqual(commandFromArgs({ cmd: 'echo hi', workdir: '/x' }), { command: 'echo hi', workdir: '/x' });
     assert.equal(argvToCommand(['git', 'commit', '-m', 'a b']), "git commit -m 'a b'");
@@ -68,14 +86,21 @@ describe('toolCalls: commands and exit codes', () => {
   });
 
   it('extracts the exit code from JSON metadata and from each text format', () => {
-    assert.deepEqual(parseToolOutput('{"output":"boom\\n","metadata":{"exit_code":2,"duration_seconds":0.1}}'), { exitCode: 2, body: 'boom\n' });
+    assert.deepEqual(parseToolOutput('{"output":"boom\\n","metadata":{"exit_code":2,"duration_seconds":0.1}}'), {
+      exitCode: 2,
+      body: 'boom\n',
+    });
     const legacy = parseToolOutput('Exit code: 1\nWall time: 0 seconds\nOutput:\nls: cannot access\n');
     assert.equal(legacy.exitCode, 1);
     assert.equal(legacy.body, 'ls: cannot access\n');
-    const unified = parseToolOutput('Chunk ID: 9b0e3d\nWall time: 0.0000 seconds\nProcess exited with code 127\nOriginal token count: 1\nOutput:\nnot found\n');
+    const unified = parseToolOutput(
+      'Chunk ID: 9b0e3d\nWall time: 0.0000 seconds\nProcess exited with code 127\nOriginal token count: 1\nOutput:\nnot found\n',
+    );
     assert.equal(unified.exitCode, 127);
     assert.equal(unified.body, 'not found\n');
-    const running = parseToolOutput('Chunk ID: 1\nWall time: 10.0 seconds\nProcess running with session ID 7\nOriginal token count: 3\nOutput:\nbuilding…\n');
+    const running = parseToolOutput(
+      'Chunk ID: 1\nWall time: 10.0 seconds\nProcess running with session ID 7\nOriginal token count: 3\nOutput:\nbuilding…\n',
+    );
     assert.equal(running.exitCode, undefined);
     assert.equal(running.running, true);
     assert.equal(parseToolOutput('plain text without status').exitCode, undefined);
@@ -101,7 +126,15 @@ describe('secrets', () => {
       'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
     ].join('\n');
     const m = maskSecrets(text);
-    for (const secret of ['abcdefghijklmnopqrstuvwxyz123456', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'AKIAIOSFODNN7EXAMPLE', 'abc.def-ghi_jklmnopqrstu', 'hunter2hunter2', 's3cretpass', 'dozjgNryP4J3jVmNHl0w5N']) {
+    for (const secret of [
+      'abcdefghijklmnopqrstuvwxyz123456',
+      'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'AKIAIOSFODNN7EXAMPLE',
+      'abc.def-ghi_jklmnopqrstu',
+      'hunter2hunter2',
+      's3cretpass',
+      'dozjgNryP4J3jVmNHl0w5N',
+    ]) {
       assert.ok(!m.includes(secret), `${secret} should be masked in:\n${m}`);
     }
     assert.match(m, /sk-proj-\[masked\]/);
@@ -110,7 +143,8 @@ describe('secrets', () => {
   });
 
   it('leaves ordinary prose and code alone', () => {
-    const text = 'The token count was 1234 and the password field is required.\nconst apiKey = process.env.OPENAI_API_KEY;\nsk-test\nrun `npm test`';
+    const text =
+      'The token count was 1234 and the password field is required.\nconst apiKey = process.env.OPENAI_API_KEY;\nsk-test\nrun `npm test`';
     assert.equal(maskSecrets(text), text);
   });
 });
@@ -152,8 +186,14 @@ describe('bigText: bounded, escape-safe reads', () => {
       assert.equal(r.head(s, 10), 'first line');
       assert.ok(r.tail(s, 30)!.endsWith('\nlast line é'));
       const lines: string[] = [];
-      assert.equal(r.lines(s, (l) => lines.push(l), 20), true);
-      assert.deepEqual([lines[0], lines[2], lines[3], lines.length], ['first line', '+added "quoted"', 'last line é', 4]);
+      assert.equal(
+        r.lines(s, (l) => lines.push(l), 20),
+        true,
+      );
+      assert.deepEqual(
+        [lines[0], lines[2], lines[3], lines.length],
+        ['first line', '+added "quoted"', 'last line é', 4],
+      );
       assert.equal(lines[1].length, 20);
     } finally {
       r.close();
@@ -172,47 +212,127 @@ function writeRollout(home: string, id: string, lines: Line[]): string {
   const when = new Date('2026-03-01T10:00:00Z');
   const file = sessionPath(home, id, when);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, [sessionMetaLine(id, when, '/home/dev/shop'), ...lines.map((l) => JSON.stringify(l))].join('\n') + '\n');
+  fs.writeFileSync(
+    file,
+    [sessionMetaLine(id, when, '/home/dev/shop'), ...lines.map((l) => JSON.stringify(l))].join('\n') + '\n',
+  );
   return file;
 }
 
 let clock = Date.parse('2026-03-01T10:00:00Z');
 const ts = () => new Date((clock += 60_000)).toISOString();
 const user = (text: string): Line[] => [
-  { timestamp: ts(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+  },
   { timestamp: ts(), type: 'event_msg', payload: { type: 'user_message', message: text, images: [] } },
 ];
 const agent = (text: string): Line[] => [
   { timestamp: ts(), type: 'event_msg', payload: { type: 'agent_message', message: text } },
-  { timestamp: ts(), type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] } },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] },
+  },
 ];
 const shell = (id: string, command: string, out: string, code: number): Line[] => [
-  { timestamp: ts(), type: 'response_item', payload: { type: 'function_call', name: 'shell_command', arguments: JSON.stringify({ command }), call_id: id } },
-  { timestamp: ts(), type: 'response_item', payload: { type: 'function_call_output', call_id: id, output: `Exit code: ${code}\nWall time: 0 seconds\nOutput:\n${out}` } },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: { type: 'function_call', name: 'shell_command', arguments: JSON.stringify({ command }), call_id: id },
+  },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: {
+      type: 'function_call_output',
+      call_id: id,
+      output: `Exit code: ${code}\nWall time: 0 seconds\nOutput:\n${out}`,
+    },
+  },
 ];
 const patch = (id: string, text: string): Line[] => [
-  { timestamp: ts(), type: 'response_item', payload: { type: 'custom_tool_call', name: 'apply_patch', input: text, call_id: id } },
-  { timestamp: ts(), type: 'response_item', payload: { type: 'custom_tool_call_output', call_id: id, output: '{"output":"Success. Updated the following files:\\n","metadata":{"exit_code":0}}' } },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: { type: 'custom_tool_call', name: 'apply_patch', input: text, call_id: id },
+  },
+  {
+    timestamp: ts(),
+    type: 'response_item',
+    payload: {
+      type: 'custom_tool_call_output',
+      call_id: id,
+      output: '{"output":"Success. Updated the following files:\\n","metadata":{"exit_code":0}}',
+    },
+  },
 ];
 
 function richThread(home: string, turns = 4): { id: string; file: string } {
   const id = randomUUID();
   const lines: Line[] = [
-    ...user('Build a checkout page for the shop. Use the existing cart API. My key is sk-proj-abcdefghijklmnopqrstuvwxyz0123.'),
-    { timestamp: ts(), type: 'response_item', payload: { type: 'function_call', name: 'update_plan', arguments: JSON.stringify({ explanation: 'Checkout plan', plan: [{ step: 'Add checkout route', status: 'completed' }, { step: 'Write payment form', status: 'in_progress' }, { step: 'Add tests', status: 'pending' }] }), call_id: 'p1' } },
-    { timestamp: ts(), type: 'response_item', payload: { type: 'function_call_output', call_id: 'p1', output: 'Plan updated' } },
-    ...patch('a1', '*** Begin Patch\n*** Add File: src/checkout.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch'),
+    ...user(
+      'Build a checkout page for the shop. Use the existing cart API. My key is sk-proj-abcdefghijklmnopqrstuvwxyz0123.',
+    ),
+    {
+      timestamp: ts(),
+      type: 'response_item',
+      payload: {
+        type: 'function_call',
+        name: 'update_plan',
+        arguments: JSON.stringify({
+          explanation: 'Checkout plan',
+          plan: [
+            { step: 'Add checkout route', status: 'completed' },
+            { step: 'Write payment form', status: 'in_progress' },
+            { step: 'Add tests', status: 'pending' },
+          ],
+        }),
+        call_id: 'p1',
+      },
+    },
+    {
+      timestamp: ts(),
+      type: 'response_item',
+      payload: { type: 'function_call_output', call_id: 'p1', output: 'Plan updated' },
+    },
+    ...patch(
+      'a1',
+      '*** Begin Patch\n*** Add File: src/checkout.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch',
+    ),
     ...shell('c1', 'npm test', 'FAIL src/checkout.test.ts\nExpected 2, got 3', 1),
     ...agent('Added the checkout route; the test fails on the total.'),
-    { timestamp: ts(), type: 'compacted', payload: { message: 'SUMMARY: checkout route exists; payment form half done; decided to use Stripe Elements.', replacement_history: [] } },
+    {
+      timestamp: ts(),
+      type: 'compacted',
+      payload: {
+        message: 'SUMMARY: checkout route exists; payment form half done; decided to use Stripe Elements.',
+        replacement_history: [],
+      },
+    },
   ];
   for (let i = 2; i <= turns; i++) {
     lines.push(...user(`Turn ${i}: fix the next thing (${'detail '.repeat(10)})`));
-    lines.push(...patch(`a${i}`, `*** Begin Patch\n*** Update File: src/checkout.ts\n@@\n-export const b = 2;\n+export const b = ${i};\n*** End Patch`));
+    lines.push(
+      ...patch(
+        `a${i}`,
+        `*** Begin Patch\n*** Update File: src/checkout.ts\n@@\n-export const b = 2;\n+export const b = ${i};\n*** End Patch`,
+      ),
+    );
     lines.push(...shell(`c${i}`, `npm test -- --grep case${i}`, `ok ${i}`, 0));
     lines.push(...agent(`Turn ${i} done: ${'long explanation '.repeat(40)}`));
   }
-  lines.push({ timestamp: ts(), type: 'event_msg', payload: { type: 'error', message: 'Codex ran out of room in the model\'s context window. Start a new thread or clear earlier history before retrying.' } });
+  lines.push({
+    timestamp: ts(),
+    type: 'event_msg',
+    payload: {
+      type: 'error',
+      message:
+        "Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.",
+    },
+  });
   lines.push(...user('are you there?'));
   lines.push({ timestamp: ts(), type: 'event_msg', payload: { type: 'turn_aborted', reason: 'interrupted' } });
   return { id, file: writeRollout(home, id, lines) };
@@ -309,7 +429,10 @@ describe('handoff document', () => {
     assert.equal(path.basename(a.path), '2026-03-02T00-00-00Z.md');
     assert.equal(path.basename(b.path), '2026-03-02T00-00-00Z-2.md');
     assert.deepEqual(listHandoffs(home, id).sort(), [a.path, b.path].sort());
-    assert.deepEqual(fs.readdirSync(handoffDir(home, id)).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(handoffDir(home, id)).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
     assert.ok(fs.readFileSync(a.path, 'utf8').includes(`codex "$(cat ${a.path})"`));
     const out = path.join(home, 'ws', 'HANDOFF.md');
     const c = writeHandoff(home, id, { out });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as nodeZlib from 'node:zlib';
 import * as path from 'node:path';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { restoreThread, stripThread, RepairError } from '../../../../src/core/repair/repair';
@@ -15,7 +16,13 @@ function makeThread(home: string, opts: { imageLines?: number; when?: Date } = {
   const when = opts.when ?? new Date('2026-11-20T10:00:00Z');
   const id = '0199a000-0000-7000-8000-' + String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
   const file = sessionPath(home, id, when);
-  writeSyntheticRollout(file, { imageLines: opts.imageLines ?? 6, imageBytes: 30_000, compactEvery: 3, threadId: id, start: when });
+  writeSyntheticRollout(file, {
+    imageLines: opts.imageLines ?? 6,
+    imageBytes: 30_000,
+    compactEvery: 3,
+    threadId: id,
+    start: when,
+  });
   const old = new Date(Date.now() - 60_000);
   fs.utimesSync(file, old, old);
   return { id, file };
@@ -80,7 +87,7 @@ describe('repair: refusals leave the original untouched', () => {
   let holder: ChildProcess | undefined;
   afterEach(() => holder?.kill('SIGKILL'));
 
-  it('refuses while Codex holds the thread\'s writer lock (a real flock held by another process)', async () => {
+  it("refuses while Codex holds the thread's writer lock (a real flock held by another process)", async () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     const lock = writerLockPath(home, id);
@@ -89,7 +96,10 @@ describe('repair: refusals leave the original untouched', () => {
     holder = spawn('flock', ['--exclusive', '--no-fork', lock, 'sleep', '30'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
     const before = fs.readFileSync(file);
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), (e: Error) => e instanceof RepairError && /Codex is writing this thread right now/.test(e.message));
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet),
+      (e: Error) => e instanceof RepairError && /Codex is writing this thread right now/.test(e.message),
+    );
     assert.deepEqual(fs.readFileSync(file), before);
     holder.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
@@ -101,10 +111,20 @@ describe('repair: refusals leave the original untouched', () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     // Codex appending from another process while we look (our growth check waits synchronously)
-    holder = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(file)}, '{"type":"event_msg","payload":{"type":"agent_message","message":"x"}}\\n'),50);setTimeout(()=>process.exit(0),5000)`], { stdio: 'ignore' });
+    holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(file)}, '{"type":"event_msg","payload":{"type":"agent_message","message":"x"}}\\n'),50);setTimeout(()=>process.exit(0),5000)`,
+      ],
+      { stdio: 'ignore' },
+    );
     const size = fs.statSync(file).size;
     while (fs.statSync(file).size === size) await new Promise((r) => setTimeout(r, 20)); // the writer has started
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { growthWindowMs: 600 }), (e: Error) => /still growing/.test(e.message));
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { growthWindowMs: 600 }),
+      (e: Error) => /still growing/.test(e.message),
+    );
     assert.equal(listBackups(home, id).length, 0);
     assert.deepEqual(tempFilesIn(path.dirname(file)), []);
   });
@@ -113,9 +133,15 @@ describe('repair: refusals leave the original untouched', () => {
     const home = tempCodexHome();
     const file = sessionPath(home, '0199a000-0000-7000-8000-00000000dead', new Date('2026-11-20T10:00:00Z'));
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ type: 'response_item', payload: { type: 'message', role: 'user', content: [] } }) + '\n');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ type: 'response_item', payload: { type: 'message', role: 'user', content: [] } }) + '\n',
+    );
     const before = fs.readFileSync(file);
-    assert.throws(() => stripThread({ codexHome: home, thread: file, mode: 'in-place' }, quiet), /does not start with a session_meta line.*handoff/s);
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: file, mode: 'in-place' }, quiet),
+      /does not start with a session_meta line.*handoff/s,
+    );
     assert.deepEqual(fs.readFileSync(file), before);
   });
 
@@ -137,7 +163,11 @@ describe('repair: refusals leave the original untouched', () => {
     const { id, file } = makeThread(home, { imageLines: 30 });
     const before = fs.readFileSync(file);
     let calls = 0;
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, isCancelled: () => ++calls > 1 }), /Cancelled\. Nothing was changed/);
+    assert.throws(
+      () =>
+        stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, isCancelled: () => ++calls > 1 }),
+      /Cancelled\. Nothing was changed/,
+    );
     assert.deepEqual(fs.readFileSync(file), before);
     assert.deepEqual(tempFilesIn(path.dirname(file)), []);
     assert.equal(listBackups(home, id).length, 0);
@@ -169,12 +199,22 @@ describe('repair: refusals leave the original untouched', () => {
       // 600 KB of text the strip keeps (nothing to remove), so the copy cannot fit beside it
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const lines = [sessionMetaLine(id, when, '/w')];
-      for (let i = 0; i < 300; i++) lines.push(JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'y'.repeat(2000) }] } }));
+      for (let i = 0; i < 300; i++)
+        lines.push(
+          JSON.stringify({
+            timestamp: 't',
+            type: 'response_item',
+            payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'y'.repeat(2000) }] },
+          }),
+        );
       fs.writeFileSync(file, lines.join('\n') + '\n');
       const old = new Date(Date.now() - 60_000);
       fs.utimesSync(file, old, old);
       const before = fs.readFileSync(file);
-      assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /disk is full.*nothing was changed/s);
+      assert.throws(
+        () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet),
+        /disk is full.*nothing was changed/s,
+      );
       assert.deepEqual(fs.readFileSync(file), before);
       assert.deepEqual(tempFilesIn(path.dirname(file)), []);
     } finally {
@@ -182,19 +222,31 @@ describe('repair: refusals leave the original untouched', () => {
     }
   });
 
-  it('puts the original back when Codex\'s projection database is locked', async () => {
+  it("puts the original back when Codex's projection database is locked", async () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     const dbPath = path.join(home, 'thread_history_1.sqlite');
     const db = openDb(dbPath, { readOnly: false });
-    db.exec('CREATE TABLE thread_history_projection_state (thread_id TEXT PRIMARY KEY, next_rollout_byte_offset INTEGER NOT NULL, next_rollout_ordinal INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE thread_history_projection_state (thread_id TEXT PRIMARY KEY, next_rollout_byte_offset INTEGER NOT NULL, next_rollout_ordinal INTEGER NOT NULL)',
+    );
     db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1234, 7)').run(id);
     db.close();
     const before = fs.readFileSync(file);
     // another process holds a write lock on the database, as a running Codex would
-    holder = spawn(process.execPath, ['-e', `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet), /database .* is locked.*Nothing was changed/s);
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet),
+      /database .* is locked.*Nothing was changed/s,
+    );
     assert.deepEqual(fs.readFileSync(file), before);
     holder.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
@@ -205,7 +257,10 @@ describe('repair: refusals leave the original untouched', () => {
     check.close();
     restoreThread({ codexHome: home, thread: id });
     const after = openDb(dbPath, { readOnly: true });
-    assert.deepEqual({ ...after.prepare('SELECT * FROM thread_history_projection_state').get() }, { thread_id: id, next_rollout_byte_offset: 1234, next_rollout_ordinal: 7 });
+    assert.deepEqual(
+      { ...after.prepare('SELECT * FROM thread_history_projection_state').get() },
+      { thread_id: id, next_rollout_byte_offset: 1234, next_rollout_ordinal: 7 },
+    );
     after.close();
     assert.deepEqual(fs.readFileSync(file), before);
   });
@@ -221,8 +276,8 @@ describe('repair: leftovers of a killed run', () => {
     fs.writeFileSync(dead, 'partial');
     fs.writeFileSync(mine, 'in progress elsewhere');
     stripThread({ codexHome: home, thread: id, mode: 'dry-run' }, quiet);
-    assert.ok(!fs.existsSync(dead), 'a dead run\'s temp file is removed');
-    assert.ok(fs.existsSync(mine), 'a live process\'s temp file is left alone');
+    assert.ok(!fs.existsSync(dead), "a dead run's temp file is removed");
+    assert.ok(fs.existsSync(mine), "a live process's temp file is left alone");
   });
 });
 
@@ -231,11 +286,20 @@ describe('repair: review findings stay fixed', () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     const before = fs.readFileSync(file);
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: file }, quiet), /must not be the thread's own rollout/);
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'copy', out: file }, quiet), /must not be the thread's own rollout/);
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: file }, quiet),
+      /must not be the thread's own rollout/,
+    );
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'copy', out: file }, quiet),
+      /must not be the thread's own rollout/,
+    );
     const other = path.join(tempDir(), 'exists.jsonl');
     fs.writeFileSync(other, 'keep me');
-    assert.throws(() => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: other }, quiet), /already exists/);
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'dry-run', out: other }, quiet),
+      /already exists/,
+    );
     assert.equal(fs.readFileSync(other, 'utf8'), 'keep me');
     assert.deepEqual(fs.readFileSync(file), before);
   });
@@ -245,9 +309,19 @@ describe('repair: review findings stay fixed', () => {
     const { id, file } = makeThread(home);
     const original = fs.readFileSync(file);
     stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
-    fs.appendFileSync(file, JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'agent_message', message: 'new work after the repair' } }) + '\n');
+    fs.appendFileSync(
+      file,
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'agent_message', message: 'new work after the repair' },
+      }) + '\n',
+    );
     const withNewTurn = fs.readFileSync(file);
-    assert.throws(() => restoreThread({ codexHome: home, thread: id }), /changed since it was repaired \(Codex added .*\)/);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: id }),
+      /changed since it was repaired \(Codex added .*\)/,
+    );
     assert.deepEqual(fs.readFileSync(file), withNewTurn, 'nothing changed');
     const r = restoreThread({ codexHome: home, thread: id, force: true });
     assert.deepEqual(fs.readFileSync(file), original);
@@ -257,7 +331,7 @@ describe('repair: review findings stay fixed', () => {
 
 describe('repair: compressed rollouts', () => {
   it('repairs a .jsonl.zst in place into a plain .jsonl (Codex prefers it), the .zst kept in the backup; forks in .zst are seen', () => {
-    const zlib = require('node:zlib') as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
+    const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     const plain = fs.readFileSync(file);

@@ -19,7 +19,12 @@ function write(dir: string, name: string, lines: unknown[]): string {
   return p;
 }
 
-const parseLines = (p: string) => fs.readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const parseLines = (p: string) =>
+  fs
+    .readFileSync(p, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe('strip pass', () => {
   const dir = tempDir();
@@ -28,13 +33,59 @@ describe('strip pass', () => {
   const imgB = png(6000, 2);
   const lines = [
     meta,
-    { timestamp: 't1', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: imgA, detail: 'high' }] } },
+    {
+      timestamp: 't1',
+      type: 'response_item',
+      payload: {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'look' },
+          { type: 'input_image', image_url: imgA, detail: 'high' },
+        ],
+      },
+    },
     { timestamp: 't1', type: 'event_msg', payload: { type: 'user_message', message: 'look', images: [imgA] } },
-    { timestamp: 't2', type: 'response_item', payload: { type: 'function_call', name: 'view_image', arguments: '{"path":"b.png"}', call_id: 'call_1' } },
-    { timestamp: 't2', type: 'response_item', payload: { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'input_text', text: 'here' }, { type: 'input_image', image_url: imgB }] } },
-    { timestamp: 't3', type: 'response_item', payload: { type: 'image_generation_call', id: 'ig_1', status: 'completed', result: Buffer.alloc(3000, 9).toString('base64') } },
-    { timestamp: 't4', type: 'compacted', payload: { message: 'summary', replacement_history: [{ type: 'message', role: 'user', content: [{ type: 'input_image', image_url: imgA }] }] } },
-    { timestamp: 't5', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] } },
+    {
+      timestamp: 't2',
+      type: 'response_item',
+      payload: { type: 'function_call', name: 'view_image', arguments: '{"path":"b.png"}', call_id: 'call_1' },
+    },
+    {
+      timestamp: 't2',
+      type: 'response_item',
+      payload: {
+        type: 'function_call_output',
+        call_id: 'call_1',
+        output: [
+          { type: 'input_text', text: 'here' },
+          { type: 'input_image', image_url: imgB },
+        ],
+      },
+    },
+    {
+      timestamp: 't3',
+      type: 'response_item',
+      payload: {
+        type: 'image_generation_call',
+        id: 'ig_1',
+        status: 'completed',
+        result: Buffer.alloc(3000, 9).toString('base64'),
+      },
+    },
+    {
+      timestamp: 't4',
+      type: 'compacted',
+      payload: {
+        message: 'summary',
+        replacement_history: [{ type: 'message', role: 'user', content: [{ type: 'input_image', image_url: imgA }] }],
+      },
+    },
+    {
+      timestamp: 't5',
+      type: 'response_item',
+      payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+    },
   ];
 
   it('replaces every image payload with a placeholder and keeps every line in place', () => {
@@ -48,10 +99,16 @@ describe('strip pass', () => {
     assert.equal(after.length, before.length);
     for (const i of [0, 3, 7]) assert.equal(after[i], before[i], `line ${i + 1} untouched byte for byte`);
     const o = parseLines(out);
-    assert.deepEqual(o.map((l) => [l.type, l.payload.type]), parseLines(src).map((l) => [l.type, l.payload.type]));
+    assert.deepEqual(
+      o.map((l) => [l.type, l.payload.type]),
+      parseLines(src).map((l) => [l.type, l.payload.type]),
+    );
     const item = o[1].payload.content[1];
     assert.equal(item.type, 'input_text');
-    assert.match(item.text, /^\[image omitted by codex-session-rescue: image\/png, 4\.9 KB, sha256:[0-9a-f]{16}; the original is in the rescue backup\]$/);
+    assert.match(
+      item.text,
+      /^\[image omitted by codex-session-rescue: image\/png, 4\.9 KB, sha256:[0-9a-f]{16}; the original is in the rescue backup\]$/,
+    );
     assert.match(o[2].payload.images[0], /^\[image omitted/);
     assert.equal(o[4].payload.output[1].type, 'input_text');
     assert.equal(o[4].payload.call_id, 'call_1');
@@ -95,7 +152,14 @@ describe('strip pass', () => {
       let text = '';
       for (let i = 0; i < 3000; i++) text += pieces[(i * 7 + seed * 13 + (i >> 3)) % pieces.length];
       const escaped = seed % 2 ? text : text.replace(/😀/g, '\ud83d\ude00');
-      const src = write(dir, `t${seed}.jsonl`, [meta, { timestamp: 't', type: 'response_item', payload: { type: 'function_call_output', call_id: 'c', output: escaped } }]);
+      const src = write(dir, `t${seed}.jsonl`, [
+        meta,
+        {
+          timestamp: 't',
+          type: 'response_item',
+          payload: { type: 'function_call_output', call_id: 'c', output: escaped },
+        },
+      ]);
       // force \uXXXX escapes for the emoji in odd seeds
       if (seed % 2) fs.writeFileSync(src, fs.readFileSync(src, 'utf8').replace(/😀/g, '\\ud83d\\ude00'));
       const out = path.join(dir, `t${seed}.out.jsonl`);
@@ -111,7 +175,10 @@ describe('strip pass', () => {
   });
 
   it('gives a fork every id of the old thread anew', () => {
-    const src = write(dir, 'f.jsonl', [meta, { timestamp: 't', type: 'event_msg', payload: { type: 'thread_settings_applied', thread_id: ID } }]);
+    const src = write(dir, 'f.jsonl', [
+      meta,
+      { timestamp: 't', type: 'event_msg', payload: { type: 'thread_settings_applied', thread_id: ID } },
+    ]);
     const out = path.join(dir, 'f.out.jsonl');
     stripRollout(src, out, { newThreadId: '0199b000-0000-7000-8000-00000000ffff' });
     const text = fs.readFileSync(out, 'utf8');
@@ -124,7 +191,10 @@ describe('strip pass', () => {
     const src = write(dir, 'b.jsonl', [meta, '{"type":"response_item","payload":{oops', lines[1], '{"truncated":"']);
     const out = path.join(dir, 'b.out.jsonl');
     const s = stripRollout(src, out);
-    assert.deepEqual(s.badLinesKept, [{ line: 2, kind: 'malformed-json' }, { line: 4, kind: 'truncated' }]);
+    assert.deepEqual(s.badLinesKept, [
+      { line: 2, kind: 'malformed-json' },
+      { line: 4, kind: 'truncated' },
+    ]);
     const after = fs.readFileSync(out, 'utf8').split('\n');
     assert.equal(after[1], '{"type":"response_item","payload":{oops');
     assert.equal(after[3], '{"truncated":"');
@@ -152,7 +222,17 @@ describe('strip pass: cutting inside long runs of backslashes', () => {
       const raw = JSON.stringify(text);
       for (const cap of [20, 60, 100, 150, 300]) {
         const src = path.join(dir, `r${run}-${cap}.jsonl`);
-        fs.writeFileSync(src, meta + '\n' + JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'function_call_output', call_id: 'c', output: text } }) + '\n');
+        fs.writeFileSync(
+          src,
+          meta +
+            '\n' +
+            JSON.stringify({
+              timestamp: 't',
+              type: 'response_item',
+              payload: { type: 'function_call_output', call_id: 'c', output: text },
+            }) +
+            '\n',
+        );
         const out = src + '.out';
         const s = stripRollout(src, out, { maxToolOutputBytes: cap });
         const o = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[1]).payload.output as string; // must parse

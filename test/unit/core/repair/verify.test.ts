@@ -11,8 +11,16 @@ const name = `rollout-2026-01-01T00-00-00-${ID}.jsonl`;
 const img = 'data:image/png;base64,' + 'A'.repeat(400);
 const src = [
   sessionMetaLine(ID, new Date('2026-01-01T00:00:00Z'), '/w'),
-  JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: img }] } }),
-  JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] } }),
+  JSON.stringify({
+    timestamp: 't',
+    type: 'response_item',
+    payload: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: img }] },
+  }),
+  JSON.stringify({
+    timestamp: 't',
+    type: 'response_item',
+    payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] },
+  }),
 ];
 
 describe('verify: what a bad copy cannot slip past', () => {
@@ -23,7 +31,14 @@ describe('verify: what a bad copy cannot slip past', () => {
   const good = path.join(dir, 'good', name);
   fs.mkdirSync(path.dirname(good), { recursive: true });
   const stats = stripRollout(original, good);
-  const expect = { lines: stats.lines, shapeDigest: stats.shapeDigest, badLines: [], threadId: ID, imagesKept: 0, editedLines: stats.editedLines };
+  const expect = {
+    lines: stats.lines,
+    shapeDigest: stats.shapeDigest,
+    badLines: [],
+    threadId: ID,
+    imagesKept: 0,
+    editedLines: stats.editedLines,
+  };
   const variant = (label: string, lines: string[]) => {
     const p = path.join(dir, label, name);
     fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -45,8 +60,24 @@ describe('verify: what a bad copy cannot slip past', () => {
       ['reordered', [goodLines[0], goodLines[2], goodLines[1]], /types or their order/],
       ['leftover', [goodLines[0], src[1], goodLines[2]], /image payloads are still/],
       ['broken', [goodLines[0], goodLines[1].slice(0, -2), goodLines[2]], /no longer parses/],
-      ['nodata', [goodLines[0], JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: '' }] } }), goodLines[2]], /input_image without a data URL/],
-      ['wrongid', [sessionMetaLine('0199a000-0000-7000-8000-0000000000f2', new Date(), '/w'), goodLines[1], goodLines[2]], /does not match/],
+      [
+        'nodata',
+        [
+          goodLines[0],
+          JSON.stringify({
+            timestamp: 't',
+            type: 'response_item',
+            payload: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: '' }] },
+          }),
+          goodLines[2],
+        ],
+        /input_image without a data URL/,
+      ],
+      [
+        'wrongid',
+        [sessionMetaLine('0199a000-0000-7000-8000-0000000000f2', new Date(), '/w'), goodLines[1], goodLines[2]],
+        /does not match/,
+      ],
     ];
     for (const [label, lines, why] of cases) {
       const v = verifyRollout(variant(label, lines), expect);

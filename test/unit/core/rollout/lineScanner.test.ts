@@ -43,17 +43,24 @@ function randomString(): string {
 function randomValue(depth: number): unknown {
   const k = rnd(depth > 3 ? 5 : 8);
   switch (k) {
-    case 0: return randomString();
-    case 1: return rnd(1000) - 500 + (rnd(2) ? 0.25 : 0);
-    case 2: return rnd(2) === 0;
-    case 3: return null;
-    case 4: return randomString();
-    case 5: case 6: {
+    case 0:
+      return randomString();
+    case 1:
+      return rnd(1000) - 500 + (rnd(2) ? 0.25 : 0);
+    case 2:
+      return rnd(2) === 0;
+    case 3:
+      return null;
+    case 4:
+      return randomString();
+    case 5:
+    case 6: {
       const o: Record<string, unknown> = {};
       for (let i = rnd(5); i > 0; i--) o[randomString().slice(0, 8) || 'k'] = randomValue(depth + 1);
       return o;
     }
-    default: return Array.from({ length: rnd(5) }, () => randomValue(depth + 1));
+    default:
+      return Array.from({ length: rnd(5) }, () => randomValue(depth + 1));
   }
 }
 
@@ -124,11 +131,17 @@ describe('LineScanner', () => {
     assert.equal(scan('not json').problem?.kind, 'malformed-json');
     // a run of zero bytes / digits after a crash is a broken line, not a crash of the reader
     assert.equal(scan('{"a":' + '1'.repeat(2_000_000) + '}').problem?.kind, 'malformed-json');
-    assert.equal(scan(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])).problem?.kind, 'invalid-utf8');
+    assert.equal(
+      scan(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])).problem?.kind,
+      'invalid-utf8',
+    );
   });
 
   it('records byte spans of containers and children when asked', () => {
-    const text = '{"content":[{"type":"input_text","text":"hi"},{"type":"input_image","image_url":"data:image/png;base64,' + 'A'.repeat(100) + '"}]}';
+    const text =
+      '{"content":[{"type":"input_text","text":"hi"},{"type":"input_image","image_url":"data:image/png;base64,' +
+      'A'.repeat(100) +
+      '"}]}';
     const r = scan(text, [30, 90], { spans: true });
     const content = (r.value as Record<string, JsonValue[]>).content;
     const sp = spansOf(content)!;
