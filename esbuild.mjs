@@ -1,6 +1,8 @@
 // One esbuild config for every bundle: the extension, the worker and the CLI.
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -15,6 +17,8 @@ const common = {
   logLevel: process.argv.includes('--quiet') ? 'warning' : 'info',
   // node:sqlite is loaded at run time where the host has it; vscode is provided by the editor.
   external: ['vscode', 'node:sqlite'],
+  // The version, from package.json, written into the bundles (src/core/util/version.ts).
+  define: { __CSR_VERSION__: JSON.stringify(version) },
 };
 
 const builds = [

@@ -1,6 +1,6 @@
 // A small, strict argument parser: unknown options are usage errors (exit 2), not guesses.
 
-export class UsageError extends Error {}
+import { UsageError } from '../core/util/errors';
 
 export interface ParsedArgs {
   positional: string[];

@@ -21,9 +21,6 @@ export interface Command {
   run(ctx: CliContext): number | Promise<number>;
 }
 
-/** Thrown by commands for a bad invocation; main prints it with the usage and exits 2. */
-export class CommandUsageError extends Error {}
-
 export function fail(ctx: CliContext, message: string): number {
   ctx.err.write(`codex-session-rescue: ${message}\n`);
   return 1;

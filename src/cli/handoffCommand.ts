@@ -1,10 +1,10 @@
 // `handoff`: write a durable Markdown handoff of one thread, from its rollout alone.
-import { UsageError, intOption } from './args';
-import { CliContext, Command, CommandUsageError, fail } from './command';
+import { intOption } from './args';
+import { CliContext, Command } from './command';
+import { UsageError } from '../core/util/errors';
 import { progressBar } from './progress';
-import { HandoffError, writeHandoff } from '../core/handoff/handoff';
+import { writeHandoff } from '../core/handoff/write';
 import { formatCount } from '../core/scan/risk';
-import { RolloutReadError } from '../core/rollout/reader';
 
 export const handoffCommand: Command = {
   name: 'handoff',
@@ -12,16 +12,10 @@ export const handoffCommand: Command = {
   summary: 'write a Markdown handoff (goal, plan, files, commands, where it stopped) — works on stuck threads',
   options: { flags: [], values: ['out', 'budget'], short: { o: 'out' } },
   run(ctx) {
-    if (ctx.operands.length !== 1) throw new CommandUsageError('handoff needs exactly one thread id or rollout path');
-    let budget: number | undefined;
-    try {
-      budget = intOption(ctx.args, 'budget');
-    } catch (err) {
-      if (err instanceof UsageError) throw new CommandUsageError(err.message);
-      throw err;
-    }
+    if (ctx.operands.length !== 1) throw new UsageError('handoff needs exactly one thread id or rollout path');
+    const budget = intOption(ctx.args, 'budget');
     if (budget !== undefined && budget < 500)
-      throw new CommandUsageError(`--budget must be at least 500 tokens (got ${budget})`);
+      throw new UsageError(`--budget must be at least 500 tokens (got ${budget})`);
     return handoff(ctx, ctx.operands[0], budget);
   },
 };
@@ -35,19 +29,6 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
       out: ctx.args.values.get('out'),
       onProgress: (d, t) => bar.update(d, t),
     });
-  } catch (err) {
-    if (err instanceof HandoffError || err instanceof RolloutReadError) return fail(ctx, err.message);
-    const e = err as NodeJS.ErrnoException;
-    if (
-      e?.code === 'EACCES' ||
-      e?.code === 'EPERM' ||
-      e?.code === 'ENOENT' ||
-      e?.code === 'ENOSPC' ||
-      e?.code === 'EROFS'
-    ) {
-      return fail(ctx, `could not write the handoff: ${e.message}`);
-    }
-    throw err;
   } finally {
     bar.done();
   }

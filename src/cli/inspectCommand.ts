@@ -1,9 +1,11 @@
 // `inspect`: one thread in depth.
-import { ThreadSummary, findThread, measureFile, summarize } from '../core/scan/catalog';
+import { ThreadSummary, measureFile, summarize } from '../core/scan/catalog';
+import { findThread } from '../core/codexHome/rolloutFiles';
 import { formatBytes, formatCount } from '../core/scan/risk';
 import { readNameSources } from '../core/codexHome/threadNames';
 import { imageStats, threadJson } from '../core/scan/threadJson';
-import { CliContext, Command, CommandUsageError, fail } from './command';
+import { CliContext, Command, fail } from './command';
+import { UsageError } from '../core/util/errors';
 import { progressBar } from './progress';
 import { clip } from './scanCommand';
 
@@ -13,7 +15,7 @@ export const inspectCommand: Command = {
   summary: 'one thread in depth: what the file is made of, context use, why it is at risk',
   options: { flags: [], values: [] },
   run(ctx) {
-    if (ctx.operands.length !== 1) throw new CommandUsageError('inspect needs exactly one thread id or rollout path');
+    if (ctx.operands.length !== 1) throw new UsageError('inspect needs exactly one thread id or rollout path');
     return inspect(ctx, ctx.operands[0]);
   },
 };

@@ -1,15 +1,15 @@
 // codex-session-rescue: the command-line front over the same core as the extension.
-import { resolveCodexHome } from '../core/codexHome/rolloutFiles';
-import { UsageError, parseArgs } from './args';
-import { Command, CommandUsageError } from './command';
+import { resolveCodexHome } from '../core/codexHome/paths';
+import { VERSION } from '../core/util/version';
+import { parseArgs } from './args';
+import { Command } from './command';
+import { RescueError, UsageError, errorMessage } from '../core/util/errors';
 import { scanCommand } from './scanCommand';
 import { inspectCommand } from './inspectCommand';
 import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
-
-export const VERSION = '0.1.0';
 
 /** Every command, in the order the help lists them. */
 const COMMANDS: Command[] = [scanCommand, inspectCommand, handoffCommand, stripCommand, restoreCommand, watchCommand];
@@ -72,8 +72,13 @@ export async function main(argv: string[]): Promise<number> {
       err: process.stderr,
     });
   } catch (err) {
-    if (err instanceof CommandUsageError || err instanceof UsageError) return usage(err.message);
-    process.stderr.write(`codex-session-rescue: ${(err as Error).message || String(err)}\n`);
+    if (err instanceof UsageError) return usage(err.message);
+    // Refusals and failures we worded for the user print as they are; anything else is a bug, with its stack.
+    if (err instanceof RescueError) process.stderr.write(`codex-session-rescue: ${err.message}\n`);
+    else
+      process.stderr.write(
+        `codex-session-rescue: unexpected error, please report it: ${errorMessage(err)}\n${(err as Error)?.stack ?? ''}\n`,
+      );
     return 1;
   }
 }

@@ -1,7 +1,9 @@
 // `restore`: put a thread's backup back.
-import { restoreThread } from '../core/repair/repair';
+import { restoreThread } from '../core/repair/restore';
+import { errorCode } from '../core/util/errors';
 import { formatBytes } from '../core/scan/risk';
-import { CliContext, Command, CommandUsageError, fail } from './command';
+import { CliContext, Command, fail } from './command';
+import { UsageError } from '../core/util/errors';
 import { confirm, shouldAsk } from './confirm';
 
 export const restoreCommand: Command = {
@@ -13,7 +15,7 @@ export const restoreCommand: Command = {
 };
 
 async function restore(ctx: CliContext): Promise<number> {
-  if (ctx.operands.length !== 1) throw new CommandUsageError('restore needs exactly one thread id or rollout path');
+  if (ctx.operands.length !== 1) throw new UsageError('restore needs exactly one thread id or rollout path');
   if (shouldAsk(ctx.args.flags.has('yes'))) {
     const ok = await confirm(`Restore thread ${ctx.operands[0]} from its backup? The current version is saved first.`);
     if (!ok) {
@@ -30,8 +32,8 @@ async function restore(ctx: CliContext): Promise<number> {
       force: ctx.args.flags.has('force'),
     });
   } catch (err) {
-    const msg = (err as Error).message;
-    return fail(ctx, /changed since it was repaired/.test(msg) ? `${msg} To restore anyway, add --force.` : msg);
+    if (errorCode(err) !== 'changed-since-repair') throw err;
+    return fail(ctx, `${(err as Error).message} To restore anyway, add --force.`);
   }
   if (ctx.args.flags.has('json')) {
     ctx.out.write(JSON.stringify(r, null, 2) + '\n');

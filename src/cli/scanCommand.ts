@@ -1,9 +1,11 @@
 // `scan`: every local thread, most urgent first.
 import * as fs from 'node:fs';
-import { ScanResult, ThreadSummary, defaultIndexPath, loadIndex, saveIndex, scanCatalog } from '../core/scan/catalog';
+import { scanIndexPath } from '../core/codexHome/paths';
+import { ScanResult, ThreadSummary, loadIndex, saveIndex, scanCatalog } from '../core/scan/catalog';
 import { formatBytes } from '../core/scan/risk';
 import { threadJson } from '../core/scan/threadJson';
-import { CliContext, Command, CommandUsageError, fail } from './command';
+import { CliContext, Command, fail } from './command';
+import { UsageError } from '../core/util/errors';
 import { progressBar } from './progress';
 
 export const scanCommand: Command = {
@@ -12,7 +14,7 @@ export const scanCommand: Command = {
   summary: 'list every local Codex thread, most urgent first, with its risk level',
   options: { flags: ['no-cache'], values: [] },
   run(ctx) {
-    if (ctx.operands.length) throw new CommandUsageError(`scan takes no arguments (got '${ctx.operands[0]}')`);
+    if (ctx.operands.length) throw new UsageError(`scan takes no arguments (got '${ctx.operands[0]}')`);
     return scan(ctx);
   },
 };
@@ -26,7 +28,7 @@ function scan(ctx: CliContext): number {
     );
   }
   const useCache = !args.flags.has('no-cache');
-  const indexPath = defaultIndexPath(codexHome);
+  const indexPath = scanIndexPath(codexHome);
   const index = useCache ? loadIndex(indexPath) : undefined;
   const bar = progressBar(ctx.err, 'scanning');
   let result: ScanResult;

@@ -1,9 +1,11 @@
 // `strip`: repair a thread — dry run, in place (default), as a fork, or into a copy.
 import * as fs from 'node:fs';
-import { StripMode, StripReport, stripThread } from '../core/repair/repair';
+import { StripMode, StripReport } from '../core/repair/types';
+import { stripThread } from '../core/repair/stripThread';
 import { formatBytes } from '../core/scan/risk';
 import { intOption } from './args';
-import { CliContext, Command, CommandUsageError } from './command';
+import { CliContext, Command } from './command';
+import { UsageError } from '../core/util/errors';
 import { confirm, shouldAsk } from './confirm';
 import { progressBar } from './progress';
 
@@ -22,12 +24,12 @@ export const stripCommand: Command = {
 
 async function strip(ctx: CliContext): Promise<number> {
   const { args } = ctx;
-  if (ctx.operands.length !== 1) throw new CommandUsageError('strip needs exactly one thread id or rollout path');
+  if (ctx.operands.length !== 1) throw new UsageError('strip needs exactly one thread id or rollout path');
   const dryRun = args.flags.has('dry-run');
   const fork = args.flags.has('fork');
   const out = args.values.get('out');
-  if (dryRun && fork) throw new CommandUsageError('--dry-run and --fork cannot be combined');
-  if (fork && out) throw new CommandUsageError('--fork writes a new thread into the Codex home; it takes no --out');
+  if (dryRun && fork) throw new UsageError('--dry-run and --fork cannot be combined');
+  if (fork && out) throw new UsageError('--fork writes a new thread into the Codex home; it takes no --out');
   const mode: StripMode = dryRun ? 'dry-run' : fork ? 'fork' : out ? 'copy' : 'in-place';
   const options = {
     keepImages: intOption(args, 'keep-images') ?? 0,

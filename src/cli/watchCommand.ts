@@ -1,5 +1,6 @@
 // `watch`: keep an eye on CODEX_HOME and write a handoff whenever a thread crosses a risk level.
-import { CliContext, Command, CommandUsageError } from './command';
+import { CliContext, Command } from './command';
+import { UsageError } from '../core/util/errors';
 import { ProactiveEvent, ProactiveHandoffs } from '../core/handoff/proactive';
 import { RISK_ORDER, RiskLevel } from '../core/scan/risk';
 import { intOption } from './args';
@@ -11,10 +12,10 @@ export const watchCommand: Command = {
   summary: 'write a handoff automatically when a thread crosses a risk level (Ctrl-C stops)',
   options: { flags: ['once', 'verbose'], values: ['level', 'quiet-ms', 'poll-ms', 'budget'] },
   run(ctx) {
-    if (ctx.operands.length) throw new CommandUsageError('watch takes no thread argument');
+    if (ctx.operands.length) throw new UsageError('watch takes no thread argument');
     const level = (ctx.args.values.get('level') ?? 'high') as RiskLevel;
     if (!RISK_ORDER.includes(level) || level === 'ok')
-      throw new CommandUsageError(`--level must be one of ${RISK_ORDER.slice(1).join(', ')} (got '${level}')`);
+      throw new UsageError(`--level must be one of ${RISK_ORDER.slice(1).join(', ')} (got '${level}')`);
     const quietMs = intOption(ctx.args, 'quiet-ms');
     const pollMs = intOption(ctx.args, 'poll-ms');
     const budgetTokens = intOption(ctx.args, 'budget');

@@ -1,6 +1,6 @@
 // Reading `codexRescue.*` settings in one place.
 import * as vscode from 'vscode';
-import { resolveCodexHome } from '../core/codexHome/rolloutFiles';
+import { resolveCodexHome } from '../core/codexHome/paths';
 import type { RepairOptionsView } from '../protocol/messages';
 
 export type AutoHandoff = 'off' | 'notify' | 'write';

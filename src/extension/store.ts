@@ -1,12 +1,12 @@
 // The session catalog as the extension holds it: the last scan (done in the worker), a change event,
 // the core's SessionWatcher over CODEX_HOME (its batches trigger an incremental rescan), and the
-// core's RiskCrossing (one notification per crossing into high/critical/stuck).
+// core's RiskMonitor (one notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { sessionIndexPath } from '../core/codexHome/paths';
 import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
 import { SessionWatcher } from '../core/codexHome/sessionWatcher';
-import { RiskCrossing } from '../core/scan/riskCrossing';
+import { RiskMonitor } from '../core/scan/riskMonitor';
 import { WorkerClient, CancelledError } from './workerClient';
 import { Settings } from './settings';
 
@@ -21,12 +21,12 @@ export class SessionStore implements vscode.Disposable {
   result: ScanResultView | undefined;
   scanning = false;
   lastError: string | undefined;
-  private crossing = new RiskCrossing<ThreadView>({ level: CROSSING_LEVEL });
-  private recheck: NodeJS.Timeout | undefined;
-  private watcher: SessionWatcher | undefined;
-  private unwatch: (() => void) | undefined;
-  private indexFile: string | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  /** Rescans (a thread at risk still being written is judged when quiet) come back through `refresh`. */
+  private readonly monitor = new RiskMonitor<ThreadView>({
+    level: CROSSING_LEVEL,
+    rescan: () => void this.refresh().catch(() => undefined),
+    onCrossings: (crossings) => this.crossed.fire(crossings.map((c) => c.thread)),
+  });
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
 
@@ -85,7 +85,7 @@ export class SessionStore implements vscode.Disposable {
           `scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
         );
         for (const e of r.errors) this.log.warn(`${e.path}: ${e.message}`);
-        this.assessCrossings(first);
+        this.monitor.assess(this.threads, first);
         return r;
       } catch (err) {
         if (err instanceof CancelledError) return this.result;
@@ -107,62 +107,37 @@ export class SessionStore implements vscode.Disposable {
     return this.inFlight;
   }
 
-  /**
-   * Feed the current threads to RiskCrossing and fire onDidCross for the new crossings. A thread
-   * at risk that is still being written is assessed once it has been quiet (RiskCrossing's
-   * recheckInMs); `prime` records the levels without notifying.
-   */
-  private assessCrossings(prime = false): void {
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = undefined;
-    if (prime) this.crossing = new RiskCrossing<ThreadView>({ level: CROSSING_LEVEL });
-    const { crossings, recheckInMs } = this.crossing.update(this.threads, prime ? Number.MAX_SAFE_INTEGER : Date.now());
-    if (prime) return;
-    if (recheckInMs !== undefined) {
-      // Rescan then (cheap, incremental) so the thread is judged on its latest size and mtime.
-      this.recheck = setTimeout(() => void this.refresh().catch(() => undefined), recheckInMs + 50);
-      this.recheck.unref?.();
-    }
-    if (crossings.length) this.crossed.fire(crossings.map((c) => c.thread));
-  }
-
   /** Watch CODEX_HOME's rollouts (core SessionWatcher); a batch of changes (quiet for `delayMs`) triggers a rescan. */
   startWatching(delayMs = 750): void {
-    this.stopWatching();
     const home = this.codexHome;
-    // fs.watch plus a poll every 15 s for file systems where fs.watch misses events (network mounts, WSL /mnt).
-    const w = new SessionWatcher(home, { debounceMs: delayMs, pollMs: 15000 });
-    this.unwatch = w.onEvents((batch) => {
-      this.log.debug(`watcher: ${batch.length} change(s), e.g. ${batch[0].kind} ${batch[0].path}`);
-      void this.refresh().catch(() => undefined);
+    this.monitor.watch((changed) => {
+      // fs.watch plus a poll every 15 s for file systems where fs.watch misses events (network mounts, WSL /mnt).
+      const w = new SessionWatcher(home, { debounceMs: delayMs, pollMs: 15000 });
+      const off = w.onEvents((batch) => {
+        this.log.debug(`watcher: ${batch.length} change(s), e.g. ${batch[0].kind} ${batch[0].path}`);
+        changed();
+      });
+      w.start();
+      // Thread names come from session_index.jsonl, which SessionWatcher does not report on (it only
+      // tracks rollouts): a cheap stat poll of that one file, debounced like the rollouts.
+      const indexFile = sessionIndexPath(home);
+      let debounce: NodeJS.Timeout | undefined;
+      fs.watchFile(indexFile, { persistent: false, interval: 2000 }, (cur, prev) => {
+        if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
+        if (debounce) clearTimeout(debounce);
+        debounce = setTimeout(changed, delayMs);
+      });
+      return () => {
+        off();
+        w.stop();
+        fs.unwatchFile(indexFile);
+        if (debounce) clearTimeout(debounce);
+      };
     });
-    w.start();
-    this.watcher = w;
-    // Thread names come from session_index.jsonl, which SessionWatcher does not report on (it only
-    // tracks rollouts): a cheap stat poll of that one file, debounced like the rollouts.
-    this.indexFile = path.join(home, 'session_index.jsonl');
-    fs.watchFile(this.indexFile, { persistent: false, interval: 2000 }, (cur, prev) => {
-      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
-      if (this.debounce) clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.refresh().catch(() => undefined), delayMs);
-    });
-  }
-
-  stopWatching(): void {
-    this.unwatch?.();
-    this.watcher?.stop();
-    this.unwatch = undefined;
-    this.watcher = undefined;
-    if (this.indexFile) fs.unwatchFile(this.indexFile);
-    this.indexFile = undefined;
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = undefined;
   }
 
   dispose(): void {
-    this.stopWatching();
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = undefined;
+    this.monitor.stop();
     this.changed.dispose();
     this.crossed.dispose();
   }

@@ -6,7 +6,8 @@
 import type { RiskLevel } from '../core/scan/risk';
 import type { ThreadJson } from '../core/scan/threadJson';
 import type { ScanResult } from '../core/scan/catalog';
-import type { RestoreReport, StripReport } from '../core/repair/repair';
+import type { StripReport } from '../core/repair/types';
+import type { RestoreReport } from '../core/repair/restore';
 
 export type RiskLevelName = RiskLevel;
 

@@ -1,19 +1,15 @@
 // The worker's calls into the core's repair and handoff modules, shaped for the protocol.
 import * as fs from 'node:fs';
-import { findThread } from '../core/scan/catalog';
-import { listBackups as coreListBackups, restoreThread, stripThread } from '../core/repair/repair';
-import { writeHandoff } from '../core/handoff/handoff';
+import { resolveThread } from '../core/codexHome/rolloutFiles';
+import { listBackups as coreListBackups } from '../core/repair/backups';
+import { restoreThread } from '../core/repair/restore';
+import { stripThread } from '../core/repair/stripThread';
+import { writeHandoff } from '../core/handoff/write';
 import type { RepairOptionsView, RepairReportView, RepairMode, RestoreReportView } from '../protocol/messages';
 
 export interface Hooks {
   onProgress?: (done: number, total: number, phase?: string) => void;
   isCancelled?: () => boolean;
-}
-
-function resolveThread(codexHome: string, ref: string): { path: string; id: string } {
-  const f = findThread(codexHome, ref);
-  if (!f) throw new Error(`No Codex thread '${ref}' in ${codexHome}.`);
-  return f;
 }
 
 export function strip(

@@ -14,7 +14,9 @@ import {
 } from '../support/fixtures';
 import { codexExec } from '../support/codexRun';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
-import { buildHandoff, handoffDir, writeHandoff } from '../../src/core/handoff/handoff';
+import { buildHandoff } from '../../src/core/handoff/build';
+import { writeHandoff } from '../../src/core/handoff/write';
+import { handoffDir } from '../../src/core/codexHome/paths';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 

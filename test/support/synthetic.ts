@@ -22,7 +22,7 @@ export interface SyntheticOptions {
   start?: Date;
 }
 
-export { rolloutFileName, sessionPath } from '../../src/core/codexHome/sessionPaths';
+export { rolloutFileName, sessionPath } from '../../src/core/codexHome/paths';
 
 export function sessionMetaLine(id: string, when: Date, cwd: string): string {
   return JSON.stringify({

@@ -1,12 +1,8 @@
 // Where Codex keeps its threads, and how to find every rollout file in it.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-
-export function resolveCodexHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = explicit?.trim() || env.CODEX_HOME?.trim() || path.join(os.homedir(), '.codex');
-  return path.resolve(chosen.startsWith('~') ? path.join(os.homedir(), chosen.slice(1)) : chosen);
-}
+import { RescueError } from '../util/errors';
+import { THREAD_ID_PATTERN, archivedSessionsDir, sessionsDir, threadIdIn } from './paths';
 
 export interface RolloutFile {
   path: string;
@@ -20,8 +16,9 @@ export interface RolloutFile {
   mtimeMs: number;
 }
 
-const NAME =
-  /^rollout-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?:_([0-9a-fA-F-]{36}))?\.jsonl(\.zst)?$/;
+const NAME = new RegExp(
+  `^rollout-(\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d)-(${THREAD_ID_PATTERN})(?:_(${THREAD_ID_PATTERN}))?\\.jsonl(\\.zst)?$`,
+);
 
 export function parseRolloutName(
   name: string,
@@ -69,11 +66,45 @@ export function listRollouts(codexHome: string): RolloutFile[] {
       });
     }
   };
-  visit(path.join(codexHome, 'sessions'), false, 0);
-  visit(path.join(codexHome, 'archived_sessions'), true, 0);
+  visit(sessionsDir(codexHome), false, 0);
+  visit(archivedSessionsDir(codexHome), true, 0);
   return [...out.values()];
 }
 
-export function writerLockPath(codexHome: string, threadId: string): string {
-  return path.join(codexHome, 'thread-writer-locks', `${threadId}.lock`);
+/** Find one thread by id, unique id prefix, or rollout path; undefined when there is none. */
+export function findThread(codexHome: string, ref: string): RolloutFile | undefined {
+  const files = listRollouts(codexHome);
+  if (fs.existsSync(ref) && fs.statSync(ref).isFile()) {
+    const abs = path.resolve(ref);
+    const known = files.find((f) => path.resolve(f.path) === abs);
+    if (known) return known;
+    const st = fs.statSync(abs);
+    return {
+      path: abs,
+      id: threadIdIn(path.basename(abs)) ?? path.basename(abs),
+      archived: abs.includes(`${path.sep}archived_sessions${path.sep}`),
+      compressed: abs.endsWith('.zst'),
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+    };
+  }
+  const needle = ref.toLowerCase();
+  const exact = files.filter((f) => f.id === needle);
+  if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
+  const prefixed = needle ? files.filter((f) => f.id.startsWith(needle)) : [];
+  if (prefixed.length === 1) return prefixed[0];
+  if (prefixed.length > 1)
+    throw new RescueError('not-found', `'${ref}' matches ${prefixed.length} threads; give more of the id`);
+  return undefined;
+}
+
+/** The one way to find a thread or say why not: by id, unique id prefix, or rollout path. */
+export function resolveThread(codexHome: string, ref: string): RolloutFile {
+  const f = findThread(codexHome, ref);
+  if (!f)
+    throw new RescueError(
+      'not-found',
+      `no thread '${ref}' under ${codexHome} (give a thread id, an id prefix, or a rollout path)`,
+    );
+  return f;
 }

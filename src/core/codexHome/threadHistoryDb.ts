@@ -123,17 +123,6 @@ export function beginDropProjection(
   }
 }
 
-/** Copy then delete a thread's projection rows, in one transaction. */
-export function dropProjection(
-  codexHome: string,
-  threadId: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ProjectionDump | undefined {
-  const txn = beginDropProjection(codexHome, threadId, env);
-  txn?.commit();
-  return txn?.dump;
-}
-
 function insertRows(db: SqliteDb, present: Set<string>, saved: ProjectionDump): void {
   for (const table of PROJECTION_TABLES) {
     const t = saved.tables[table];
@@ -143,9 +132,4 @@ function insertRows(db: SqliteDb, present: Set<string>, saved: ProjectionDump): 
     );
     for (const row of t.rows) insert.run(...row.map(fromJson));
   }
-}
-
-/** Clear a thread's projection without keeping it (after a restore with no saved rows). */
-export function clearProjection(codexHome: string, threadId: string, env: NodeJS.ProcessEnv = process.env): void {
-  dropProjection(codexHome, threadId, env);
 }

@@ -2,7 +2,7 @@
 // Codex holds an exclusive file lock on thread-writer-locks/<threadId>.lock while it writes.
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { writerLockPath } from './rolloutFiles';
+import { writerLockPath } from './paths';
 
 export interface LockState {
   held: boolean;

@@ -1,6 +1,6 @@
 // Proactive handoffs: watch CODEX_HOME, re-assess changed threads incrementally, and write a
 // handoff for each thread that crosses the risk threshold — before it breaks. Used by
-// `codex-session-rescue watch` and meant for the extension's worker.
+// `codex-session-rescue watch`; the loop itself is the core RiskMonitor.
 //
 //   const p = new ProactiveHandoffs(codexHome, { level: 'high' });
 //   p.onEvent((e) => log(e));   // 'handoff' | 'change' | 'error' | 'assessed'
@@ -11,12 +11,16 @@
 // State (which threads already got their handoff for the current crossing) is kept in
 // CODEX_HOME/rescue/watch-state.json, so a restart doesn't write the same handoff again.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { ScanIndex, emptyIndex, scanCatalog } from '../scan/catalog';
+import { ScanIndex, ThreadSummary, emptyIndex, scanCatalog } from '../scan/catalog';
 import { RISK_ORDER, RiskLevel } from '../scan/risk';
-import { CrossingState, RiskCrossing } from '../scan/riskCrossing';
+import { Crossing, CrossingState } from '../scan/riskCrossing';
+import { RiskMonitor } from '../scan/riskMonitor';
+import { watchStatePath } from '../codexHome/paths';
+import { errorMessage } from '../util/errors';
 import { SessionChange, SessionWatcher, SessionWatcherOptions } from '../codexHome/sessionWatcher';
-import { WriteResult, writeFileAtomic, writeHandoff } from './handoff';
+import { writeFileAtomic } from '../util/atomicWrite';
+import { WriteResult } from './types';
+import { writeHandoff } from './write';
 
 export interface ProactiveOptions extends SessionWatcherOptions {
   level?: RiskLevel;
@@ -44,23 +48,26 @@ export type ProactiveEvent =
 
 export class ProactiveHandoffs {
   readonly watcher: SessionWatcher;
-  readonly crossing: RiskCrossing;
+  readonly monitor: RiskMonitor<ThreadSummary>;
   private index: ScanIndex = emptyIndex();
   private listeners = new Set<(e: ProactiveEvent) => void>();
-  private recheckTimer: NodeJS.Timeout | undefined;
-  private running = false;
   private readonly statePath: string | null;
 
   constructor(
     readonly codexHome: string,
     private readonly opts: ProactiveOptions = {},
   ) {
-    this.statePath = opts.statePath === undefined ? path.join(codexHome, 'rescue', 'watch-state.json') : opts.statePath;
-    this.crossing = new RiskCrossing({ level: opts.level, quietMs: opts.quietMs }, this.loadState());
+    this.statePath = opts.statePath === undefined ? watchStatePath(codexHome) : opts.statePath;
+    this.monitor = new RiskMonitor<ThreadSummary>({
+      level: opts.level,
+      quietMs: opts.quietMs,
+      state: this.loadState(),
+      rescan: () => this.assess(),
+      onCrossings: (crossings) => this.handOff(crossings),
+    });
     this.watcher = new SessionWatcher(codexHome, opts);
     this.watcher.onEvents((batch) => {
       for (const change of batch) this.emit({ type: 'change', at: new Date().toISOString(), change });
-      this.assess();
     });
   }
 
@@ -71,16 +78,19 @@ export class ProactiveHandoffs {
 
   /** Assess every thread now, then keep watching. */
   start(): void {
-    this.running = true;
-    this.watcher.start();
+    this.monitor.watch((changed) => {
+      const off = this.watcher.onEvents(() => changed());
+      this.watcher.start();
+      return () => {
+        off();
+        this.watcher.stop();
+      };
+    });
     this.assess();
   }
 
   stop(): void {
-    this.running = false;
-    this.watcher.stop();
-    if (this.recheckTimer) clearTimeout(this.recheckTimer);
-    this.recheckTimer = undefined;
+    this.monitor.stop();
   }
 
   /** One assessment (no watching): writes handoffs for threads at the threshold that are quiet. Returns what it wrote. */
@@ -100,10 +110,23 @@ export class ProactiveHandoffs {
     try {
       res = scanCatalog(this.codexHome, { index: this.index });
     } catch (err) {
-      this.emit({ type: 'error', at: new Date().toISOString(), message: `scan failed: ${(err as Error).message}` });
+      this.emit({ type: 'error', at: new Date().toISOString(), message: `scan failed: ${errorMessage(err)}` });
       return;
     }
-    const { crossings, recheckInMs } = this.crossing.update(res.threads);
+    this.monitor.assess(res.threads);
+    this.saveState();
+    const min = RISK_ORDER.indexOf(this.monitor.level);
+    const atOrAbove = res.threads.filter((t) => RISK_ORDER.indexOf(t.risk.level) >= min).length;
+    this.emit({
+      type: 'assessed',
+      at: new Date().toISOString(),
+      threads: res.threads.length,
+      atOrAbove,
+      pending: this.monitor.pending,
+    });
+  }
+
+  private handOff(crossings: Crossing<ThreadSummary>[]): void {
     for (const c of crossings) {
       try {
         const h = writeHandoff(this.codexHome, c.path, { budgetTokens: this.opts.budgetTokens });
@@ -119,32 +142,14 @@ export class ProactiveHandoffs {
         });
       } catch (err) {
         // Let it try again on the next change.
-        const st = this.crossing.state().threads[c.id];
-        if (st) st.armed = true;
+        this.monitor.rearm(c.id);
         this.emit({
           type: 'error',
           at: new Date().toISOString(),
           id: c.id,
-          message: `handoff for ${c.id} failed: ${(err as Error).message}`,
+          message: `handoff for ${c.id} failed: ${errorMessage(err)}`,
         });
       }
-    }
-    this.saveState();
-    const min = RISK_ORDER.indexOf(this.crossing.level);
-    const atOrAbove = res.threads.filter((t) => RISK_ORDER.indexOf(t.risk.level) >= min).length;
-    this.emit({
-      type: 'assessed',
-      at: new Date().toISOString(),
-      threads: res.threads.length,
-      atOrAbove,
-      pending: recheckInMs !== undefined,
-    });
-    if (recheckInMs !== undefined && this.running) {
-      if (this.recheckTimer) clearTimeout(this.recheckTimer);
-      this.recheckTimer = setTimeout(() => {
-        this.recheckTimer = undefined;
-        if (this.running) this.assess();
-      }, recheckInMs + 50);
     }
   }
 
@@ -170,12 +175,12 @@ export class ProactiveHandoffs {
   private saveState(): void {
     if (!this.statePath) return;
     try {
-      writeFileAtomic(this.statePath, JSON.stringify(this.crossing.state()));
+      writeFileAtomic(this.statePath, JSON.stringify(this.monitor.state()));
     } catch (err) {
       this.emit({
         type: 'error',
         at: new Date().toISOString(),
-        message: `could not save ${this.statePath}: ${(err as Error).message}`,
+        message: `could not save ${this.statePath}: ${errorMessage(err)}`,
       });
     }
   }

@@ -64,20 +64,3 @@ export function maskSecrets(text: string): string {
   }
   return out;
 }
-
-/** How many substrings `maskSecrets` would replace (for reports). */
-export function countSecrets(text: string): number {
-  let n = 0;
-  let cur = text;
-  for (const rule of RULES) {
-    rule.re.lastIndex = 0;
-    cur = cur.replace(rule.re, (...args: unknown[]) => {
-      const groups = args.slice(0, -2) as string[];
-      const m = Object.assign([...groups], { index: 0, input: '' }) as unknown as RegExpExecArray;
-      const r = rule.mask(m);
-      if (r !== groups[0]) n++;
-      return r;
-    });
-  }
-  return n;
-}

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { ProjectionDump } from '../codexHome/threadHistoryDb';
-import { describeWriteError } from './rangeWriter';
+import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
+import { threadBackupsDir } from '../codexHome/paths';
 
 export interface BackupManifest {
   kind: 'before-repair' | 'before-restore';
@@ -28,14 +29,6 @@ export interface BackupInfo {
   dir: string;
   file: string;
   manifest: BackupManifest;
-}
-
-export function rescueDir(codexHome: string): string {
-  return path.join(codexHome, 'rescue');
-}
-
-export function backupsRoot(codexHome: string): string {
-  return path.join(rescueDir(codexHome), 'backups');
 }
 
 function stamp(d = new Date()): string {
@@ -63,7 +56,7 @@ export function sha256File(file: string, onProgress?: (done: number) => void): s
 
 /** Make a new, empty backup folder for a thread (never reusing one). */
 export function newBackupDir(codexHome: string, threadId: string): string {
-  const base = path.join(backupsRoot(codexHome), threadId);
+  const base = threadBackupsDir(codexHome, threadId);
   fs.mkdirSync(base, { recursive: true });
   for (let i = 0; ; i++) {
     const dir = path.join(base, stamp() + (i ? `-${i}` : ''));
@@ -92,14 +85,7 @@ export function preserveOriginal(original: string, dir: string): string {
 }
 
 export function writeManifest(dir: string, manifest: BackupManifest): void {
-  const file = path.join(dir, 'manifest.json');
-  const tmp = `${file}.tmp`;
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2));
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    throw describeWriteError(err, file);
-  }
+  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
 }
 
 export function readBackup(dir: string): BackupInfo | undefined {
@@ -113,7 +99,7 @@ export function readBackup(dir: string): BackupInfo | undefined {
 
 /** A thread's backups, newest first. */
 export function listBackups(codexHome: string, threadId: string): BackupInfo[] {
-  const base = path.join(backupsRoot(codexHome), threadId);
+  const base = threadBackupsDir(codexHome, threadId);
   let names: string[];
   try {
     names = fs.readdirSync(base);

@@ -1,49 +1,14 @@
 // Writes a copy of a file with some byte ranges replaced. Unchanged stretches are copied in
 // large reads straight from the source (consecutive lines coalesce), never through JS strings.
 import * as fs from 'node:fs';
+import { describeWriteError } from '../util/atomicWrite';
+import { RescueError } from '../util/errors';
 
 export interface Edit {
   /** Absolute source range [start, end) to replace with `bytes`. */
   start: number;
   end: number;
   bytes: Buffer;
-}
-
-/** A write failed: worded for the user, with the cause kept for the log. */
-export class WriteError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'WriteError';
-  }
-}
-
-export function describeWriteError(err: unknown, file: string): WriteError {
-  const e = err as NodeJS.ErrnoException;
-  switch (e?.code) {
-    case 'ENOSPC':
-      return new WriteError(
-        `the disk is full while writing ${file}; free some space and try again (nothing was changed)`,
-        e.code,
-      );
-    case 'EDQUOT':
-      return new WriteError(
-        `your disk quota is used up while writing ${file}; free some space and try again (nothing was changed)`,
-        e.code,
-      );
-    case 'EACCES':
-    case 'EPERM':
-      return new WriteError(
-        `no permission to write ${file}; check the folder's owner and mode (nothing was changed)`,
-        e.code,
-      );
-    case 'EROFS':
-      return new WriteError(`${file} is on a read-only file system (nothing was changed)`, e.code);
-    default:
-      return new WriteError(`could not write ${file}: ${e?.message ?? String(err)} (nothing was changed)`, e?.code);
-  }
 }
 
 const COPY_BUF = 8 * 1024 * 1024;
@@ -122,7 +87,8 @@ export class RangeWriter {
     while (pos < end) {
       const n = fs.readSync(this.srcFd, this.buf, 0, Math.min(COPY_BUF, end - pos), pos);
       if (n <= 0)
-        throw new WriteError(
+        throw new RescueError(
+          'changed-during-run',
           'the original file got shorter while it was being copied; is Codex still writing it? (nothing was changed)',
         );
       this.writeAll(this.buf, 0, n);

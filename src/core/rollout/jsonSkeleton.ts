@@ -55,20 +55,6 @@ export function dataUrlType(prefix: string): string | undefined {
   return end > 5 ? prefix.slice(5, end) : undefined;
 }
 
-/** Length in bytes of a string value as it is stored (big or small). */
-export function storedLength(v: JsonValue | undefined): number {
-  if (v instanceof BigStr) return v.byteLength;
-  if (typeof v === 'string') return Buffer.byteLength(v);
-  return 0;
-}
-
-/** A short text for a value that may be big: small strings as they are, big ones as a marker. */
-export function textOf(v: JsonValue | undefined): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v instanceof BigStr) return undefined;
-  return undefined;
-}
-
 export function get(v: JsonValue | undefined, ...path: (string | number)[]): JsonValue | undefined {
   let cur: JsonValue | undefined = v;
   for (const k of path) {
@@ -81,9 +67,4 @@ export function get(v: JsonValue | undefined, ...path: (string | number)[]): Jso
 export function str(v: JsonValue | undefined, ...path: (string | number)[]): string | undefined {
   const r = path.length ? get(v, ...path) : v;
   return typeof r === 'string' ? r : undefined;
-}
-
-export function num(v: JsonValue | undefined, ...path: (string | number)[]): number | undefined {
-  const r = path.length ? get(v, ...path) : v;
-  return typeof r === 'number' && Number.isFinite(r) ? r : undefined;
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { Decompress } from 'fzstd';
 import { JsonValue } from './jsonSkeleton';
 import { LineProblem, LineScanner, ScannerOptions } from './lineScanner';
+import { CancelledError, RescueError } from '../util/errors';
 
 export interface RolloutLine {
   /** 0-based line index; the line number people see is index + 1. */
@@ -48,29 +49,18 @@ export interface ReadSummary {
   bom: boolean;
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
 /** A failure to read the file at all (not a bad line), worded for the person who sees it. */
-export class RolloutReadError extends Error {
+export class RolloutReadError extends RescueError {
   constructor(
     message: string,
-    readonly code?: string,
+    readonly errno?: string,
   ) {
-    super(message);
+    super(errno === 'ENOENT' ? 'not-found' : 'unreadable', message);
     this.name = 'RolloutReadError';
   }
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
-
-export function isZstdPath(path: string): boolean {
-  return path.endsWith('.zst');
-}
 
 export function describeFsError(err: unknown, path: string): RolloutReadError {
   const e = err as NodeJS.ErrnoException;

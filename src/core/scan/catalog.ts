@@ -1,8 +1,7 @@
 // Every local Codex thread with its facts and risk, scanned incrementally: unchanged files cost
 // nothing, a file that only grew is read from where the last scan stopped.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as os from 'node:os';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { createHash } from 'node:crypto';
 import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
 import { MetricsCollector, ThreadMetrics } from './metrics';
@@ -227,13 +226,6 @@ export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResu
   return result;
 }
 
-/** Where the CLI keeps its scan index between runs (never inside CODEX_HOME). */
-export function defaultIndexPath(codexHome: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache');
-  const key = createHash('sha1').update(codexHome).digest('hex').slice(0, 12);
-  return path.join(base, 'codex-session-rescue', `scan-index-${key}.json`);
-}
-
 export function loadIndex(file: string): ScanIndex {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ScanIndex;
@@ -246,38 +238,8 @@ export function loadIndex(file: string): ScanIndex {
 
 export function saveIndex(file: string, index: ScanIndex): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(index));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, JSON.stringify(index));
   } catch {
     // A cache we cannot write only costs speed next time.
   }
-}
-
-/** Find one thread by id (or id prefix) or by path. */
-export function findThread(codexHome: string, ref: string): RolloutFile | undefined {
-  const files = listRollouts(codexHome);
-  if (fs.existsSync(ref) && fs.statSync(ref).isFile()) {
-    const abs = path.resolve(ref);
-    const known = files.find((f) => path.resolve(f.path) === abs);
-    if (known) return known;
-    const st = fs.statSync(abs);
-    const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(path.basename(abs));
-    return {
-      path: abs,
-      id: m ? m[1].toLowerCase() : path.basename(abs),
-      archived: abs.includes(`${path.sep}archived_sessions${path.sep}`),
-      compressed: abs.endsWith('.zst'),
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-    };
-  }
-  const needle = ref.toLowerCase();
-  const exact = files.filter((f) => f.id === needle);
-  if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
-  const prefixed = files.filter((f) => f.id.startsWith(needle));
-  if (prefixed.length === 1) return prefixed[0];
-  if (prefixed.length > 1) throw new Error(`'${ref}' matches ${prefixed.length} threads; give more of the id`);
-  return undefined;
 }

@@ -11,7 +11,7 @@ import { RiskCrossing } from '../../../../src/core/scan/riskCrossing';
 import { ProactiveEvent, ProactiveHandoffs } from '../../../../src/core/handoff/proactive';
 import { ThreadSummary } from '../../../../src/core/scan/catalog';
 import { RiskLevel } from '../../../../src/core/scan/risk';
-import { listHandoffs } from '../../../../src/core/handoff/handoff';
+import { listHandoffs } from '../../../../src/core/handoff/write';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 import { REPO_ROOT } from '../../../support/tools';
 

@@ -15,7 +15,10 @@ import {
 import { maskSecrets } from '../../../../src/core/handoff/secrets';
 import { BigTextReader, safeHeadEnd, safeTailStart, decodeRaw } from '../../../../src/core/rollout/bigText';
 import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
-import { buildHandoff, fence, writeHandoff, listHandoffs, handoffDir } from '../../../../src/core/handoff/handoff';
+import { buildHandoff } from '../../../../src/core/handoff/build';
+import { fence } from '../../../../src/core/handoff/markdown';
+import { writeHandoff, listHandoffs } from '../../../../src/core/handoff/write';
+import { handoffDir } from '../../../../src/core/codexHome/paths';
 import { sessionPath, sessionMetaLine } from '../../../support/synthetic';
 
 function tmpHome(): string {

@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as nodeZlib from 'node:zlib';
 import * as path from 'node:path';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { restoreThread, stripThread, RepairError } from '../../../../src/core/repair/repair';
+import { restoreThread } from '../../../../src/core/repair/restore';
+import { stripThread } from '../../../../src/core/repair/stripThread';
+import { RescueError } from '../../../../src/core/util/errors';
 import { listBackups, sha256File } from '../../../../src/core/repair/backups';
-import { writerLockPath } from '../../../../src/core/codexHome/rolloutFiles';
+import { writerLockPath } from '../../../../src/core/codexHome/paths';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
@@ -98,7 +100,10 @@ describe('repair: refusals leave the original untouched', () => {
     const before = fs.readFileSync(file);
     assert.throws(
       () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet),
-      (e: Error) => e instanceof RepairError && /Codex is writing this thread right now/.test(e.message),
+      (e: Error) =>
+        e instanceof RescueError &&
+        e.code === 'held-by-codex' &&
+        /Codex is writing this thread right now/.test(e.message),
     );
     assert.deepEqual(fs.readFileSync(file), before);
     holder.kill('SIGKILL');

@@ -1,0 +1,135 @@
+// The in-place swap: back up the original, take Codex's projection write lock, rename the verified copy
+// over the original, clear the projection rows, and undo everything if any step fails.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RolloutFile } from '../codexHome/rolloutFiles';
+import { STATE_DB } from '../codexHome/paths';
+import { sqliteHome } from '../codexHome/sqlite';
+import { DatabaseBusyError, ProjectionDump, ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
+import { SessionMeta } from '../rollout/format';
+import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
+import { RescueError, errorMessage } from '../util/errors';
+import { VERSION } from '../util/version';
+import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest } from './backups';
+import { assertUnchangedSince } from './refusals';
+import { StripRequest } from './types';
+
+export interface SwapInput {
+  req: StripRequest;
+  f: RolloutFile;
+  meta: SessionMeta;
+  /** The original's state when the pass began. */
+  stat: fs.Stats;
+  /** sha256 of the original's bytes, hashed during the pass. */
+  sourceSha256: string;
+  /** The verified repaired copy (a temp file beside `finalPath`). */
+  output: string;
+  finalPath: string;
+  bytesAfter: number;
+}
+
+export interface SwapResult {
+  backupPath: string;
+  projection?: ProjectionDump;
+}
+
+/** Codex's projection database could not be updated: say why in plain words. */
+export function projectionFailure(err: unknown, outcome: string): RescueError {
+  if (err instanceof DatabaseBusyError) return new RescueError('db-busy', `${err.message} ${outcome}`);
+  return new RescueError(
+    'write-failed',
+    `Codex's projection database could not be updated: ${errorMessage(err)} ${outcome}`,
+  );
+}
+
+export function swapInPlace(s: SwapInput): SwapResult {
+  const { req, f, stat } = s;
+  const threadId = f.id;
+  assertUnchangedSince(req.codexHome, f, stat);
+  const dir = newBackupDir(req.codexHome, threadId);
+  const undoBackup = () => fs.rmSync(dir, { recursive: true, force: true });
+  let file: string;
+  let manifest: BackupManifest;
+  try {
+    file = preserveOriginal(f.path, dir);
+    manifest = {
+      kind: 'before-repair',
+      threadId,
+      originalPath: f.path,
+      fileName: path.basename(f.path),
+      size: stat.size,
+      sha256: f.compressed ? sha256File(f.path) : s.sourceSha256,
+      mtimeMs: stat.mtimeMs,
+      mode: stat.mode & 0o7777,
+      createdAt: new Date().toISOString(),
+      toolVersion: VERSION,
+      options: { ...req.options },
+      repaired: { size: s.bytesAfter, sha256: sha256File(s.output) },
+    };
+    writeManifest(dir, manifest);
+    fs.chmodSync(s.output, stat.mode & 0o7777);
+  } catch (err) {
+    undoBackup();
+    throw new RescueError(
+      'write-failed',
+      `Could not back up the original, so nothing was changed: ${errorMessage(err)}`,
+    );
+  }
+  // Take Codex's projection write lock first: a running Codex is noticed before the file changes.
+  let txn: ProjectionTxn | undefined;
+  try {
+    txn = beginDropProjection(req.codexHome, threadId, req.env);
+  } catch (err) {
+    undoBackup();
+    throw projectionFailure(err, 'Nothing was changed.');
+  }
+  if (
+    !txn &&
+    s.meta.historyMode === 'paginated' &&
+    fs.existsSync(path.join(sqliteHome(req.codexHome, req.env), STATE_DB))
+  ) {
+    // Codex keeps a projection for paginated threads next to state_5.sqlite; not finding it means it lives elsewhere.
+    undoBackup();
+    throw new RescueError(
+      'bad-input',
+      `This paginated thread's projection database (thread_history_1.sqlite) was not found where state_5.sqlite is; set CODEX_SQLITE_HOME (or sqlite_home in config.toml) to its folder. Nothing was changed.`,
+    );
+  }
+  try {
+    fs.renameSync(s.output, s.finalPath);
+  } catch (err) {
+    txn?.rollback();
+    undoBackup();
+    const e = err as NodeJS.ErrnoException;
+    throw new RescueError(
+      'write-failed',
+      `Could not put the repaired file in place (${e.code ?? e.message}): another program may have the rollout open (Codex, an editor, a virus scanner). Nothing was changed; close it and try again.`,
+    );
+  }
+  fsyncDir(path.dirname(s.finalPath));
+  try {
+    txn?.commit();
+  } catch (err) {
+    // The swap happened but Codex's projection could not be cleared: put the original back.
+    replaceWithCopyOf(file, f.path, stat.mode);
+    undoBackup();
+    throw projectionFailure(err, 'The original rollout is back in place, unchanged.');
+  }
+  if (txn) {
+    manifest.projection = txn.dump;
+    try {
+      writeManifest(dir, manifest);
+    } catch {
+      // the repair stands; only a restore of the projection rows would be missing
+    }
+  }
+  if (f.compressed) {
+    // Its bytes are in the backup; the plain .jsonl now wins. If it can't go, Codex still prefers the .jsonl.
+    try {
+      fs.rmSync(f.path);
+    } catch {
+      // harmless: see above
+    }
+  }
+  return { backupPath: file, projection: txn?.dump };
+}

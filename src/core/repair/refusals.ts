@@ -1,0 +1,121 @@
+// When a repair must not touch a thread: Codex holds it, it is still growing, a fork points into it,
+// it has no session_meta, or the output would overwrite something. Each refusal says why and what to do.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
+import { processesHolding, threadLockState } from '../codexHome/writerLock';
+import { readHeadMeta } from '../rollout/headMeta';
+import { SessionMeta } from '../rollout/format';
+import { RescueError } from '../util/errors';
+
+/** Other threads whose history_base points into this thread's file (forks made by Codex). */
+export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
+  const out: RolloutFile[] = [];
+  for (const f of listRollouts(codexHome)) {
+    if (f.id === threadId) continue;
+    try {
+      if (!f.compressed) {
+        // cheap pre-check: most threads are not forks
+        const fd = fs.openSync(f.path, 'r');
+        const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
+        fs.readSync(fd, head, 0, head.length, 0);
+        fs.closeSync(fd);
+        if (head.indexOf('history_base') === -1 || head.indexOf(threadId) === -1) continue;
+      }
+      if (readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase() === threadId) out.push(f);
+    } catch {
+      // unreadable: not ours to judge
+    }
+  }
+  return out;
+}
+
+export function refuseForks(codexHome: string, threadId: string): void {
+  const forks = forksOf(codexHome, threadId);
+  if (forks.length) {
+    throw new RescueError(
+      'has-forks',
+      `Thread ${threadId} has ${forks.length} fork(s) (${forks.map((x) => x.id).join(', ')}) whose history points into this file by byte offset; rewriting it in place would break them. Repair it as a fork instead (--fork): the original and its forks stay as they are.`,
+    );
+  }
+}
+
+/** A repair needs the first line's session_meta: without it Codex can neither list nor resume the thread. */
+export function requireSessionMeta(f: RolloutFile): SessionMeta {
+  const meta = readHeadMeta(f.path);
+  if (!meta?.id) {
+    throw new RescueError(
+      'bad-input',
+      `${f.path} does not start with a session_meta line, so Codex cannot list or resume it and a repair would not bring it back. Write a handoff from it instead (codex-session-rescue handoff ${f.id}).`,
+    );
+  }
+  return meta;
+}
+
+/** Refuse while Codex holds the thread (writer lock) or another process has the rollout open. */
+export function refuseIfHeld(codexHome: string, f: RolloutFile, verb = 'touching'): void {
+  const lock = threadLockState(codexHome, f.id);
+  if (lock.held) throw new RescueError('held-by-codex', `Not ${verb} thread ${f.id}: ${lock.detail}`);
+  // Older Codex versions hold a thread by keeping its rollout open.
+  const holders = processesHolding(f.path);
+  if (holders && holders.length) {
+    const who = holders.map((h) => `${h.name || 'process'} (pid ${h.pid})`).join(', ');
+    throw new RescueError(
+      'held-by-codex',
+      `Not ${verb} thread ${f.id}: ${who} has its rollout open, so Codex is still running it. Close that Codex session (CLI, IDE extension or Desktop) and try again.`,
+    );
+  }
+}
+
+/** Refuse while Codex holds the thread or the file is still growing; returns the file's state to compare later. */
+export function assertQuiet(codexHome: string, f: RolloutFile, growthWindowMs = 1500): fs.Stats {
+  refuseIfHeld(codexHome, f);
+  const before = fs.statSync(f.path);
+  if (Date.now() - before.mtimeMs < 10_000 && growthWindowMs > 0) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, growthWindowMs);
+    const after = fs.statSync(f.path);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new RescueError(
+        'growing',
+        `Not touching thread ${f.id}: its rollout is still growing (${before.size} → ${after.size} bytes), so something is writing it. Close Codex (CLI, IDE extension or Desktop) and try again.`,
+      );
+    }
+  }
+  return before;
+}
+
+/** Just before the swap: the file is as it was when the pass began, and nobody has opened the thread since. */
+export function assertUnchangedSince(codexHome: string, f: RolloutFile, stat: fs.Stats): void {
+  const now = fs.statSync(f.path);
+  if (now.size !== stat.size || now.mtimeMs !== stat.mtimeMs) {
+    throw new RescueError(
+      'changed-during-run',
+      `Thread ${f.id} changed while it was being repaired (something is writing it). Nothing was changed; close Codex and try again.`,
+    );
+  }
+  if (threadLockState(codexHome, f.id).held)
+    throw new RescueError(
+      'held-by-codex',
+      `Codex opened thread ${f.id} while it was being repaired. Nothing was changed; close Codex and try again.`,
+    );
+  refuseIfHeld(codexHome, f);
+}
+
+/** An --out path must be new: never the rollout itself, never an existing file. */
+export function checkOutPath(out: string, f: RolloutFile): void {
+  const target = path.resolve(out);
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (real(target) === real(f.path))
+    throw new RescueError(
+      'usage',
+      "--out must not be the thread's own rollout; leave --out away to repair in place (with a backup)",
+    );
+  if (fs.existsSync(target))
+    throw new RescueError('exists', `${target} already exists; choose a new --out path (nothing was changed)`);
+}

@@ -1,0 +1,75 @@
+// Where a run reads from and writes to: a .zst rollout is decompressed beside itself first (the pass
+// copies by byte offset), and each mode has its final path with a temp file beside it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RolloutFile } from '../codexHome/rolloutFiles';
+import { newThreadId, sessionPath } from '../codexHome/paths';
+import { readRollout } from '../rollout/reader';
+import { removeQuietly, tempBeside } from '../util/atomicWrite';
+import { RescueError } from '../util/errors';
+import { checkOutPath } from './refusals';
+import { StripRequest } from './types';
+
+export interface Target {
+  /** Where the repaired file ends up. */
+  finalPath: string;
+  /** The temp file beside it that the pass writes. */
+  output: string;
+  /** The new thread's id (fork). */
+  newThreadId?: string;
+}
+
+export function targetFor(req: StripRequest, f: RolloutFile): Target {
+  const beside = (finalPath: string, extra: Partial<Target> = {}): Target => ({
+    finalPath,
+    output: tempBeside(finalPath, 'rescue'),
+    ...extra,
+  });
+  switch (req.mode) {
+    case 'in-place':
+      // A repaired .zst becomes a plain .jsonl, which Codex prefers; the .zst goes into the backup.
+      return beside(f.compressed ? f.path.replace(/\.zst$/, '') : f.path);
+    case 'fork': {
+      const id = newThreadId();
+      const finalPath = sessionPath(req.codexHome, id, new Date());
+      fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+      return beside(finalPath, { newThreadId: id });
+    }
+    case 'copy': {
+      if (!req.out) throw new RescueError('usage', 'a copy needs an output path (--out FILE)');
+      checkOutPath(req.out, f);
+      const finalPath = path.resolve(req.out);
+      fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+      return beside(finalPath);
+    }
+    case 'dry-run': {
+      if (req.out) checkOutPath(req.out, f);
+      const dir = req.out ? path.dirname(path.resolve(req.out)) : path.join(os.tmpdir(), 'codex-session-rescue');
+      fs.mkdirSync(dir, { recursive: true });
+      return beside(req.out ? path.resolve(req.out) : path.join(dir, `${f.id}-${Date.now()}-preview.jsonl`));
+    }
+  }
+}
+
+/** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
+export function plainSource(f: RolloutFile, isCancelled?: () => boolean): { path: string; cleanup?: string } {
+  if (!f.compressed) return { path: f.path };
+  const tmp = tempBeside(f.path.replace(/\.zst$/, ''), 'unzst');
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    readRollout(f.path, () => undefined, {
+      hashDataUrls: false,
+      isCancelled,
+      onDecompressed: (chunk) => {
+        fs.writeSync(fd, chunk);
+      },
+    });
+  } catch (err) {
+    fs.closeSync(fd);
+    removeQuietly(tmp);
+    throw err;
+  }
+  fs.closeSync(fd);
+  return { path: tmp, cleanup: tmp };
+}

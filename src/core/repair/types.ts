@@ -1,0 +1,40 @@
+// What a strip / repair run is asked to do and what it reports.
+import type { StripOptions, StripStats } from './stripPass';
+
+export type StripMode = 'dry-run' | 'in-place' | 'fork' | 'copy';
+
+export interface StripRequest {
+  codexHome: string;
+  /** Thread id, id prefix or rollout path. */
+  thread: string;
+  mode: StripMode;
+  /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
+  out?: string;
+  options?: Omit<StripOptions, 'newThreadId' | 'archiveDir'> & { archiveImages?: boolean };
+  env?: NodeJS.ProcessEnv;
+}
+
+export type Phase = 'checking' | 'stripping' | 'verifying' | 'swapping' | 'restoring';
+
+export interface RepairHooks {
+  onProgress?: (done: number, total: number, phase: Phase) => void;
+  isCancelled?: () => boolean;
+  /** Milliseconds to watch the file for growth before touching it (default 1500; tests use less). */
+  growthWindowMs?: number;
+}
+
+export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'> {
+  mode: StripMode;
+  threadId: string;
+  sourcePath: string;
+  linesVerified: number;
+  /** Lines that fail to parse in the copy and did not fail in the original. Always 0 in a finished repair. */
+  jsonErrors: number;
+  outputPath: string;
+  backupPath?: string;
+  newThreadId?: string;
+  archiveDir?: string;
+  projectionRowsCleared?: number;
+  resumeCommand: string;
+  elapsedMs: number;
+}

@@ -1,0 +1,162 @@
+// Writing files so that a reader never sees half of one and a crash never leaves one half-written:
+// a temp file beside the target (same file system, so the rename is atomic), fsync, rename.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { RescueError } from './errors';
+
+/** A temp name beside `file`, tagged with our pid so a later run can clean up after a killed one. */
+export function tempBeside(file: string, tag: string): string {
+  const name = `.${path.basename(file)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return path.join(path.dirname(file), name);
+}
+
+const TEMP_NAME = /^\..+\.[a-z]+-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Our temp files in `dir` left by a run that was killed (Ctrl-C, a crash): removed once their process is gone. */
+export function removeStaleTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP_NAME.exec(n);
+    if (m && !processAlive(Number(m[1]))) removeQuietly(path.join(dir, n));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function removeQuietly(file: string | undefined): void {
+  if (file) fs.rmSync(file, { force: true });
+}
+
+/** Make a rename durable. Not supported everywhere (Windows): the rename is atomic all the same. */
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // see above
+  }
+}
+
+/** Turn a failed write into plain words: disk full and permissions are the usual causes. */
+export function describeWriteError(err: unknown, file: string): RescueError {
+  if (err instanceof RescueError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const fail = (msg: string) => new RescueError('write-failed', `${msg} (nothing was changed)`);
+  switch (e?.code) {
+    case 'ENOSPC':
+      return fail(`the disk is full while writing ${file}; free some space and try again`);
+    case 'EDQUOT':
+      return fail(`your disk quota is used up while writing ${file}; free some space and try again`);
+    case 'EACCES':
+    case 'EPERM':
+      return fail(`no permission to write ${file}; check the folder's owner and mode`);
+    case 'EROFS':
+      return fail(`${file} is on a read-only file system`);
+    default:
+      return fail(`could not write ${file}: ${e?.message ?? String(err)}`);
+  }
+}
+
+function writeTemp(tmp: string, data: string | Buffer, mode?: number): void {
+  const fd = fs.openSync(tmp, 'wx', mode ?? 0o644);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Replace (or create) `target` atomically. */
+export function writeFileAtomic(target: string, data: string | Buffer, mode?: number): void {
+  const tmp = tempBeside(target, 'write');
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    writeTemp(tmp, data, mode);
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw describeWriteError(err, target);
+  }
+  fsyncDir(path.dirname(target));
+}
+
+/** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …). */
+function freeName(dir: string, base: string, ext: string, from: number): { p: string; n: number } {
+  for (let i = from; ; i++) {
+    const p = path.join(dir, `${base}${i > 1 ? `-${i}` : ''}${ext}`);
+    if (!fs.existsSync(p)) return { p, n: i };
+  }
+}
+
+/**
+ * Write `data` to a file that did not exist before, named like `target` (or target-2, -3 … when taken):
+ * temp file beside it, then a hard link, which fails if the name was taken meanwhile; where hard links
+ * are not supported, a rename. Never overwrites anything. Returns the final path.
+ */
+export function writeNewFileAtomic(target: string, data: string | Buffer): string {
+  const dir = path.dirname(target);
+  const ext = path.extname(target);
+  const base = path.basename(target, ext);
+  const tmp = tempBeside(target, 'write');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    writeTemp(tmp, data);
+    for (let n = 1; n < 10_000; n++) {
+      const free = freeName(dir, base, ext, n);
+      n = free.n;
+      try {
+        fs.linkSync(tmp, free.p);
+        return free.p;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        fs.renameSync(tmp, free.p);
+        return free.p;
+      }
+    }
+    throw new RescueError('write-failed', `Could not find a free file name for ${target}.`);
+  } catch (err) {
+    throw describeWriteError(err, target);
+  } finally {
+    removeQuietly(tmp);
+  }
+}
+
+/** Put `from`'s bytes at `to` atomically: a hard link when possible (no second copy of a big file). */
+export function replaceWithCopyOf(from: string, to: string, mode: number): void {
+  const tmp = tempBeside(to, 'restore');
+  try {
+    try {
+      fs.linkSync(from, tmp);
+    } catch {
+      fs.copyFileSync(from, tmp, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(tmp, mode & 0o7777);
+      const fd = fs.openSync(tmp, 'r');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, to);
+    fsyncDir(path.dirname(to));
+  } catch (err) {
+    removeQuietly(tmp);
+    throw describeWriteError(err, to);
+  }
+}
