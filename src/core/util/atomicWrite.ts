@@ -37,8 +37,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Best-effort cleanup: a temp file that cannot be removed must not hide the error that matters. */
 export function removeQuietly(file: string | undefined): void {
-  if (file) fs.rmSync(file, { force: true });
+  if (!file) return;
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // see above
+  }
 }
 
 /** Make a rename durable. Not supported everywhere (Windows): the rename is atomic all the same. */
