@@ -2,7 +2,22 @@
 // ~/.codex), or a demo home made by the real Codex CLI when you have none. Extra arguments go to
 // `codex-session-rescue scan` (e.g. npm run scan -- --json).
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ROOT, ensureDemoHome, userCodexHome } from './demo-home.mjs';
+
+// The CLI needs Node 22.13+ (node:sqlite). On an older Node (a fresh machine's system Node 20) the
+// pinned Node 22 that the tests use is installed into .tools/ from the npm registry and runs it.
+function cliNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
+  const r = spawnSync(process.execPath, ['scripts/ensure-tools.mjs'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  return JSON.parse(fs.readFileSync(path.join(ROOT, '.tools', 'tools.json'), 'utf8')).node22;
+}
 
 const build = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
   cwd: ROOT,
@@ -15,7 +30,9 @@ if (!home) {
   demo = ensureDemoHome();
   home = demo.codexHome;
 }
-const r = spawnSync(process.execPath, ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], {
+const node = cliNode();
+const nodeCmd = node === process.execPath ? 'node' : path.relative(process.cwd(), node);
+const r = spawnSync(node, ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: 'inherit',
 });
@@ -23,9 +40,9 @@ if (demo && r.status === 0) {
   const stuck = demo.threads.stuck.id;
   process.stdout.write(
     `\nThis was a demo Codex home (${home}). Try, on its stuck thread:\n` +
-      `  node dist/cli.js inspect ${stuck} --codex-home ${home}\n` +
-      `  node dist/cli.js handoff ${stuck} --codex-home ${home}\n` +
-      `  node dist/cli.js strip ${stuck} --dry-run --codex-home ${home}\n`,
+      `  ${nodeCmd} dist/cli.js inspect ${stuck} --codex-home ${home}\n` +
+      `  ${nodeCmd} dist/cli.js handoff ${stuck} --codex-home ${home}\n` +
+      `  ${nodeCmd} dist/cli.js strip ${stuck} --dry-run --codex-home ${home}\n`,
   );
 }
 process.exit(r.status ?? 1);
