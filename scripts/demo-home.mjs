@@ -31,7 +31,7 @@ export function ensureDemoHome(log = (s) => process.stderr.write(`${s}\n`)) {
     log('No Codex home here: making a demo one with the real Codex CLI (about a minute)…');
     must(process.execPath, ['scripts/ensure-tools.mjs']);
     const node22 = JSON.parse(fs.readFileSync(path.join(ROOT, '.tools', 'tools.json'), 'utf8')).node22;
-    must(node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', dir], {
+    must(node22, ['--import', 'tsx', 'test/vscode/harness/makeFixtures.ts', dir], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
   }

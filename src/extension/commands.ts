@@ -7,8 +7,10 @@ import { SessionStore } from './store';
 import { ThreadItem, SessionsTreeProvider } from './sessionsTree';
 import { DetailsPanel } from './detailsPanel';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { byUrgency, describeThread, formatBytes, levelLabel, seedCommand } from './logic';
+import { byUrgency, describeThread, seedCommand } from './logic';
+import { formatBytes, levelLabel } from '../core/util/display';
 import { Ui } from './ui';
+import { errorCode } from '../core/util/errors';
 
 export const COMMANDS = {
   scan: 'codexRescue.scan',
@@ -183,8 +185,8 @@ export class CommandHandlers {
         // A thread Codex wrote to since the repair is refused first: ask before moving those turns aside.
         const changed = Symbol('changed');
         let r = await this.progress(`Restoring ${t.name}`, (run) =>
-          actions.restore(t, run, backupPath).catch((e: Error) => {
-            if (/changed since it was repaired/.test(e.message)) return changed;
+          actions.restore(t, run, backupPath).catch((e: unknown) => {
+            if (errorCode(e) === 'changed-since-repair') return changed;
             throw e;
           }),
         );
@@ -226,14 +228,8 @@ export class CommandHandlers {
       reg(COMMANDS.revealRollout, async (arg) => {
         const t = await this.resolve(arg as Target, 'Reveal the rollout file of which thread?');
         if (!t) return undefined;
-        const uri = vscode.Uri.file(t.path);
-        if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
-          await vscode.commands.executeCommand('revealFileInOS', uri);
-        } else {
-          // Web / remote: show where it is; opening a multi-GB file in the editor would not help.
-          await vscode.env.clipboard.writeText(t.path);
-          void ui.info(`Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
-        }
+        // Web / remote: say where it is; opening a multi-GB file in the editor would not help.
+        await revealFile(t.path, ui, `Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
         return t.path;
       }),
       reg(COMMANDS.openSettings, () =>
@@ -286,6 +282,16 @@ export class CommandHandlers {
     );
     if (r) void this.d.ui.info(r.summary);
     return r;
+  }
+}
+
+/** Show a file in the OS file manager; on the web or remote, copy its path and say so. */
+export async function revealFile(file: string, ui: Ui, copiedMessage = `${file} — path copied.`): Promise<void> {
+  if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+  } else {
+    await vscode.env.clipboard.writeText(file);
+    void ui.info(copiedMessage);
   }
 }
 

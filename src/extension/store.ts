@@ -7,16 +7,18 @@ import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
 import { SessionWatcher } from '../core/codexHome/sessionWatcher';
 import { RiskCrossing } from '../core/scan/riskCrossing';
-import { WorkerClient, CancelledError } from './workerClient';
+import { errorCode } from '../core/util/errors';
+import { WorkerClient } from './workerClient';
+import { Disposable } from './disposable';
 import { Settings } from './settings';
 
 /** Threshold of the crossing notifications: high and above (high, critical, stuck). */
 const CROSSING_LEVEL = 'high';
 
-export class SessionStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class SessionStore extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
-  private readonly crossed = new vscode.EventEmitter<ThreadView[]>();
+  private readonly crossed = this._register(new vscode.EventEmitter<ThreadView[]>());
   readonly onDidCross = this.crossed.event;
   result: ScanResultView | undefined;
   scanning = false;
@@ -34,7 +36,11 @@ export class SessionStore implements vscode.Disposable {
     private readonly worker: WorkerClient,
     private settings: () => Settings,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+    this._register({ dispose: () => this.stopWatching() });
+    this._register({ dispose: () => this.recheck && clearTimeout(this.recheck) });
+  }
 
   get threads(): ThreadView[] {
     return this.result?.threads ?? [];
@@ -88,7 +94,7 @@ export class SessionStore implements vscode.Disposable {
         this.assessCrossings(first);
         return r;
       } catch (err) {
-        if (err instanceof CancelledError) return this.result;
+        if (errorCode(err) === 'cancelled') return this.result;
         this.lastError = (err as Error).message;
         this.log.error(`scan failed: ${this.lastError}`);
         throw err;
@@ -157,13 +163,5 @@ export class SessionStore implements vscode.Disposable {
     this.indexFile = undefined;
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = undefined;
-  }
-
-  dispose(): void {
-    this.stopWatching();
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = undefined;
-    this.changed.dispose();
-    this.crossed.dispose();
   }
 }

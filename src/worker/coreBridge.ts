@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import { findThread } from '../core/scan/catalog';
 import { listBackups as coreListBackups, restoreThread, stripThread } from '../core/repair/repair';
 import { writeHandoff } from '../core/handoff/handoff';
-import type { RepairOptionsView, RepairReportView, RepairMode, RestoreReportView } from '../protocol/messages';
+import type {
+  HandoffReportView,
+  RepairOptionsView,
+  RepairReportView,
+  RepairMode,
+  RestoreReportView,
+} from '../protocol/messages';
 
 export interface Hooks {
   onProgress?: (done: number, total: number, phase?: string) => void;
@@ -49,12 +55,12 @@ export function listBackups(codexHome: string, thread: string): { path: string; 
 export function handoff(
   params: { codexHome: string; thread: string; budgetTokens?: number; out?: string },
   hooks: Hooks,
-): { path: string; [k: string]: unknown } {
-  const r = writeHandoff(params.codexHome, params.thread, {
+): HandoffReportView {
+  const { sections: _sections, ...r } = writeHandoff(params.codexHome, params.thread, {
     budgetTokens: params.budgetTokens,
     out: params.out,
     onProgress: hooks.onProgress,
     isCancelled: hooks.isCancelled,
   });
-  return { ...r } as { path: string };
+  return r;
 }

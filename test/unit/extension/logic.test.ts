@@ -16,7 +16,8 @@ import {
   plain,
 } from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/preview/projection';
-import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
+import { WorkerClient } from '../../../src/extension/workerClient';
+import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
 import { emptyMetrics } from '../../../src/core/scan/metrics';
 import { REPO_ROOT } from '../../support/tools';

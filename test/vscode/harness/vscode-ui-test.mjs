@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, startCodeServer, workbenchUrl } from './code-server-launch.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const shots = path.join(ROOT, 'test', 'vscode', 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const manifest = JSON.parse(fs.readFileSync(process.env.CODEX_RESCUE_TEST_MANIFEST, 'utf8'));
