@@ -1,6 +1,6 @@
 // A demo Codex home for people (and machines) without one: threads made by the real Codex CLI
 // against the test suite's mock Responses server — small, screenshots, tools, compacted, stuck.
-// Made once into .cache/demo (about a minute), reused afterwards.
+// Made once into .cache/demo (about a minute), reused afterwards; the Codex home is .cache/demo/codex-home.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,4 +36,11 @@ export function ensureDemoHome(log = (s) => process.stderr.write(`${s}\n`)) {
     });
   }
   return JSON.parse(fs.readFileSync(manifest, 'utf8'));
+}
+
+// `node scripts/demo-home.mjs`: make it when missing (the F5 launch in .vscode/ runs this first), print its path.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const m = ensureDemoHome();
+  fs.mkdirSync(m.threads.stuck.cwd, { recursive: true });
+  process.stdout.write(`${m.codexHome}\n`);
 }
