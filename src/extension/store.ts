@@ -1,5 +1,6 @@
 // The session catalog as the extension holds it: the last scan (done in the worker), a change event,
-// the core's SessionWatcher over CODEX_HOME (its batches trigger an incremental rescan), and the
+// the core's SessionWatcher over CODEX_HOME (here in the extension host: it only watches and stats;
+// its batches trigger an incremental rescan in the worker), and the
 // core's RiskCrossing (one notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -187,6 +187,7 @@ describe('Codex Session Rescue in VS Code', function () {
     assert.ok(panel.panel.visible || panel.panel.active !== undefined);
     assert.match(panel.panel.webview.html, /Content-Security-Policy/);
     assert.match(panel.panel.webview.html, /script-src 'nonce-/);
+    assert.match(panel.panel.webview.html, /dist\/webview\.js/, 'the page script is the TypeScript bundle');
     await vscode.commands.executeCommand('codexRescue.openDetails', id);
     assert.strictEqual([...api.panels.keys()].filter((k) => k === id).length, 1);
     const sent = await until('thread posted to the webview', () => posted.find((m) => m.type === 'thread'));
