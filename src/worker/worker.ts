@@ -13,16 +13,7 @@ import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
-import type {
-  ErrorView,
-  FromWorker,
-  ImageRef,
-  ParamsOf,
-  ResultOf,
-  ThreadView,
-  ToWorker,
-  WorkerMethod,
-} from '../protocol/messages';
+import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
 let index: ScanIndex = emptyIndex();
@@ -137,7 +128,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
     });
     return {
       codexHome: r.codexHome,
-      threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView),
+      threads: r.threads.map((t) => threadJson(t)),
       errors: r.errors,
       notes: r.notes,
       stats: r.stats,
