@@ -100,14 +100,18 @@ export class CommandHandlers {
 
   register(): vscode.Disposable[] {
     const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
-    const { store, actions, ui } = this.d;
+    const { store, actions } = this.d;
+    // The Ui is read at each use: the extension's API may replace it (tests pass a fake).
+    const ui = (): Ui => this.d.ui;
     return [
       reg(COMMANDS.scan, () =>
         this.progress('Scanning Codex sessions', (run) =>
           store.refresh({ token: run.token, onProgress: run.progress, reset: true }),
         ),
       ),
-      reg(COMMANDS.refresh, () => store.refresh().catch((e) => void ui.error(`Scan failed: ${(e as Error).message}`))),
+      reg(COMMANDS.refresh, () =>
+        store.refresh().catch((e) => void ui().error(`Scan failed: ${(e as Error).message}`)),
+      ),
       reg(COMMANDS.openDetails, async (arg) => {
         const t = await this.resolve(arg as Target, 'Open details of which Codex thread?');
         if (t) return this.d.openDetails(t);
@@ -119,9 +123,11 @@ export class CommandHandlers {
         const r = await this.progress(`Writing handoff for ${t.name}`, (run) => actions.handoff(t, run));
         // The notification stays until dismissed: never make the command wait for it.
         if (r) {
-          void ui.info(r.summary, 'Open').then((open) => {
-            if (open === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(r.path), { preview: false });
-          });
+          void ui()
+            .info(r.summary, 'Open')
+            .then((open) => {
+              if (open === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(r.path), { preview: false });
+            });
         }
         return r;
       }),
@@ -130,7 +136,7 @@ export class CommandHandlers {
         if (!t) return undefined;
         const r = await this.progress(`Previewing repair of ${t.name}`, (run) => actions.preview(t, run));
         if (r)
-          void ui
+          void ui()
             .info(r.summary, 'Apply Repair')
             .then(
               (a) =>
@@ -144,7 +150,7 @@ export class CommandHandlers {
         const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
         const p = this.d.projections.previewFor(uri?.scheme === SCHEME ? uri : undefined);
         if (!p) {
-          void ui.info('No repair preview is open. Run "Preview Repair" first.');
+          void ui().info('No repair preview is open. Run "Preview Repair" first.');
           return undefined;
         }
         return this.repair(p.threadId, 'in-place');
@@ -156,11 +162,11 @@ export class CommandHandlers {
         if (!backupPath) {
           const backups = await actions.backups(t).catch(() => []);
           if (!backups.length) {
-            void ui.info(`No backups of ${t.name} were found.`);
+            void ui().info(`No backups of ${t.name} were found.`);
             return undefined;
           }
           if (backups.length > 1) {
-            const pick = await ui.pick(
+            const pick = await ui().pick(
               backups
                 .sort((a, b) => b.mtimeMs - a.mtimeMs)
                 .map((b) => ({
@@ -176,7 +182,7 @@ export class CommandHandlers {
           } else backupPath = backups[0].path;
         }
         if (
-          !(await ui.confirm(
+          !(await ui().confirm(
             `Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`,
             'Restore',
           ))
@@ -192,7 +198,7 @@ export class CommandHandlers {
         );
         if (r === changed) {
           if (
-            !(await ui.confirm(
+            !(await ui().confirm(
               `"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`,
               'Restore anyway',
             ))
@@ -201,7 +207,7 @@ export class CommandHandlers {
           r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath, true));
         }
         if (typeof r === 'symbol') return undefined;
-        if (r) void ui.info(r.summary);
+        if (r) void ui().info(r.summary);
         return r;
       }),
       reg(COMMANDS.continueInNewThread, async (arg) => {
@@ -222,14 +228,14 @@ export class CommandHandlers {
         if (!t) return undefined;
         const cmd = actions.resumeCommand(t);
         await vscode.env.clipboard.writeText(cmd);
-        void ui.info(`Copied: ${cmd}`);
+        void ui().info(`Copied: ${cmd}`);
         return cmd;
       }),
       reg(COMMANDS.revealRollout, async (arg) => {
         const t = await this.resolve(arg as Target, 'Reveal the rollout file of which thread?');
         if (!t) return undefined;
         // Web / remote: say where it is; opening a multi-GB file in the editor would not help.
-        await revealFile(t.path, ui, `Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
+        await revealFile(t.path, ui(), `Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
         return t.path;
       }),
       reg(COMMANDS.openSettings, () =>
@@ -239,7 +245,7 @@ export class CommandHandlers {
         ),
       ),
       reg(COMMANDS.filter, async () => {
-        const pick = await ui.pick(
+        const pick = await ui().pick(
           [
             { label: 'All threads', level: undefined },
             { label: 'Watch and above', level: 'watch' as const },
@@ -252,7 +258,7 @@ export class CommandHandlers {
         this.d.tree.refresh();
       }),
       reg(COMMANDS.groupBy, async () => {
-        const pick = await ui.pick(
+        const pick = await ui().pick(
           [
             { label: 'Group by day', ws: false },
             { label: 'Group by workspace', ws: true },

@@ -18,7 +18,6 @@ import { Ui, WindowUi } from './ui';
 import { errorCode, errorMessage } from '../core/util/errors';
 import { rescueDir } from '../core/repair/backups';
 import { handoffReport, repairReport, restoreReport } from './panelData';
-import { reportSummary } from './logic';
 import { levelLabel } from '../core/util/display';
 
 /** What `activate` returns: the extension's parts, for the integration tests (a normal extension export). */
@@ -118,24 +117,24 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
       progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }),
     };
     try {
+      // One sentence above the report (the report has the figures and paths).
       let summary = '';
       let report: RunReport | undefined;
       if (action === 'handoff') {
-        const r = await actions.handoff(t, run);
-        summary = r.summary;
-        report = handoffReport(r.report);
+        report = handoffReport((await actions.handoff(t, run)).report);
+        summary = 'Handoff written. Start a new Codex thread with it to continue the work.';
       } else if (action === 'preview') {
-        const r = await actions.preview(t, run);
-        summary = r.summary;
-        report = repairReport(r.report);
+        report = repairReport((await actions.preview(t, run)).report);
+        summary = 'Preview: the repaired copy is open beside the original in the diff editor. Nothing changed yet.';
       } else if (action === 'repairInPlace' || action === 'repairFork') {
-        const r = await actions.repair(t, action === 'repairFork' ? 'fork' : 'in-place', run);
-        summary = reportSummary(r.report);
-        report = repairReport(r.report);
+        const fork = action === 'repairFork';
+        report = repairReport((await actions.repair(t, fork ? 'fork' : 'in-place', run)).report);
+        summary = fork
+          ? 'Repaired as a fork: a new thread; the original is untouched.'
+          : 'Repaired in place. The original is kept in the backup below.';
       } else if (action === 'restore') {
-        const r = await actions.restore(t, run);
-        summary = r.summary;
-        report = restoreReport(r.report);
+        report = restoreReport((await actions.restore(t, run)).report);
+        summary = 'Restored from the backup.';
       }
       panel.post({ type: 'done', action, summary, report });
     } catch (err) {

@@ -120,8 +120,7 @@ function reportView(r: RunReport): HTMLElement {
     if (r.backupPath) rows.push(['Backup', pathRow(r.backupPath, 'Reveal')]);
     if (r.archiveDir) rows.push(['Archived images', pathRow(r.archiveDir, 'Reveal')]);
     if (r.newThreadId) rows.push(['New thread', r.newThreadId]);
-    if (r.mode === 'dry-run') rows.push(['Changed', 'Nothing yet: this was a preview.']);
-    else rows.push(['Resume', resumeRow(r.resumeCommand)]);
+    if (r.mode !== 'dry-run') rows.push(['Resume', resumeRow(r.resumeCommand)]);
   } else if (r.kind === 'restore') {
     rows.push(['Restored', `${r.restoredPath} (${formatBytes(r.bytes)})`]);
     rows.push(['From backup', pathRow(r.fromBackup, 'Reveal')]);

@@ -151,19 +151,22 @@ try {
     if (!rows.includes(want)) throw new Error(`report has no ${want} row (${rows.join(', ')})`);
   if (/\{|"bytesBefore"/.test(await wv2.locator('#run-report').innerText())) throw new Error('the report is raw JSON');
 
-  // 6. The report in each theme (the settings file is watched: the workbench and the webview restyle).
+  // 6. The report in each theme, switched the way a person does: Preferences: Color Theme.
   const themes = [
-    ['light', 'Default Light Modern', 'vscode-light'],
-    ['dark', 'Default Dark Modern', 'vscode-dark'],
-    ['hc', 'Default High Contrast', 'vscode-high-contrast'],
+    ['light', 'Default Light Modern'],
+    ['dark', 'Default Dark Modern'],
+    ['hc', 'Default High Contrast'],
   ];
-  for (const [tag, name, bodyClass] of themes) {
-    const file = path.join(cs.dirs.userData, 'User', 'settings.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), 'workbench.colorTheme': name }, null, 2),
-    );
-    await wv2.locator(`body.${bodyClass}`).waitFor({ timeout: 30000 });
+  for (const [tag, name] of themes) {
+    await page.locator('.tab', { hasText: 'Codex:' }).first().click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+    await input.fill(name);
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    await wv2.locator(`body[data-vscode-theme-name="${name}"]`).waitFor({ timeout: 30000 });
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
     await page.locator('.part.editor').screenshot({ path: path.join(shots, `report-${tag}.png`) });
