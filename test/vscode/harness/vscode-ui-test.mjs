@@ -164,8 +164,7 @@ try {
     await input.fill('>Preferences: Color Theme');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
     await input.fill(name);
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list').getByRole('option', { name, exact: true }).first().click();
     await wv2.locator(`body[data-vscode-theme-name="${name}"]`).waitFor({ timeout: 30000 });
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
