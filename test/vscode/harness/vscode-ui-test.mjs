@@ -164,7 +164,11 @@ try {
     await input.fill('>Preferences: Color Theme');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
     await input.fill(name);
-    await page.locator('.quick-input-list').getByRole('option', { name, exact: true }).first().click();
+    // The row shows the theme's label and, as its description, the full name (Light Modern · Default Light Modern).
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`${name}\\s*$`) })
+      .first()
+      .click();
     await wv2.locator(`body[data-vscode-theme-name="${name}"]`).waitFor({ timeout: 30000 });
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
