@@ -158,9 +158,11 @@ try {
     ['hc', 'Default High Contrast'],
   ];
   for (const [tag, name] of themes) {
-    await page.locator('.tab', { hasText: 'Codex:' }).first().click();
+    // Focus the workbench (not the webview, which keeps F1 to itself), then the command palette.
+    await page.locator('.part.sidebar .composite.title').first().click();
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
     await input.fill('>Preferences: Color Theme');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
     await input.fill(name);
