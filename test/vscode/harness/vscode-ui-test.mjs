@@ -166,11 +166,10 @@ try {
     await input.fill('>Preferences: Color Theme');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
     await input.fill(name);
-    // The row shows the theme's label and, as its description, the full name (Light Modern · Default Light Modern).
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`${name}\\s*$`) })
-      .first()
-      .click();
+    // The list: "Browse Additional Color Themes…", then the theme (the body's theme name checks the pick).
+    await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
     await wv2.locator(`body[data-vscode-theme-name="${name}"]`).waitFor({ timeout: 30000 });
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
