@@ -153,11 +153,11 @@ try {
 
   // 6. The report in each theme, switched the way a person does: Preferences: Color Theme.
   const themes = [
-    ['light', 'Default Light Modern'],
-    ['dark', 'Default Dark Modern'],
-    ['hc', 'Default High Contrast'],
+    ['light', 'Default Light Modern', 'body.vscode-light'],
+    ['dark', 'Default Dark Modern', 'body.vscode-dark'],
+    ['hc', 'Default High Contrast', 'body.vscode-high-contrast:not(.vscode-high-contrast-light)'],
   ];
-  for (const [tag, name] of themes) {
+  for (const [tag, name, body] of themes) {
     // Focus the workbench (not the webview, which keeps F1 to itself), then the command palette.
     await page.locator('.part.sidebar .composite.title').first().click();
     await page.keyboard.press('F1');
@@ -166,11 +166,11 @@ try {
     await input.fill('>Preferences: Color Theme');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
     await input.fill(name);
-    // The list: "Browse Additional Color Themes…", then the theme (the body's theme name checks the pick).
+    // The list: "Browse Additional Color Themes…", then the theme (the webview body's class checks the pick).
     await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await wv2.locator(`body[data-vscode-theme-name="${name}"]`).waitFor({ timeout: 30000 });
+    await wv2.locator(body).waitFor({ timeout: 30000 });
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
     await page.locator('.part.editor').screenshot({ path: path.join(shots, `report-${tag}.png`) });
