@@ -35,7 +35,12 @@ export function contextSection(t: PanelThread): HTMLElement {
   if (win) {
     chart.append(
       svg('line', { class: 'limit', x1: L, y1: y(win), x2: W - R, y2: y(win) }),
-      svg('text', { x: W - R - 4, y: y(win) - 3, 'text-anchor': 'end' }, `window ${formatCount(win)}`),
+      // above the limit line, or below it when the line runs along the top
+      svg(
+        'text',
+        { x: W - R - 4, y: y(win) > T + 12 ? y(win) - 3 : y(win) + 12, 'text-anchor': 'end' },
+        `window ${formatCount(win)}`,
+      ),
     );
   }
   const pts = series.map((s, i) => `${x(i).toFixed(1)},${y(s.used).toFixed(1)}`).join(' ');
