@@ -111,6 +111,10 @@ describe('extension logic', () => {
     assert.ok(isFromWebview({ type: 'action', action: 'preview' }));
     assert.ok(!isFromWebview({ type: 'action', action: 'rm -rf' }));
     assert.ok(!isFromWebview({ type: 'loadImage', index: '1' }));
+    assert.ok(isFromWebview({ type: 'revealPath', path: '/h/rescue/backups/x' }));
+    assert.ok(!isFromWebview({ type: 'revealPath', path: 1 }));
+    assert.ok(isFromWebview({ type: 'copyResumeCommand' }));
+    assert.ok(!isFromWebview({ type: 'action', action: 'refresh' }), 'no such panel action');
   });
 });
 
