@@ -1,4 +1,5 @@
-// One esbuild config for every bundle: the extension, the worker and the CLI.
+// One esbuild config for every bundle: the extension, the worker and the CLI (Node), and the details
+// panel's webview script (browser).
 import * as esbuild from 'esbuild';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 
@@ -25,6 +26,14 @@ const builds = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    external: [],
+  },
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 if (watch) {

@@ -1,6 +1,6 @@
 // A demo Codex home for people (and machines) without one: threads made by the real Codex CLI
 // against the test suite's mock Responses server — small, screenshots, tools, compacted, stuck.
-// Made once into .cache/demo (about a minute), reused afterwards.
+// Made once into .cache/demo (about a minute), reused afterwards; the Codex home is .cache/demo/codex-home.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,9 +31,16 @@ export function ensureDemoHome(log = (s) => process.stderr.write(`${s}\n`)) {
     log('No Codex home here: making a demo one with the real Codex CLI (about a minute)…');
     must(process.execPath, ['scripts/ensure-tools.mjs']);
     const node22 = JSON.parse(fs.readFileSync(path.join(ROOT, '.tools', 'tools.json'), 'utf8')).node22;
-    must(node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', dir], {
+    must(node22, ['--import', 'tsx', 'test/vscode/harness/makeFixtures.ts', dir], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
   }
   return JSON.parse(fs.readFileSync(manifest, 'utf8'));
+}
+
+// `node scripts/demo-home.mjs`: make it when missing (the F5 launch in .vscode/ runs this first), print its path.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const m = ensureDemoHome();
+  fs.mkdirSync(m.threads.stuck.cwd, { recursive: true });
+  process.stdout.write(`${m.codexHome}\n`);
 }

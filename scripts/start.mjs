@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCodeServer, workbenchUrl } from './code-server-launch.mjs';
+import { startCodeServer, workbenchUrl } from '../test/vscode/harness/code-server-launch.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -38,7 +38,7 @@ function demoHome() {
     if (fs.existsSync('scripts/ensure-tools.mjs')) must(process.execPath, ['scripts/ensure-tools.mjs']);
     const tools = path.join(ROOT, '.tools', 'tools.json');
     const node22 = fs.existsSync(tools) ? JSON.parse(fs.readFileSync(tools, 'utf8')).node22 : process.execPath;
-    must(node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', dir], {
+    must(node22, ['--import', 'tsx', 'test/vscode/harness/makeFixtures.ts', dir], {
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     });
   }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { install, OLDEST, NEWEST } from './code-server-install.mjs';
+import { install, OLDEST, NEWEST } from '../test/vscode/harness/code-server-install.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -39,12 +39,12 @@ function node22() {
 
 if (fs.existsSync('scripts/ensure-tools.mjs')) must(process.execPath, ['scripts/ensure-tools.mjs']);
 must(process.execPath, ['esbuild.mjs']);
-must(process.execPath, ['scripts/vscode-test-build.mjs']);
+must(process.execPath, ['test/vscode/harness/vscode-test-build.mjs']);
 for (const l of uiOnly ? ['oldest'] : labels) install(l === 'newest' ? NEWEST : OLDEST);
 
 // Fixtures: real Codex CLI threads (small, screenshots, tools, compacted, stuck).
 const fixturesDir = path.join(ROOT, '.cache', 'vscode-fixtures');
-must(node22(), ['--import', 'tsx', 'test/vscode/makeFixtures.ts', fixturesDir], {
+must(node22(), ['--import', 'tsx', 'test/vscode/harness/makeFixtures.ts', fixturesDir], {
   env: { ...process.env, NODE_NO_WARNINGS: '1' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -54,7 +54,7 @@ let big = '';
 if (withBig && !uiOnly) {
   const r = spawnSync(
     node22(),
-    ['--import', 'tsx', 'test/vscode/makeBig.ts', path.join(ROOT, '.cache', 'vscode-big', 'codex-home')],
+    ['--import', 'tsx', 'test/vscode/harness/makeBig.ts', path.join(ROOT, '.cache', 'vscode-big', 'codex-home')],
     { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
   );
   if (r.status === 0) big = r.stdout.trim().split('\n').pop();
@@ -80,7 +80,7 @@ if (!uiOnly) {
   for (const label of labels) {
     const f = freshHome(label);
     const outDir = path.join(f.dir, 'out');
-    const code = run('npx', ['vscode-test', '--config', 'test/vscode/vscode-test.mjs', '--label', label], {
+    const code = run('npx', ['vscode-test', '--config', 'test/vscode/harness/vscode-test.mjs', '--label', label], {
       env: {
         ...process.env,
         CODEX_RESCUE_TEST_MANIFEST: manifestFile,
@@ -99,7 +99,7 @@ if (!uiOnly) {
 }
 if (withUi) {
   const f = freshHome('ui');
-  const code = run(process.execPath, ['scripts/vscode-ui-test.mjs'], {
+  const code = run(process.execPath, ['test/vscode/harness/vscode-ui-test.mjs'], {
     env: {
       ...process.env,
       CODEX_HOME: f.home,

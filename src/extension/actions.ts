@@ -1,24 +1,31 @@
 // What each command does to one thread. Every long step goes through the worker and reports to a
 // `Run` (a withProgress notification for commands, the details panel for panel buttons).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RepairMode, RepairReportView, ThreadView } from '../protocol/messages';
-import { WorkerClient, CancelledError } from './workerClient';
+import type {
+  HandoffReportView,
+  RepairMode,
+  RepairReportView,
+  RestoreReportView,
+  ThreadView,
+} from '../protocol/messages';
+import { errorCode } from '../core/util/errors';
+import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { ProjectionProvider, PreviewRecord } from './diffPreview';
 import { Settings } from './settings';
-import { reportSummary, formatBytes } from './logic';
+import { reportSummary } from './logic';
+import { formatBytes } from '../core/util/display';
 
 export interface Run {
   token: vscode.CancellationToken;
   progress(done: number, total: number, phase?: string): void;
 }
 
-export interface ActionResult {
+export interface ActionResult<R> {
   summary: string;
-  report?: object;
+  report: R;
 }
 
 export class Actions {
@@ -31,30 +38,22 @@ export class Actions {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  private call<T>(p: Promise<T>): Promise<T> {
-    return p;
-  }
-
-  async handoff(t: ThreadView, run: Run): Promise<ActionResult & { path: string }> {
+  async handoff(t: ThreadView, run: Run): Promise<ActionResult<HandoffReportView> & { path: string }> {
     const s = this.settings();
     // A handoff always lands in CODEX_HOME/rescue/handoffs/<id>/; the setting adds a copy in a folder of the user's.
-    const out = s.handoffFolder ? path.resolve(s.handoffFolder.replace(/^~(?=$|\/)/, os.homedir())) : undefined;
+    const out = s.handoffFolder || undefined;
     if (out) fs.mkdirSync(out, { recursive: true });
-    const r = await this.call(
-      this.worker.call(
-        'handoff',
-        { codexHome: s.codexHome, thread: t.path, budgetTokens: s.handoffBudgetTokens, out },
-        { token: run.token, onProgress: run.progress },
-      ),
+    const r = await this.worker.call(
+      'handoff',
+      { codexHome: s.codexHome, thread: t.path, budgetTokens: s.handoffBudgetTokens, out },
+      { token: run.token, onProgress: run.progress },
     );
-    const file = typeof r.outPath === 'string' ? r.outPath : r.path;
+    const file = r.outPath ?? r.path;
     this.log.info(`handoff for ${t.id} written to ${file}`);
-    const { sections: _s, ...brief } = r as Record<string, unknown>;
-    void _s;
-    return { summary: `Handoff written: ${file}`, report: brief, path: file };
+    return { summary: `Handoff written: ${file}`, report: r, path: file };
   }
 
-  async preview(t: ThreadView, run: Run): Promise<ActionResult & { preview: PreviewRecord }> {
+  async preview(t: ThreadView, run: Run): Promise<ActionResult<RepairReportView> & { preview: PreviewRecord }> {
     const s = this.settings();
     const report = await this.worker.call(
       'strip',
@@ -87,11 +86,7 @@ export class Actions {
     };
   }
 
-  async repair(
-    t: ThreadView,
-    mode: Exclude<RepairMode, 'dry-run'>,
-    run: Run,
-  ): Promise<ActionResult & { report: RepairReportView }> {
+  async repair(t: ThreadView, mode: Exclude<RepairMode, 'dry-run'>, run: Run): Promise<ActionResult<RepairReportView>> {
     const s = this.settings();
     const report = await this.worker.call(
       'strip',
@@ -106,7 +101,7 @@ export class Actions {
     };
   }
 
-  async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<ActionResult> {
+  async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<ActionResult<RestoreReportView>> {
     const s = this.settings();
     const r = await this.worker.call(
       'restore',
@@ -131,5 +126,5 @@ export class Actions {
 }
 
 export function isCancelled(err: unknown): boolean {
-  return err instanceof CancelledError || (err as Error)?.name === 'CancelledError';
+  return errorCode(err) === 'cancelled';
 }

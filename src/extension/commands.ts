@@ -7,8 +7,10 @@ import { SessionStore } from './store';
 import { ThreadItem, SessionsTreeProvider } from './sessionsTree';
 import { DetailsPanel } from './detailsPanel';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { byUrgency, describeThread, formatBytes, levelLabel, seedCommand } from './logic';
+import { byUrgency, describeThread, seedCommand } from './logic';
+import { formatBytes, levelLabel } from '../core/util/display';
 import { Ui } from './ui';
+import { errorCode } from '../core/util/errors';
 
 export const COMMANDS = {
   scan: 'codexRescue.scan',
@@ -98,14 +100,18 @@ export class CommandHandlers {
 
   register(): vscode.Disposable[] {
     const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
-    const { store, actions, ui } = this.d;
+    const { store, actions } = this.d;
+    // The Ui is read at each use: the extension's API may replace it (tests pass a fake).
+    const ui = (): Ui => this.d.ui;
     return [
       reg(COMMANDS.scan, () =>
         this.progress('Scanning Codex sessions', (run) =>
           store.refresh({ token: run.token, onProgress: run.progress, reset: true }),
         ),
       ),
-      reg(COMMANDS.refresh, () => store.refresh().catch((e) => void ui.error(`Scan failed: ${(e as Error).message}`))),
+      reg(COMMANDS.refresh, () =>
+        store.refresh().catch((e) => void ui().error(`Scan failed: ${(e as Error).message}`)),
+      ),
       reg(COMMANDS.openDetails, async (arg) => {
         const t = await this.resolve(arg as Target, 'Open details of which Codex thread?');
         if (t) return this.d.openDetails(t);
@@ -117,9 +123,11 @@ export class CommandHandlers {
         const r = await this.progress(`Writing handoff for ${t.name}`, (run) => actions.handoff(t, run));
         // The notification stays until dismissed: never make the command wait for it.
         if (r) {
-          void ui.info(r.summary, 'Open').then((open) => {
-            if (open === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(r.path), { preview: false });
-          });
+          void ui()
+            .info(r.summary, 'Open')
+            .then((open) => {
+              if (open === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(r.path), { preview: false });
+            });
         }
         return r;
       }),
@@ -128,7 +136,7 @@ export class CommandHandlers {
         if (!t) return undefined;
         const r = await this.progress(`Previewing repair of ${t.name}`, (run) => actions.preview(t, run));
         if (r)
-          void ui
+          void ui()
             .info(r.summary, 'Apply Repair')
             .then(
               (a) =>
@@ -142,7 +150,7 @@ export class CommandHandlers {
         const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
         const p = this.d.projections.previewFor(uri?.scheme === SCHEME ? uri : undefined);
         if (!p) {
-          void ui.info('No repair preview is open. Run "Preview Repair" first.');
+          void ui().info('No repair preview is open. Run "Preview Repair" first.');
           return undefined;
         }
         return this.repair(p.threadId, 'in-place');
@@ -154,11 +162,11 @@ export class CommandHandlers {
         if (!backupPath) {
           const backups = await actions.backups(t).catch(() => []);
           if (!backups.length) {
-            void ui.info(`No backups of ${t.name} were found.`);
+            void ui().info(`No backups of ${t.name} were found.`);
             return undefined;
           }
           if (backups.length > 1) {
-            const pick = await ui.pick(
+            const pick = await ui().pick(
               backups
                 .sort((a, b) => b.mtimeMs - a.mtimeMs)
                 .map((b) => ({
@@ -174,7 +182,7 @@ export class CommandHandlers {
           } else backupPath = backups[0].path;
         }
         if (
-          !(await ui.confirm(
+          !(await ui().confirm(
             `Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`,
             'Restore',
           ))
@@ -183,14 +191,14 @@ export class CommandHandlers {
         // A thread Codex wrote to since the repair is refused first: ask before moving those turns aside.
         const changed = Symbol('changed');
         let r = await this.progress(`Restoring ${t.name}`, (run) =>
-          actions.restore(t, run, backupPath).catch((e: Error) => {
-            if (/changed since it was repaired/.test(e.message)) return changed;
+          actions.restore(t, run, backupPath).catch((e: unknown) => {
+            if (errorCode(e) === 'changed-since-repair') return changed;
             throw e;
           }),
         );
         if (r === changed) {
           if (
-            !(await ui.confirm(
+            !(await ui().confirm(
               `"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`,
               'Restore anyway',
             ))
@@ -199,7 +207,7 @@ export class CommandHandlers {
           r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath, true));
         }
         if (typeof r === 'symbol') return undefined;
-        if (r) void ui.info(r.summary);
+        if (r) void ui().info(r.summary);
         return r;
       }),
       reg(COMMANDS.continueInNewThread, async (arg) => {
@@ -220,20 +228,14 @@ export class CommandHandlers {
         if (!t) return undefined;
         const cmd = actions.resumeCommand(t);
         await vscode.env.clipboard.writeText(cmd);
-        void ui.info(`Copied: ${cmd}`);
+        void ui().info(`Copied: ${cmd}`);
         return cmd;
       }),
       reg(COMMANDS.revealRollout, async (arg) => {
         const t = await this.resolve(arg as Target, 'Reveal the rollout file of which thread?');
         if (!t) return undefined;
-        const uri = vscode.Uri.file(t.path);
-        if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
-          await vscode.commands.executeCommand('revealFileInOS', uri);
-        } else {
-          // Web / remote: show where it is; opening a multi-GB file in the editor would not help.
-          await vscode.env.clipboard.writeText(t.path);
-          void ui.info(`Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
-        }
+        // Web / remote: say where it is; opening a multi-GB file in the editor would not help.
+        await revealFile(t.path, ui(), `Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
         return t.path;
       }),
       reg(COMMANDS.openSettings, () =>
@@ -243,7 +245,7 @@ export class CommandHandlers {
         ),
       ),
       reg(COMMANDS.filter, async () => {
-        const pick = await ui.pick(
+        const pick = await ui().pick(
           [
             { label: 'All threads', level: undefined },
             { label: 'Watch and above', level: 'watch' as const },
@@ -256,7 +258,7 @@ export class CommandHandlers {
         this.d.tree.refresh();
       }),
       reg(COMMANDS.groupBy, async () => {
-        const pick = await ui.pick(
+        const pick = await ui().pick(
           [
             { label: 'Group by day', ws: false },
             { label: 'Group by workspace', ws: true },
@@ -286,6 +288,16 @@ export class CommandHandlers {
     );
     if (r) void this.d.ui.info(r.summary);
     return r;
+  }
+}
+
+/** Show a file in the OS file manager; on the web or remote, copy its path and say so. */
+export async function revealFile(file: string, ui: Ui, copiedMessage = `${file} — path copied.`): Promise<void> {
+  if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) {
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+  } else {
+    await vscode.env.clipboard.writeText(file);
+    void ui.info(copiedMessage);
   }
 }
 

@@ -1,31 +1,38 @@
 // The details panel: one webview per thread, restored on reload by a serializer. Strict CSP with a
-// nonce; the page script (media/details.js) renders everything with textContent (never innerHTML of data).
+// nonce; the page script (src/webview, bundled to dist/webview.js) renders everything as text nodes.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { FromWebview, PanelAction, PanelState, ThreadView, ToWebview } from '../protocol/messages';
-import { isFromWebview } from '../protocol/messages';
+import type { FromWebview, PanelAction, PanelState, RunReport, ThreadView, ToWebview } from '../protocol/messages';
+import { LONG_ACTIONS, isFromWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { plain } from './logic';
+import { Disposable } from './disposable';
+import { mayReveal, panelThread } from './panelData';
 
 export const VIEW_TYPE = 'codexRescue.details';
 
 export type ActionRunner = (action: PanelAction, thread: ThreadView, panel: DetailsPanel) => Promise<void>;
 
-export class DetailsPanel implements vscode.Disposable {
+export interface PanelDeps {
+  store: SessionStore;
+  worker: WorkerClient;
+  run: ActionRunner;
+  /** Folders a report's paths must be inside for the panel to reveal them. */
+  revealRoots(): string[];
+  reveal(file: string): Promise<void>;
+  copy(text: string): Promise<void>;
+  /** Every message a panel posts (the extension's API passes them on). */
+  onPost(threadId: string, m: ToWebview): void;
+}
+
+export class DetailsPanel extends Disposable {
   static readonly panels = new Map<string, DetailsPanel>();
-  private readonly subs: vscode.Disposable[] = [];
   private images: { start: number; end: number }[] = [];
   cancelSource: vscode.CancellationTokenSource | undefined;
   busy: PanelAction | undefined;
-  /** Last messages posted (tests read them). */
-  readonly posted: ToWebview[] = [];
 
-  static show(
-    ctx: vscode.ExtensionContext,
-    thread: ThreadView,
-    deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner },
-  ): DetailsPanel {
+  static show(ctx: vscode.ExtensionContext, thread: ThreadView, deps: PanelDeps): DetailsPanel {
     const existing = DetailsPanel.panels.get(thread.id);
     if (existing) {
       existing.panel.reveal();
@@ -46,7 +53,10 @@ export class DetailsPanel implements vscode.Disposable {
     return {
       enableScripts: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(ctx.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(ctx.extensionUri, 'media'),
+        vscode.Uri.joinPath(ctx.extensionUri, 'dist'),
+      ],
       enableFindWidget: true,
     };
   }
@@ -55,16 +65,17 @@ export class DetailsPanel implements vscode.Disposable {
     private readonly ctx: vscode.ExtensionContext,
     readonly panel: vscode.WebviewPanel,
     public thread: ThreadView,
-    private readonly deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner },
+    private readonly deps: PanelDeps,
   ) {
+    super();
     DetailsPanel.panels.set(thread.id, this);
     panel.webview.options = DetailsPanel.options(ctx);
     panel.title = title(thread);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.svg');
     panel.webview.html = this.html();
-    this.subs.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
+    this._register(
       deps.store.onDidChange(() => {
         const t = deps.store.find(this.thread.id);
         if (
@@ -83,25 +94,27 @@ export class DetailsPanel implements vscode.Disposable {
 
   /** The last run's outcome, replayed when the webview is re-created (hidden panels are not kept alive). */
   private lastOutcome: ToWebview | undefined;
-  private disposed = false;
+
+  private get lastReport(): RunReport | undefined {
+    return this.lastOutcome?.type === 'done' ? this.lastOutcome.report : undefined;
+  }
 
   post(m: ToWebview): void {
-    if (this.disposed) {
+    if (this.isDisposed) {
       // the panel was closed mid-run: say how the run ended where the user can still see it
       if (m.type === 'done') void vscode.window.showInformationMessage(plain(m.summary));
-      if (m.type === 'failed') void vscode.window.showErrorMessage(plain(m.message));
+      if (m.type === 'failed' && m.error.code === 'cancelled')
+        void vscode.window.showInformationMessage(plain(m.error.message));
+      else if (m.type === 'failed') void vscode.window.showErrorMessage(plain(m.error.message));
       return;
     }
     if (m.type === 'done' || m.type === 'failed') this.lastOutcome = m;
-    this.posted.push(m);
-    if (this.posted.length > 200) this.posted.splice(0, 100);
+    this.deps.onPost(this.thread.id, m);
     void this.panel.webview.postMessage(m);
   }
 
   pushThread(): void {
-    this.post({ type: 'thread', thread: this.thread, busy: this.busy });
-    const state: PanelState = { threadId: this.thread.id, path: this.thread.path };
-    void state;
+    this.post({ type: 'thread', thread: panelThread(this.thread), busy: this.busy });
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -132,9 +145,17 @@ export class DetailsPanel implements vscode.Disposable {
         return;
       }
       case 'action':
-        if (this.busy && m.action !== 'openRollout' && m.action !== 'copyResume') return;
+        if (this.busy && LONG_ACTIONS.has(m.action)) return;
         await this.deps.run(m.action, this.thread, this);
         return;
+      case 'revealPath':
+        if (mayReveal(m.path, this.lastReport, this.deps.revealRoots())) await this.deps.reveal(m.path);
+        return;
+      case 'copyResumeCommand': {
+        const r = this.lastReport;
+        if (r && r.kind !== 'handoff') await this.deps.copy(r.resumeCommand);
+        return;
+      }
     }
   }
 
@@ -147,16 +168,15 @@ export class DetailsPanel implements vscode.Disposable {
       const r = await this.deps.worker.call('images', { path: this.thread.path, limit: 300 });
       this.images = r.images.map((i) => ({ start: i.start, end: i.end }));
       this.post({ type: 'images', images: r.images, total: r.total });
-    } catch (err) {
+    } catch {
       this.post({ type: 'images', images: [], total: 0 });
-      void err;
     }
   }
 
   private html(): string {
     const w = this.panel.webview;
     const nonce = crypto.randomBytes(16).toString('base64');
-    const media = (f: string) => w.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, 'media', f)).toString();
+    const res = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, ...p)).toString();
     const csp = [
       "default-src 'none'",
       `img-src ${w.cspSource} data:`,
@@ -164,33 +184,27 @@ export class DetailsPanel implements vscode.Disposable {
       `font-src ${w.cspSource}`,
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
-    const state = JSON.stringify({ threadId: this.thread.id, path: this.thread.path } satisfies PanelState).replace(
-      /</g,
-      '\\u003c',
-    );
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${media('details.css')}">
+<link rel="stylesheet" href="${res('media', 'details.css')}">
 <title>Codex thread details</title>
 </head>
 <body>
 <main id="app" aria-live="polite"><p class="muted">Loading…</p></main>
-<script nonce="${nonce}" id="initial-state" type="application/json">${state}</script>
-<script nonce="${nonce}" src="${media('details.js')}"></script>
+<script nonce="${nonce}" src="${res('dist', 'webview.js')}"></script>
 </body>
 </html>`;
   }
 
-  dispose(): void {
-    this.disposed = true;
-    DetailsPanel.panels.delete(this.thread.id);
+  override dispose(): void {
+    if (this.isDisposed) return;
+    if (DetailsPanel.panels.get(this.thread.id) === this) DetailsPanel.panels.delete(this.thread.id);
     this.cancelSource?.cancel();
-    for (const s of this.subs) s.dispose();
-    this.subs.length = 0;
+    super.dispose();
   }
 }
 
@@ -202,7 +216,7 @@ function title(t: ThreadView): string {
 export class DetailsSerializer implements vscode.WebviewPanelSerializer<PanelState> {
   constructor(
     private readonly ctx: vscode.ExtensionContext,
-    private readonly deps: { store: SessionStore; worker: WorkerClient; run: ActionRunner },
+    private readonly deps: PanelDeps,
   ) {}
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {

@@ -4,28 +4,35 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelAction, ThreadView } from '../protocol/messages';
+import type { PanelAction, RunReport, ThreadView, ToWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { SessionsTreeProvider } from './sessionsTree';
 import { StatusBarController } from './statusBar';
 import { Actions, Run, isCancelled } from './actions';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { CommandHandlers, COMMANDS } from './commands';
-import { DetailsPanel, DetailsSerializer, VIEW_TYPE } from './detailsPanel';
+import { CommandHandlers, COMMANDS, revealFile } from './commands';
+import { DetailsPanel, DetailsSerializer, PanelDeps, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
-import { WindowUi } from './ui';
-import { reportSummary, levelLabel } from './logic';
+import { Ui, WindowUi } from './ui';
+import { errorCode, errorMessage } from '../core/util/errors';
+import { rescueDir } from '../core/codexHome/paths';
+import { handoffReport, repairReport, restoreReport } from './panelData';
+import { levelLabel } from '../core/util/display';
 
+/** What `activate` returns: the extension's parts, for the integration tests (a normal extension export). */
 export interface CodexRescueApi {
   store: SessionStore;
   tree: SessionsTreeProvider;
   status: StatusBarController;
   worker: WorkerClient;
-  ui: WindowUi;
   projections: ProjectionProvider;
   panels: typeof DetailsPanel.panels;
   commands: CommandHandlers;
+  /** Replace the window UI (messages, confirms, quick picks, progress) the commands use. */
+  setUi(ui: Ui): void;
+  /** Every message a details panel posts to its webview. */
+  onDidPostToPanel: vscode.Event<{ threadId: string; message: ToWebview }>;
   /** Resolves when the first scan is done. */
   ready: Promise<unknown>;
 }
@@ -74,7 +81,9 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   const status = new StatusBarController(store, settings);
   ctx.subscriptions.push(status);
 
-  const ui = new WindowUi();
+  let ui: Ui = new WindowUi();
+  const posted = new vscode.EventEmitter<{ threadId: string; message: ToWebview }>();
+  ctx.subscriptions.push(posted);
   const actions = new Actions(w, store, projections, settings, storage, log);
 
   const runPanelAction = async (action: PanelAction, t: ThreadView, panel?: DetailsPanel): Promise<void> => {
@@ -84,10 +93,6 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }
     if (action === 'copyResume') {
       await vscode.commands.executeCommand(COMMANDS.copyResumeCommand, t.id);
-      return;
-    }
-    if (action === 'refresh') {
-      await store.refresh().catch(() => undefined);
       return;
     }
     if (!panel) return;
@@ -112,34 +117,29 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
       progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }),
     };
     try {
+      // One sentence above the report (the report has the figures and paths).
       let summary = '';
-      let report: object | undefined;
+      let report: RunReport | undefined;
       if (action === 'handoff') {
-        const r = await actions.handoff(t, run);
-        summary = r.summary;
-        report = r.report;
+        report = handoffReport((await actions.handoff(t, run)).report);
+        summary = 'Handoff written. Start a new Codex thread with it to continue the work.';
       } else if (action === 'preview') {
-        const r = await actions.preview(t, run);
-        summary = r.summary;
-        report = r.report;
+        report = repairReport((await actions.preview(t, run)).report);
+        summary = 'Preview: the repaired copy is open beside the original in the diff editor. Nothing changed yet.';
       } else if (action === 'repairInPlace' || action === 'repairFork') {
-        const r = await actions.repair(t, action === 'repairFork' ? 'fork' : 'in-place', run);
-        summary = reportSummary(r.report);
-        report = r.report;
+        const fork = action === 'repairFork';
+        report = repairReport((await actions.repair(t, fork ? 'fork' : 'in-place', run)).report);
+        summary = fork
+          ? 'Repaired as a fork: a new thread; the original is untouched.'
+          : 'Repaired in place. The original is kept in the backup below.';
       } else if (action === 'restore') {
-        const r = await actions.restore(t, run);
-        summary = r.summary;
-        report = r.report;
+        report = restoreReport((await actions.restore(t, run)).report);
+        summary = 'Restored from the backup.';
       }
       panel.post({ type: 'done', action, summary, report });
     } catch (err) {
-      panel.post({
-        type: 'failed',
-        action,
-        message: isCancelled(err) ? 'Cancelled. Nothing was changed.' : (err as Error).message,
-        cancelled: isCancelled(err),
-      });
-      if (!isCancelled(err)) log.error(`${action} on ${t.id}: ${(err as Error).message}`);
+      panel.post({ type: 'failed', action, error: { code: errorCode(err), message: errorMessage(err) } });
+      if (!isCancelled(err)) log.error(`${action} on ${t.id}: ${errorMessage(err)}`);
     } finally {
       panel.busy = undefined;
       panel.cancelSource = undefined;
@@ -148,10 +148,17 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }
   };
 
-  const panelDeps = {
+  const panelDeps: PanelDeps = {
     store,
     worker: w,
-    run: (a: PanelAction, t: ThreadView, p: DetailsPanel) => runPanelAction(a, t, p),
+    run: (a, t, p) => runPanelAction(a, t, p),
+    revealRoots: () => [rescueDir(store.codexHome), settings().handoffFolder].filter(Boolean),
+    reveal: (file) => revealFile(file, ui),
+    copy: async (text) => {
+      await vscode.env.clipboard.writeText(text);
+      void ui.info(`Copied: ${text}`);
+    },
+    onPost: (threadId, message) => posted.fire({ threadId, message }),
   };
   const openDetails = (t: ThreadView): DetailsPanel => DetailsPanel.show(ctx, t, panelDeps);
   ctx.subscriptions.push(
@@ -164,7 +171,9 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     actions,
     tree,
     projections,
-    ui,
+    get ui() {
+      return ui;
+    },
     log,
     openDetails,
     runPanelAction,
@@ -227,7 +236,18 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }, 0);
   });
   log.info(`activated; Codex home ${settings().codexHome}`);
-  return { store, tree, status, worker: w, ui, projections, panels: DetailsPanel.panels, commands: handlers, ready };
+  return {
+    store,
+    tree,
+    status,
+    worker: w,
+    projections,
+    panels: DetailsPanel.panels,
+    commands: handlers,
+    setUi: (next) => (ui = next),
+    onDidPostToPanel: posted.event,
+    ready,
+  };
 }
 
 function safeReaddir(dir: string): string[] {

@@ -1,9 +1,8 @@
 // Pure UI logic of the extension (no `vscode` import): grouping, labels, tooltips, the status-bar pick,
 // quick-pick order. (Risk crossings: core/riskCrossing.ts, used by the store.) Unit-tested with plain mocha.
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
-import { RISK_ORDER, formatBytes } from '../core/scan/risk';
-
-export { formatBytes };
+import { RISK_ORDER } from '../core/scan/risk';
+import { formatBytes, levelLabel } from '../core/util/display';
 
 export const LEVELS: readonly RiskLevelName[] = RISK_ORDER;
 export const ATTENTION: ReadonlySet<RiskLevelName> = new Set(['high', 'critical', 'stuck']);
@@ -92,10 +91,6 @@ export const LEVEL_ICON: Record<RiskLevelName, { icon: string; color: string }> 
   critical: { icon: 'error', color: 'list.errorForeground' },
   stuck: { icon: 'debug-disconnect', color: 'errorForeground' },
 };
-
-export function levelLabel(l: RiskLevelName): string {
-  return l === 'ok' ? 'OK' : l[0].toUpperCase() + l.slice(1);
-}
 
 export function describeThread(t: ThreadView): string {
   return `${formatBytes(t.sizeBytes)} · ${levelLabel(t.risk.level)}`;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
 import { Group, LEVEL_ICON, describeThread, groupThreads, tooltipMarkdown } from './logic';
 import { SessionStore } from './store';
+import { Disposable } from './disposable';
 
 export class GroupItem extends vscode.TreeItem {
   constructor(readonly group: Group) {
@@ -49,15 +50,15 @@ export class ThreadItem extends vscode.TreeItem {
 
 export type SessionNode = GroupItem | ThreadItem;
 
-export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<SessionNode | undefined | void>();
+export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionNode> {
+  private readonly emitter = this._register(new vscode.EventEmitter<SessionNode | undefined | void>());
   readonly onDidChangeTreeData = this.emitter.event;
   byWorkspace = false;
   minLevel: RiskLevelName | undefined;
-  private readonly sub: vscode.Disposable;
 
   constructor(private readonly store: SessionStore) {
-    this.sub = store.onDidChange(() => this.refresh());
+    super();
+    this._register(store.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
@@ -80,10 +81,5 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
 
   getParent(): SessionNode | undefined {
     return undefined;
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.emitter.dispose();
   }
 }

@@ -1,15 +1,19 @@
 // Reading `codexRescue.*` settings in one place.
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveCodexHome } from '../core/codexHome/paths';
+import type { RiskThresholds } from '../core/scan/risk';
 import type { RepairOptionsView } from '../protocol/messages';
 
 export type AutoHandoff = 'off' | 'notify' | 'write';
 
 export interface Settings {
   codexHome: string;
-  thresholds: Record<string, unknown>;
+  thresholds: Partial<RiskThresholds>;
   repair: RepairOptionsView;
   autoHandoff: AutoHandoff;
+  /** Absolute, `~` expanded; '' when unset. */
   handoffFolder: string;
   handoffBudgetTokens: number;
   statusBarEnabled: boolean;
@@ -19,13 +23,18 @@ export interface Settings {
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('codexRescue');
   const MiB = 1024 * 1024;
-  const thresholds: Record<string, unknown> = {};
-  const fileMb = c.get<number[]>('thresholds.fileSizeMB');
-  if (Array.isArray(fileMb) && fileMb.length === 3) thresholds.fileBytes = fileMb.map((n) => n * MiB);
-  const liveMb = c.get<number[]>('thresholds.liveImageMB');
-  if (Array.isArray(liveMb) && liveMb.length === 3) thresholds.liveImageBytes = liveMb.map((n) => n * MiB);
-  const fill = c.get<number[]>('thresholds.contextFill');
-  if (Array.isArray(fill) && fill.length === 3) thresholds.contextFill = fill;
+  const triple = (key: string, scale = 1): [number, number, number] | undefined => {
+    const v = c.get<number[]>(key);
+    return Array.isArray(v) && v.length === 3 ? [v[0] * scale, v[1] * scale, v[2] * scale] : undefined;
+  };
+  const thresholds: Partial<RiskThresholds> = {};
+  const fileBytes = triple('thresholds.fileSizeMB', MiB);
+  if (fileBytes) thresholds.fileBytes = fileBytes;
+  const liveImageBytes = triple('thresholds.liveImageMB', MiB);
+  if (liveImageBytes) thresholds.liveImageBytes = liveImageBytes;
+  const contextFill = triple('thresholds.contextFill');
+  if (contextFill) thresholds.contextFill = contextFill;
+  const folder = c.get<string>('handoffFolder', '').trim();
   return {
     codexHome: resolveCodexHome(c.get<string>('codexHome') || undefined),
     thresholds,
@@ -35,7 +44,7 @@ export function readSettings(): Settings {
       archiveImages: c.get<boolean>('archiveImages', false),
     },
     autoHandoff: c.get<AutoHandoff>('autoHandoff', 'notify'),
-    handoffFolder: c.get<string>('handoffFolder', ''),
+    handoffFolder: folder ? path.resolve(folder.replace(/^~(?=$|[\\/])/, os.homedir())) : '',
     handoffBudgetTokens: c.get<number>('handoffBudgetTokens', 12000),
     statusBarEnabled: c.get<boolean>('statusBar.enabled', true),
     groupByWorkspace: c.get<boolean>('groupByWorkspace', false),

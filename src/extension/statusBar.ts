@@ -4,19 +4,22 @@ import type { ThreadView } from '../protocol/messages';
 import { currentThread, statusBackground, statusText, tooltipMarkdown } from './logic';
 import { SessionStore } from './store';
 import { Settings } from './settings';
+import { Disposable } from './disposable';
 
-export class StatusBarController implements vscode.Disposable {
+export class StatusBarController extends Disposable {
   readonly item: vscode.StatusBarItem;
   current: ThreadView | undefined;
-  private readonly sub: vscode.Disposable;
 
   constructor(
     private readonly store: SessionStore,
     private readonly settings: () => Settings,
   ) {
-    this.item = vscode.window.createStatusBarItem('codexRescue.status', vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.item = this._register(
+      vscode.window.createStatusBarItem('codexRescue.status', vscode.StatusBarAlignment.Left, 50),
+    );
     this.item.name = 'Codex Rescue: current thread';
-    this.sub = store.onDidChange(() => this.update());
+    this._register(store.onDidChange(() => this.update()));
   }
 
   update(): void {
@@ -36,10 +39,5 @@ export class StatusBarController implements vscode.Disposable {
     this.item.command = { command: 'codexRescue.openDetails', title: 'Open Session Details', arguments: [t.id] };
     this.item.accessibilityInformation = { label: `Codex thread ${t.name}: ${t.risk.level}` };
     this.item.show();
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.item.dispose();
   }
 }

@@ -1,22 +1,25 @@
 // The session catalog as the extension holds it: the last scan (done in the worker), a change event,
-// the core's SessionWatcher over CODEX_HOME (its batches trigger an incremental rescan), and the
-// core's RiskMonitor (one notification per crossing into high/critical/stuck).
+// the core's SessionWatcher over CODEX_HOME (here in the extension host: it only watches and stats;
+// its batches trigger an incremental rescan in the worker), and the core's RiskMonitor (one
+// notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
 import { sessionIndexPath } from '../core/codexHome/paths';
 import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
 import { SessionWatcher } from '../core/codexHome/sessionWatcher';
 import { RiskMonitor } from '../core/scan/riskMonitor';
-import { WorkerClient, CancelledError } from './workerClient';
+import { errorCode } from '../core/util/errors';
+import { WorkerClient } from './workerClient';
+import { Disposable } from './disposable';
 import { Settings } from './settings';
 
 /** Threshold of the crossing notifications: high and above (high, critical, stuck). */
 const CROSSING_LEVEL = 'high';
 
-export class SessionStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class SessionStore extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
-  private readonly crossed = new vscode.EventEmitter<ThreadView[]>();
+  private readonly crossed = this._register(new vscode.EventEmitter<ThreadView[]>());
   readonly onDidCross = this.crossed.event;
   result: ScanResultView | undefined;
   scanning = false;
@@ -34,7 +37,10 @@ export class SessionStore implements vscode.Disposable {
     private readonly worker: WorkerClient,
     private settings: () => Settings,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+    this._register({ dispose: () => this.monitor.stop() });
+  }
 
   get threads(): ThreadView[] {
     return this.result?.threads ?? [];
@@ -88,7 +94,7 @@ export class SessionStore implements vscode.Disposable {
         this.monitor.assess(this.threads, first);
         return r;
       } catch (err) {
-        if (err instanceof CancelledError) return this.result;
+        if (errorCode(err) === 'cancelled') return this.result;
         this.lastError = (err as Error).message;
         this.log.error(`scan failed: ${this.lastError}`);
         throw err;
@@ -134,11 +140,5 @@ export class SessionStore implements vscode.Disposable {
         if (debounce) clearTimeout(debounce);
       };
     });
-  }
-
-  dispose(): void {
-    this.monitor.stop();
-    this.changed.dispose();
-    this.crossed.dispose();
   }
 }

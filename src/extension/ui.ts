@@ -1,5 +1,5 @@
-// Thin wrappers over window APIs, so command logic can be driven by tests (auto-confirm in tests,
-// recorded messages) and by plain mocha with a fake.
+// Thin wrapper over the window APIs the commands use (as in microsoft/vscode-python-environments): the
+// extension uses WindowUi; tests pass their own Ui through the API `activate` returns.
 import * as vscode from 'vscode';
 import type { Run } from './actions';
 import { plain } from './logic';
@@ -16,39 +16,23 @@ export interface Ui {
 }
 
 export class WindowUi implements Ui {
-  /** Set by tests through the `codexRescue._test` hook: answer confirms and quick picks without a person. */
-  autoConfirm = false;
-  autoPick: ((items: PickItem[]) => PickItem | undefined) | undefined;
-  readonly messages: { level: string; text: string }[] = [];
-
-  private record(level: string, text: string): void {
-    this.messages.push({ level, text });
-    if (this.messages.length > 200) this.messages.shift();
-  }
-
   info(msg: string, ...actions: string[]): Thenable<string | undefined> {
-    this.record('info', msg);
     return vscode.window.showInformationMessage(plain(msg), ...actions);
   }
 
   warn(msg: string, ...actions: string[]): Thenable<string | undefined> {
-    this.record('warn', msg);
     return vscode.window.showWarningMessage(plain(msg), ...actions);
   }
 
   error(msg: string, ...actions: string[]): Thenable<string | undefined> {
-    this.record('error', msg);
     return vscode.window.showErrorMessage(plain(msg), ...actions);
   }
 
   async confirm(msg: string, action: string): Promise<boolean> {
-    this.record('confirm', msg);
-    if (this.autoConfirm) return true;
     return (await vscode.window.showWarningMessage(plain(msg), { modal: true }, action)) === action;
   }
 
   pick<T extends PickItem>(items: T[], opts: vscode.QuickPickOptions): Thenable<T | undefined> {
-    if (this.autoPick) return Promise.resolve(this.autoPick(items) as T | undefined);
     return vscode.window.showQuickPick(items, opts);
   }
 

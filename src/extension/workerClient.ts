@@ -3,18 +3,13 @@
 // No `vscode` import: cancellation comes in as a plain `onCancel` registration (a CancellationToken fits).
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+import { CancelledError, RescueError } from '../core/util/errors';
+import { Disposable } from './disposable';
 
 export interface CallOptions {
   onProgress?: (done: number, total: number, phase?: string) => void;
   /** A CancellationToken or anything with the same shape. */
   token?: { isCancellationRequested: boolean; onCancellationRequested(listener: () => void): { dispose(): void } };
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('Cancelled');
-    this.name = 'CancelledError';
-  }
 }
 
 interface Pending {
@@ -24,16 +19,18 @@ interface Pending {
   flag: Int32Array;
 }
 
-export class WorkerClient {
+export class WorkerClient extends Disposable {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private disposed = false;
 
   constructor(
     private readonly script: string,
     private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => undefined,
-  ) {}
+  ) {
+    super();
+    this._register({ dispose: () => this.shutdown() });
+  }
 
   get started(): boolean {
     return this.worker !== undefined;
@@ -44,7 +41,7 @@ export class WorkerClient {
   }
 
   private ensure(): Worker {
-    if (this.disposed) throw new Error('The Codex Rescue worker was shut down.');
+    if (this.isDisposed) throw new RescueError('internal', 'The Codex Rescue worker was shut down.');
     if (this.worker) return this.worker;
     const w = new Worker(this.script, { name: 'codex-rescue-worker' });
     w.on('message', (m: FromWorker) => this.onMessage(m));
@@ -54,7 +51,8 @@ export class WorkerClient {
     });
     w.on('exit', (code) => {
       if (this.worker === w) this.worker = undefined;
-      if (this.pending.size) this.failAll(new Error(`The Codex Rescue worker stopped (exit code ${code}).`));
+      if (this.pending.size)
+        this.failAll(new RescueError('internal', `The Codex Rescue worker stopped (exit code ${code}).`));
     });
     w.unref();
     this.worker = w;
@@ -111,12 +109,12 @@ export class WorkerClient {
     }
     this.pending.delete(m.id);
     if (m.ok) p.resolve(m.value);
-    else if (m.error.name === 'CancelledError') p.reject(new CancelledError());
-    else {
-      const e = new Error(m.error.message);
-      e.name = m.error.name;
-      p.reject(e);
-    }
+    else
+      p.reject(
+        m.error.code === 'cancelled'
+          ? new CancelledError(m.error.message)
+          : new RescueError(m.error.code, m.error.message),
+      );
   }
 
   private failAll(err: Error): void {
@@ -126,8 +124,7 @@ export class WorkerClient {
     }
   }
 
-  dispose(): void {
-    this.disposed = true;
+  private shutdown(): void {
     this.failAll(new CancelledError());
     const w = this.worker;
     this.worker = undefined;

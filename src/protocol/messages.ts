@@ -1,17 +1,21 @@
-// Every message that crosses a thread or a webview boundary, defined once: extension host <-> worker
-// (request / progress / result / cancel, with request ids) and extension host <-> details webview.
-// Plain data only (structured-clone and JSON safe). No `vscode` import, no Node import: the webview
-// script type-checks against this file too.
+// Every message that crosses a thread boundary between the extension host and the worker (request /
+// progress / result / cancel, with request ids), and the data they carry. Plain data only
+// (structured-clone safe). The details webview's messages are in ./panel (re-exported here): that half
+// has no Node import, so the webview's own tsconfig (DOM, no Node types) compiles against it.
 
-import type { RiskLevel } from '../core/scan/risk';
+import type { RiskLevel, RiskThresholds } from '../core/scan/risk';
 import type { ThreadJson } from '../core/scan/threadJson';
 import type { ScanResult } from '../core/scan/catalog';
 import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
+import type { WriteResult } from '../core/handoff/types';
+import type { ErrorView, ImageRef } from './panel';
+
+export * from './panel';
 
 export type RiskLevelName = RiskLevel;
 
-/** A thread as the UI sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
+/** A thread as the extension sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
 export type ThreadView = ThreadJson;
 
 export interface RepairOptionsView {
@@ -27,25 +31,13 @@ export type RepairReportView = StripReport;
 
 export type RestoreReportView = RestoreReport;
 
-export interface ImageRef {
-  /** Position in the thread (0-based, file order). */
-  index: number;
-  line: number;
-  /** Byte range of the data URL's raw content in the rollout. */
-  start: number;
-  end: number;
-  mediaType: string;
-  storedBytes: number;
-  width?: number;
-  height?: number;
-  where: string;
-}
+/** A written handoff (its section list stays in the worker). */
+export type HandoffReportView = Omit<WriteResult, 'sections'>;
 
 /** A scan as the UI sees it: the core's ScanResult with its threads as ThreadViews. */
 export type ScanResultView = Omit<ScanResult, 'threads'> & { threads: ThreadView[]; ms: number };
 
 export interface ProjectionView {
-  text: string;
   lines: number;
   truncatedLines: number;
   bytes: number;
@@ -58,7 +50,7 @@ export interface ProjectionView {
 export interface WorkerApi {
   ping: { params: { echo?: string }; result: { pong: string; pid: number; node: string } };
   scan: {
-    params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean };
+    params: { codexHome: string; thresholds?: Partial<RiskThresholds>; reset?: boolean };
     result: ScanResultView;
   };
   strip: {
@@ -75,7 +67,7 @@ export interface WorkerApi {
   };
   handoff: {
     params: { codexHome: string; thread: string; budgetTokens?: number; out?: string };
-    result: { path: string; [key: string]: unknown };
+    result: HandoffReportView;
   };
   /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
   project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
@@ -84,8 +76,6 @@ export interface WorkerApi {
     params: { path: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
   };
-  /** Test aid: burn CPU in the worker for `ms` (proves the host stays responsive). */
-  spin: { params: { ms: number }; result: { spun: number } };
 }
 
 export type WorkerMethod = keyof WorkerApi;
@@ -107,52 +97,6 @@ export type ToWorker = WorkerRequest | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number; phase?: string }
-  | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: { name: string; message: string } }
+  | { type: 'result'; id: number; ok: true; value: ResultOf<WorkerMethod> }
+  | { type: 'result'; id: number; ok: false; error: ErrorView }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
-
-// ---------------------------------------------------------------------------------------------
-// Extension host <-> details webview
-
-export type PanelAction =
-  'handoff' | 'preview' | 'repairInPlace' | 'repairFork' | 'restore' | 'openRollout' | 'copyResume' | 'refresh';
-
-export const PANEL_ACTIONS: readonly PanelAction[] = [
-  'handoff',
-  'preview',
-  'repairInPlace',
-  'repairFork',
-  'restore',
-  'openRollout',
-  'copyResume',
-  'refresh',
-];
-
-export type FromWebview =
-  | { type: 'ready' }
-  | { type: 'action'; action: PanelAction }
-  | { type: 'cancel' }
-  | { type: 'loadImage'; index: number };
-
-export type ToWebview =
-  | { type: 'thread'; thread: ThreadView; busy?: PanelAction }
-  | { type: 'progress'; action: PanelAction; done: number; total: number; phase?: string }
-  | { type: 'done'; action: PanelAction; summary: string; report?: object }
-  | { type: 'failed'; action: PanelAction; message: string; cancelled?: boolean }
-  | { type: 'images'; images: ImageRef[]; total: number }
-  | { type: 'image'; index: number; dataUrl?: string; reason?: string };
-
-/** The state a details panel persists (webview state, used by the serializer on reload). */
-export interface PanelState {
-  threadId: string;
-  path?: string;
-}
-
-export function isFromWebview(m: unknown): m is FromWebview {
-  if (!m || typeof m !== 'object') return false;
-  const t = (m as { type?: unknown }).type;
-  if (t === 'ready' || t === 'cancel') return true;
-  if (t === 'action') return PANEL_ACTIONS.includes((m as { action: PanelAction }).action);
-  if (t === 'loadImage') return Number.isInteger((m as { index: unknown }).index);
-  return false;
-}

@@ -5,7 +5,13 @@ import { listBackups as coreListBackups } from '../core/repair/backups';
 import { restoreThread } from '../core/repair/restore';
 import { stripThread } from '../core/repair/stripThread';
 import { writeHandoff } from '../core/handoff/write';
-import type { RepairOptionsView, RepairReportView, RepairMode, RestoreReportView } from '../protocol/messages';
+import type {
+  HandoffReportView,
+  RepairOptionsView,
+  RepairReportView,
+  RepairMode,
+  RestoreReportView,
+} from '../protocol/messages';
 
 export interface Hooks {
   onProgress?: (done: number, total: number, phase?: string) => void;
@@ -45,12 +51,12 @@ export function listBackups(codexHome: string, thread: string): { path: string; 
 export function handoff(
   params: { codexHome: string; thread: string; budgetTokens?: number; out?: string },
   hooks: Hooks,
-): { path: string; [k: string]: unknown } {
-  const r = writeHandoff(params.codexHome, params.thread, {
+): HandoffReportView {
+  const { sections: _sections, ...r } = writeHandoff(params.codexHome, params.thread, {
     budgetTokens: params.budgetTokens,
     out: params.out,
     onProgress: hooks.onProgress,
     isCancelled: hooks.isCancelled,
   });
-  return { ...r } as { path: string };
+  return r;
 }

@@ -8,20 +8,12 @@ import { ScanIndex, emptyIndex, scanCatalog } from '../core/scan/catalog';
 import { threadJson } from '../core/scan/threadJson';
 import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/scan/risk';
 import { readRollout } from '../core/rollout/reader';
-import { CancelledError } from '../core/util/errors';
+import { errorCode, errorMessage } from '../core/util/errors';
 import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
-import type {
-  FromWorker,
-  ImageRef,
-  ParamsOf,
-  ResultOf,
-  ThreadView,
-  ToWorker,
-  WorkerMethod,
-} from '../protocol/messages';
+import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
 let index: ScanIndex = emptyIndex();
@@ -34,13 +26,13 @@ interface Ctx {
 
 type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M>;
 
-function mergeThresholds(t: Record<string, unknown> | undefined): RiskThresholds {
-  if (!t) return DEFAULT_THRESHOLDS;
-  const out: RiskThresholds = { ...DEFAULT_THRESHOLDS };
-  for (const [k, v] of Object.entries(t)) {
-    if (k in out && v !== undefined && v !== null) (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  return out;
+function mergeThresholds(t: Partial<RiskThresholds> | undefined): RiskThresholds {
+  return { ...DEFAULT_THRESHOLDS, ...t };
+}
+
+/** An error as it crosses to the extension: our errors keep their code, anything else is 'internal'. */
+function errorView(err: unknown): ErrorView {
+  return { code: errorCode(err), message: errorMessage(err) };
 }
 
 /** Images of a rollout in file order, with byte ranges for lazy thumbnails. */
@@ -134,7 +126,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
     });
     return {
       codexHome: r.codexHome,
-      threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView),
+      threads: r.threads.map((t) => threadJson(t)),
       errors: r.errors,
       notes: r.notes,
       stats: r.stats,
@@ -152,16 +144,10 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
       isCancelled: ctx.isCancelled,
       onProgress: (d, n) => ctx.progress(d, n, 'projection'),
     });
-    return { text: '', lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
+    return { lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
   },
   images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
   thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
-  spin: (p) => {
-    const end = Date.now() + p.ms;
-    let n = 0;
-    while (Date.now() < end) n++;
-    return { spun: n };
-  },
 };
 
 function post(m: FromWorker): void {
@@ -187,16 +173,7 @@ function handle(msg: ToWorker): void {
     const value = handler(msg.params as never, ctx);
     post({ type: 'result', id: msg.id, ok: true, value });
   } catch (err) {
-    const e = err as Error;
-    post({
-      type: 'result',
-      id: msg.id,
-      ok: false,
-      error: {
-        name: e instanceof CancelledError ? 'CancelledError' : (e?.name ?? 'Error'),
-        message: e?.message ?? String(err),
-      },
-    });
+    post({ type: 'result', id: msg.id, ok: false, error: errorView(err) });
   }
 }
 

@@ -8,22 +8,44 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../support/tools';
-import { tempCodexHome } from '../support/tempHome';
+import { tempCodexHome, tempDir } from '../support/tempHome';
 import { sessionPath, writeGiantLineRollout, writeSyntheticRollout } from '../support/synthetic';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const V8_MAX_STRING = 536_870_888;
 const MB = 1024 * 1024;
 
-/** Run the CLI under /usr/bin/time -v; returns output, exit code and peak RSS in MB. */
+/**
+ * Node and the CLI bundle (self-contained) where another user can run them: a world-readable temp
+ * folder, since the checkout may sit in a private one (mktemp -d, a 0700 home). Only the Codex files
+ * the test locks are out of that user's reach.
+ */
+function runnableByOthers(): { node: string; cli: string } {
+  const dir = tempDir('csr-cli-');
+  fs.chmodSync(dir, 0o755);
+  const node = path.join(dir, 'node');
+  try {
+    fs.linkSync(process.execPath, node); // same inode: its mode (0755) applies
+  } catch {
+    fs.copyFileSync(process.execPath, node);
+    fs.chmodSync(node, 0o755);
+  }
+  const cli = path.join(dir, 'cli.js');
+  fs.copyFileSync(CLI, cli);
+  fs.chmodSync(cli, 0o644);
+  return { node, cli };
+}
+
+/** Run the CLI under /usr/bin/time -v (as `asUser` when given); returns output, exit code and peak RSS in MB. */
 function measured(
   args: string[],
   asUser?: number,
 ): { status: number | null; stdout: string; stderr: string; rssMb: number } {
-  const cmd =
-    asUser !== undefined
-      ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', process.execPath, CLI, ...args]
-      : [process.execPath, CLI, ...args];
+  let cmd = [process.execPath, CLI, ...args];
+  if (asUser !== undefined) {
+    const { node, cli } = runnableByOthers();
+    cmd = ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', node, cli, ...args];
+  }
   const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { encoding: 'utf8', maxBuffer: 64 * MB });
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, rssMb: rss ? Number(rss[1]) / 1024 : NaN };

@@ -1,6 +1,6 @@
 // Watches CODEX_HOME's rollouts (sessions/ and archived_sessions/) and reports what changed,
 // in batches, while Codex appends to them. Pure Node (no vscode): the CLI's `watch` and the
-// extension's worker both use it.
+// extension (in the extension host: fs.watch and stats only; scans run in the worker) both use it.
 //
 // Usage:
 //   const w = new SessionWatcher(codexHome, { debounceMs: 1000, pollMs: 5000 });

@@ -1,7 +1,9 @@
 // Turns measured ThreadMetrics into a level with reasons a person can act on.
 import { ThreadMetrics } from './metrics';
+import { RiskLevel, formatBytes, formatCount } from '../util/display';
 
-export type RiskLevel = 'ok' | 'watch' | 'high' | 'critical' | 'stuck';
+export type { RiskLevel };
+export { formatBytes, formatCount };
 export const RISK_ORDER: RiskLevel[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
 
 export interface RiskThresholds {
@@ -47,23 +49,6 @@ export interface Risk {
   recommendation: string;
   /** Fraction of the context window used by the last request, when known. */
   contextFill?: number;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}
-
-/** 1234567 → "1,234,567" (toLocaleString would load ICU data: ~20 ms of a scan). */
-export function formatCount(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function levelFor(value: number, t: [number, number, number]): RiskLevel {

@@ -16,7 +16,8 @@ import {
   plain,
 } from '../../../src/extension/logic';
 import { writeProjection } from '../../../src/core/preview/projection';
-import { WorkerClient, CancelledError } from '../../../src/extension/workerClient';
+import { WorkerClient } from '../../../src/extension/workerClient';
+import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
 import { emptyMetrics } from '../../../src/core/scan/metrics';
 import { REPO_ROOT } from '../../support/tools';
@@ -110,6 +111,10 @@ describe('extension logic', () => {
     assert.ok(isFromWebview({ type: 'action', action: 'preview' }));
     assert.ok(!isFromWebview({ type: 'action', action: 'rm -rf' }));
     assert.ok(!isFromWebview({ type: 'loadImage', index: '1' }));
+    assert.ok(isFromWebview({ type: 'revealPath', path: '/h/rescue/backups/x' }));
+    assert.ok(!isFromWebview({ type: 'revealPath', path: 1 }));
+    assert.ok(isFromWebview({ type: 'copyResumeCommand' }));
+    assert.ok(!isFromWebview({ type: 'action', action: 'refresh' }), 'no such panel action');
   });
 });
 

@@ -10,7 +10,9 @@ import * as vscode from 'vscode';
 import { scanCatalog } from '../../../src/core/scan/catalog';
 import type { CodexRescueApi } from '../../../src/extension/extension';
 import type { GroupItem, ThreadItem } from '../../../src/extension/sessionsTree';
-import type { VscodeFixtureManifest } from '../makeFixtures';
+import type { ToWebview } from '../../../src/protocol/messages';
+import type { VscodeFixtureManifest } from '../harness/makeFixtures';
+import { FakeUi } from './fakeUi';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
 const manifest: VscodeFixtureManifest = JSON.parse(fs.readFileSync(process.env.CODEX_RESCUE_TEST_MANIFEST!, 'utf8'));
@@ -36,6 +38,7 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
 }
 
 let api: CodexRescueApi;
+const ui = new FakeUi();
 
 describe('Codex Session Rescue in VS Code', function () {
   this.timeout(120000);
@@ -74,7 +77,7 @@ describe('Codex Session Rescue in VS Code', function () {
     ]) {
       assert.ok(cmds.includes(`codexRescue.${c}`), `command codexRescue.${c} registered`);
     }
-    api.ui.autoConfirm = true;
+    api.setUi(ui);
   });
 
   it('the extension host stays responsive while a ≥ 600 MB repair runs in the worker', async function () {
@@ -177,14 +180,19 @@ describe('Codex Session Rescue in VS Code', function () {
 
   it('Open Session Details opens one panel per thread', async () => {
     const id = manifest.threads.stuck.id;
+    const posted: ToWebview[] = [];
+    const sub = api.onDidPostToPanel((p) => p.threadId === id && posted.push(p.message));
     await vscode.commands.executeCommand('codexRescue.openDetails', id);
     const panel = await until('details panel', () => api.panels.get(id));
     assert.ok(panel.panel.visible || panel.panel.active !== undefined);
     assert.match(panel.panel.webview.html, /Content-Security-Policy/);
     assert.match(panel.panel.webview.html, /script-src 'nonce-/);
+    assert.match(panel.panel.webview.html, /dist\/webview\.js/, 'the page script is the TypeScript bundle');
     await vscode.commands.executeCommand('codexRescue.openDetails', id);
     assert.strictEqual([...api.panels.keys()].filter((k) => k === id).length, 1);
-    await until('thread posted to the webview', () => panel.posted.some((m) => m.type === 'thread'));
+    const sent = await until('thread posted to the webview', () => posted.find((m) => m.type === 'thread'));
+    assert.strictEqual(sent.type === 'thread' && sent.thread.id, id);
+    sub.dispose();
     panel.panel.dispose();
   });
 
@@ -326,7 +334,7 @@ describe('Codex Session Rescue in VS Code', function () {
       const after = api.store.find(id)!;
       assert.ok(['high', 'critical', 'stuck'].includes(after.risk.level), after.risk.level);
       assert.ok(
-        api.ui.messages.some((m) => m.level === 'warn' && m.text.includes(`is now`)),
+        ui.messages.some((m) => m.level === 'warn' && m.text.includes(`is now`)),
         'a notification',
       );
       // Further scans don't report it again.

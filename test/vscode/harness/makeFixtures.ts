@@ -1,13 +1,13 @@
 /**
  * Builds the Codex home the VS Code tests (and `npm start`'s demo) use: the real Codex CLI's fixture
  * set (small, screenshots, tools, compacted, stuck — test/support/fixtures.ts) copied to a stable
- * folder, with a manifest describing each thread. Run: node22 --import tsx test/vscode/makeFixtures.ts <outDir>
+ * folder, with a manifest describing each thread. Run: node22 --import tsx test/vscode/harness/makeFixtures.ts <outDir>
  * Idempotent: an existing manifest is kept.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeFixtureSet } from '../support/fixtures';
-import { CODEX_PAGINATED_VERSION } from '../support/tools';
+import { makeFixtureSet } from '../../support/fixtures';
+import { CODEX_PAGINATED_VERSION } from '../../support/tools';
 
 export interface VscodeFixtureManifest {
   codexHome: string;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // UI test: drives the real VS Code workbench (code-server + headless chromium via playwright-core) with
 // the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
-// opens its details panel, runs Preview repair, and saves screenshots to test/vscode/screenshots/.
+// opens its details panel, runs Preview repair, then Repair in place from the panel (confirming the
+// dialog), and photographs the run's report in the light, dark and high-contrast themes. Screenshots
+// go to test/vscode/screenshots/.
 // Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, startCodeServer, workbenchUrl } from './code-server-launch.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const shots = path.join(ROOT, 'test', 'vscode', 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const manifest = JSON.parse(fs.readFileSync(process.env.CODEX_RESCUE_TEST_MANIFEST, 'utf8'));
@@ -127,14 +129,53 @@ try {
   step(`diff editor open (${changes} deleted ranges visible)`);
   await page.screenshot({ path: path.join(shots, 'diff.png') });
 
-  // 4. Back to the panel: the run's report.
+  // 4. Back to the panel: the preview's report.
   await page.locator('.tab', { hasText: 'Codex:' }).first().click();
   const wv2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await wv2.locator('#run-summary').waitFor({ timeout: 30000 });
   const summary = await wv2.locator('#run-summary').innerText();
   step(`panel report: ${summary}`);
   if (!/Preview/.test(summary)) throw new Error(`unexpected report: ${summary}`);
+  if ((await wv2.locator('#run-report').count()) !== 1) throw new Error('no readable report under the summary');
+  await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(shots, 'details-report.png') });
+
+  // 5. Repair in place from the panel: the confirm dialog, then the report with the backup and resume rows.
+  await wv2.locator('#action-repairInPlace').click();
+  const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Repair In Place' });
+  await confirm.first().click({ timeout: 30000 });
+  await wv2.locator('#run-status', { hasText: 'Repair in place — done' }).waitFor({ timeout: 60000 });
+  const rows = await wv2.locator('#run-report dt').allInnerTexts();
+  step(`repair report rows: ${rows.join(', ')}`);
+  for (const want of ['Size', 'Images', 'Tool outputs', 'Verified', 'Backup', 'Resume'])
+    if (!rows.includes(want)) throw new Error(`report has no ${want} row (${rows.join(', ')})`);
+  if (/\{|"bytesBefore"/.test(await wv2.locator('#run-report').innerText())) throw new Error('the report is raw JSON');
+
+  // 6. The report in each theme, switched the way a person does: Preferences: Color Theme.
+  const themes = [
+    ['light', 'Default Light Modern', 'body.vscode-light'],
+    ['dark', 'Default Dark Modern', 'body.vscode-dark'],
+    ['hc', 'Default High Contrast', 'body.vscode-high-contrast:not(.vscode-high-contrast-light)'],
+  ];
+  for (const [tag, name, body] of themes) {
+    // Focus the workbench (not the webview, which keeps F1 to itself), then the command palette.
+    await page.locator('.part.sidebar .composite.title').first().click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+    await input.fill(name);
+    // The list: "Browse Additional Color Themes…", then the theme (the webview body's class checks the pick).
+    await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await wv2.locator(body).waitFor({ timeout: 30000 });
+    await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(800);
+    await page.locator('.part.editor').screenshot({ path: path.join(shots, `report-${tag}.png`) });
+    step(`report in ${name}`);
+  }
   code = 0;
 } catch (err) {
   process.stderr.write(`[ui-test] FAILED: ${err.stack ?? err}\n`);

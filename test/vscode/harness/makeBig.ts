@@ -1,11 +1,11 @@
 /**
  * A ≥ 600 MB synthetic rollout in its own Codex home, for the event-loop-lag test (a repair of it
  * runs in the worker while the extension host's event loop is measured). Reused when present.
- * Run: node --import tsx test/vscode/makeBig.ts <codexHome>
+ * Run: node --import tsx test/vscode/harness/makeBig.ts <codexHome>
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
+import { sessionPath, writeSyntheticRollout } from '../../support/synthetic';
 
 const home = path.resolve(process.argv[2] ?? '.cache/vscode-big/codex-home');
 const MIN = 600 * 1024 * 1024;
