@@ -8,11 +8,20 @@ import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
+import { mcpCommand } from './mcpCommand';
 
 export const VERSION = '0.1.0';
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: Command[] = [scanCommand, inspectCommand, handoffCommand, stripCommand, restoreCommand, watchCommand];
+const COMMANDS: Command[] = [
+  scanCommand,
+  inspectCommand,
+  handoffCommand,
+  stripCommand,
+  restoreCommand,
+  watchCommand,
+  mcpCommand,
+];
 
 const COMMON = { flags: ['json', 'help', 'version'], values: ['codex-home'], short: { h: 'help', V: 'version' } };
 

@@ -1,0 +1,21 @@
+// `mcp`: serve the rescue tools to a helper Codex thread (or VS Code's agent mode) over stdio.
+import { runMcpServer } from '../mcp/server';
+import { TOOL_VERSION } from '../core/repair/repair';
+import { Command, CommandUsageError } from './command';
+
+export const mcpCommand: Command = {
+  name: 'mcp',
+  usage: 'mcp [--codex-home DIR] [--allow-repair]',
+  summary: 'serve these tools over MCP (stdio) to a helper Codex thread; repairs only with --allow-repair',
+  options: { flags: ['allow-repair'], values: [] },
+  async run(ctx) {
+    if (ctx.operands.length) throw new CommandUsageError(`mcp takes no arguments (got '${ctx.operands[0]}')`);
+    if (ctx.args.flags.has('json')) throw new CommandUsageError('mcp speaks JSON-RPC on stdout; it takes no --json');
+    await runMcpServer({
+      codexHome: ctx.codexHome,
+      allowRepair: ctx.args.flags.has('allow-repair'),
+      version: TOOL_VERSION,
+    });
+    return 0;
+  },
+};
