@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StripReport, restoreThread, stripThread } from '../core/repair/repair';
+import { StripReport, assertNotHeld, restoreThread, stripThread } from '../core/repair/repair';
 import { describeReport } from '../core/repair/describeReport';
 import { formatBytes } from '../core/scan/risk';
 import { requireThread } from '../core/scan/inspect';
@@ -118,8 +118,10 @@ export function registerRepairTools(server: McpServer, ctx: ToolContext): void {
     },
     guarded('repair_thread', ctx.log, (a: { thread: string; previewId: string; mode?: 'in_place' | 'fork' }) => {
       const f = requireThread(ctx.codexHome, a.thread);
-      const rec = previews.check(a.previewId, f.id, f.path);
       const mode = a.mode === 'fork' ? 'fork' : 'in-place';
+      // A thread Codex is running (the helper's own included) is refused first: previewing it again would not help.
+      if (mode === 'in-place') assertNotHeld(ctx.codexHome, f);
+      const rec = previews.check(a.previewId, f.id, f.path);
       const r = stripThread({ codexHome: ctx.codexHome, thread: f.path, mode, options: rec.options });
       previews.consume(rec.id);
       const text = describeReport(r, mode, false);

@@ -128,11 +128,16 @@ export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
   return out;
 }
 
-/** Refuse while Codex holds the thread or the file is still growing. */
-function assertQuiet(codexHome: string, f: RolloutFile, hooks: RepairHooks): fs.Stats {
+/** Refuse while Codex holds the thread: its writer lock, or the rollout open in another process. */
+export function assertNotHeld(codexHome: string, f: RolloutFile): void {
   const lock = threadLockState(codexHome, f.id);
   if (lock.held) throw new RepairError(`Not touching thread ${f.id}: ${lock.detail}`);
   assertNotOpen(f);
+}
+
+/** Refuse while Codex holds the thread or the file is still growing. */
+function assertQuiet(codexHome: string, f: RolloutFile, hooks: RepairHooks): fs.Stats {
+  assertNotHeld(codexHome, f);
   const before = fs.statSync(f.path);
   const windowMs = hooks.growthWindowMs ?? 1500;
   if (Date.now() - before.mtimeMs < 10_000 && windowMs > 0) {
