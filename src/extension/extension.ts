@@ -16,6 +16,7 @@ import { DetailsPanel, DetailsSerializer, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
 import { WindowUi } from './ui';
 import { reportSummary, levelLabel } from './logic';
+import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
 
 export interface CodexRescueApi {
   store: SessionStore;
@@ -26,6 +27,8 @@ export interface CodexRescueApi {
   projections: ProjectionProvider;
   panels: typeof DetailsPanel.panels;
   commands: CommandHandlers;
+  /** The rescue tools offered to VS Code's agent mode (MCP server definition provider). */
+  mcp: McpRegistration;
   /** Resolves when the first scan is done. */
   ready: Promise<unknown>;
 }
@@ -171,6 +174,14 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   });
   ctx.subscriptions.push(...handlers.register());
 
+  const mcp = registerMcpProvider(ctx, settings, log);
+  try {
+    // Codex's config.toml names a copy of our CLI: keep it as current as this extension.
+    refreshCliCopy(path.join(ctx.extensionPath, 'dist', 'cli.js'), settings().codexHome, false);
+  } catch (err) {
+    log.warn(`could not refresh the rescue tools' copy for Codex: ${(err as Error).message}`);
+  }
+
   // Crossing into high/critical/stuck: one notification per crossing, optional automatic handoff.
   ctx.subscriptions.push(
     store.onDidCross(async (threads) => {
@@ -227,7 +238,18 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }, 0);
   });
   log.info(`activated; Codex home ${settings().codexHome}`);
-  return { store, tree, status, worker: w, ui, projections, panels: DetailsPanel.panels, commands: handlers, ready };
+  return {
+    store,
+    tree,
+    status,
+    worker: w,
+    ui,
+    projections,
+    panels: DetailsPanel.panels,
+    commands: handlers,
+    mcp,
+    ready,
+  };
 }
 
 function safeReaddir(dir: string): string[] {
