@@ -59,6 +59,8 @@ export type Behaviour =
     }
   /** A `custom_tool_call` (freeform tools, e.g. `apply_patch` in newer CLIs). */
   | { type: 'custom_tool_call'; name: string; input: string; then?: string; usage?: Partial<Usage> }
+  /** Any other output item as it is (e.g. a `tool_search_call`); a `call_id` is added when missing. */
+  | { type: 'item'; item: Record<string, unknown> }
   /** A raw HTTP error answer. */
   | { type: 'http_error'; status: number; body: unknown }
   /** Decide from the request (e.g. pick the tool name the CLI advertises in `tools`). */
@@ -357,6 +359,9 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
           },
         ];
         if (b.then !== undefined) queue.unshift({ type: 'message', text: b.then });
+        break;
+      case 'item':
+        items = [{ call_id: nextId('call'), ...b.item }];
         break;
       case 'custom_tool_call':
         items = [
