@@ -2,6 +2,8 @@
 // assistant answered, the tools it ran (outputs shortened), compactions and context errors. Images
 // appear as their placeholders (`[image: image/png 600×400 720 KB]`). One streaming pass from a
 // cursor (line index + byte offset) until the page is full: bounded memory on any size of rollout.
+// In a .jsonl.zst, byte offsets don't address the file: the cursor counts lines, and strings over
+// 64 KB (which stay in the file) are only sized.
 import * as fs from 'node:fs';
 import { BigStr, JsonValue, get, isObject, str } from '../rollout/jsonSkeleton';
 import {
