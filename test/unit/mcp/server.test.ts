@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { writerLockPath } from '../../../src/core/codexHome/rolloutFiles';
 import { tempCodexHome } from '../../support/tempHome';
-import { sessionPath, writeSyntheticRollout } from '../../support/synthetic';
+import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -280,6 +280,33 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
     assert.match(data(f).newThreadId, /^[0-9a-f-]{36}$/);
     assert.equal(data(f).resumeCommand, `codex resume ${data(f).newThreadId}`);
     assert.deepEqual(fs.readFileSync(stuck.file), before);
+  });
+
+  it('refuses in place when a Codex fork points into the thread, in the words the CLI uses', async () => {
+    const c = await client(true);
+    const t = makeThread(home, 3, 2);
+    const forkId = '0199a000-0000-7000-8000-0000000f0f03';
+    const when = new Date('2026-11-21T10:00:00Z');
+    const meta = JSON.parse(sessionMetaLine(forkId, when, '/w'));
+    meta.payload.history_base = { thread_id: t.id, end_ordinal_exclusive: 3, end_byte_offset: 100 };
+    const forkFile = sessionPath(home, forkId, when);
+    fs.mkdirSync(path.dirname(forkFile), { recursive: true });
+    fs.writeFileSync(forkFile, JSON.stringify(meta) + '\n');
+    const before = fs.readFileSync(t.file);
+    const p = await c.callTool({ name: 'preview_repair', arguments: { thread: t.id } });
+    const r = await c.callTool({ name: 'repair_thread', arguments: { thread: t.id, previewId: data(p).previewId } });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /has 1 fork\(s\) .* Repair it as a fork instead/);
+    const cli = spawnSync(process.execPath, [CLI, 'strip', t.id, '--codex-home', home, '--yes'], { encoding: 'utf8' });
+    assert.ok(cli.stderr.includes(text(r)), `the CLI says the same: ${cli.stderr}`);
+    assert.deepEqual(fs.readFileSync(t.file), before);
+    // as a fork it goes through: the original and its Codex fork stay as they are
+    const f = await c.callTool({
+      name: 'repair_thread',
+      arguments: { thread: t.id, previewId: data(p).previewId, mode: 'fork' },
+    });
+    assert.ok(!f.isError, text(f));
+    assert.deepEqual(fs.readFileSync(t.file), before);
   });
 
   it('logs only to stderr: stdout carries nothing but the protocol', async () => {
