@@ -7,6 +7,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { writerLockPath } from '../../../src/core/codexHome/rolloutFiles';
+import { openDb } from '../../../src/core/codexHome/sqlite';
 import { tempCodexHome } from '../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
@@ -306,6 +307,39 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
       arguments: { thread: t.id, previewId: data(p).previewId, mode: 'fork' },
     });
     assert.ok(!f.isError, text(f));
+    assert.deepEqual(fs.readFileSync(t.file), before);
+  });
+
+  it("refuses while Codex's projection database is locked, in the words the CLI uses", async () => {
+    const own = tempCodexHome();
+    const t = makeThread(own, 4, 2);
+    const dbPath = path.join(own, 'thread_history_1.sqlite');
+    const db = openDb(dbPath, { readOnly: false });
+    db.exec(
+      'CREATE TABLE thread_history_projection_state (thread_id TEXT PRIMARY KEY, next_rollout_byte_offset INTEGER NOT NULL, next_rollout_ordinal INTEGER NOT NULL)',
+    );
+    db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1234, 7)').run(t.id);
+    db.close();
+    // another process holds a write lock on the database, as a running Codex would
+    holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
+    const { client: c } = await connect(own, true);
+    clients.push(c);
+    const before = fs.readFileSync(t.file);
+    const p = await c.callTool({ name: 'preview_repair', arguments: { thread: t.id } });
+    const r = await c.callTool({ name: 'repair_thread', arguments: { thread: t.id, previewId: data(p).previewId } });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /database .* is locked.*Nothing was changed/s);
+    const cli = spawnSync(process.execPath, [CLI, 'strip', t.id, '--codex-home', own, '--yes'], { encoding: 'utf8' });
+    assert.equal(cli.status, 1);
+    assert.ok(cli.stderr.includes(text(r)), `the CLI says the same: ${cli.stderr}`);
     assert.deepEqual(fs.readFileSync(t.file), before);
   });
 
