@@ -18,7 +18,8 @@ export interface ToolContext {
   log: Log;
 }
 
-const THREAD = z
+/** The `thread` argument every tool takes. */
+export const THREAD = z
   .string()
   .min(1)
   .describe('The thread: its id (as Codex prints it), a unique prefix of the id, or the path of its rollout file.');

@@ -11,12 +11,7 @@ import { requireThread } from '../core/scan/inspect';
 import { RescueError } from '../core/util/errors';
 import { PreviewRegistry, stampFile } from './previews';
 import { guarded, ok } from './results';
-import type { ToolContext } from './readTools';
-
-const THREAD = z
-  .string()
-  .min(1)
-  .describe('The thread: its id (as Codex prints it), a unique prefix of the id, or the path of its rollout file.');
+import { THREAD, type ToolContext } from './readTools';
 
 const report = {
   threadId: z.string(),
