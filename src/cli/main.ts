@@ -10,9 +10,18 @@ import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
+import { mcpCommand } from './mcpCommand';
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: Command[] = [scanCommand, inspectCommand, handoffCommand, stripCommand, restoreCommand, watchCommand];
+const COMMANDS: Command[] = [
+  scanCommand,
+  inspectCommand,
+  handoffCommand,
+  stripCommand,
+  restoreCommand,
+  watchCommand,
+  mcpCommand,
+];
 
 const COMMON = { flags: ['json', 'help', 'version'], values: ['codex-home'], short: { h: 'help', V: 'version' } };
 

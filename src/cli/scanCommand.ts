@@ -7,6 +7,7 @@ import { threadJson } from '../core/scan/threadJson';
 import { CliContext, Command, fail } from './command';
 import { UsageError } from '../core/util/errors';
 import { progressBar } from './progress';
+import { clip } from '../core/scan/inspect';
 
 export const scanCommand: Command = {
   name: 'scan',
@@ -72,11 +73,6 @@ function table(threads: ThreadSummary[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [fmt(head), ...rows.map(fmt)].join('\n');
-}
-
-export function clip(s: string, n: number): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > n ? one.slice(0, n - 1) + '…' : one;
 }
 
 function ago(ms: number): string {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { StripMode, StripReport } from '../core/repair/types';
 import { stripThread } from '../core/repair/stripThread';
-import { formatBytes } from '../core/scan/risk';
+import { describeReport } from '../core/repair/describeReport';
 import { intOption } from './args';
 import { CliContext, Command } from './command';
 import { UsageError } from '../core/util/errors';
@@ -64,29 +64,4 @@ async function strip(ctx: CliContext): Promise<number> {
   }
   ctx.out.write(describeReport(report, mode, Boolean(out)) + '\n');
   return 0;
-}
-
-export function describeReport(r: StripReport, mode: StripMode, keptOutput: boolean): string {
-  const pct = r.bytesBefore ? Math.round((1 - r.bytesAfter / r.bytesBefore) * 100) : 0;
-  const lines = [
-    mode === 'dry-run'
-      ? `Dry run — nothing was changed. A repair of thread ${r.threadId} would:`
-      : `Repaired thread ${r.threadId}${mode === 'fork' ? ` as a new thread ${r.newThreadId}` : mode === 'copy' ? ' into a copy' : ' in place'}:`,
-    `  size            ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)} (${pct}% smaller)`,
-    `  images          ${r.imagesReplaced} replaced by placeholders (${formatBytes(r.imageBytesRemoved)}), ${r.imagesKept} kept${r.imagesArchived ? `, ${r.imagesArchived} distinct saved in ${r.archiveDir}` : ''}`,
-    `  tool outputs    ${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`,
-    `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,
-  ];
-  if (r.backupPath) lines.push(`  backup          ${r.backupPath}`);
-  if (mode !== 'dry-run' || keptOutput) lines.push(`  output          ${r.outputPath}`);
-  if (r.projectionRowsCleared !== undefined)
-    lines.push(
-      `  projection      ${r.projectionRowsCleared} rows cleared in thread_history_1.sqlite (Codex rebuilds them)`,
-    );
-  if (mode === 'in-place' || mode === 'fork') {
-    lines.push('', `Continue with: ${r.resumeCommand}`);
-    lines.push('The first turn compacts the smaller history, then the thread answers again.');
-    if (mode === 'in-place') lines.push(`Undo with: codex-session-rescue restore ${r.threadId}`);
-  }
-  return lines.join('\n');
 }

@@ -7,8 +7,11 @@ import { SessionStore } from './store';
 import { ThreadItem, SessionsTreeProvider } from './sessionsTree';
 import { DetailsPanel } from './detailsPanel';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { byUrgency, describeThread, seedCommand } from './logic';
+import { byUrgency, codexWithPrompt, describeThread, seedCommand } from './logic';
 import { formatBytes, levelLabel } from '../core/util/display';
+import { addRescueToolsToCodex, codexHasRescueTools } from './mcpSetup';
+import { summarisePrompt } from '../mcp/prompts';
+import { readSettings } from './settings';
 import { Ui } from './ui';
 import { errorCode } from '../core/util/errors';
 
@@ -28,6 +31,7 @@ export const COMMANDS = {
   openSettings: 'codexRescue.openSettings',
   filter: 'codexRescue.filter',
   groupBy: 'codexRescue.groupBy',
+  addMcpServer: 'codexRescue.addMcpServer',
 } as const;
 
 export interface CommandDeps {
@@ -210,9 +214,31 @@ export class CommandHandlers {
         if (r) void ui().info(r.summary);
         return r;
       }),
-      reg(COMMANDS.continueInNewThread, async (arg) => {
+      reg(COMMANDS.continueInNewThread, async (arg, howArg) => {
         const t = await this.resolve(arg as Target, 'Continue which thread in a new Codex thread?');
         if (!t) return undefined;
+        const how =
+          howArg === 'handoff' || howArg === 'summarise'
+            ? howArg
+            : (
+                await ui().pick(
+                  [
+                    {
+                      label: 'Start from the handoff',
+                      detail: 'Write the handoff now and start Codex with it.',
+                      how: 'handoff' as const,
+                    },
+                    {
+                      label: 'Ask Codex to summarise it first',
+                      detail: 'A new Codex thread reads this one with the rescue tools and writes the handoff.',
+                      how: 'summarise' as const,
+                    },
+                  ],
+                  { placeHolder: 'How should the new thread start?' },
+                )
+              )?.how;
+        if (how === 'summarise') return this.summariseInCodex(t);
+        if (how !== 'handoff') return undefined;
         const r = await this.progress(`Writing handoff for ${t.name}`, (run) => actions.handoff(t, run));
         if (!r) return undefined;
         const term = vscode.window.createTerminal({
@@ -257,6 +283,7 @@ export class CommandHandlers {
         this.d.tree.minLevel = pick.level;
         this.d.tree.refresh();
       }),
+      reg(COMMANDS.addMcpServer, () => this.addMcpServer()),
       reg(COMMANDS.groupBy, async () => {
         const pick = await ui().pick(
           [
@@ -270,6 +297,46 @@ export class CommandHandlers {
         this.d.tree.refresh();
       }),
     ];
+  }
+
+  /** Append our server to Codex's config.toml; refusals (entry exists, broken TOML) are shown, not thrown. */
+  addMcpServer(): { configPath: string; backupPath?: string } | { error: string; code: string } {
+    const home = readSettings().codexHome;
+    try {
+      const r = addRescueToolsToCodex(this.d.ctx.extensionPath, home);
+      this.d.log.info(
+        `rescue tools added to ${r.configPath}${r.backupPath ? `; previous file saved at ${r.backupPath}` : ''}`,
+      );
+      void this.d.ui.info(
+        `Added the rescue tools to Codex ([mcp_servers.codex-rescue] in ${r.configPath}${r.backupPath ? `; the previous file is saved at ${r.backupPath}` : ''}). New Codex threads can use them.`,
+      );
+      return r;
+    } catch (err) {
+      const message = (err as Error).message;
+      void this.d.ui.error(`Could not add the rescue tools to Codex: ${message}`);
+      return { error: message, code: errorCode(err) };
+    }
+  }
+
+  /** A `codex` terminal whose first prompt asks a helper thread to read `t` with our tools and write the handoff. */
+  async summariseInCodex(t: ThreadView): Promise<{ terminal: string; prompt: string } | undefined> {
+    const home = readSettings().codexHome;
+    if (!codexHasRescueTools(home)) {
+      const ok = await this.d.ui.confirm(
+        `Codex needs the rescue tools for this: add [mcp_servers.codex-rescue] to ${home}/config.toml? The file is backed up first.`,
+        'Add Rescue Tools',
+      );
+      if (!ok || 'error' in this.addMcpServer()) return undefined;
+    }
+    const prompt = summarisePrompt(t.id, t.name);
+    const term = vscode.window.createTerminal({
+      name: `Codex: summarise ${t.name}`.slice(0, 40),
+      cwd: t.cwd && (await exists(t.cwd)) ? t.cwd : undefined,
+      env: { CODEX_HOME: home },
+    });
+    term.show();
+    term.sendText(codexWithPrompt(prompt, vscode.env.shell), true);
+    return { terminal: term.name, prompt };
   }
 
   async repair(arg: Target, mode: 'in-place' | 'fork'): Promise<unknown> {

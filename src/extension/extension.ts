@@ -19,6 +19,7 @@ import { errorCode, errorMessage } from '../core/util/errors';
 import { rescueDir } from '../core/codexHome/paths';
 import { handoffReport, repairReport, restoreReport } from './panelData';
 import { levelLabel } from '../core/util/display';
+import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
 
 /** What `activate` returns: the extension's parts, for the integration tests (a normal extension export). */
 export interface CodexRescueApi {
@@ -33,6 +34,8 @@ export interface CodexRescueApi {
   setUi(ui: Ui): void;
   /** Every message a details panel posts to its webview. */
   onDidPostToPanel: vscode.Event<{ threadId: string; message: ToWebview }>;
+  /** The rescue tools offered to VS Code's agent mode (MCP server definition provider). */
+  mcp: McpRegistration;
   /** Resolves when the first scan is done. */
   ready: Promise<unknown>;
 }
@@ -180,6 +183,14 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   });
   ctx.subscriptions.push(...handlers.register());
 
+  const mcp = registerMcpProvider(ctx, settings, log);
+  try {
+    // Codex's config.toml names a copy of our CLI: keep it as current as this extension.
+    refreshCliCopy(path.join(ctx.extensionPath, 'dist', 'cli.js'), settings().codexHome, false);
+  } catch (err) {
+    log.warn(`could not refresh the rescue tools' copy for Codex: ${(err as Error).message}`);
+  }
+
   // Crossing into high/critical/stuck: one notification per crossing, optional automatic handoff.
   ctx.subscriptions.push(
     store.onDidCross(async (threads) => {
@@ -246,6 +257,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     commands: handlers,
     setUi: (next) => (ui = next),
     onDidPostToPanel: posted.event,
+    mcp,
     ready,
   };
 }

@@ -199,10 +199,16 @@ export function plain(text: string): string {
  * points Codex at the file instead of carrying its text.
  */
 export function seedCommand(file: string, shell: string): string {
-  const name = shell.toLowerCase();
   const pointer = `Read the handoff file ${file} (a summary of an earlier Codex thread) and continue that work from where it stopped.`;
-  if (/pwsh|powershell/.test(name)) return `codex '${pointer.replace(/'/g, "''")}'`;
-  // inside double quotes cmd takes & | < > ^ literally; only " and % (variables) must go
-  if (/cmd\.exe$/.test(name)) return `codex "${pointer.replace(/["%]/g, '')}"`;
+  if (/pwsh|powershell|cmd\.exe$/.test(shell.toLowerCase())) return codexWithPrompt(pointer, shell);
   return `codex "$(cat ${shellQuote(file)})"`;
+}
+
+/** `codex <prompt>` quoted for the terminal's shell (POSIX shells, PowerShell, cmd). */
+export function codexWithPrompt(prompt: string, shell: string): string {
+  const name = shell.toLowerCase();
+  if (/pwsh|powershell/.test(name)) return `codex '${prompt.replace(/'/g, "''")}'`;
+  // inside double quotes cmd takes & | < > ^ literally; only " and % (variables) must go
+  if (/cmd\.exe$/.test(name)) return `codex "${prompt.replace(/["%]/g, '')}"`;
+  return `codex ${shellQuote(prompt)}`;
 }

@@ -48,9 +48,19 @@ export type Behaviour =
    * `then`: text of the assistant message answering the follow-up request (the one carrying the
    * `function_call_output`); it is served before any other queued behaviour.
    */
-  | { type: 'function_call'; name: string; arguments: unknown; then?: string; usage?: Partial<Usage> }
+  | {
+      type: 'function_call';
+      name: string;
+      arguments: unknown;
+      /** MCP tools in 0.17x: `mcp__<server>` (the CLI offers them as a `namespace` tool). */
+      namespace?: string;
+      then?: string;
+      usage?: Partial<Usage>;
+    }
   /** A `custom_tool_call` (freeform tools, e.g. `apply_patch` in newer CLIs). */
   | { type: 'custom_tool_call'; name: string; input: string; then?: string; usage?: Partial<Usage> }
+  /** Any other output item as it is (e.g. a `tool_search_call`); a `call_id` is added when missing. */
+  | { type: 'item'; item: Record<string, unknown> }
   /** A raw HTTP error answer. */
   | { type: 'http_error'; status: number; body: unknown }
   /** Decide from the request (e.g. pick the tool name the CLI advertises in `tools`). */
@@ -343,11 +353,15 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
             id: nextId('fc'),
             call_id: nextId('call'),
             name: b.name,
+            ...(b.namespace ? { namespace: b.namespace } : {}),
             arguments: typeof b.arguments === 'string' ? b.arguments : JSON.stringify(b.arguments),
             status: 'completed',
           },
         ];
         if (b.then !== undefined) queue.unshift({ type: 'message', text: b.then });
+        break;
+      case 'item':
+        items = [{ call_id: nextId('call'), ...b.item }];
         break;
       case 'custom_tool_call':
         items = [

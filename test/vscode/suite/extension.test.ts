@@ -276,6 +276,7 @@ describe('Codex Session Rescue in VS Code', function () {
     const r = await vscode.commands.executeCommand<{ terminal: string; handoff: string }>(
       'codexRescue.continueInNewThread',
       manifest.threads.small.id,
+      'handoff',
     );
     assert.ok(r && fs.existsSync(r.handoff));
     assert.ok(vscode.window.terminals.some((t) => t.name === r.terminal));

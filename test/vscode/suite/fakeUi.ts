@@ -27,8 +27,11 @@ export class FakeUi implements Ui {
     return Promise.resolve(true);
   }
 
+  /** What the next quick picks answer (default: the first item). */
+  choose: (<T extends PickItem>(items: T[]) => T | undefined) | undefined;
+
   pick<T extends PickItem>(items: T[]): Thenable<T | undefined> {
-    return Promise.resolve(items[0]);
+    return Promise.resolve(this.choose ? this.choose(items) : items[0]);
   }
 
   withProgress<T>(_title: string, fn: (run: Run) => Promise<T>): Thenable<T> {

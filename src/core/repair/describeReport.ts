@@ -1,0 +1,29 @@
+// A repair report in plain words (dry run, in place, fork or copy): what was (or would be) replaced,
+// the backup, and how to continue. The CLI's `strip` and the MCP server's repair tools print it.
+import { StripMode, StripReport } from './types';
+import { formatBytes } from '../scan/risk';
+
+export function describeReport(r: StripReport, mode: StripMode, keptOutput: boolean): string {
+  const pct = r.bytesBefore ? Math.round((1 - r.bytesAfter / r.bytesBefore) * 100) : 0;
+  const lines = [
+    mode === 'dry-run'
+      ? `Dry run — nothing was changed. A repair of thread ${r.threadId} would:`
+      : `Repaired thread ${r.threadId}${mode === 'fork' ? ` as a new thread ${r.newThreadId}` : mode === 'copy' ? ' into a copy' : ' in place'}:`,
+    `  size            ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)} (${pct}% smaller)`,
+    `  images          ${r.imagesReplaced} replaced by placeholders (${formatBytes(r.imageBytesRemoved)}), ${r.imagesKept} kept${r.imagesArchived ? `, ${r.imagesArchived} distinct saved in ${r.archiveDir}` : ''}`,
+    `  tool outputs    ${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`,
+    `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,
+  ];
+  if (r.backupPath) lines.push(`  backup          ${r.backupPath}`);
+  if (mode !== 'dry-run' || keptOutput) lines.push(`  output          ${r.outputPath}`);
+  if (r.projectionRowsCleared !== undefined)
+    lines.push(
+      `  projection      ${r.projectionRowsCleared} rows cleared in thread_history_1.sqlite (Codex rebuilds them)`,
+    );
+  if (mode === 'in-place' || mode === 'fork') {
+    lines.push('', `Continue with: ${r.resumeCommand}`);
+    lines.push('The first turn compacts the smaller history, then the thread answers again.');
+    if (mode === 'in-place') lines.push(`Undo with: codex-session-rescue restore ${r.threadId}`);
+  }
+  return lines.join('\n');
+}
