@@ -59,6 +59,8 @@ export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 
   linesVerified: number;
   /** Lines that fail to parse in the copy and did not fail in the original. Always 0 in a finished repair. */
   jsonErrors: number;
+  /** Edited lines re-parsed by a second parser: JSON.parse, or stream-json for lines too long for it. */
+  independentlyParsed: { jsonParse: number; streaming: number };
   outputPath: string;
   backupPath?: string;
   newThreadId?: string;
@@ -472,6 +474,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       sourcePath: f.path,
       linesVerified: verified.linesVerified,
       jsonErrors: verified.jsonErrors,
+      independentlyParsed: verified.independentlyParsed,
       outputPath: finalPath,
       backupPath: backup?.file,
       newThreadId,

@@ -52,7 +52,7 @@ export interface ScanIndex {
   entries: Record<string, IndexEntry>;
 }
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 export function emptyIndex(): ScanIndex {
   return { version: INDEX_VERSION, entries: {} };
