@@ -1,5 +1,6 @@
 // codex-session-rescue: the command-line front over the same core as the extension.
 import { resolveCodexHome } from '../core/codexHome/rolloutFiles';
+import { nodeVersionProblem } from './nodeVersion';
 import { UsageError, parseArgs } from './args';
 import { Command, CommandUsageError } from './command';
 import { scanCommand } from './scanCommand';
@@ -79,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  const tooOld = nodeVersionProblem();
+  if (tooOld) {
+    process.stderr.write(`${tooOld}\n`);
+    process.exit(1);
+  }
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
