@@ -140,7 +140,9 @@ export function writeDamagedRollout(file: string, id: string, kind: DamageCase):
       aggregated_output: JSON.stringify({ icon: dataUrl(b64), big: dataUrl(randomBytes(90_000).toString('base64')) }),
     });
   }
-  item({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] });
+  // The half-repaired thread ends on its rejected request: stuck.
+  if (kind !== 'half-repaired')
+    item({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] });
   fs.writeFileSync(file, out.join('\n') + '\n');
   return { lines: out.length };
 }
