@@ -68,6 +68,30 @@ describe('generated rollouts: sizes and shapes no real run produces', function (
     fs.rmSync(path.join(home, 'rescue'), { recursive: true, force: true });
   });
 
+  it('verifies an edited 700 MB line with the streaming parser (--keep-images 1) in bounded memory', () => {
+    const home = tempCodexHome();
+    const id = '0199a000-0000-7000-8000-000000000700';
+    const file = sessionPath(home, id, new Date('2026-11-01T11:00:00'));
+    writeGiantLineRollout(file, 700 * MB, id, true);
+    const out = path.join(home, 'repaired.jsonl');
+    const started = Date.now();
+    const s = measured(['strip', file, '--keep-images', '1', '--out', out, '--codex-home', home]);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(s.status, 0, s.stderr);
+    assert.match(s.stdout, /images +1 replaced by placeholders .*, 1 kept/);
+    assert.match(
+      s.stdout,
+      /1 edited lines re-parsed by an independent parser \(1 too long for JSON.parse, by the streaming parser\)/,
+    );
+    assert.ok(fs.statSync(out).size > 700 * MB - 1024 * 1024);
+    assert.ok(s.rssMb < 128, `strip peak RSS ${s.rssMb.toFixed(0)} MB`);
+    console.log(
+      `      700 MB line kept, 1 image replaced: strip + streaming verify ${seconds.toFixed(1)} s, peak RSS ${s.rssMb.toFixed(0)} MB`,
+    );
+    fs.rmSync(out);
+    fs.rmSync(file);
+  });
+
   it('scans a 2 GB rollout in bounded memory and finds every image', () => {
     const home = tempCodexHome();
     const id = '0199a000-0000-7000-8000-000000002c2c';
