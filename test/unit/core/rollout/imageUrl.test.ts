@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
+import { BigStr, JsonValue } from '../../../../src/core/rollout/jsonSkeleton';
 import { classify } from '../../../../src/core/rollout/format';
 import { brokenImageRefs, imageUrlError, imageUrlProblem } from '../../../../src/core/rollout/imageUrl';
 import { noisePng } from '../../../support/png';
@@ -33,7 +33,7 @@ describe('image URLs the API accepts, and the ones half-repaired threads hold', 
   });
 
   it('finds broken input_images in messages, tool outputs and replacement_history, but not file ids', () => {
-    const payload = {
+    const payload: JsonValue = {
       replacement_history: [
         {
           type: 'message',
