@@ -51,7 +51,15 @@ export type Behaviour =
    * `then`: text of the assistant message answering the follow-up request (the one carrying the
    * `function_call_output`); it is served before any other queued behaviour.
    */
-  | { type: 'function_call'; name: string; arguments: unknown; then?: string; usage?: Partial<Usage> }
+  | {
+      type: 'function_call';
+      name: string;
+      arguments: unknown;
+      then?: string;
+      usage?: Partial<Usage>;
+      /** MCP tools in 0.17x: the server's namespace (`mcp__NAME`), with `name` the tool. */
+      namespace?: string;
+    }
   /** A `custom_tool_call` (freeform tools, e.g. `apply_patch` in newer CLIs). */
   | { type: 'custom_tool_call'; name: string; input: string; then?: string; usage?: Partial<Usage> }
   /** A raw HTTP error answer. */
@@ -354,6 +362,7 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
             id: nextId('fc'),
             call_id: nextId('call'),
             name: b.name,
+            ...(b.namespace ? { namespace: b.namespace } : {}),
             arguments: typeof b.arguments === 'string' ? b.arguments : JSON.stringify(b.arguments),
             status: 'completed',
           },
