@@ -70,7 +70,8 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
       home = makeCodexHome({
         mockUrl: mock.url,
         mode: 'local',
-        model: 'gpt-5.5',
+        // a model without tool search: MCP tools are offered directly (gpt-5.5 defers them behind tool_search)
+        model: 'gpt-5',
         extraToml: `model_auto_compact_token_limit = ${AUTO_COMPACT_LIMIT}\n${mcpServerToml(600, 400)}`,
         prefix: `csr-dmg-${version}-`,
       });
@@ -81,11 +82,14 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
 
     /** Repair in place with the CLI, then resume under the byte limit: it must answer, and the mock accept every request. */
     function repairAndResume(id: string): Promise<{ report: any; resumed: ExecResult; turns: RecordedRequest[] }> {
+      const lineCount = (f: string) => fs.readFileSync(f, 'utf8').split('\n').length;
+      const before = lineCount(findRollout(home, id)!);
       const r = cli(['strip', id, '--yes', '--json', '--codex-home', home]);
       assert.equal(r.status, 0, r.stderr);
       const report = JSON.parse(r.stdout);
       assert.equal(report.jsonErrors, 0);
       const file = findRollout(home, id)!;
+      assert.equal(lineCount(file), before, 'line count unchanged');
       for (const url of imageUrls(file)) assert.fail(`an input_image is left: ${String(url).slice(0, 60)}`);
       assert.equal(cli(['inspect', id, '--codex-home', home]).status, 0);
       assert.equal(cli(['handoff', id, '--out', path.join(root(), `${id}.md`), '--codex-home', home]).status, 0);
@@ -115,7 +119,8 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
       assert.notEqual(failed.code, 0, 'stuck before the repair');
       assert.match(failed.stderr + failed.stdout, /context window/i);
       const pre = JSON.parse(cli(['inspect', id, '--json', '--codex-home', home]).stdout);
-      assert.ok(pre.metrics.damage.embedded.bytes > 3 * 700_000, JSON.stringify(pre.metrics.damage));
+      // Codex keeps a ~65 KB re-encoded copy of each screenshot there
+      assert.ok(pre.metrics.damage.embedded.bytes > 3 * 60_000, JSON.stringify(pre.metrics.damage));
 
       const { report, resumed, turns } = await repairAndResume(id);
       assert.ok(report.imagesReplaced >= 3, JSON.stringify(report));
@@ -172,7 +177,6 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
         turns.length > 0 && turns.every((q) => q.status === 200),
         turns.map((q) => q.rejected ?? q.status).join(),
       );
-      assert.equal(fs.readFileSync(file, 'utf8').split('\n').length, edited.length, 'line count unchanged');
     });
   });
 }
