@@ -116,7 +116,11 @@ export function writeDamagedRollout(file: string, id: string, kind: DamageCase):
                 type: 'text',
                 text: JSON.stringify({
                   content: [
-                    { type: 'text', text: 'Took a screenshot' },
+                    // Playwright-style: a text part first, longer than the start a scan keeps of a big string
+                    {
+                      type: 'text',
+                      text: `### Result\nTook the viewport screenshot. ${'Page snapshot line. '.repeat(10)}`,
+                    },
                     { type: 'image', data: b64, mimeType: 'image/png' },
                   ],
                 }),

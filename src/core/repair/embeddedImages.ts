@@ -4,26 +4,14 @@
 import * as fs from 'node:fs';
 import { BigStr, spansOf } from '../rollout/jsonSkeleton';
 import { Classified } from '../rollout/format';
-import { B64, MIN_RUN, forEachTextString, runKind } from '../rollout/embeddedBase64';
+import { MIN_RUN, base64Runs, forEachTextString, runKind } from '../rollout/embeddedBase64';
 import { formatBytes } from '../scan/risk';
-import { hashRange, readPiece } from './imageArchive';
+import { hashRange } from './imageArchive';
 import { Edit } from './rangeWriter';
 
 export interface EmbeddedStats {
   runs: number;
   bytes: number;
-}
-
-const ESC_FIRST = -1 >>> 0;
-const DIGIT = 1;
-const UPPER = 2;
-const LOWER = 4;
-
-function classOf(b: number): number {
-  if (b >= 0x30 && b <= 0x39) return DIGIT;
-  if (b >= 0x41 && b <= 0x5a) return UPPER;
-  if (b >= 0x61 && b <= 0x7a) return LOWER;
-  return 0;
 }
 
 /** Edits replacing every embedded base64 run in the text strings of one line. */
@@ -45,55 +33,6 @@ export function embeddedImageEdits(srcFd: number, c: Classified, stats: Embedded
     }
   });
   return edits;
-}
-
-/** Runs [a, b) of base64 at least MIN_RUN long (with their '=' padding) in bytes [start, end). */
-export function base64Runs(fd: number, start: number, end: number): [number, number][] {
-  const runs: [number, number][] = [];
-  const piece = readPiece();
-  let runStart = -1;
-  let mix = 0;
-  let esc = 0; // bytes of an escape still to skip; ESC_FIRST: the character after the backslash
-  const close = (at: number, next: number) => {
-    if (runStart >= 0 && at - runStart >= MIN_RUN && mix === (DIGIT | UPPER | LOWER)) {
-      let b = at;
-      if (next === 0x3d) b++; // '=' padding, read below when there is a second one
-      runs.push([runStart, b]);
-    }
-    runStart = -1;
-    mix = 0;
-  };
-  for (let pos = start; pos < end;) {
-    const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
-    if (n <= 0) break;
-    for (let i = 0; i < n; i++) {
-      const byte = piece[i];
-      if (esc > 0) {
-        // inside an escape (\n, \", \uXXXX): never part of a run
-        esc = esc === ESC_FIRST && byte === 0x75 ? 4 : esc === ESC_FIRST ? 0 : esc - 1;
-        continue;
-      }
-      if (byte === 0x5c) {
-        if (runStart >= 0) close(pos + i, byte);
-        esc = ESC_FIRST;
-        continue;
-      }
-      if (B64[byte]) {
-        if (runStart < 0) runStart = pos + i;
-        mix |= classOf(byte);
-      } else if (runStart >= 0) close(pos + i, byte);
-    }
-    pos += n;
-  }
-  close(end, -1);
-  // second '=' of the padding
-  for (const r of runs) if (r[1] < end && byteAt(fd, r[1] - 1) === 0x3d && byteAt(fd, r[1]) === 0x3d) r[1]++;
-  return runs;
-}
-
-function byteAt(fd: number, at: number): number {
-  const one = Buffer.alloc(1);
-  return fs.readSync(fd, one, 0, 1, at) === 1 ? one[0] : -1;
 }
 
 /** Start of a `data:image/…;base64,` header right before the run, so the whole URL goes. */

@@ -24,7 +24,8 @@ export function emptyDamage(): DamageMetrics {
   };
 }
 
-export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: string | undefined): void {
+/** `fd`: the rollout, to measure base64 in strings left in the file (none for .zst: judged by their start). */
+export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: string | undefined, fd?: number): void {
   if (c.lineType === 'compacted') d.brokenImagesLive = 0; // a newer snapshot replaces what came before
   if (c.lineType === 'response_item' || c.lineType === 'compacted') {
     const broken = brokenImageRefs(c.payload).length;
@@ -42,7 +43,7 @@ export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: 
   }
   const visible = c.lineType === 'response_item' || c.lineType === 'compacted';
   forEachTextString(c, (v) => {
-    const n = embeddedBase64Bytes(v);
+    const n = embeddedBase64Bytes(v, fd);
     if (!n) return;
     d.embedded.strings++;
     d.embedded.bytes += n;

@@ -150,7 +150,11 @@ export class MetricsCollector {
   private seenFirst: boolean;
   private hasOrdinal = false;
 
-  constructor(resumeFrom?: ThreadMetrics) {
+  /** `fd`: the rollout file, when its offsets are the file's (not .zst), to measure images hidden in text. */
+  constructor(
+    resumeFrom?: ThreadMetrics,
+    private readonly fd?: number,
+  ) {
     this.m = resumeFrom ?? emptyMetrics();
     this.seenFirst = resumeFrom !== undefined && resumeFrom.lines > 0;
   }
@@ -205,7 +209,7 @@ export class MetricsCollector {
     const imageBytes = this.images(c);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
-    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd);
   }
 
   result(): ThreadMetrics {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { base64Runs } from '../../../../src/core/repair/embeddedImages';
+import { base64Runs } from '../../../../src/core/rollout/embeddedBase64';
 import { streamParseError } from '../../../../src/core/repair/streamParse';
 import { LineScanner, MAX_DEPTH } from '../../../../src/core/rollout/lineScanner';
 import { walk } from '../../../../src/core/rollout/format';
