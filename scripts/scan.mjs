@@ -3,6 +3,7 @@
 // `codex-session-rescue scan` (e.g. npm run scan -- --json).
 import { spawnSync } from 'node:child_process';
 import { ROOT, ensureDemoHome, userCodexHome } from './demo-home.mjs';
+import { cliNode } from './cliNode.mjs';
 
 const build = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
   cwd: ROOT,
@@ -15,7 +16,7 @@ if (!home) {
   demo = ensureDemoHome();
   home = demo.codexHome;
 }
-const r = spawnSync(process.execPath, ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], {
+const r = spawnSync(cliNode(), ['dist/cli.js', 'scan', '--codex-home', home, ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: 'inherit',
 });
