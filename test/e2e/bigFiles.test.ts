@@ -104,7 +104,9 @@ describe('generated rollouts: sizes and shapes no real run produces', function (
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(file, old, old);
     const linesBefore = countLines(file);
+    const t0 = Date.now();
     const p = measured(['strip', file, '--keep-images', '1', '--yes', '--json', '--codex-home', home]);
+    console.log(`      in place: ${((Date.now() - t0) / 1000).toFixed(1)} s, peak RSS ${p.rssMb.toFixed(0)} MB`);
     assert.equal(p.status, 0, p.stderr);
     const rep = JSON.parse(p.stdout);
     assert.deepEqual(rep.independentlyParsed, { jsonParse: 0, streaming: 1 });

@@ -85,6 +85,12 @@ export function writeDamagedRollout(file: string, id: string, kind: DamageCase):
     out.push(
       `{"timestamp":"${ts()}","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":${'['.repeat(DEEP)}1${']'.repeat(DEEP)}}]}}`,
     );
+    // Deep but within the limit, and deep JSON inside strings: every pass must take these too.
+    let nested: unknown = 'bottom';
+    for (let i = 0; i < 990; i++) nested = { output: nested };
+    const deepArgs = '['.repeat(30_000) + ']'.repeat(30_000);
+    item({ type: 'function_call', name: 'update_plan', arguments: deepArgs, call_id: 'call_deep' });
+    item({ type: 'function_call_output', call_id: 'call_deep', output: nested });
     user('after the deep line', [dataUrl(pngB64())]);
   } else if (kind === 'mcp-copies') {
     for (let i = 0; i < 3; i++) {
