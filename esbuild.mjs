@@ -11,7 +11,7 @@ const production = process.argv.includes('--production');
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   sourcemap: !production,
   minify: production,

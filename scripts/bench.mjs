@@ -4,6 +4,7 @@
 // peak RSS from /usr/bin/time -v. Always exits 0: it is a measurement, not a test.
 //   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N] [--keep]
 // Defaults: 5 runs of everything but the naive baselines (3 runs; they take ~10 s each).
+import { cliNode } from './cliNode.mjs';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +26,7 @@ const IMAGE_LINES = opt('image-lines', 520);
 const IMAGE_BYTES = opt('image-bytes', 470_000);
 const GIANT_BYTES = Math.round(opt('giant-mib', 700) * 1024 * 1024);
 const KEEP = argv.includes('--keep');
-const node = process.execPath;
+const node = cliNode(); // the CLI needs Node 22.13+
 const cli = path.join(root, 'dist', 'cli.js');
 const started = Date.now();
 const log = (s) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${s}\n`);

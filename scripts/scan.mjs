@@ -2,22 +2,9 @@
 // ~/.codex), or a demo home made by the real Codex CLI when you have none. Extra arguments go to
 // `codex-session-rescue scan` (e.g. npm run scan -- --json).
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, ensureDemoHome, userCodexHome } from './demo-home.mjs';
-
-// The CLI needs Node 22.13+ (node:sqlite). On an older Node (a fresh machine's system Node 20) the
-// pinned Node 22 that the tests use is installed into .tools/ from the npm registry and runs it.
-function cliNode() {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 13)) return process.execPath;
-  const r = spawnSync(process.execPath, ['scripts/ensure-tools.mjs'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  return JSON.parse(fs.readFileSync(path.join(ROOT, '.tools', 'tools.json'), 'utf8')).node22;
-}
+import { cliNode } from './cliNode.mjs';
 
 const build = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
   cwd: ROOT,

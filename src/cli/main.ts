@@ -4,6 +4,7 @@ import { VERSION } from '../core/util/version';
 import { parseArgs } from './args';
 import { Command } from './command';
 import { RescueError, UsageError, errorMessage } from '../core/util/errors';
+import { nodeVersionProblem } from './nodeVersion';
 import { scanCommand } from './scanCommand';
 import { inspectCommand } from './inspectCommand';
 import { stripCommand } from './stripCommand';
@@ -93,6 +94,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  const tooOld = nodeVersionProblem();
+  if (tooOld) {
+    process.stderr.write(`${tooOld}\n`);
+    process.exit(1);
+  }
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

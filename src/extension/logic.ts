@@ -168,10 +168,14 @@ export function reportSummary(r: {
   jsonErrors: number;
   backupPath?: string;
   newThreadId?: string;
+  brokenImagesFixed?: number;
+  embeddedImagesRemoved?: number;
 }): string {
   const parts = [
     `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}`,
     `${r.imagesReplaced} images replaced`,
+    ...(r.brokenImagesFixed ? [`${r.brokenImagesFixed} broken image references fixed`] : []),
+    ...(r.embeddedImagesRemoved ? [`${r.embeddedImagesRemoved} images cut from text`] : []),
     `${r.toolOutputsCapped} tool outputs capped`,
     `${r.linesVerified} lines verified`,
     `${r.jsonErrors} JSON errors`,

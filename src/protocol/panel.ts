@@ -57,8 +57,15 @@ export type RunReport =
       imageBytesRemoved: number;
       toolOutputsCapped: number;
       toolOutputBytesRemoved: number;
+      /** Image references with an invalid URL (half-repaired threads) turned into text notes. */
+      brokenImagesFixed: number;
+      /** Base64 runs cut out of text (MCP result copies, inline data URLs). */
+      embeddedImagesRemoved: number;
+      embeddedBytesRemoved: number;
       linesVerified: number;
       jsonErrors: number;
+      /** Edited lines re-parsed by JSON.parse, and by the streaming parser when too long for it. */
+      independentlyParsed: { jsonParse: number; streaming: number };
       backupPath?: string;
       archiveDir?: string;
       newThreadId?: string;

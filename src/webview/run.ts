@@ -116,7 +116,19 @@ function reportView(r: RunReport): HTMLElement {
       `${r.imagesReplaced} replaced (${formatBytes(r.imageBytesRemoved)}), ${r.imagesKept} kept, ${r.imagesArchived} archived`,
     ]);
     rows.push(['Tool outputs', `${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`]);
-    rows.push(['Verified', `${formatCount(r.linesVerified)} lines, ${r.jsonErrors} JSON errors`]);
+    if (r.brokenImagesFixed)
+      rows.push(['Broken images', `${r.brokenImagesFixed} references with an invalid URL turned into text notes`]);
+    if (r.embeddedImagesRemoved)
+      rows.push([
+        'Hidden images',
+        `${r.embeddedImagesRemoved} base64 runs cut out of text (${formatBytes(r.embeddedBytesRemoved)})`,
+      ]);
+    const p = r.independentlyParsed;
+    const second = p.jsonParse + p.streaming;
+    rows.push([
+      'Verified',
+      `${formatCount(r.linesVerified)} lines, ${r.jsonErrors} JSON errors; ${formatCount(second)} edited lines re-parsed independently${p.streaming ? ` (${p.streaming} by the streaming parser)` : ''}`,
+    ]);
     if (r.backupPath) rows.push(['Backup', pathRow(r.backupPath, 'Reveal')]);
     if (r.archiveDir) rows.push(['Archived images', pathRow(r.archiveDir, 'Reveal')]);
     if (r.newThreadId) rows.push(['New thread', r.newThreadId]);

@@ -51,6 +51,17 @@ function measured(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
+/** Newline count of a file, read in pieces (its lines may be longer than a string can be). */
+function countLines(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 * MB);
+  let n = 0;
+  for (let pos = 0, got; (got = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += got)
+    for (let i = buf.indexOf(10); i !== -1 && i < got; i = buf.indexOf(10, i + 1)) n++;
+  fs.closeSync(fd);
+  return n;
+}
+
 describe('generated rollouts: sizes and shapes no real run produces', function () {
   this.timeout(600_000);
 
@@ -88,6 +99,49 @@ describe('generated rollouts: sizes and shapes no real run produces', function (
     assert.equal(lines[2].type, 'compacted');
     assert.equal(lines[2].payload.replacement_history[0].content[0].type, 'input_text');
     fs.rmSync(path.join(home, 'rescue'), { recursive: true, force: true });
+  });
+
+  it('verifies an edited 700 MB line with the streaming parser (--keep-images 1) in bounded memory', () => {
+    const home = tempCodexHome();
+    const id = '0199a000-0000-7000-8000-000000000700';
+    const file = sessionPath(home, id, new Date('2026-11-01T11:00:00'));
+    writeGiantLineRollout(file, 700 * MB, id, true);
+    const out = path.join(home, 'repaired.jsonl');
+    const started = Date.now();
+    const s = measured(['strip', file, '--keep-images', '1', '--out', out, '--codex-home', home]);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(s.status, 0, s.stderr);
+    assert.match(s.stdout, /images +1 replaced by placeholders .*, 1 kept/);
+    assert.match(
+      s.stdout,
+      /1 edited lines re-parsed by an independent parser \(1 too long for JSON.parse, by the streaming parser\)/,
+    );
+    assert.ok(fs.statSync(out).size > 700 * MB - 1024 * 1024);
+    assert.ok(s.rssMb < 128, `strip peak RSS ${s.rssMb.toFixed(0)} MB`);
+    console.log(
+      `      700 MB line kept, 1 image replaced: strip + streaming verify ${seconds.toFixed(1)} s, peak RSS ${s.rssMb.toFixed(0)} MB`,
+    );
+    fs.rmSync(out);
+    // in place too: same report, and the thread still inspects and hands off
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    const linesBefore = countLines(file);
+    const t0 = Date.now();
+    const p = measured(['strip', file, '--keep-images', '1', '--yes', '--json', '--codex-home', home]);
+    console.log(`      in place: ${((Date.now() - t0) / 1000).toFixed(1)} s, peak RSS ${p.rssMb.toFixed(0)} MB`);
+    assert.equal(p.status, 0, p.stderr);
+    const rep = JSON.parse(p.stdout);
+    assert.deepEqual(rep.independentlyParsed, { jsonParse: 0, streaming: 1 });
+    assert.equal(rep.jsonErrors, 0);
+    assert.equal(countLines(file), linesBefore);
+    assert.ok(p.rssMb < 128, `in-place strip peak RSS ${p.rssMb.toFixed(0)} MB`);
+    const i = measured(['inspect', id, '--json', '--codex-home', home]);
+    assert.equal(i.status, 0, i.stderr);
+    assert.equal(JSON.parse(i.stdout).metrics.images.total, 1);
+    const h = measured(['handoff', id, '--out', path.join(home, 'h.md'), '--codex-home', home]);
+    assert.equal(h.status, 0, h.stderr);
+    fs.rmSync(path.join(home, 'rescue'), { recursive: true, force: true });
+    fs.rmSync(file);
   });
 
   it('scans a 2 GB rollout in bounded memory and finds every image', () => {

@@ -10,6 +10,7 @@ import { makeFixtureSet, type FixtureSet } from '../support/fixtures';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
 import { emptyIndex, scanCatalog } from '../../src/core/scan/catalog';
 import { readStateDb } from '../../src/core/codexHome/threadNames';
+import { nodeVersionProblem } from '../../src/cli/nodeVersion';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
@@ -134,7 +135,7 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       fs.rmSync(home, { recursive: true, force: true });
     });
 
-    it('CLI: scan --json and inspect; on a Node without node:sqlite it says so once and still lists', () => {
+    it('CLI: scan --json and inspect; on a Node older than 22.13 it says in one sentence what is needed', () => {
       const run = (node: string, args: string[]) =>
         spawnSync(node, [CLI, ...args], {
           encoding: 'utf8',
@@ -151,14 +152,17 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.equal(text.status, 0, text.stderr);
       assert.match(text.stdout, /Risk: STUCK/);
       assert.match(text.stdout, /What the file is made of/);
-      const sys = spawnSync('node', ['-e', 'try{require("node:sqlite");console.log("yes")}catch{console.log("no")}'], {
-        encoding: 'utf8',
-      });
-      if (sys.stdout.trim() === 'no' && fs.existsSync(path.join(fx.codexHome, 'state_5.sqlite'))) {
+      // The system Node (20 here) is too old: one sentence saying what is needed and how to get it.
+      const sys = spawnSync('node', ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+      if (nodeVersionProblem(sys)) {
         const old = run('node', ['scan', '--codex-home', fx.codexHome, '--json', '--no-cache']);
-        assert.equal(old.status, 0, old.stderr);
-        assert.equal((old.stderr.match(/node:sqlite is not available/g) ?? []).length, 1);
-        assert.equal(JSON.parse(old.stdout).length, fx.all.length);
+        assert.equal(old.status, 1);
+        assert.equal(old.stdout, '');
+        assert.equal(old.stderr.trim().split('\n').length, 1, old.stderr);
+        assert.match(
+          old.stderr,
+          /needs Node\.js 22\.13 or newer \(this is Node 20\.[\d.]+\): install Node 22 LTS or 24 .*VS Code/,
+        );
       }
       assert.equal(run(process.execPath, ['inspect', 'no-such-thread', '--codex-home', fx.codexHome]).status, 1);
       assert.equal(run(process.execPath, ['scan', '--bogus']).status, 2);

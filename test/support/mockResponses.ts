@@ -15,12 +15,15 @@
  *  - GET with `Upgrade: websocket` → plain 426 (no 101), so Codex falls back to POST at once.
  *  - any other request          → 404 JSON (recorded too).
  *  - a request body larger than the byte limit → HTTP 400 `context_length_exceeded` (the exact
- *    error the real API gives), for every POST endpoint.
+ *    error the real API gives), for every POST endpoint; an `input_image` URL that is neither http(s)
+ *    nor a well-formed base64 data URL, or a tool output before its call → HTTP 400 with the API's
+ *    error shape (see requestValidation.ts).
  * Every request is recorded (method, path, headers, raw body, parsed JSON, byte length, status).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
+import { rejectRequest } from './requestValidation';
 
 export const CONTEXT_LENGTH_EXCEEDED_BODY = {
   error: {
@@ -99,6 +102,8 @@ export interface RecordedRequest {
   status: number;
   /** Output items the mock sent back (SSE or JSON), if any. */
   output?: unknown[];
+  /** Why the mock rejected the request the way the real API would (bad image URL, orphan tool output). */
+  rejected?: string;
 }
 
 export interface MockOptions {
@@ -309,6 +314,12 @@ export async function startMockResponses(opts: MockOptions = {}): Promise<MockRe
     if (byteLimit !== null && rec.bytes > byteLimit) {
       rec.status = 400;
       return sendJson(res, 400, CONTEXT_LENGTH_EXCEEDED_BODY);
+    }
+    const rejected = rejectRequest(json);
+    if (rejected) {
+      rec.status = 400;
+      rec.rejected = rejected.error.message;
+      return sendJson(res, 400, rejected);
     }
     if (rec.kind === 'compact_v1') {
       const userMessages = (Array.isArray(json?.input) ? json.input : []).filter(

@@ -153,6 +153,8 @@ export function writeGiantLineRollout(
   file: string,
   lineBytes: number,
   id = randomUUID(),
+  /** Put a small image before the giant one in the same line (with --keep-images 1 only it goes). */
+  smallImageFirst = false,
 ): { path: string; id: string } {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'w');
@@ -166,12 +168,18 @@ export function writeGiantLineRollout(
       payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
     }) + '\n',
   );
+  const small = smallImageFirst
+    ? `{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,${randomBytes(30_000).toString('base64')}"}]},`
+    : '';
   const head =
-    '{"timestamp":"2026-11-01T10:05:00.000Z","type":"compacted","payload":{"message":"","replacement_history":[{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,';
+    '{"timestamp":"2026-11-01T10:05:00.000Z","type":"compacted","payload":{"message":"","replacement_history":[' +
+    small +
+    '{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,';
   const tail = '","detail":"high"}]}]}}\n';
   fs.writeSync(fd, head);
   const block = Buffer.from(randomBytes(3 * 1024 * 1024).toString('base64'));
   let left = lineBytes - head.length - tail.length + 1;
+  left -= left % 4; // whole base64 quads: a well-formed data URL
   while (left > 0) {
     const n = Math.min(left, block.length);
     fs.writeSync(fd, block, 0, n);

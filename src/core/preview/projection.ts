@@ -52,6 +52,9 @@ function shortString(s: string, max: number): string {
   return `${JSON.stringify(head)}…<+${s.length - head.length - tail.length} chars>…${JSON.stringify(tail)}`;
 }
 
+/** Nesting shown in a preview; deeper containers render as […] / {…}. */
+const MAX_RENDER_DEPTH = 64;
+
 /** Render one skeleton value; throws Budget once `limit` characters are exceeded. */
 export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string {
   const parts: string[] = [];
@@ -61,15 +64,16 @@ export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string
     len += s.length;
     if (len > limit) throw new Budget();
   };
-  const go = (x: JsonValue): void => {
+  const go = (x: JsonValue, depth = 0): void => {
     if (x instanceof BigStr) return put(bigStrLabel(x));
+    if (depth >= MAX_RENDER_DEPTH && x !== null && typeof x === 'object') return put(Array.isArray(x) ? '[…]' : '{…}');
     if (x === null || typeof x !== 'object')
       return put(typeof x === 'string' ? shortString(x, maxString) : JSON.stringify(x));
     if (Array.isArray(x)) {
       put('[');
       x.forEach((e, i) => {
         if (i) put(',');
-        go(e);
+        go(e, depth + 1);
       });
       return put(']');
     }
@@ -79,7 +83,7 @@ export function renderValue(v: JsonValue, maxString = 300, limit = 4000): string
       if (!first) put(',');
       first = false;
       put(JSON.stringify(k) + ':');
-      go(x[k]);
+      go(x[k], depth + 1);
     }
     put('}');
   };

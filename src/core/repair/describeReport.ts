@@ -12,8 +12,17 @@ export function describeReport(r: StripReport, mode: StripMode, keptOutput: bool
     `  size            ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)} (${pct}% smaller)`,
     `  images          ${r.imagesReplaced} replaced by placeholders (${formatBytes(r.imageBytesRemoved)}), ${r.imagesKept} kept${r.imagesArchived ? `, ${r.imagesArchived} distinct saved in ${r.archiveDir}` : ''}`,
     `  tool outputs    ${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`,
-    `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,
   ];
+  if (r.brokenImagesFixed)
+    lines.push(`  broken images   ${r.brokenImagesFixed} image references with an invalid URL turned into text notes`);
+  if (r.embeddedImagesRemoved)
+    lines.push(
+      `  hidden images   ${r.embeddedImagesRemoved} base64 runs cut out of text (${formatBytes(r.embeddedBytesRemoved)}; MCP result copies, inline data URLs)`,
+    );
+  const p = r.independentlyParsed;
+  lines.push(
+    `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors; ${p.jsonParse + p.streaming} edited lines re-parsed by an independent parser${p.streaming ? ` (${p.streaming} too long for JSON.parse, by the streaming parser)` : ''}${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,
+  );
   if (r.backupPath) lines.push(`  backup          ${r.backupPath}`);
   if (mode !== 'dry-run' || keptOutput) lines.push(`  output          ${r.outputPath}`);
   if (r.projectionRowsCleared !== undefined)

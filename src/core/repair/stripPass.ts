@@ -2,13 +2,15 @@
 // become text placeholders and oversized tool outputs keep only their head and tail. Every line
 // stays where it was; bytes outside the replaced values are copied verbatim.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
 import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
 import { imageFacts } from '../rollout/images';
 import { formatBytes } from '../scan/risk';
+import { digestImage } from './imageArchive';
+import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollout/imageUrl';
+import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
 
@@ -43,6 +45,11 @@ export interface StripStats {
   imageBytesRemoved: number;
   toolOutputsCapped: number;
   toolOutputBytesRemoved: number;
+  /** `input_image`s whose URL the API rejects (placeholder text, empty, cut off), now text notes. */
+  brokenImagesFixed: number;
+  /** Base64 runs cut out of text (MCP result copies, data URLs inside tool output). */
+  embeddedImagesRemoved: number;
+  embeddedBytesRemoved: number;
   /** Lines the original already had broken (or with invalid UTF-8); copied verbatim. */
   badLinesKept: { line: number; kind: string }[];
   /** sha1 of every line's "type/itemType": the verifier compares it with the output's. */
@@ -67,6 +74,7 @@ function imageSites(c: Classified, live: boolean): ImageSite[] {
   const ui = c.lineType === 'event_msg' || c.lineType === 'world_state';
   walk(c.payload, (v, parent, key) => {
     if (isImageString(v)) {
+      if (isBrokenImageHolder(parent)) return; // a cut-off data URL: fixed as a broken reference
       const holder = isObject(parent) && parent.type === 'input_image' ? parent : undefined;
       sites.push({ str: v, holder, generated: false, live: live && !ui, ui });
     } else if (key === 'result' && isObject(parent) && parent.type === 'image_generation_call') {
@@ -163,6 +171,9 @@ export function stripRollout(
     imageBytesRemoved: 0,
     toolOutputsCapped: 0,
     toolOutputBytesRemoved: 0,
+    brokenImagesFixed: 0,
+    embeddedImagesRemoved: 0,
+    embeddedBytesRemoved: 0,
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
@@ -209,6 +220,22 @@ export function stripRollout(
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
         }
+        for (const b of brokenImageRefs(c.payload)) {
+          const span = spansOf(b.holder)?.self;
+          if (!span) continue;
+          const text = brokenImageText(b.problem);
+          edits.push({
+            start: span[0],
+            end: span[1],
+            bytes: Buffer.from(JSON.stringify({ type: 'input_text', text })),
+          });
+          stats.brokenImagesFixed++;
+        }
+        const embedded = { runs: 0, bytes: 0 };
+        edits.push(...embeddedImageEdits(srcFd, c, embedded));
+        stats.embeddedImagesRemoved += embedded.runs;
+        stats.embeddedBytesRemoved += embedded.bytes;
+        // Capping comes last: where a cut overlaps a run already replaced, the writer keeps the first edit.
         if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
         if (edits.length) stats.editedLines.push(l.index);
         writer.line(l.start, lineEnd, edits);
@@ -273,87 +300,6 @@ function imageEdit(
   }
   // A bare data URL elsewhere (UI copies, unknown shapes): the string becomes the placeholder text.
   return { start: site.str.start - 1, end: site.str.end + 1, bytes: Buffer.from(JSON.stringify(text)) };
-}
-
-const EXT: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/bmp': 'bmp',
-  'image/svg+xml': 'svg',
-};
-
-let piece: Buffer | undefined;
-/** One reusable read buffer: fresh multi-MB buffers per image cost page faults. */
-function readPiece(): Buffer {
-  return (piece ??= Buffer.allocUnsafe(4 * 1024 * 1024));
-}
-
-/**
- * The image's sha256 as stored in the rollout (the scanner hashed data URLs while they streamed
- * by; small bare ones are read here). With `archiveDir`, the decoded image is also written there
- * once, named by that hash, so the same image is saved once however often it was copied.
- */
-function digestImage(
-  srcFd: number,
-  s: BigStr,
-  mediaType: string,
-  archiveDir: string | undefined,
-  archived: Map<string, string>,
-): { sha256: string; savedAs?: string } {
-  const sha256 = s.hash ?? hashRange(srcFd, s.start, s.end);
-  if (!archiveDir) return { sha256 };
-  const known = archived.get(sha256);
-  if (known) return { sha256, savedAs: known };
-  const final = path.join(archiveDir, `${sha256}.${EXT[mediaType] ?? 'bin'}`);
-  const comma = s.prefix.indexOf(',');
-  const payload = s.start + (s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0);
-  if (!fs.existsSync(final)) writeDecoded(srcFd, payload, s.end, archiveDir, final);
-  archived.set(sha256, final);
-  return { sha256, savedAs: final };
-}
-
-function hashRange(fd: number, start: number, end: number): string {
-  const hash = createHash('sha256');
-  const piece = readPiece();
-  for (let pos = start; pos < end;) {
-    const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
-    if (n <= 0) break;
-    hash.update(piece.subarray(0, n));
-    pos += n;
-  }
-  return hash.digest('hex');
-}
-
-/** Decode base64 bytes [start, end) of the source into `final` (temp file, then rename). */
-function writeDecoded(srcFd: number, start: number, end: number, dir: string, final: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.incoming-${process.pid}-${path.basename(final)}`);
-  const out = fs.openSync(tmp, 'w');
-  try {
-    const piece = readPiece(); // 4 MiB, a multiple of 4: base64 decodes piece by piece
-    let carry = '';
-    for (let pos = start; pos < end;) {
-      const n = fs.readSync(srcFd, piece, 0, Math.min(piece.length, end - pos), pos);
-      if (n <= 0) break;
-      pos += n;
-      // JSON may escape '/' as '\/': drop the backslashes, keep base64 aligned to 4 characters.
-      let text = carry + piece.toString('latin1', 0, n).replace(/\\/g, '');
-      const usable = pos >= end ? text.length : text.length - (text.length % 4);
-      carry = text.slice(usable);
-      text = text.slice(0, usable);
-      fs.writeSync(out, Buffer.from(text, 'base64'));
-    }
-    fs.fsyncSync(out);
-    fs.closeSync(out);
-    fs.renameSync(tmp, final);
-  } catch (err) {
-    fs.closeSync(out);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** Strings inside tool outputs (and UI copies of command output) that are longer than `cap`. */

@@ -97,6 +97,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       sourcePath: f.path,
       linesVerified: verified.linesVerified,
       jsonErrors: verified.jsonErrors,
+      independentlyParsed: verified.independentlyParsed,
       outputPath: finalPath,
       backupPath: swapped?.backupPath,
       newThreadId,

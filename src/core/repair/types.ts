@@ -30,6 +30,8 @@ export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 
   linesVerified: number;
   /** Lines that fail to parse in the copy and did not fail in the original. Always 0 in a finished repair. */
   jsonErrors: number;
+  /** Edited lines re-parsed by a second parser: JSON.parse, or stream-json for lines too long for it. */
+  independentlyParsed: { jsonParse: number; streaming: number };
   outputPath: string;
   backupPath?: string;
   newThreadId?: string;

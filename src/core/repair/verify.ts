@@ -7,6 +7,8 @@ import { Classified, classify, isImageString, walk } from '../rollout/format';
 import { BigStr, isObject, str } from '../rollout/jsonSkeleton';
 import { RolloutLine, readRollout } from '../rollout/reader';
 import { parseRolloutName } from '../codexHome/rolloutFiles';
+import { inputImageProblem, isBrokenImageHolder } from '../rollout/imageUrl';
+import { streamParseError } from './streamParse';
 
 /**
  * What a repair must never change about a line: its kind, role, timestamp, ordinal and call id.
@@ -33,12 +35,13 @@ export interface VerifyExpectations {
   threadId?: string;
   /** Images allowed to remain (kept on purpose). */
   imagesKept: number;
-  /** Lines (0-based) the pass changed: each is also parsed by JSON.parse, a second, independent parser. */
+  /** Lines (0-based) the pass changed: each is also parsed by a second, independent parser. */
   editedLines?: number[];
 }
 
-/** Edited lines up to this size get the independent JSON.parse check (a JS string must hold them). */
-const INDEPENDENT_PARSE_MAX = 256 * 1024 * 1024;
+/** Edited lines up to this size are re-parsed with JSON.parse; longer ones (JSON.parse would need
+ *  the whole line as one JS string, and V8 caps strings at ~512 MiB) with stream-json's tokenizer. */
+export const JSON_PARSE_MAX = 64 * 1024 * 1024;
 
 export interface VerifyResult {
   ok: boolean;
@@ -46,6 +49,8 @@ export interface VerifyResult {
   /** Lines that do not parse and were not broken in the original (must be 0). */
   jsonErrors: number;
   imagesLeft: number;
+  /** Edited lines re-parsed by JSON.parse and by the streaming parser (lines too long for JSON.parse). */
+  independentlyParsed: { jsonParse: number; streaming: number };
   failures: string[];
 }
 
@@ -63,6 +68,7 @@ export function verifyRollout(
   let first = true;
   const failures: string[] = [];
   const edited = new Set(expect.editedLines ?? []);
+  const parsed = { jsonParse: 0, streaming: 0 };
   const fd = edited.size ? fs.openSync(file, 'r') : undefined;
   try {
     readRollout(
@@ -79,7 +85,7 @@ export function verifyRollout(
           first = false;
           walk(l.value, (v, parent) => {
             if (
-              isImageString(v) ||
+              (isImageString(v) && !isBrokenImageHolder(parent)) ||
               (v instanceof BigStr &&
                 isObject(parent) &&
                 parent.type === 'image_generation_call' &&
@@ -87,27 +93,17 @@ export function verifyRollout(
                 v.byteLength > 0)
             )
               images++;
-            // Codex rejects an input_image whose URL is not a data URL ("expected a base64-encoded data URI")
-            if (
-              isObject(v) &&
-              v.type === 'input_image' &&
-              typeof v.image_url === 'string' &&
-              !v.image_url.startsWith('data:') &&
-              failures.length < 5
-            ) {
-              failures.push(`line ${l.index + 1} has an input_image without a data URL`);
-            }
+            // The API rejects a request holding an input_image whose URL is not http(s) or a base64 data URL.
+            const problem = inputImageProblem(v);
+            if (problem && failures.length < 5)
+              failures.push(`line ${l.index + 1} has an input_image whose image_url is ${problem}`);
           });
         }
-        if (fd !== undefined && edited.has(l.index) && l.end - l.start <= INDEPENDENT_PARSE_MAX) {
-          const buf = Buffer.allocUnsafe(l.end - l.start);
-          fs.readSync(fd, buf, 0, buf.length, l.start);
-          try {
-            JSON.parse(buf.toString('utf8'));
-          } catch (err) {
+        if (fd !== undefined && edited.has(l.index)) {
+          const error = independentParse(fd, l.start, l.end, parsed);
+          if (error) {
             jsonErrors++;
-            if (failures.length < 5)
-              failures.push(`line ${l.index + 1} does not parse with JSON.parse: ${(err as Error).message}`);
+            if (failures.length < 5) failures.push(`line ${l.index + 1} does not parse with ${error}`);
           }
         }
         shape.update(lineShape(l, c) + '\n');
@@ -131,6 +127,30 @@ export function verifyRollout(
     linesVerified: lines,
     jsonErrors,
     imagesLeft: images,
+    independentlyParsed: parsed,
     failures,
   };
+}
+
+/** Re-parse bytes [start, end) with a parser other than the scanner; returns "<parser>: <error>". */
+function independentParse(
+  fd: number,
+  start: number,
+  end: number,
+  parsed: { jsonParse: number; streaming: number },
+): string | undefined {
+  if (end - start > JSON_PARSE_MAX) {
+    parsed.streaming++;
+    const error = streamParseError(fd, start, end);
+    return error ? `the streaming parser: ${error}` : undefined;
+  }
+  parsed.jsonParse++;
+  const buf = Buffer.allocUnsafe(end - start);
+  fs.readSync(fd, buf, 0, buf.length, start);
+  try {
+    JSON.parse(buf.toString('utf8'));
+    return undefined;
+  } catch (err) {
+    return `JSON.parse: ${(err as Error).message}`;
+  }
 }

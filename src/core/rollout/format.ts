@@ -238,7 +238,8 @@ export type Visit = (
   key: string | number | undefined,
 ) => void;
 
-/** Visit every value of a skeleton, depth first. */
+/** Visit every value of a skeleton, depth first (parents before children, in document order).
+ *  Iterative: a skeleton is bounded by the scanner's MAX_DEPTH, but walkers must not rely on it. */
 export function walk(
   v: JsonValue | undefined,
   visit: Visit,
@@ -246,10 +247,15 @@ export function walk(
   key?: string | number,
 ): void {
   if (v === undefined) return;
-  visit(v, parent, key);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) walk(v[i], visit, v, i);
-  } else if (isObject(v)) {
-    for (const k of Object.keys(v)) walk(v[k], visit, v, k);
+  const todo: [JsonValue, JsonObject | JsonValue[] | undefined, string | number | undefined][] = [[v, parent, key]];
+  while (todo.length) {
+    const [x, p, k] = todo.pop() as [JsonValue, JsonObject | JsonValue[] | undefined, string | number | undefined];
+    visit(x, p, k);
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) todo.push([x[i], x, i]);
+    } else if (isObject(x)) {
+      const keys = Object.keys(x);
+      for (let i = keys.length - 1; i >= 0; i--) todo.push([x[keys[i]], x, keys[i]]);
+    }
   }
 }

@@ -20,7 +20,15 @@ export interface ScannerOptions {
   spans?: boolean;
 }
 
-export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8';
+export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8' | 'too-deep';
+
+/**
+ * Deepest nesting a line may have. Codex reads rollouts with serde_json, whose default recursion
+ * limit is 128, so it never writes or reads back anything deeper; 1,000 leaves room for other
+ * writers while keeping every pass over a skeleton (recursive or not) small and safe. A deeper
+ * line is reported as damaged and copied as it is.
+ */
+export const MAX_DEPTH = 1000;
 
 export interface LineProblem {
   kind: LineProblemKind;
@@ -230,6 +238,10 @@ export class LineScanner {
       return i + 1;
     }
     if (b === 0x7b || b === 0x5b) {
+      if (this.stack.length >= MAX_DEPTH) {
+        this.fail('too-deep', `nested more than ${MAX_DEPTH} levels deep at byte ${at}`, at);
+        return seg.length;
+      }
       const isArr = b === 0x5b;
       const container: JsonValue[] | Record<string, JsonValue> = isArr ? [] : {};
       const spans: ContainerSpans | undefined = this.withSpans ? { self: [at, at], children: new Map() } : undefined;

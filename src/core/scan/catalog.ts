@@ -51,7 +51,7 @@ export interface ScanIndex {
   entries: Record<string, IndexEntry>;
 }
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 export function emptyIndex(): ScanIndex {
   return { version: INDEX_VERSION, entries: {} };
@@ -117,22 +117,28 @@ export function measureFile(
   ) {
     resume = prev;
   }
-  const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined);
+  const fd = file.endsWith('.zst') ? undefined : openQuietly(file);
+  const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined, fd);
   let beforeLast: ThreadMetrics | undefined;
-  const summary = readRollout(
-    file,
-    (l) => {
-      if (l.eolBytes === 0) beforeLast = structuredClone(collector.m); // an incomplete last line is read again next time
-      collector.line(l);
-    },
-    {
-      startOffset: resume?.resumeOffset,
-      startLine: resume?.resumeLine,
-      hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
-      onProgress: opts.onProgress,
-      isCancelled: opts.isCancelled,
-    },
-  );
+  let summary;
+  try {
+    summary = readRollout(
+      file,
+      (l) => {
+        if (l.eolBytes === 0) beforeLast = structuredClone(collector.m); // an incomplete last line is read again next time
+        collector.line(l);
+      },
+      {
+        startOffset: resume?.resumeOffset,
+        startLine: resume?.resumeLine,
+        hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
+        onProgress: opts.onProgress,
+        isCancelled: opts.isCancelled,
+      },
+    );
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
   const metrics = collector.result();
   const entry: IndexEntry = {
     size: st.size,
@@ -145,6 +151,14 @@ export function measureFile(
   };
   if (!beforeLast) entry.resumeMetrics = structuredClone(metrics);
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
+}
+
+function openQuietly(file: string): number | undefined {
+  try {
+    return fs.openSync(file, 'r');
+  } catch {
+    return undefined; // the read below reports why
+  }
 }
 
 export function summarize(

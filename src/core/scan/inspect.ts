@@ -69,6 +69,15 @@ export function describeThread(t: ThreadSummary): string {
   );
   if (img.maxCopies > 1)
     lines.push(`  duplicates: ${formatBytes(img.duplicateBytes)} in extra copies; most copied image ${img.maxCopies}×`);
+  const d = m.damage;
+  if (d?.brokenImages)
+    lines.push(
+      `  broken: ${d.brokenImages} image references with an invalid URL (${d.brokenImagesLive} in what the next request carries; first on line ${d.brokenFirstLine})`,
+    );
+  if (d?.embedded.bytes)
+    lines.push(
+      `  hidden in text: ${formatBytes(d.embedded.bytes)} of base64 in ${d.embedded.strings} strings (MCP result copies, inline data URLs)`,
+    );
   lines.push(
     `Compactions: ${m.compactions.count} (${formatBytes(m.compactions.bytes)})${m.compactions.times.length ? `, last at ${m.compactions.times[m.compactions.times.length - 1]}` : ''}`,
   );

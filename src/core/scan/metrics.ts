@@ -21,6 +21,8 @@ import {
   walk,
 } from '../rollout/format';
 import { imageFacts, imageTokens } from '../rollout/images';
+import { isBrokenImageHolder } from '../rollout/imageUrl';
+import { DamageMetrics, emptyDamage, noteDamage } from './damage';
 
 export type Category =
   | 'imagesLive'
@@ -83,6 +85,8 @@ export interface ThreadMetrics {
   tokens: { last?: TokenSample; series: TokenSample[]; window?: number; saturatedAt?: string };
   contextErrors: { count: number; lastAt?: string; lastMessage?: string };
   turnsAborted: number;
+  /** Broken image references, image URL errors, images hidden in text. */
+  damage: DamageMetrics;
   /** Collector state an incremental rescan resumes with (plain data). */
   state: {
     /** The file has UI copies of user messages (event_msg user_message / item_completed). */
@@ -135,6 +139,7 @@ export function emptyMetrics(): ThreadMetrics {
     tokens: { series: [] },
     contextErrors: { count: 0 },
     turnsAborted: 0,
+    damage: emptyDamage(),
     state: { userEvents: false, callNames: {} },
   };
 }
@@ -145,7 +150,11 @@ export class MetricsCollector {
   private seenFirst: boolean;
   private hasOrdinal = false;
 
-  constructor(resumeFrom?: ThreadMetrics) {
+  /** `fd`: the rollout file, when its offsets are the file's (not .zst), to measure images hidden in text. */
+  constructor(
+    resumeFrom?: ThreadMetrics,
+    private readonly fd?: number,
+  ) {
     this.m = resumeFrom ?? emptyMetrics();
     this.seenFirst = resumeFrom !== undefined && resumeFrom.lines > 0;
   }
@@ -200,6 +209,7 @@ export class MetricsCollector {
     const imageBytes = this.images(c);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd);
   }
 
   result(): ThreadMetrics {
@@ -226,6 +236,7 @@ export class MetricsCollector {
       let s: BigStr | undefined;
       let type: string | undefined;
       if (isImageString(v)) {
+        if (isBrokenImageHolder(parent)) return; // a cut-off data URL: counted as a broken reference
         s = v;
       } else if (
         key === 'result' &&

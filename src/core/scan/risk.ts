@@ -102,6 +102,30 @@ export function assessRisk(
       `the thread's last attempt failed with a context-window error ("${m.contextErrors.lastMessage}")`,
     );
   }
+  const d = m.damage;
+  if (d?.brokenImagesLive) {
+    add(
+      'stuck',
+      'broken-images',
+      `${d.brokenImagesLive} broken image reference${d.brokenImagesLive > 1 ? 's' : ''}: Codex's next request will be rejected (first on line ${d.brokenFirstLine})`,
+    );
+  } else if (d?.brokenImages) {
+    add('watch', 'broken-images-old', `${d.brokenImages} broken image references in older snapshots`);
+  }
+  if (d?.imageUrlErrors.count && (!d.imageUrlErrors.lastAt || Date.parse(d.imageUrlErrors.lastAt) >= lastGood)) {
+    add(
+      'stuck',
+      'image-url-error',
+      `the thread's last attempt was rejected for an image URL ("${d.imageUrlErrors.lastMessage}")`,
+    );
+  }
+  if (d?.embedded.bytes && d.embedded.bytes >= 1 * MiB) {
+    add(
+      d.embedded.visibleBytes >= 4 * MiB ? 'high' : 'watch',
+      'hidden-images',
+      `${formatBytes(d.embedded.bytes)} of images hidden in text (MCP result copies, inline data URLs)${d.embedded.visibleBytes ? `, ${formatBytes(d.embedded.visibleBytes)} of it in what the model reads` : ': disk and load time'}`,
+    );
+  }
   // Older CLIs record nothing when a turn fails: a last request left unanswered while the context
   // was nearly full is how a stuck thread looks in their files.
   const lastAsked = m.lastUserMessageAt ? Date.parse(m.lastUserMessageAt) : 0;
@@ -243,8 +267,11 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): s
     codes.has('live-images') ||
     codes.has('duplicates') ||
     codes.has('images-over-window') ||
+    codes.has('hidden-images') ||
     m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
+  if (codes.has('broken-images') || codes.has('image-url-error'))
+    return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
   switch (level) {
     case 'stuck':
       return imagey

@@ -54,7 +54,7 @@ describe('verify: what a bad copy cannot slip past', () => {
     assert.equal(v.jsonErrors, 0);
   });
 
-  it('rejects a lost line, a reordered line, a leftover image, a broken edit, an input_image without data URL, a wrong id', () => {
+  it('rejects a lost line, a reordered line, a leftover image, a broken edit, an input_image with an invalid URL, a wrong id', () => {
     const cases: [string, string[], RegExp][] = [
       ['lost', [goodLines[0], goodLines[1]], /lines/],
       ['reordered', [goodLines[0], goodLines[2], goodLines[1]], /types or their order/],
@@ -71,7 +71,24 @@ describe('verify: what a bad copy cannot slip past', () => {
           }),
           goodLines[2],
         ],
-        /input_image without a data URL/,
+        /input_image whose image_url is an empty URL/,
+      ],
+      [
+        'placeholder',
+        [
+          goodLines[0],
+          JSON.stringify({
+            timestamp: 't',
+            type: 'response_item',
+            payload: {
+              type: 'message',
+              role: 'user',
+              content: [{ type: 'input_image', image_url: '[image omitted]' }],
+            },
+          }),
+          goodLines[2],
+        ],
+        /input_image whose image_url is the text "\[image omitted\]"/,
       ],
       [
         'wrongid',

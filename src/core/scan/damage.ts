@@ -1,0 +1,52 @@
+// What a half-repaired or unusual thread hides, measured line by line: image references the API
+// rejects, recorded "Invalid … image_url" errors, and base64 images tucked inside text.
+import { Classified } from '../rollout/format';
+import { brokenImageRefs, imageUrlError } from '../rollout/imageUrl';
+import { embeddedBase64Bytes, forEachTextString } from '../rollout/embeddedBase64';
+
+export interface DamageMetrics {
+  /** `input_image`s whose URL the API rejects, anywhere in the file. */
+  brokenImages: number;
+  /** Of those, the ones the next request carries (newest compaction onwards). */
+  brokenImagesLive: number;
+  brokenFirstLine?: number;
+  imageUrlErrors: { count: number; lastAt?: string; lastMessage?: string };
+  /** Base64 runs inside text (MCP result copies, data URLs printed in tool output). */
+  embedded: { strings: number; bytes: number; /** in what the model sees (not UI copies) */ visibleBytes: number };
+}
+
+export function emptyDamage(): DamageMetrics {
+  return {
+    brokenImages: 0,
+    brokenImagesLive: 0,
+    imageUrlErrors: { count: 0 },
+    embedded: { strings: 0, bytes: 0, visibleBytes: 0 },
+  };
+}
+
+/** `fd`: the rollout, to measure base64 in strings left in the file (none for .zst: judged by their start). */
+export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: string | undefined, fd?: number): void {
+  if (c.lineType === 'compacted') d.brokenImagesLive = 0; // a newer snapshot replaces what came before
+  if (c.lineType === 'response_item' || c.lineType === 'compacted') {
+    const broken = brokenImageRefs(c.payload).length;
+    if (broken) {
+      d.brokenImages += broken;
+      d.brokenImagesLive += broken;
+      d.brokenFirstLine ??= lineNo;
+    }
+  }
+  const err = imageUrlError(c);
+  if (err) {
+    d.imageUrlErrors.count++;
+    d.imageUrlErrors.lastAt = at;
+    d.imageUrlErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
+  }
+  const visible = c.lineType === 'response_item' || c.lineType === 'compacted';
+  forEachTextString(c, (v) => {
+    const n = embeddedBase64Bytes(v, fd);
+    if (!n) return;
+    d.embedded.strings++;
+    d.embedded.bytes += n;
+    if (visible) d.embedded.visibleBytes += n;
+  });
+}
