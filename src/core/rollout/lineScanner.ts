@@ -87,6 +87,13 @@ export class LineScanner {
   private strHash: Hash | undefined;
   private bsCarry = 0; // parity of trailing backslashes of the content consumed so far
   private valueStart = 0; // absolute offset where the current value began (for spans)
+  // the piece being fed: is it all valid UTF-8 (checked once, lazily), where is its next backslash
+  private piece: Buffer | undefined;
+  private pieceFrom = 0;
+  private pieceTo = 0;
+  private pieceUtf8: boolean | undefined;
+  private bsAt = -1;
+  private bsFrom = 0;
 
   // current literal
   private litParts: number[] = [];
@@ -112,6 +119,11 @@ export class LineScanner {
 
   /** Feed bytes seg[from, to) of the current line; `base` is the absolute offset of seg[0]. */
   feed(seg: Buffer, from: number, to: number, base: number): void {
+    this.piece = seg;
+    this.pieceFrom = from;
+    this.pieceTo = to;
+    this.pieceUtf8 = undefined;
+    this.bsFrom = Infinity;
     let i = from;
     while (i < to) {
       switch (this.st) {
@@ -308,6 +320,11 @@ export class LineScanner {
   /** Record string bytes seg[a, b) (part of the current string; `ending`: the string closes at b). */
   private takeContent(seg: Buffer, a: number, b: number, ending: boolean): void {
     if (b <= a) return;
+    if (ending && this.strLen === 0 && (this.strIsKey || this.staysSmall(seg, a, b))) {
+      // The whole string is in this piece and stays a JS string: endString decodes seg[a, b).
+      this.strLen = b - a;
+      return;
+    }
     // trailing backslash parity, for a quote that starts the next piece
     let k = b - 1;
     while (k >= a && seg[k] === 0x5c) k--;
@@ -340,6 +357,32 @@ export class LineScanner {
       this.strParts.push(seg.subarray(a, b));
     }
     this.strLen = newLen;
+  }
+
+  /** A value string seg[a, b) that is neither big nor a data URL long enough to become a BigStr. */
+  private staysSmall(seg: Buffer, a: number, b: number): boolean {
+    const len = b - a;
+    if (len > this.bigBytes) return false;
+    if (len < this.dataMin || len < 5) return true;
+    return !(
+      seg[a] === 0x64 &&
+      seg[a + 1] === 0x61 &&
+      seg[a + 2] === 0x74 &&
+      seg[a + 3] === 0x61 &&
+      seg[a + 4] === 0x3a
+    );
+  }
+
+  /** Decode seg[a, b) of the piece being fed (no copy; one UTF-8 check and one backslash search per piece). */
+  private decodeInPiece(seg: Buffer, a: number, b: number): string {
+    if (this.pieceUtf8 === undefined) this.pieceUtf8 = isUtf8(seg.subarray(this.pieceFrom, this.pieceTo));
+    if (!this.pieceUtf8 && !this.utf8Bad && !isUtf8(seg.subarray(a, b))) this.utf8Bad = true;
+    if (this.bsFrom > a || (this.bsAt !== -1 && this.bsAt < a)) {
+      this.bsFrom = a;
+      this.bsAt = seg.indexOf(0x5c, a);
+    }
+    if (this.bsAt !== -1 && this.bsAt < b) return decodeJsonString(seg.subarray(a, b));
+    return utf8Slice(seg, a, b);
   }
 
   /** Keep the first 64 bytes of every string, and the first 8 KiB of a data URL. */
@@ -396,9 +439,11 @@ export class LineScanner {
       v = new BigStr(this.strStart, closeAt, prefix, hash);
     } else {
       // Parts exist only when the string spanned pieces; otherwise seg[a, b) is all of it.
-      const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
-      v = decodeJsonString(whole);
-      if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
+      if (this.strParts || seg !== this.piece) {
+        const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
+        v = decodeJsonString(whole);
+        if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
+      } else v = this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
     if (this.strIsKey) {
@@ -440,6 +485,13 @@ export class LineScanner {
     void isArr;
     this.emit(frame.container as JsonValue, endAt);
   }
+}
+
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (a: number, b: number) => string }).utf8Slice;
+
+/** seg.toString('utf8', a, b) without the argument checks (called for every small string). */
+function utf8Slice(seg: Buffer, a: number, b: number): string {
+  return nativeUtf8Slice ? nativeUtf8Slice.call(seg, a, b) : seg.toString('utf8', a, b);
 }
 
 /** Decode the raw bytes of a JSON string's content (without quotes). */

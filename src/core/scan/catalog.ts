@@ -141,10 +141,10 @@ export function measureFile(
     resumeOffset: summary.compressed ? 0 : summary.resumeOffset,
     resumeLine: summary.compressed ? 0 : summary.resumeLine,
     anchor: summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset) ?? ''),
+    // Shared when the file ends with a complete line: entries are never mutated (a resume clones).
     resumeMetrics: beforeLast ?? metrics,
     metrics,
   };
-  if (!beforeLast) entry.resumeMetrics = structuredClone(metrics);
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
 }
 
@@ -184,8 +184,11 @@ export function sortByUrgency(threads: ThreadSummary[]): ThreadSummary[] {
   return threads.sort((a, b) => compareRisk(a.risk.level, b.risk.level) || b.mtimeMs - a.mtimeMs);
 }
 
-export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResult {
-  const index = opts.index ?? emptyIndex();
+/** The scan's starting point: the files, their names, an empty result. */
+export function beginScan(
+  codexHome: string,
+  opts: ScanOptions,
+): { files: RolloutFile[]; names: NameSources; result: ScanResult } {
   const files = listRollouts(codexHome);
   const names = readNameSources(codexHome, opts.env);
   const result: ScanResult = {
@@ -196,35 +199,64 @@ export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResu
     stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 },
   };
   if (names.stateNote) result.notes.push(names.stateNote);
+  return { files, names, result };
+}
+
+/** Record one file's measurement (or why it failed) in the result and the index; returns its summary. */
+export function recordMeasurement(
+  result: ScanResult,
+  index: ScanIndex,
+  f: RolloutFile,
+  names: NameSources,
+  outcome: { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } | { error: string },
+  thresholds?: RiskThresholds,
+): ThreadSummary | undefined {
+  if ('error' in outcome) {
+    result.errors.push({ path: f.path, message: outcome.error });
+    delete index.entries[f.path];
+    return undefined;
+  }
+  index.entries[f.path] = outcome.entry;
+  result.stats.bytesRead += outcome.bytesRead;
+  if (outcome.how === 'reused') result.stats.reused++;
+  else if (outcome.how === 'resumed') result.stats.resumed++;
+  else result.stats.fullScans++;
+  const t = summarize(f, outcome.entry.metrics, names, thresholds);
+  result.threads.push(t);
+  return t;
+}
+
+/** Drop index entries of files that are gone; most urgent first. */
+export function endScan(result: ScanResult, index: ScanIndex, files: RolloutFile[]): ScanResult {
+  const seen = new Set(files.map((f) => f.path));
+  for (const p of Object.keys(index.entries)) if (!seen.has(p)) delete index.entries[p];
+  sortByUrgency(result.threads);
+  return result;
+}
+
+export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResult {
+  const index = opts.index ?? emptyIndex();
+  const { files, names, result } = beginScan(codexHome, opts);
   const total = files.reduce((s, f) => s + f.size, 0);
   let done = 0;
-  const seen = new Set<string>();
   for (const f of files) {
-    seen.add(f.path);
+    let outcome: Parameters<typeof recordMeasurement>[4];
     try {
       const base = done;
-      const r = measureFile(f.path, f, index.entries[f.path], {
+      outcome = measureFile(f.path, f, index.entries[f.path], {
         fullImageHash: opts.fullImageHash,
         isCancelled: opts.isCancelled,
         onProgress: opts.onProgress ? (d) => opts.onProgress?.(base + d, total, f.path) : undefined,
       });
-      index.entries[f.path] = r.entry;
-      result.stats.bytesRead += r.bytesRead;
-      if (r.how === 'reused') result.stats.reused++;
-      else if (r.how === 'resumed') result.stats.resumed++;
-      else result.stats.fullScans++;
-      result.threads.push(summarize(f, r.entry.metrics, names, opts.thresholds));
     } catch (err) {
       if ((err as Error).name === 'CancelledError') throw err;
-      result.errors.push({ path: f.path, message: (err as Error).message });
-      delete index.entries[f.path];
+      outcome = { error: (err as Error).message };
     }
+    recordMeasurement(result, index, f, names, outcome, opts.thresholds);
     done += f.size;
     opts.onProgress?.(done, total);
   }
-  for (const p of Object.keys(index.entries)) if (!seen.has(p)) delete index.entries[p];
-  sortByUrgency(result.threads);
-  return result;
+  return endScan(result, index, files);
 }
 
 /** Where the CLI keeps its scan index between runs (never inside CODEX_HOME). */
