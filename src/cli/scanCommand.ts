@@ -30,6 +30,7 @@ async function scan(ctx: CliContext): Promise<number> {
   const useCache = !args.flags.has('no-cache');
   const indexPath = defaultIndexPath(codexHome);
   const index = useCache ? loadIndex(indexPath) : undefined;
+  const indexSize = index ? Object.keys(index.entries).length : 0;
   const bar = progressBar(ctx.err, 'scanning');
   let result: ScanResult;
   try {
@@ -48,7 +49,10 @@ async function scan(ctx: CliContext): Promise<number> {
   } finally {
     bar.done();
   }
-  if (useCache && index) saveIndex(indexPath, index);
+  // Nothing read, nothing dropped: the saved index is still right.
+  const unchanged =
+    result.stats.reused === result.stats.files && indexSize === Object.keys(index?.entries ?? {}).length;
+  if (useCache && index && !unchanged) saveIndex(indexPath, index);
   for (const note of result.notes) ctx.err.write(`note: ${note}\n`);
   for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
   if (args.flags.has('json')) {

@@ -52,7 +52,7 @@ export interface ScanIndex {
   entries: Record<string, IndexEntry>;
 }
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 export function emptyIndex(): ScanIndex {
   return { version: INDEX_VERSION, entries: {} };
@@ -269,7 +269,10 @@ export function defaultIndexPath(codexHome: string, env: NodeJS.ProcessEnv = pro
 export function loadIndex(file: string): ScanIndex {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ScanIndex;
-    if (parsed.version === INDEX_VERSION && parsed.entries) return parsed;
+    if (parsed.version === INDEX_VERSION && parsed.entries) {
+      for (const e of Object.values(parsed.entries)) e.resumeMetrics ??= e.metrics; // saved once when shared
+      return parsed;
+    }
   } catch {
     // missing or stale: start over
   }
@@ -280,7 +283,13 @@ export function saveIndex(file: string, index: ScanIndex): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(index));
+    // resumeMetrics is usually the same object as metrics: written once (loadIndex restores it).
+    fs.writeFileSync(
+      tmp,
+      JSON.stringify(index, function (this: Partial<IndexEntry>, key, value: unknown) {
+        return key === 'resumeMetrics' && value === this.metrics ? undefined : value;
+      }),
+    );
     fs.renameSync(tmp, file);
   } catch {
     // A cache we cannot write only costs speed next time.
