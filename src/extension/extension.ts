@@ -15,7 +15,7 @@ import { CommandHandlers, COMMANDS } from './commands';
 import { DetailsPanel, DetailsSerializer, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
 import { WindowUi } from './ui';
-import { reportSummary, levelLabel } from './logic';
+import { reportSummary, levelLabel, attentionCount, measuringText } from './logic';
 
 export interface CodexRescueApi {
   store: SessionStore;
@@ -53,20 +53,24 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
 
   const tree = new SessionsTreeProvider(store);
   tree.byWorkspace = settings().groupByWorkspace;
+  tree.attentionDays = settings().needsAttentionDays;
   const view = vscode.window.createTreeView('codexRescue.sessions', { treeDataProvider: tree, showCollapseAll: true });
   ctx.subscriptions.push(tree, view);
   const updateViewState = (): void => {
     const has = store.threads.length > 0;
     void vscode.commands.executeCommand('setContext', 'codexRescue.homeFound', store.homeExists());
     void vscode.commands.executeCommand('setContext', 'codexRescue.hasSessions', has);
-    void vscode.commands.executeCommand('setContext', 'codexRescue.scanned', !!store.result || !!store.lastError);
-    const attention = store.threads.filter(
-      (t) => !t.archived && (t.risk.level === 'high' || t.risk.level === 'critical' || t.risk.level === 'stuck'),
-    ).length;
+    void vscode.commands.executeCommand(
+      'setContext',
+      'codexRescue.scanned',
+      !!store.result || !!store.lastError || has,
+    );
+    // The badge counts "Needs attention" only: at-risk threads active in the last N days.
+    const attention = attentionCount(store.threads, Date.now(), settings().needsAttentionDays);
     view.badge = attention
       ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` }
       : undefined;
-    view.message = store.lastError ? `Scan failed: ${store.lastError}` : undefined;
+    view.message = store.lastError ? `Scan failed: ${store.lastError}` : measuringText(store.measuring);
   };
   ctx.subscriptions.push(store.onDidChange(updateViewState));
   updateViewState();
@@ -206,6 +210,8 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('codexRescue')) return;
       tree.byWorkspace = settings().groupByWorkspace;
+      tree.attentionDays = settings().needsAttentionDays;
+      if (e.affectsConfiguration('codexRescue.needsAttentionDays')) updateViewState();
       if (e.affectsConfiguration('codexRescue.codexHome')) {
         store.startWatching();
         void store.refresh({ reset: true }).catch(() => undefined);

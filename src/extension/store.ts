@@ -1,14 +1,14 @@
-// The session catalog as the extension holds it: the last scan (done in the worker), a change event,
-// the core's SessionWatcher over CODEX_HOME (its batches trigger an incremental rescan), and the
-// core's RiskCrossing (one notification per crossing into high/critical/stuck).
+// The session catalog as the extension holds it: threads from the worker's progressive scan (rows from
+// cheap facts first, badges as they are measured — ThreadList), a change event, the worker's session
+// watcher (its batches trigger an incremental rescan; no listing or stat polling on the extension host),
+// and the core's RiskCrossing (one notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
-import { SessionWatcher } from '../core/codexHome/sessionWatcher';
 import { RiskCrossing } from '../core/scan/riskCrossing';
 import { WorkerClient, CancelledError } from './workerClient';
 import { Settings } from './settings';
+import { ThreadList } from './threadList';
 
 /** Threshold of the crossing notifications: high and above (high, critical, stuck). */
 const CROSSING_LEVEL = 'high';
@@ -23,10 +23,13 @@ export class SessionStore implements vscode.Disposable {
   lastError: string | undefined;
   private crossing = new RiskCrossing<ThreadView>({ level: CROSSING_LEVEL });
   private recheck: NodeJS.Timeout | undefined;
-  private watcher: SessionWatcher | undefined;
   private unwatch: (() => void) | undefined;
-  private indexFile: string | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watchedGeneration = -1;
+  private watchDelayMs = 750;
+  /** Threads as the progressive scan delivers them. */
+  readonly list = new ThreadList();
+  private changeTimer: NodeJS.Timeout | undefined;
+  private lastChange = 0;
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
 
@@ -37,7 +40,29 @@ export class SessionStore implements vscode.Disposable {
   ) {}
 
   get threads(): ThreadView[] {
-    return this.result?.threads ?? [];
+    return this.list.threads;
+  }
+
+  /** While a scan measures: how many of the listed threads have their badge. */
+  get measuring(): { measured: number; total: number } | undefined {
+    return this.scanning && this.list.pendingCount > 0
+      ? { measured: this.list.total - this.list.pendingCount, total: this.list.total }
+      : undefined;
+  }
+
+  /** Change events while a scan streams in: the first at once, then at most every 250 ms. */
+  private changedSoon(): void {
+    const wait = 250 - (Date.now() - this.lastChange);
+    if (wait <= 0) {
+      this.lastChange = Date.now();
+      this.changed.fire();
+      return;
+    }
+    this.changeTimer ??= setTimeout(() => {
+      this.changeTimer = undefined;
+      this.lastChange = Date.now();
+      this.changed.fire();
+    }, wait);
   }
 
   get codexHome(): string {
@@ -72,14 +97,25 @@ export class SessionStore implements vscode.Disposable {
     const s = this.settings();
     const run = async (): Promise<ScanResultView | undefined> => {
       try {
+        this.ensureWatching();
+        if (opts.reset || (this.result && this.result.codexHome !== s.codexHome)) this.list.clear();
+        this.list.begin();
         const r = await this.worker.call(
           'scan',
-          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset },
-          { token: opts.token, onProgress: opts.onProgress },
+          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset, progressive: true },
+          {
+            token: opts.token,
+            onProgress: opts.onProgress,
+            onPartial: (p) => {
+              this.list.apply(p);
+              this.changedSoon();
+            },
+          },
         );
+        this.list.finish(r);
         // The first scan of a home only records the levels: threads already at risk don't notify.
         const first = !this.result || this.result.codexHome !== r.codexHome;
-        this.result = r;
+        this.result = { ...r, threads: this.list.threads };
         this.lastError = undefined;
         this.log.info(
           `scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
@@ -88,12 +124,15 @@ export class SessionStore implements vscode.Disposable {
         this.assessCrossings(first);
         return r;
       } catch (err) {
+        this.list.abort();
         if (err instanceof CancelledError) return this.result;
         this.lastError = (err as Error).message;
         this.log.error(`scan failed: ${this.lastError}`);
         throw err;
       } finally {
         this.scanning = false;
+        if (this.changeTimer) clearTimeout(this.changeTimer);
+        this.changeTimer = undefined;
         this.changed.fire();
       }
     };
@@ -126,41 +165,40 @@ export class SessionStore implements vscode.Disposable {
     if (crossings.length) this.crossed.fire(crossings.map((c) => c.thread));
   }
 
-  /** Watch CODEX_HOME's rollouts (core SessionWatcher); a batch of changes (quiet for `delayMs`) triggers a rescan. */
+  /**
+   * Watch CODEX_HOME in the worker (core SessionWatcher over the rollouts, a stat poll of
+   * session_index.jsonl); each batch of changes (quiet for `delayMs`) triggers an incremental rescan.
+   */
   startWatching(delayMs = 750): void {
     this.stopWatching();
-    const home = this.codexHome;
-    // fs.watch plus a poll every 15 s for file systems where fs.watch misses events (network mounts, WSL /mnt).
-    const w = new SessionWatcher(home, { debounceMs: delayMs, pollMs: 15000 });
-    this.unwatch = w.onEvents((batch) => {
-      this.log.debug(`watcher: ${batch.length} change(s), e.g. ${batch[0].kind} ${batch[0].path}`);
+    this.watchDelayMs = delayMs;
+    this.unwatch = this.worker.onEvent((e) => {
+      this.log.debug(`watcher: ${e.changes} change(s), e.g. ${e.sample ?? '?'}`);
       void this.refresh().catch(() => undefined);
     });
-    w.start();
-    this.watcher = w;
-    // Thread names come from session_index.jsonl, which SessionWatcher does not report on (it only
-    // tracks rollouts): a cheap stat poll of that one file, debounced like the rollouts.
-    this.indexFile = path.join(home, 'session_index.jsonl');
-    fs.watchFile(this.indexFile, { persistent: false, interval: 2000 }, (cur, prev) => {
-      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
-      if (this.debounce) clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.refresh().catch(() => undefined), delayMs);
-    });
+    this.ensureWatching();
+  }
+
+  /** (Re)start the worker's watcher: after startWatching, a new home, or a worker restart. */
+  private ensureWatching(): void {
+    if (!this.unwatch || this.watchedGeneration === this.worker.generation) return;
+    void this.worker
+      .call('watch', { codexHome: this.codexHome, debounceMs: this.watchDelayMs, pollMs: 15000 })
+      .then(() => (this.watchedGeneration = this.worker.generation))
+      .catch((e) => this.log.warn(`watcher: ${(e as Error).message}`));
+    this.watchedGeneration = this.worker.generation;
   }
 
   stopWatching(): void {
     this.unwatch?.();
-    this.watcher?.stop();
     this.unwatch = undefined;
-    this.watcher = undefined;
-    if (this.indexFile) fs.unwatchFile(this.indexFile);
-    this.indexFile = undefined;
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = undefined;
+    if (this.watchedGeneration >= 0 && this.worker.started) void this.worker.call('unwatch', {}).catch(() => undefined);
+    this.watchedGeneration = -1;
   }
 
   dispose(): void {
     this.stopWatching();
+    if (this.changeTimer) clearTimeout(this.changeTimer);
     if (this.recheck) clearTimeout(this.recheck);
     this.recheck = undefined;
     this.changed.dispose();

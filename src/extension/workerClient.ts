@@ -2,10 +2,12 @@
 // an id, progress callbacks and a SharedArrayBuffer cancel flag the synchronous core pass polls.
 // No `vscode` import: cancellation comes in as a plain `onCancel` registration (a CancellationToken fits).
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+import type { FromWorker, ParamsOf, ResultOf, ScanPartial, ToWorker, WorkerMethod } from '../protocol/messages';
 
 export interface CallOptions {
   onProgress?: (done: number, total: number, phase?: string) => void;
+  /** A progressive scan's threads, as they come. */
+  onPartial?: (p: ScanPartial) => void;
   /** A CancellationToken or anything with the same shape. */
   token?: { isCancellationRequested: boolean; onCancellationRequested(listener: () => void): { dispose(): void } };
 }
@@ -21,6 +23,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: CallOptions['onProgress'];
+  onPartial?: CallOptions['onPartial'];
   flag: Int32Array;
 }
 
@@ -28,7 +31,10 @@ export class WorkerClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Set<(e: Extract<FromWorker, { type: 'event' }>) => void>();
   private disposed = false;
+  /** Counts worker starts: state kept in the worker (the watcher) must be set up again after a restart. */
+  generation = 0;
 
   constructor(
     private readonly script: string,
@@ -47,6 +53,7 @@ export class WorkerClient {
     if (this.disposed) throw new Error('The Codex Rescue worker was shut down.');
     if (this.worker) return this.worker;
     const w = new Worker(this.script, { name: 'codex-rescue-worker' });
+    this.generation++;
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (err) => {
       this.log('error', `worker error: ${err.message}`);
@@ -80,6 +87,7 @@ export class WorkerClient {
           reject(e);
         },
         onProgress: opts.onProgress,
+        onPartial: opts.onPartial,
         flag,
       });
       const msg = { type: 'request', id, method, params, cancel: sab } as ToWorker;
@@ -98,9 +106,23 @@ export class WorkerClient {
     for (const id of this.pending.keys()) this.cancel(id);
   }
 
+  /** Unsolicited worker events (the session watcher's); returns the unsubscribe function. */
+  onEvent(listener: (e: Extract<FromWorker, { type: 'event' }>) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
   private onMessage(m: FromWorker): void {
     if (m.type === 'log') {
       this.log(m.level, m.message);
+      return;
+    }
+    if (m.type === 'event') {
+      for (const l of this.eventListeners) l(m);
+      return;
+    }
+    if (m.type === 'partial') {
+      this.pending.get(m.id)?.onPartial?.(m);
       return;
     }
     const p = this.pending.get(m.id);

@@ -4,43 +4,30 @@
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ScanIndex, emptyIndex, scanCatalog } from '../core/scan/catalog';
-import { threadJson } from '../core/scan/threadJson';
-import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/scan/risk';
 import { readRollout, CancelledError } from '../core/rollout/reader';
 import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
+import * as jobs from './scanJobs';
 import type {
   FromWorker,
   ImageRef,
   ParamsOf,
   ResultOf,
-  ThreadView,
   ToWorker,
   WorkerMethod,
 } from '../protocol/messages';
 
 const port = parentPort;
-let index: ScanIndex = emptyIndex();
-let indexHome = '';
 
 interface Ctx {
+  id: number;
   isCancelled: () => boolean;
   progress: (done: number, total: number, phase?: string) => void;
 }
 
-type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M>;
-
-function mergeThresholds(t: Record<string, unknown> | undefined): RiskThresholds {
-  if (!t) return DEFAULT_THRESHOLDS;
-  const out: RiskThresholds = { ...DEFAULT_THRESHOLDS };
-  for (const [k, v] of Object.entries(t)) {
-    if (k in out && v !== undefined && v !== null) (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  return out;
-}
+type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M> | Promise<ResultOf<M>>;
 
 /** Images of a rollout in file order, with byte ranges for lazy thumbnails. */
 export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}): { images: ImageRef[]; total: number } {
@@ -119,27 +106,9 @@ export function thumbnail(
 
 const handlers: { [M in WorkerMethod]: Handler<M> } = {
   ping: (p) => ({ pong: p.echo ?? 'pong', pid: process.pid, node: process.version }),
-  scan: (p, ctx) => {
-    if (p.reset || indexHome !== p.codexHome) {
-      index = emptyIndex();
-      indexHome = p.codexHome;
-    }
-    const t0 = Date.now();
-    const r = scanCatalog(p.codexHome, {
-      index,
-      thresholds: mergeThresholds(p.thresholds),
-      isCancelled: ctx.isCancelled,
-      onProgress: (d, n) => ctx.progress(d, n, 'scan'),
-    });
-    return {
-      codexHome: r.codexHome,
-      threads: r.threads.map((t) => threadJson(t) as unknown as ThreadView),
-      errors: r.errors,
-      notes: r.notes,
-      stats: r.stats,
-      ms: Date.now() - t0,
-    };
-  },
+  scan: (p, ctx) => jobs.scan(p, { ...ctx, id: ctx.id, post }),
+  watch: (p) => jobs.watch(p, post),
+  unwatch: () => jobs.unwatch(),
   strip: (p, ctx) => bridge.strip(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   listBackups: (p) => bridge.listBackups(p.codexHome, p.thread),
@@ -167,11 +136,12 @@ function post(m: FromWorker): void {
   port?.postMessage(m);
 }
 
-function handle(msg: ToWorker): void {
+async function handle(msg: ToWorker): Promise<void> {
   if (msg.type !== 'request') return; // 'cancel' arrives through the shared flag; the message is a fallback for idle time
   const flag = msg.cancel ? new Int32Array(msg.cancel) : undefined;
   let lastProgress = 0;
   const ctx: Ctx = {
+    id: msg.id,
     isCancelled: () => (flag ? Atomics.load(flag, 0) !== 0 : false),
     progress: (done, total, phase) => {
       const now = Date.now();
@@ -183,7 +153,7 @@ function handle(msg: ToWorker): void {
   try {
     const handler = handlers[msg.method] as Handler<WorkerMethod>;
     if (!handler) throw new Error(`unknown worker method ${String(msg.method)}`);
-    const value = handler(msg.params as never, ctx);
+    const value = await handler(msg.params as never, ctx);
     post({ type: 'result', id: msg.id, ok: true, value });
   } catch (err) {
     const e = err as Error;
@@ -199,4 +169,4 @@ function handle(msg: ToWorker): void {
   }
 }
 
-port?.on('message', (m: ToWorker) => handle(m));
+port?.on('message', (m: ToWorker) => void handle(m));

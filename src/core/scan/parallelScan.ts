@@ -13,7 +13,9 @@ import {
   endScan,
   measureFile,
   recordMeasurement,
+  summarize,
 } from './catalog';
+import { emptyMetrics } from './metrics';
 import { MeasureJob, measureInPool } from './scanPool';
 
 export interface ParallelScanOptions extends ScanOptions {
@@ -25,6 +27,11 @@ export interface ParallelScanOptions extends ScanOptions {
   minPoolBytes?: number;
   /** Which unmeasured files go first: 'largest' (fastest overall, default) or 'recent' (newest mtime). */
   order?: 'largest' | 'recent';
+  /**
+   * Before anything is read: every thread from cheap facts (file name, size, dates, names; the
+   * index's metrics where the file is unchanged). `pending` holds the paths still to be measured.
+   */
+  onListed?: (threads: ThreadSummary[], pending: ReadonlySet<string>) => void;
   /** Every thread as soon as its measurement is known (unchanged ones first). */
   onThread?: (t: ThreadSummary, measured: number, total: number) => void;
   /** Test hook, passed to the pool. */
@@ -44,10 +51,15 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
   const todo: RolloutFile[] = [];
   for (const f of files) {
     const prev = index.entries[f.path];
-    if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs)
-      record(f, { entry: prev, how: 'reused', bytesRead: 0 });
-    else todo.push(f);
+    if (!(prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs)) todo.push(f);
   }
+  if (opts.onListed) {
+    const empty = emptyMetrics();
+    const listed = files.map((f) => summarize(f, index.entries[f.path]?.metrics ?? empty, names, opts.thresholds));
+    opts.onListed(listed, new Set(todo.map((f) => f.path)));
+  }
+  const pending = new Set(todo);
+  for (const f of files) if (!pending.has(f)) record(f, { entry: index.entries[f.path], how: 'reused', bytesRead: 0 });
   const bytes = todo.reduce((s, f) => s + f.size, 0);
   let done = 0;
   const progress = (f: RolloutFile): void => {
