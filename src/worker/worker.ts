@@ -10,14 +10,7 @@ import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
-import type {
-  FromWorker,
-  ImageRef,
-  ParamsOf,
-  ResultOf,
-  ToWorker,
-  WorkerMethod,
-} from '../protocol/messages';
+import type { FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
 
