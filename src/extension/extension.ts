@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { PanelAction, ThreadView } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
-import { SessionsTreeProvider } from './sessionsTree';
+import { SessionNode, SessionsTreeProvider } from './sessionsTree';
 import { StatusBarController } from './statusBar';
 import { Actions, Run, isCancelled } from './actions';
 import { ProjectionProvider, SCHEME } from './diffPreview';
@@ -20,6 +20,8 @@ import { reportSummary, levelLabel, attentionCount, measuringText } from './logi
 export interface CodexRescueApi {
   store: SessionStore;
   tree: SessionsTreeProvider;
+  /** The Sessions view (its message shows scan progress). */
+  view: vscode.TreeView<SessionNode>;
   status: StatusBarController;
   worker: WorkerClient;
   ui: WindowUi;
@@ -233,7 +235,18 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     }, 0);
   });
   log.info(`activated; Codex home ${settings().codexHome}`);
-  return { store, tree, status, worker: w, ui, projections, panels: DetailsPanel.panels, commands: handlers, ready };
+  return {
+    store,
+    tree,
+    view,
+    status,
+    worker: w,
+    ui,
+    projections,
+    panels: DetailsPanel.panels,
+    commands: handlers,
+    ready,
+  };
 }
 
 function safeReaddir(dir: string): string[] {

@@ -2,7 +2,7 @@
 // byte by byte; string contents are skipped with Buffer.indexOf (memchr speed), so a 700 MB
 // base64 string costs one native scan and never becomes a JS string.
 import { createHash, Hash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { BigStr, ContainerSpans, JsonValue, SPANS, Span } from './jsonSkeleton';
 
 export interface ScannerOptions {
@@ -91,7 +91,7 @@ export class LineScanner {
   private piece: Buffer | undefined;
   private pieceFrom = 0;
   private pieceTo = 0;
-  private pieceUtf8: boolean | undefined;
+  private pieceText: 0 | 1 | 2 | 3 = 0; // 0 not checked yet, 1 all ASCII, 2 valid UTF-8, 3 not valid UTF-8
   private bsAt = -1;
   private bsFrom = 0;
 
@@ -122,7 +122,7 @@ export class LineScanner {
     this.piece = seg;
     this.pieceFrom = from;
     this.pieceTo = to;
-    this.pieceUtf8 = undefined;
+    this.pieceText = 0;
     this.bsFrom = Infinity;
     let i = from;
     while (i < to) {
@@ -375,14 +375,17 @@ export class LineScanner {
 
   /** Decode seg[a, b) of the piece being fed (no copy; one UTF-8 check and one backslash search per piece). */
   private decodeInPiece(seg: Buffer, a: number, b: number): string {
-    if (this.pieceUtf8 === undefined) this.pieceUtf8 = isUtf8(seg.subarray(this.pieceFrom, this.pieceTo));
-    if (!this.pieceUtf8 && !this.utf8Bad && !isUtf8(seg.subarray(a, b))) this.utf8Bad = true;
+    if (this.pieceText === 0) {
+      const piece = seg.subarray(this.pieceFrom, this.pieceTo);
+      this.pieceText = isAscii(piece) ? 1 : isUtf8(piece) ? 2 : 3;
+    }
+    if (this.pieceText === 3 && !this.utf8Bad && !isUtf8(seg.subarray(a, b))) this.utf8Bad = true;
     if (this.bsFrom > a || (this.bsAt !== -1 && this.bsAt < a)) {
       this.bsFrom = a;
       this.bsAt = seg.indexOf(0x5c, a);
     }
     if (this.bsAt !== -1 && this.bsAt < b) return decodeJsonString(seg.subarray(a, b));
-    return utf8Slice(seg, a, b);
+    return this.pieceText === 1 ? latin1Slice(seg, a, b) : utf8Slice(seg, a, b);
   }
 
   /** Keep the first 64 bytes of every string, and the first 8 KiB of a data URL. */
@@ -487,11 +490,19 @@ export class LineScanner {
   }
 }
 
-const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (a: number, b: number) => string }).utf8Slice;
+type Slice = (this: Buffer, a: number, b: number) => string;
+const native = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
+const nativeUtf8Slice = native.utf8Slice;
+const nativeLatin1Slice = native.latin1Slice;
 
 /** seg.toString('utf8', a, b) without the argument checks (called for every small string). */
 function utf8Slice(seg: Buffer, a: number, b: number): string {
   return nativeUtf8Slice ? nativeUtf8Slice.call(seg, a, b) : seg.toString('utf8', a, b);
+}
+
+/** The same for bytes known to be ASCII: a one-byte string, no UTF-8 decoding. */
+function latin1Slice(seg: Buffer, a: number, b: number): string {
+  return nativeLatin1Slice ? nativeLatin1Slice.call(seg, a, b) : seg.toString('latin1', a, b);
 }
 
 /** Decode the raw bytes of a JSON string's content (without quotes). */

@@ -47,10 +47,19 @@ export function defaultWorkerCount(): number {
   return Math.max(1, (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length);
 }
 
+interface Held {
+  i: number;
+  attempt: number;
+}
+
 interface Slot {
   worker: Worker;
-  busy?: { seq: number; job: MeasureJob; attempt: number };
+  /** Jobs sent and not answered, oldest (the one being read) first. */
+  held: Map<number, Held>;
 }
+
+/** Jobs in flight per worker: the next one is already there when a file is done (no idle round trip). */
+const DEPTH = 2;
 
 /** Measure every job in worker threads; resolves with each job's outcome (same order as `jobs`). */
 export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<MeasureOutcome[]> {
@@ -62,7 +71,6 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
   const count = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), jobs.length));
   let left = jobs.length;
   let seq = 0;
-  const bySeq = new Map<number, number>(); // seq → job index
   const slots: Slot[] = [];
   if (!jobs.length) return Promise.resolve([]);
 
@@ -81,54 +89,56 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
       left--;
       opts.onResult?.(jobs[i], outcome);
     };
-    const next = (slot: Slot): void => {
+    const fill = (slot: Slot): void => {
       if (finished) return;
       if (opts.isCancelled?.()) return finish(new CancelledError());
-      const q = queue.shift();
-      slot.busy = undefined;
-      if (!q) {
-        if (left === 0) finish();
-        return;
+      while (slot.held.size < DEPTH) {
+        const q = queue.shift();
+        if (!q) break;
+        const s = ++seq;
+        slot.held.set(s, q);
+        slot.worker.postMessage({ seq: s, job: jobs[q.i], fullImageHash: opts.fullImageHash } satisfies PoolRequest);
+        opts.onDispatch?.(jobs[q.i], slot.worker, q.attempt);
       }
-      const s = ++seq;
-      bySeq.set(s, q.i);
-      slot.busy = { seq: s, job: jobs[q.i], attempt: q.attempt };
-      slot.worker.postMessage({ seq: s, job: jobs[q.i], fullImageHash: opts.fullImageHash } satisfies PoolRequest);
-      opts.onDispatch?.(jobs[q.i], slot.worker, q.attempt);
+      if (left === 0) finish();
     };
     const spawn = (): Slot => {
-      const slot: Slot = { worker: new Worker(opts.script, { name: 'codex-rescue-scan' }) };
+      const slot: Slot = { worker: new Worker(opts.script, { name: 'codex-rescue-scan' }), held: new Map() };
       slot.worker.on('message', (m: PoolReply) => {
-        const i = bySeq.get(m.seq);
-        bySeq.delete(m.seq);
-        if (i !== undefined) {
+        const held = slot.held.get(m.seq);
+        slot.held.delete(m.seq);
+        if (held) {
           const { seq: _seq, ...outcome } = m;
           void _seq;
-          settle(i, outcome as MeasureOutcome);
+          settle(held.i, outcome as MeasureOutcome);
         }
-        next(slot);
+        fill(slot);
       });
       slot.worker.on('error', () => undefined); // 'exit' follows and does the bookkeeping
       slot.worker.on('exit', () => {
         if (finished) return;
         const k = slots.indexOf(slot);
         if (k >= 0) slots.splice(k, 1);
-        const held = slot.busy;
-        if (held) {
-          bySeq.delete(held.seq);
-          const i = jobs.indexOf(held.job);
-          if (held.attempt >= maxAttempts)
-            settle(i, { ok: false, message: `the scan worker stopped ${held.attempt} times while reading this file` });
-          else queue.unshift({ i, attempt: held.attempt + 1 });
-        }
+        // The oldest job was being read when the worker died: one more attempt used. The others
+        // had not started: back to the front of the queue as they were.
+        const held = [...slot.held.values()];
+        slot.held.clear();
+        held
+          .slice(1)
+          .reverse()
+          .forEach((h) => queue.unshift(h));
+        const h = held[0];
+        if (h && h.attempt >= maxAttempts)
+          settle(h.i, { ok: false, message: `the scan worker stopped ${h.attempt} times while reading this file` });
+        else if (h) queue.unshift({ i: h.i, attempt: h.attempt + 1 });
         if (left === 0) return finish();
         const fresh = spawn();
         slots.push(fresh);
-        next(fresh);
+        fill(fresh);
       });
       return slot;
     };
     for (let k = 0; k < count; k++) slots.push(spawn());
-    for (const s of [...slots]) next(s);
+    for (const s of [...slots]) fill(s);
   });
 }
