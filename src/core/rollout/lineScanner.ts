@@ -18,6 +18,11 @@ export interface ScannerOptions {
   hashDataUrls?: 'fingerprint' | 'full' | false;
   /** Attach byte spans to containers (needed to splice values out of a line). */
   spans?: boolean;
+  /**
+   * String values of these object keys (and of an object that is such a key's value) stay in the file
+   * as BigStr whatever their length (never decoded): for passes that only need their size.
+   */
+  rangeOnlyKeys?: ReadonlySet<string>;
 }
 
 export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8';
@@ -51,6 +56,8 @@ interface Frame {
   key: string | undefined;
   start: number;
   spans: ContainerSpans | undefined;
+  /** This object is the value of a rangeOnlyKeys key: its own string values stay BigStr too. */
+  rangeOnly: boolean;
 }
 
 function isWs(b: number): boolean {
@@ -66,6 +73,8 @@ export class LineScanner {
   private readonly dataMin: number;
   private readonly hashData: 'fingerprint' | 'full' | false;
   private readonly withSpans: boolean;
+  private readonly rangeOnly: ReadonlySet<string> | undefined;
+  private strRangeOnly = false; // the current string stays a BigStr (rangeOnlyKeys)
 
   private st = St.Value;
   private stack: Frame[] = [];
@@ -103,6 +112,7 @@ export class LineScanner {
     this.dataMin = opts.dataUrlMinBytes ?? 64;
     this.hashData = opts.hashDataUrls ?? 'fingerprint';
     this.withSpans = opts.spans ?? false;
+    this.rangeOnly = opts.rangeOnlyKeys?.size ? opts.rangeOnlyKeys : undefined;
   }
 
   /** Start a new line. */
@@ -246,11 +256,26 @@ export class LineScanner {
       const container: JsonValue[] | Record<string, JsonValue> = isArr ? [] : {};
       const spans: ContainerSpans | undefined = this.withSpans ? { self: [at, at], children: new Map() } : undefined;
       if (spans) Object.defineProperty(container, SPANS, { value: spans, enumerable: false });
-      this.stack.push({ container, isArr, key: undefined, start: at, spans });
+      const parent = this.stack[this.stack.length - 1];
+      const rangeOnly =
+        !isArr && parent !== undefined && !parent.isArr && this.rangeOnly?.has(parent.key as string) === true;
+      this.stack.push({ container, isArr, key: undefined, start: at, spans, rangeOnly });
       this.st = isArr ? St.ArrFirst : St.ObjFirst;
       return i + 1;
     }
     if (b === 0x2d || (b >= 0x30 && b <= 0x39) || b === 0x74 || b === 0x66 || b === 0x6e) {
+      // Most literals end in this piece: read them from the bytes (no string, no regex for integers).
+      let j = i + 1;
+      while (j < seg.length && j - i <= 64 && !isLitEnd(seg[j])) j++;
+      if (j < seg.length && j - i <= 64) {
+        const v = simpleLiteral(seg, i, j);
+        if (v !== undefined) this.emit(v, base + j);
+        else {
+          this.litParts = Array.from(seg.subarray(i, j));
+          this.endLiteral(base + j);
+        }
+        return j;
+      }
       this.litParts = [b];
       this.st = St.Lit;
       return i + 1;
@@ -277,6 +302,10 @@ export class LineScanner {
   private beginString(isKey: boolean, contentStart: number): void {
     this.st = St.Str;
     this.strIsKey = isKey;
+    if (this.rangeOnly && !isKey) {
+      const top = this.stack[this.stack.length - 1];
+      this.strRangeOnly = top !== undefined && !top.isArr && (top.rangeOnly || this.rangeOnly.has(top.key as string));
+    } else this.strRangeOnly = false;
     this.strStart = contentStart;
     this.strLen = 0;
     this.strParts = undefined;
@@ -320,7 +349,7 @@ export class LineScanner {
   /** Record string bytes seg[a, b) (part of the current string; `ending`: the string closes at b). */
   private takeContent(seg: Buffer, a: number, b: number, ending: boolean): void {
     if (b <= a) return;
-    if (ending && this.strLen === 0 && (this.strIsKey || this.staysSmall(seg, a, b))) {
+    if (ending && this.strLen === 0 && (this.strIsKey || (!this.strRangeOnly && this.staysSmall(seg, a, b)))) {
       // The whole string is in this piece and stays a JS string: endString decodes seg[a, b).
       this.strLen = b - a;
       return;
@@ -340,7 +369,11 @@ export class LineScanner {
     }
     const len = b - a;
     const newLen = this.strLen + len;
-    if (!this.strBig && !this.strIsKey && (newLen > this.bigBytes || (this.strIsData && newLen >= this.dataMin))) {
+    if (
+      !this.strBig &&
+      !this.strIsKey &&
+      (newLen > this.bigBytes || this.strRangeOnly || (this.strIsData && newLen >= this.dataMin))
+    ) {
       this.strBig = true;
       if (this.hashData === 'full' && this.strIsData) {
         this.strHash = createHash('sha256');
@@ -488,6 +521,30 @@ export class LineScanner {
     void isArr;
     this.emit(frame.container as JsonValue, endAt);
   }
+}
+
+/** true, false, null or a plain integer in seg[i, j); undefined for anything else (floats, errors). */
+function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | number | undefined {
+  const b = seg[i];
+  const n = j - i;
+  if (b === 0x74)
+    return n === 4 && seg[i + 1] === 0x72 && seg[i + 2] === 0x75 && seg[i + 3] === 0x65 ? true : undefined;
+  if (b === 0x66)
+    return n === 5 && seg[i + 1] === 0x61 && seg[i + 2] === 0x6c && seg[i + 3] === 0x73 && seg[i + 4] === 0x65
+      ? false
+      : undefined;
+  if (b === 0x6e)
+    return n === 4 && seg[i + 1] === 0x75 && seg[i + 2] === 0x6c && seg[i + 3] === 0x6c ? null : undefined;
+  const neg = b === 0x2d;
+  let k = neg ? i + 1 : i;
+  if (k >= j || j - k > 15 || (seg[k] === 0x30 && j - k > 1)) return undefined; // exact in a double; no leading 0
+  let x = 0;
+  for (; k < j; k++) {
+    const d = seg[k] - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    x = x * 10 + d;
+  }
+  return neg ? -x : x;
 }
 
 type Slice = (this: Buffer, a: number, b: number) => string;

@@ -98,6 +98,25 @@ function fileAnchor(file: string, offset: number): string | undefined {
 }
 
 /**
+ * Values the risk model only weighs (by their line's bytes), never reads: tool outputs, call
+ * arguments and patches, encrypted reasoning, the instructions in session_meta. The scan leaves them
+ * undecoded.
+ */
+const SIZE_ONLY_KEYS: ReadonlySet<string> = new Set([
+  'output',
+  'aggregated_output',
+  'formatted_output',
+  'stdout',
+  'stderr',
+  'arguments',
+  'input',
+  'encrypted_content',
+  'base_instructions',
+  'user_instructions',
+  'developer_instructions',
+]);
+
+/**
  * Measure one rollout, reusing or resuming from `prev` when the file is unchanged or only grew.
  * Returns the new index entry and how it was obtained.
  */
@@ -130,6 +149,7 @@ export function measureFile(
       startOffset: resume?.resumeOffset,
       startLine: resume?.resumeLine,
       hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
+      rangeOnlyKeys: SIZE_ONLY_KEYS,
       onProgress: opts.onProgress,
       isCancelled: opts.isCancelled,
     },
