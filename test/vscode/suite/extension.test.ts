@@ -365,6 +365,7 @@ describe('Codex Session Rescue in VS Code', function () {
     const t0 = Date.now();
     let firstRowMs = 0;
     let maxMessage = '';
+    let appended = '';
     const poll = setInterval(() => {
       const msg = api.view.message ?? '';
       if (msg.startsWith('Measuring')) maxMessage = msg;
@@ -396,7 +397,35 @@ describe('Codex Session Rescue in VS Code', function () {
       console.log(`heavy home: ${JSON.stringify(results.heavy)}`);
       assert.strictEqual(api.store.threads.length, files, 'every rollout listed once');
       assert.ok(h.percentile(99) / 1e6 < 50, `p99 lag ${h.percentile(99) / 1e6} ms`);
+
+      // Codex appends to a thread of the heavy home: the watcher (in the worker) and incremental rescans.
+      const id = crypto.randomUUID();
+      const src = threadPath('small');
+      appended = path.join(heavy!, 'sessions', path.basename(src).replace(manifest.threads.small.id, id));
+      fs.writeFileSync(appended, fs.readFileSync(src, 'utf8').split(manifest.threads.small.id).join(id));
+      const h2 = monitorEventLoopDelay({ resolution: 5 });
+      h2.enable();
+      let appends = 0;
+      const end = Date.now() + 4000;
+      while (Date.now() < end) {
+        fs.appendFileSync(
+          appended,
+          JSON.stringify({
+            timestamp: new Date().toISOString(),
+            type: 'event_msg',
+            payload: { type: 'agent_message', message: `tick ${appends++}` },
+          }) + '\n',
+        );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const size = fs.statSync(appended).size;
+      await until('the appended size in the store', () => api.store.find(id)?.sizeBytes === size || undefined, 30000);
+      h2.disable();
+      results.heavyAppend = { appends, lagP99: h2.percentile(99) / 1e6, lagMax: h2.max / 1e6 };
+      console.log(`heavy home, appending: ${JSON.stringify(results.heavyAppend)}`);
+      assert.ok(h2.percentile(99) / 1e6 < 50, `p99 lag while appending ${h2.percentile(99) / 1e6} ms`);
     } finally {
+      if (appended) fs.rmSync(appended, { force: true });
       clearInterval(poll);
       h.disable();
       await cfg.update('codexHome', undefined, vscode.ConfigurationTarget.Global);
