@@ -30,6 +30,8 @@ export class SessionStore implements vscode.Disposable {
   readonly list = new ThreadList();
   private changeTimer: NodeJS.Timeout | undefined;
   private lastChange = 0;
+  /** The worker generation that did the last complete scan (a restarted worker knows nothing). */
+  private scannedBy = -1;
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
 
@@ -99,10 +101,15 @@ export class SessionStore implements vscode.Disposable {
       try {
         this.ensureWatching();
         if (opts.reset || (this.result && this.result.codexHome !== s.codexHome)) this.list.clear();
+        // After a scan of this home (same worker), only new and changed threads need to cross over.
+        const listKnown =
+          this.result?.codexHome === s.codexHome &&
+          this.list.threads.length > 0 &&
+          this.scannedBy === this.worker.generation;
         this.list.begin();
         const r = await this.worker.call(
           'scan',
-          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset, progressive: true },
+          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset, progressive: true, listKnown },
           {
             token: opts.token,
             onProgress: opts.onProgress,
@@ -113,6 +120,7 @@ export class SessionStore implements vscode.Disposable {
           },
         );
         this.list.finish(r);
+        this.scannedBy = this.worker.generation;
         // The first scan of a home only records the levels: threads already at risk don't notify.
         const first = !this.result || this.result.codexHome !== r.codexHome;
         this.result = { ...r, threads: this.list.threads };

@@ -34,7 +34,8 @@ export class ThreadList {
     this.total = p.total;
     this.measured = p.measured;
     if (p.kind === 'listed') {
-      if (p.first || !this.listedThisScan) this.listedThisScan ??= new Set();
+      this.listedThisScan ??= new Set();
+      for (const path of p.paths ?? []) this.listedThisScan.add(path);
       const pending = new Set(p.pending ?? []);
       for (const t of p.threads) {
         this.listedThisScan.add(t.path);

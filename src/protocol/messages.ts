@@ -61,7 +61,14 @@ export interface WorkerApi {
      * `progressive`: threads arrive as 'partial' messages (first every thread from cheap facts, then
      * each as it is measured, most recently active first) and the result's `threads` is empty.
      */
-    params: { codexHome: string; thresholds?: Record<string, unknown>; reset?: boolean; progressive?: boolean };
+    params: {
+      codexHome: string;
+      thresholds?: Record<string, unknown>;
+      reset?: boolean;
+      progressive?: boolean;
+      /** The caller holds the previous progressive scan's threads: unchanged ones are not sent again. */
+      listKnown?: boolean;
+    };
     result: ScanResultView & { streamed?: boolean };
   };
   /** Watch CODEX_HOME in the worker (listing and stat polling stay off the extension host); 'event' messages follow. */
@@ -130,6 +137,8 @@ export interface ScanPartial {
   first?: boolean;
   threads: ThreadView[];
   pending?: string[];
+  /** With the first 'listed' of a scan that omits unchanged threads: every path the scan lists. */
+  paths?: string[];
   measured: number;
   total: number;
 }

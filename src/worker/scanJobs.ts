@@ -22,6 +22,10 @@ export interface JobCtx {
 
 let index: ScanIndex = emptyIndex();
 let indexHome = '';
+/** Paths of the threads the caller got in the last progressive scan (for `listKnown` rescans). */
+let sentPaths = new Set<string>();
+/** Unchanged threads written this recently are sent again: their risk still depends on the clock. */
+const RECENT_MS = 10 * 60_000;
 const BATCH = 250; // threads per message: a few ms to deserialize on the host
 const FLUSH_MS = 150;
 
@@ -40,7 +44,11 @@ export async function scan(p: ParamsOf<'scan'>, ctx: JobCtx): Promise<ResultOf<'
   if (p.reset || indexHome !== p.codexHome) {
     index = emptyIndex();
     indexHome = p.codexHome;
+    sentPaths = new Set();
   }
+  const known = p.listKnown ? sentPaths : new Set<string>();
+  const sinceMs = Date.now() - RECENT_MS;
+  const needed = (t: ThreadSummary, pending: boolean): boolean => pending || !known.has(t.path) || t.mtimeMs > sinceMs;
   const t0 = Date.now();
   const thresholds = mergeThresholds(p.thresholds);
   const script = path.join(__dirname, 'scanWorker.js');
@@ -70,8 +78,9 @@ export async function scan(p: ParamsOf<'scan'>, ctx: JobCtx): Promise<ResultOf<'
     onListed: p.progressive
       ? (threads, pending) => {
           total = threads.length;
-          // Most recently active first, so the top of the view fills in first.
-          const sorted = [...threads].sort((a, b) => b.mtimeMs - a.mtimeMs);
+          // Most recently active first, so the top of the view fills in first; unchanged threads the
+          // caller already has are named (paths) but not sent.
+          const sorted = threads.filter((t) => needed(t, pending.has(t.path))).sort((a, b) => b.mtimeMs - a.mtimeMs);
           for (let k = 0; k < sorted.length || k === 0; k += BATCH) {
             const part = sorted.slice(k, k + BATCH);
             ctx.post({
@@ -81,6 +90,7 @@ export async function scan(p: ParamsOf<'scan'>, ctx: JobCtx): Promise<ResultOf<'
               first: k === 0,
               threads: part.map(view),
               pending: part.filter((t) => pending.has(t.path)).map((t) => t.path),
+              paths: k === 0 && p.listKnown ? threads.map((t) => t.path) : undefined,
               measured: total - pending.size,
               total,
             });
@@ -88,14 +98,16 @@ export async function scan(p: ParamsOf<'scan'>, ctx: JobCtx): Promise<ResultOf<'
         }
       : undefined,
     onThread: p.progressive
-      ? (t, n) => {
+      ? (t, n, _total, reused) => {
           measured = n;
+          if (reused && !needed(t, false)) return;
           batch.push(view(t));
           if (batch.length >= BATCH || Date.now() - lastFlush >= FLUSH_MS) flush();
         }
       : undefined,
   });
   flush();
+  sentPaths = new Set(r.threads.map((t) => t.path));
   const ms = Date.now() - t0;
   if (p.progressive) return { ...r, threads: [], streamed: true, ms };
   return { ...r, threads: r.threads.map(view), ms };

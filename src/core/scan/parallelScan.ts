@@ -32,8 +32,8 @@ export interface ParallelScanOptions extends ScanOptions {
    * index's metrics where the file is unchanged). `pending` holds the paths still to be measured.
    */
   onListed?: (threads: ThreadSummary[], pending: ReadonlySet<string>) => void;
-  /** Every thread as soon as its measurement is known (unchanged ones first). */
-  onThread?: (t: ThreadSummary, measured: number, total: number) => void;
+  /** Every thread as soon as its measurement is known (unchanged ones first, `reused`). */
+  onThread?: (t: ThreadSummary, measured: number, total: number, reused: boolean) => void;
   /** Test hook, passed to the pool. */
   onDispatch?: (job: MeasureJob, worker: Worker, attempt: number) => void;
 }
@@ -46,7 +46,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
   const record = (f: RolloutFile, outcome: Parameters<typeof recordMeasurement>[4]): void => {
     const t = recordMeasurement(result, index, f, names, outcome, opts.thresholds);
     measured++;
-    if (t) opts.onThread?.(t, measured, total);
+    if (t) opts.onThread?.(t, measured, total, 'entry' in outcome && outcome.how === 'reused');
   };
   const todo: RolloutFile[] = [];
   for (const f of files) {

@@ -137,4 +137,42 @@ describe('progressive scan in the worker', function () {
     assert.equal(app.sizeBytes, sizeBefore + line.length + 1, 'the appended thread has its new size');
     assert.equal(list.pendingCount, 0);
   });
+  it('a rescan sends only new and changed threads; the list keeps the rest', async () => {
+    const list = new ThreadList();
+    const run = async (listKnown: boolean, reset: boolean): Promise<Set<string>> => {
+      const sent = new Set<string>();
+      list.begin();
+      const r = await worker.call(
+        'scan',
+        { codexHome: home, progressive: true, listKnown, reset },
+        {
+          onPartial: (p) => {
+            for (const t of p.threads) sent.add(t.path);
+            list.apply(p);
+          },
+        },
+      );
+      list.finish(r);
+      return sent;
+    };
+    const all = await run(false, true);
+    assert.equal(all.size, list.threads.length, 'a first scan sends every thread');
+    const quiet = list.threads.find((t) => Date.now() - t.mtimeMs > 3600_000 && !t.archived)!;
+    const before = list.threads.length;
+    fs.appendFileSync(
+      quiet.path,
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        type: 'event_msg',
+        payload: { type: 'agent_message', message: 'more' },
+      }) + '\n',
+    );
+    const sent = await run(true, false);
+    assert.ok(sent.has(quiet.path), 'the changed thread is sent');
+    const stale = [...sent].filter((p) => p !== quiet.path && Date.now() - fs.statSync(p).mtimeMs > 10 * 60_000);
+    assert.deepEqual(stale, [], 'no unchanged, quiet thread is sent again');
+    assert.equal(list.threads.length, before, 'every thread still listed');
+    assert.equal(list.threads.find((t) => t.path === quiet.path)!.sizeBytes, fs.statSync(quiet.path).size);
+    assert.equal(list.pendingCount, 0);
+  });
 });
