@@ -293,6 +293,10 @@ async function runBench() {
   out.push(
     `files: ${files.big.label} (${IMAGE_LINES} image lines, ${files.big.expectedImages} images, ${gen.big.bytes} B); ${files.giant.label} (one line of ${GIANT_BYTES} B, ${gen.giant.bytes} B total)`,
   );
+  if (files.heavy)
+    out.push(
+      `heavy: ${files.heavy.label} (${files.heavy.bytes} B in ${files.heavy.home}; cat = every rollout; cold = --no-cache; warm = the CLI's index, nothing changed)`,
+    );
   out.push('');
   out.push(table(rows));
   out.push('');
