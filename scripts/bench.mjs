@@ -230,6 +230,8 @@ async function runBench() {
         if (o.naiveRun && round >= NAIVE_RUNS) continue;
         if (s.failed) continue; // a failure is deterministic here (string limit, OOM, crash): don't repeat it
         const [cmd, args] = o.run(f);
+        // Writers start with no dirty pages left by the previous op (else writeback throttling lands on them).
+        if (o.op === 'cp' || o.baseline === 'cp') spawnSync('sync');
         const r = timedRun(cmd, args, { stdoutNull: o.stdoutNull, node: o.node, timeoutS: 240, env: o.env?.(f) });
         if (!r.ok) {
           s.failed = true;

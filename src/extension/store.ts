@@ -126,11 +126,11 @@ export class SessionStore implements vscode.Disposable {
         this.result = { ...r, threads: this.list.threads };
         this.lastError = undefined;
         this.log.info(
-          `scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
+          `scan of ${r.codexHome}: ${this.list.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
         );
         for (const e of r.errors) this.log.warn(`${e.path}: ${e.message}`);
         this.assessCrossings(first);
-        return r;
+        return this.result;
       } catch (err) {
         this.list.abort();
         if (err instanceof CancelledError) return this.result;
