@@ -108,4 +108,27 @@ describe('scan pool (worker threads)', function () {
     const rest = scanCatalog(home).threads.filter((t) => t.path !== big);
     assert.equal(canon(many.threads), canon(rest));
   });
+  it('a worker killed in the middle of a batch of small files: each is measured again, alone', async () => {
+    const small = scanCatalog(home).threads.filter((t) => t.path !== big);
+    const victim = small[0].path;
+    const dispatches = new Map<string, number>();
+    let killed = false;
+    const many = await scanCatalogParallel(home, {
+      index: emptyIndex(),
+      script,
+      workers: 1,
+      minPoolBytes: 0,
+      onDispatch: (job, worker) => {
+        dispatches.set(job.path, (dispatches.get(job.path) ?? 0) + 1);
+        if (job.path === victim && !killed) {
+          killed = true;
+          void worker.terminate();
+        }
+      },
+    });
+    assert.ok(killed);
+    assert.equal(dispatches.get(victim), 2, 'sent again after the kill');
+    assert.deepEqual(many.errors, []);
+    assert.equal(canon(many.threads), canon(scanCatalog(home).threads));
+  });
 });
