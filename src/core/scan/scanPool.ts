@@ -69,8 +69,8 @@ interface Slot {
 
 /** Batches in flight per worker: the next one is already there when a batch is done. */
 const DEPTH = 2;
-const BATCH_FILES = 32;
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 16;
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 /** Consecutive jobs (in queue order) grouped up to BATCH_FILES files or BATCH_BYTES; big files alone. */
 function batches(order: number[], jobs: MeasureJob[]): Batch[] {
