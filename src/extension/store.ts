@@ -200,7 +200,12 @@ export class SessionStore implements vscode.Disposable {
   stopWatching(): void {
     this.unwatch?.();
     this.unwatch = undefined;
-    if (this.watchedGeneration >= 0 && this.worker.started) void this.worker.call('unwatch', {}).catch(() => undefined);
+    try {
+      if (this.watchedGeneration >= 0 && this.worker.started)
+        void this.worker.call('unwatch', {}).catch(() => undefined);
+    } catch {
+      // the worker is already shut down: nothing is watching
+    }
     this.watchedGeneration = -1;
   }
 
