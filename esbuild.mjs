@@ -25,6 +25,7 @@ const common = {
 const builds = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/worker/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     entryPoints: ['src/webview/main.ts'],

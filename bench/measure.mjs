@@ -15,13 +15,13 @@ let seq = 0;
 /**
  * @param {string} cmd
  * @param {string[]} args
- * @param {{ stdoutNull?: boolean, timeoutS?: number, node?: boolean }} [opts]
+ * @param {{ stdoutNull?: boolean, timeoutS?: number, node?: boolean, env?: Record<string, string> }} [opts]
  * @returns {{ ok: boolean, wallS: number, rssMB: number|null, status: number|null, signal: string|null, stdout: string, stderr: string, reason?: string }}
  */
 export function timedRun(cmd, args, opts = {}) {
   const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}-${seq++}.txt`);
   let argv = [cmd, ...args];
-  const env = { ...process.env };
+  const env = { ...process.env, ...opts.env };
   if (haveTime) argv = [TIME, '-v', '-o', rssFile, ...argv];
   else if (opts.node) {
     argv = [argv[0], '--require', path.join(here, 'rss-hook.cjs'), ...argv.slice(1)];

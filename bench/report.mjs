@@ -56,7 +56,7 @@ function clip(s, n) {
 }
 
 /** Targets from testing-notes §3 / the bench brief; each { name, pass, detail }. */
-export function targets(rows, files, checks) {
+export function targets(rows, files, checks, heavy) {
   const get = (op, file) => rows.find((r) => r.op === op && r.file === file);
   const out = [];
   const add = (name, pass, detail) => out.push({ name, pass, detail });
@@ -81,10 +81,11 @@ export function targets(rows, files, checks) {
     const r = get('strip --out', f);
     if (!r) continue;
     add(
-      `strip ${f}: within 3× of cp`,
-      !r.failed && r.vsBase != null && r.vsBase <= 3,
+      `strip ${f}: within 2× of cp`,
+      !r.failed && r.vsBase != null && r.vsBase <= 2,
       r.failed ? r.reason : `${fmtX(r.vsBase)}; ${fmtX(r.vsBaseNet)} net best (min, minus CLI startup)`,
     );
+    add(`strip ${f}: peak RSS ≤ 128 MB`, !r.failed && r.rssMB != null && r.rssMB <= 128, `${fmtMB(r.rssMB)} MB`);
     add(
       `strip ${f}: ≥ 5× faster than naive rewrite`,
       !r.failed && (r.naiveNote === 'naive cannot' || (r.naiveRatio ?? 0) >= 5),
@@ -107,7 +108,43 @@ export function targets(rows, files, checks) {
       !g.failed && g.rssMB != null && g.rssMB < 256 && Boolean(gc?.ok),
       g.failed ? g.reason : `${fmtMB(g.rssMB)} MB, ${gc?.detail ?? 'not checked'}`,
     );
+  if (heavy) heavyTargets(get, heavy, checks, add);
   return out;
+}
+
+/** The heavy home's targets (issue 10): full scan ≤ 3× cat, ≤ 128 MB; warm rescan ≤ 0.4 s. */
+function heavyTargets(get, heavy, checks, add) {
+  const cold = get('scan cold (every core)', heavy);
+  if (cold) {
+    add(
+      `${heavy}: full scan within 3× of cat of every rollout`,
+      !cold.failed && cold.vsBase != null && cold.vsBase <= 3,
+      cold.failed ? cold.reason : `${fmtS(cold.median)} s = ${fmtX(cold.vsBase)}; ${fmtX(cold.vsBaseNet)} net best`,
+    );
+    add(
+      `${heavy}: full scan peak RSS ≤ 128 MB`,
+      !cold.failed && cold.rssMB != null && cold.rssMB <= 128,
+      `${fmtMB(cold.rssMB)} MB`,
+    );
+  }
+  const one = get('scan cold (1 worker)', heavy);
+  if (cold && one && !cold.failed && !one.failed)
+    add(
+      `${heavy}: every core beats one worker`,
+      cold.median < one.median,
+      `${fmtS(one.median)} s → ${fmtS(cold.median)} s`,
+    );
+  const warm = get('scan warm (unchanged)', heavy);
+  if (warm)
+    add(
+      `${heavy}: warm rescan of the unchanged home ≤ 0.4 s`,
+      !warm.failed && warm.median <= 0.4,
+      `${fmtS(warm.median)} s, ${fmtMB(warm.rssMB)} MB`,
+    );
+  for (const op of ['scan cold (every core)', 'scan warm (unchanged)']) {
+    const c = checks[`${op} ${heavy}`];
+    if (c) add(`${heavy}: ${op} lists every thread once`, c.ok, c.detail);
+  }
 }
 
 export function targetsText(ts) {

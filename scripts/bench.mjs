@@ -1,9 +1,13 @@
 // `npm run bench`: measures scan / strip / handoff on a ≥ 600 MB rollout and on a rollout with one
-// 700 MB line, against `cat`/`cp` and a naive readline + JSON.parse (+ stringify) baseline, all in one
-// run so the ratios are fair (testing-notes §3). Medians of N runs, interleaved round by round;
-// peak RSS from /usr/bin/time -v. Always exits 0: it is a measurement, not a test.
-//   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N] [--keep]
-// Defaults: 5 runs of everything but the naive baselines (3 runs; they take ~10 s each).
+// 700 MB line, against `cat`/`cp` and a naive readline + JSON.parse (+ stringify) baseline; and on a
+// heavy user's home (bench/heavyHome.ts: ~3,000 real-CLI threads with fresh ids over a year, a tenth
+// archived, plus four 60 MB rollouts; cached in .cache/heavy-home) the cold scan (every core and one
+// worker) and the warm rescan against `cat` of every rollout. All in one run so the ratios are fair
+// (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v.
+// Always exits 0: it is a measurement, not a test.
+//   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N]
+//                          [--threads N] [--no-heavy] [--keep]
+// Defaults: 5 runs of everything but the naive baselines (3 runs; they take ~10 s each); 3,000 threads.
 import { cliNode } from './cliNode.mjs';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +30,8 @@ const IMAGE_LINES = opt('image-lines', 520);
 const IMAGE_BYTES = opt('image-bytes', 470_000);
 const GIANT_BYTES = Math.round(opt('giant-mib', 700) * 1024 * 1024);
 const KEEP = argv.includes('--keep');
+const HEAVY = !argv.includes('--no-heavy');
+const HEAVY_THREADS = opt('threads', 3000);
 const node = cliNode(); // the CLI needs Node 22.13+
 const cli = path.join(root, 'dist', 'cli.js');
 const started = Date.now();
@@ -74,10 +80,48 @@ async function runBench() {
     big: { ...gen.big, label: `big ${mb(gen.big.bytes)}`, expectedImages: IMAGE_LINES * 2 },
     giant: { ...gen.giant, label: `1-line ${mb(gen.giant.bytes)}`, expectedImages: 1 },
   };
-  for (const f of Object.values(files)) log(`  ${f.label}: ${f.path}`);
+  if (HEAVY) {
+    log(`heavy home: ${HEAVY_THREADS} threads from the real-CLI fixtures (cached in .cache/heavy-home)`);
+    const m = JSON.parse(
+      must(tsx, [
+        path.join(root, 'bench', 'heavyHome.ts'),
+        path.join(root, '.cache', 'heavy-home'),
+        '--threads',
+        String(HEAVY_THREADS),
+      ])
+        .trim()
+        .split('\n')
+        .pop(),
+    );
+    const h = m.codexHome;
+    files.heavy = {
+      heavy: true,
+      home: h,
+      label: `home ${m.rollouts} threads ${(m.bytes / 1024 ** 3).toFixed(1)} GiB`,
+      rollouts: m.rollouts,
+      bytes: m.bytes,
+      // every rollout, as `cat` reads them: the floor for a full scan
+      cat: [
+        'sh',
+        ['-c', `find '${h}/sessions' '${h}/archived_sessions' -type f -name '*.jsonl' -exec cat {} + > /dev/null`],
+      ],
+      xdg: path.join(work, 'xdg-heavy'),
+    };
+  }
+  for (const f of Object.values(files)) log(`  ${f.label}: ${f.path ?? f.home}`);
 
   log('warming the page cache (cat once each)');
-  for (const f of Object.values(files)) timedRun('cat', [f.path], { stdoutNull: true });
+  for (const f of Object.values(files)) {
+    const [cmd, args] = f.cat ?? ['cat', [f.path]];
+    timedRun(cmd, args, { stdoutNull: true });
+  }
+  if (files.heavy) {
+    // the warm rescan's index: one scan with the cache on
+    timedRun(node, [cli, 'scan', '--codex-home', files.heavy.home], {
+      stdoutNull: true,
+      env: { XDG_CACHE_HOME: files.heavy.xdg },
+    });
+  }
 
   const emptyHome = path.join(work, 'empty-home');
   const handoffHome = path.join(work, 'handoff-home');
@@ -90,8 +134,33 @@ async function runBench() {
   const ops = [
     { op: 'node startup', only: 'big', run: () => [node, ['-e', '0']], node: true, note: 'node -e 0' },
     { op: 'cli startup', only: 'big', run: () => [node, [cli, '--version']], node: true, note: 'cli.js --version' },
-    { op: 'cat', run: (f) => ['cat', [f.path]], stdoutNull: true },
+    { op: 'cat', all: true, run: (f) => f.cat ?? ['cat', [f.path]], stdoutNull: true },
     { op: 'cp', run: (f) => ['cp', [f.path, tmpOut('copy.jsonl')]], after: () => rm(tmpOut('copy.jsonl')) },
+    {
+      op: 'scan cold (every core)',
+      only: 'heavy',
+      run: (f) => [node, [cli, 'scan', '--no-cache', '--json', '--codex-home', f.home]],
+      node: true,
+      baseline: 'cat',
+      check: checkHeavyScan,
+    },
+    {
+      op: 'scan cold (1 worker)',
+      only: 'heavy',
+      run: (f) => [node, [cli, 'scan', '--no-cache', '--json', '--workers', '1', '--codex-home', f.home]],
+      node: true,
+      baseline: 'cat',
+      check: checkHeavyScan,
+    },
+    {
+      op: 'scan warm (unchanged)',
+      only: 'heavy',
+      run: (f) => [node, [cli, 'scan', '--json', '--codex-home', f.home]],
+      env: (f) => ({ XDG_CACHE_HOME: f.xdg }),
+      node: true,
+      baseline: 'cat',
+      check: checkHeavyScan,
+    },
     {
       op: 'scan (inspect)',
       run: (f) => [node, [cli, 'inspect', f.path, '--json', '--codex-home', emptyHome]],
@@ -155,14 +224,16 @@ async function runBench() {
     log(`round ${round + 1}/${RUNS}`);
     for (const [fk, f] of Object.entries(files)) {
       for (const o of ops) {
-        if (o.only && o.only !== fk) continue;
+        if (o.only ? o.only !== fk : f.heavy && !o.all) continue;
         const k = key(o.op, fk);
         const s = samples.get(k) ?? { runs: [], failed: false };
         samples.set(k, s);
         if (o.naiveRun && round >= NAIVE_RUNS) continue;
         if (s.failed) continue; // a failure is deterministic here (string limit, OOM, crash): don't repeat it
         const [cmd, args] = o.run(f);
-        const r = timedRun(cmd, args, { stdoutNull: o.stdoutNull, node: o.node, timeoutS: 240 });
+        // Writers start with no dirty pages left by the previous op (else writeback throttling lands on them).
+        if (o.op === 'cp' || o.baseline === 'cp') spawnSync('sync');
+        const r = timedRun(cmd, args, { stdoutNull: o.stdoutNull, node: o.node, timeoutS: 240, env: o.env?.(f) });
         if (!r.ok) {
           s.failed = true;
           s.reason = r.reason;
@@ -192,7 +263,7 @@ async function runBench() {
   let rows = [];
   for (const [fk, f] of Object.entries(files)) {
     for (const o of ops) {
-      if (o.only && o.only !== fk) continue;
+      if (o.only ? o.only !== fk : f.heavy && !o.all) continue;
       const s = samples.get(key(o.op, fk));
       rows.push({
         op: o.op,
@@ -213,7 +284,7 @@ async function runBench() {
   }
   rows = withRatios(rows, 'cli startup');
   for (const r of rows) if (r.internalS != null) r.note = `report elapsedMs median ${r.internalS.toFixed(3)} s`;
-  const ts = targets(rows, [files.big.label, files.giant.label], checks);
+  const ts = targets(rows, [files.big.label, files.giant.label], checks, files.heavy?.label);
   const out = [];
   out.push('');
   out.push(
@@ -225,6 +296,10 @@ async function runBench() {
   out.push(
     `files: ${files.big.label} (${IMAGE_LINES} image lines, ${files.big.expectedImages} images, ${gen.big.bytes} B); ${files.giant.label} (one line of ${GIANT_BYTES} B, ${gen.giant.bytes} B total)`,
   );
+  if (files.heavy)
+    out.push(
+      `heavy: ${files.heavy.label} (${files.heavy.bytes} B in ${files.heavy.home}; cat = every rollout; cold = --no-cache; warm = the CLI's index, nothing changed)`,
+    );
   out.push('');
   out.push(table(rows));
   out.push('');
@@ -252,7 +327,11 @@ async function runBench() {
         node: process.version,
         cores: os.cpus().length,
         runs: RUNS,
-        files: { big: gen.big, giant: gen.giant },
+        files: {
+          big: gen.big,
+          giant: gen.giant,
+          heavy: files.heavy && { home: files.heavy.home, rollouts: files.heavy.rollouts, bytes: files.heavy.bytes },
+        },
         rows,
         checks,
         targets: ts,
@@ -322,6 +401,18 @@ function checkHandoff(f, r, tmpOut) {
   return {
     ok,
     detail: `${md.length} chars, ${md.includes('data:image/') ? 'CONTAINS data:image' : 'no image data'}, ${md.includes(f.id) ? 'names the thread' : 'does NOT name the thread id'}`,
+  };
+}
+
+function checkHeavyScan(f, r) {
+  const j = parseJson(r);
+  const ids = new Set(j.map((t) => t.id));
+  const archived = j.filter((t) => t.archived).length;
+  const levels = {};
+  for (const t of j) levels[t.risk.level] = (levels[t.risk.level] ?? 0) + 1;
+  return {
+    ok: j.length === f.rollouts && ids.size === f.rollouts,
+    detail: `${j.length} threads (${ids.size} ids, expected ${f.rollouts}), ${archived} archived, levels ${JSON.stringify(levels)}`,
   };
 }
 

@@ -3,7 +3,8 @@
 // newest supported VS Code) when missing, makes the fixture Codex home with the real Codex CLI, then runs
 // the integration tests through @vscode/test-cli on each VS Code (each on a fresh copy of the fixtures),
 // and the Playwright UI test (screenshots in test/vscode/screenshots/).
-//   node scripts/vscode-test.mjs [--label oldest|newest] [--no-ui] [--ui-only] [--no-big]
+//   node scripts/vscode-test.mjs [--label oldest|newest] [--no-ui] [--ui-only] [--no-big] [--heavy]
+// --heavy: also the first-scan test on a heavy home (bench/heavyHome.ts, ~3,000 threads, ~2.6 GB, cached).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ const labels = argv.includes('--label') ? [argv[argv.indexOf('--label') + 1]] : 
 const uiOnly = argv.includes('--ui-only');
 const withUi = !argv.includes('--no-ui');
 const withBig = !argv.includes('--no-big');
+const withHeavy = argv.includes('--heavy');
 const t0 = Date.now();
 
 function run(cmd, args, opts = {}) {
@@ -65,6 +67,19 @@ if (withBig && !uiOnly) {
   }
 }
 
+let heavy = '';
+if (withHeavy && !uiOnly) {
+  const r = spawnSync(node22(), ['--import', 'tsx', 'bench/heavyHome.ts', path.join(ROOT, '.cache', 'heavy-home')], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  if (r.status !== 0) {
+    console.error(`[vscode-test] could not make the heavy home: ${r.stderr}`);
+    process.exit(1);
+  }
+  heavy = JSON.parse(r.stdout.trim().split('\n').pop()).codexHome; // read only: the scan never writes to it
+}
+
 /** A fresh copy of the fixture home (tests repair and restore in it), its paths rewritten in the manifest. */
 function freshHome(tag) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `csr-vscode-${tag}-`));
@@ -88,6 +103,7 @@ if (!uiOnly) {
         CODEX_RESCUE_TEST_WORKSPACE: f.workspace,
         CODEX_RESCUE_TEST_OUT: outDir,
         CODEX_RESCUE_TEST_BIG: big,
+        CODEX_RESCUE_TEST_HEAVY: heavy,
       },
     });
     results.push({ label, code, outDir });

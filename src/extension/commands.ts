@@ -32,6 +32,7 @@ export const COMMANDS = {
   filter: 'codexRescue.filter',
   groupBy: 'codexRescue.groupBy',
   addMcpServer: 'codexRescue.addMcpServer',
+  sortBy: 'codexRescue.sortBy',
 } as const;
 
 export interface CommandDeps {
@@ -270,17 +271,38 @@ export class CommandHandlers {
           '@ext:codex-session-rescue.codex-session-rescue codexRescue',
         ),
       ),
-      reg(COMMANDS.filter, async () => {
-        const pick = await ui().pick(
-          [
-            { label: 'All threads', level: undefined },
-            { label: 'Watch and above', level: 'watch' as const },
-            { label: 'High and above', level: 'high' as const },
-          ],
-          { placeHolder: 'Show which threads?' },
-        );
+      reg(COMMANDS.filter, async (query?: unknown) => {
+        // Quick filter: the tree follows each keystroke (name, workspace, id or level words).
+        const tree = this.d.tree;
+        const apply = (q: string | undefined): void => {
+          tree.query = q?.trim() || undefined;
+          tree.minLevel = undefined;
+          tree.refresh();
+        };
+        if (typeof query === 'string') return apply(query);
+        const before = tree.query;
+        const q = await vscode.window.showInputBox({
+          title: 'Filter Sessions',
+          value: before ?? '',
+          prompt:
+            'Words that must occur in the name, workspace, id or level (e.g. "stuck", "my-app high"). Empty: all.',
+          validateInput: (v) => (apply(v), undefined),
+        });
+        apply(q === undefined ? before : q);
+      }),
+      reg(COMMANDS.sortBy, async (key?: unknown) => {
+        const pick =
+          key === 'size' || key === 'activity'
+            ? { key: key as 'size' | 'activity' }
+            : await ui().pick(
+                [
+                  { label: 'Last activity', key: 'activity' as const },
+                  { label: 'Size (largest first)', key: 'size' as const },
+                ],
+                { placeHolder: 'Sort sessions by' },
+              );
         if (!pick) return;
-        this.d.tree.minLevel = pick.level;
+        this.d.tree.sortBy = pick.key;
         this.d.tree.refresh();
       }),
       reg(COMMANDS.addMcpServer, () => this.addMcpServer()),

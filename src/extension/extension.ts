@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { PanelAction, RunReport, ThreadView, ToWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
-import { SessionsTreeProvider } from './sessionsTree';
+import { SessionNode, SessionsTreeProvider } from './sessionsTree';
 import { StatusBarController } from './statusBar';
 import { Actions, Run, isCancelled } from './actions';
 import { ProjectionProvider, SCHEME } from './diffPreview';
@@ -20,11 +20,14 @@ import { rescueDir } from '../core/codexHome/paths';
 import { handoffReport, repairReport, restoreReport } from './panelData';
 import { levelLabel } from '../core/util/display';
 import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
+import { attentionCount, measuringText } from './logic';
 
 /** What `activate` returns: the extension's parts, for the integration tests (a normal extension export). */
 export interface CodexRescueApi {
   store: SessionStore;
   tree: SessionsTreeProvider;
+  /** The Sessions view (its message shows scan progress). */
+  view: vscode.TreeView<SessionNode>;
   status: StatusBarController;
   worker: WorkerClient;
   projections: ProjectionProvider;
@@ -63,20 +66,24 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
 
   const tree = new SessionsTreeProvider(store);
   tree.byWorkspace = settings().groupByWorkspace;
+  tree.attentionDays = settings().needsAttentionDays;
   const view = vscode.window.createTreeView('codexRescue.sessions', { treeDataProvider: tree, showCollapseAll: true });
   ctx.subscriptions.push(tree, view);
   const updateViewState = (): void => {
     const has = store.threads.length > 0;
     void vscode.commands.executeCommand('setContext', 'codexRescue.homeFound', store.homeExists());
     void vscode.commands.executeCommand('setContext', 'codexRescue.hasSessions', has);
-    void vscode.commands.executeCommand('setContext', 'codexRescue.scanned', !!store.result || !!store.lastError);
-    const attention = store.threads.filter(
-      (t) => !t.archived && (t.risk.level === 'high' || t.risk.level === 'critical' || t.risk.level === 'stuck'),
-    ).length;
+    void vscode.commands.executeCommand(
+      'setContext',
+      'codexRescue.scanned',
+      !!store.result || !!store.lastError || has,
+    );
+    // The badge counts "Needs attention" only: at-risk threads active in the last N days.
+    const attention = attentionCount(store.threads, Date.now(), settings().needsAttentionDays);
     view.badge = attention
       ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` }
       : undefined;
-    view.message = store.lastError ? `Scan failed: ${store.lastError}` : undefined;
+    view.message = store.lastError ? `Scan failed: ${store.lastError}` : measuringText(store.measuring);
   };
   ctx.subscriptions.push(store.onDidChange(updateViewState));
   updateViewState();
@@ -226,6 +233,8 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('codexRescue')) return;
       tree.byWorkspace = settings().groupByWorkspace;
+      tree.attentionDays = settings().needsAttentionDays;
+      if (e.affectsConfiguration('codexRescue.needsAttentionDays')) updateViewState();
       if (e.affectsConfiguration('codexRescue.codexHome')) {
         store.startWatching();
         void store.refresh({ reset: true }).catch(() => undefined);
@@ -250,6 +259,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   return {
     store,
     tree,
+    view,
     status,
     worker: w,
     projections,

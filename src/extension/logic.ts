@@ -2,7 +2,7 @@
 // quick-pick order. (Risk crossings: core/riskCrossing.ts, used by the store.) Unit-tested with plain mocha.
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
 import { RISK_ORDER } from '../core/scan/risk';
-import { formatBytes, levelLabel } from '../core/util/display';
+import { formatBytes, formatCount, levelLabel } from '../core/util/display';
 
 export const LEVELS: readonly RiskLevelName[] = RISK_ORDER;
 export const ATTENTION: ReadonlySet<RiskLevelName> = new Set(['high', 'critical', 'stuck']);
@@ -52,17 +52,59 @@ export interface GroupOptions {
   /** Only threads at or above this level. */
   minLevel?: RiskLevelName;
   now?: number;
+  /** "Needs attention" holds at-risk threads active within this many days (default 14). */
+  attentionDays?: number;
+  /** Quick filter: every word must occur in the name, workspace, id or level. */
+  query?: string;
+  /** Order within groups: last activity (default) or size, largest first. */
+  sortBy?: SortKey;
 }
 
-/** Groups for the Sessions tree: Needs attention, then by day (or by workspace), then Archived. Newest activity first. */
+export type SortKey = 'activity' | 'size';
+export const DEFAULT_ATTENTION_DAYS = 14;
+const DAY_MS = 86400000;
+
+/** At risk and active recently: what "Needs attention" (and the activity-bar badge) counts. */
+export function needsAttention(t: ThreadView, now: number, days = DEFAULT_ATTENTION_DAYS): boolean {
+  return !t.archived && ATTENTION.has(t.risk.level) && activityMs(t) >= now - days * DAY_MS;
+}
+
+export function attentionCount(threads: ThreadView[], now = Date.now(), days = DEFAULT_ATTENTION_DAYS): number {
+  let n = 0;
+  for (const t of threads) if (needsAttention(t, now, days)) n++;
+  return n;
+}
+
+/** The quick filter: each word (case-insensitive) must occur in the name, workspace, id or level. */
+export function matchesQuery(t: ThreadView, query: string | undefined): boolean {
+  const words = query?.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words?.length) return true;
+  const hay = `${t.name}\n${t.cwd ?? ''}\n${t.id}\n${t.risk.level}${t.archived ? '\narchived' : ''}`.toLowerCase();
+  return words.every((w) => hay.includes(w));
+}
+
+function comparator(sortBy: SortKey | undefined): (a: ThreadView, b: ThreadView) => number {
+  return sortBy === 'size'
+    ? (a, b) => b.sizeBytes - a.sizeBytes || activityMs(b) - activityMs(a)
+    : (a, b) => activityMs(b) - activityMs(a);
+}
+
+/**
+ * Groups for the Sessions tree: Needs attention (at-risk threads active in the last `attentionDays`),
+ * then by day (or by workspace), then Archived. Older at-risk threads stay in their day group with
+ * their badge, so a year of abandoned threads does not bury today's. Newest activity first (or largest).
+ */
 export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Group[] {
   const now = opts.now ?? Date.now();
   const min = opts.minLevel ? levelRank(opts.minLevel) : 0;
-  const list = threads.filter((t) => levelRank(t.risk.level) >= min).sort((a, b) => activityMs(b) - activityMs(a));
+  const days = opts.attentionDays ?? DEFAULT_ATTENTION_DAYS;
+  const order = comparator(opts.sortBy);
+  const list = threads.filter((t) => levelRank(t.risk.level) >= min && matchesQuery(t, opts.query)).sort(order);
   const attention = list
-    .filter((t) => !t.archived && ATTENTION.has(t.risk.level))
-    .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || activityMs(b) - activityMs(a));
-  const rest = list.filter((t) => !t.archived && !ATTENTION.has(t.risk.level));
+    .filter((t) => needsAttention(t, now, days))
+    .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || order(a, b));
+  const inAttention = new Set(attention);
+  const rest = list.filter((t) => !t.archived && !inAttention.has(t));
   const archived = list.filter((t) => t.archived);
   const groups: Group[] = [];
   if (attention.length) groups.push({ key: 'attention', label: GROUP_LABELS.attention, threads: attention });
@@ -75,13 +117,62 @@ export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Gr
     }
     for (const [k, ts] of by) groups.push({ key: `ws:${k}`, label: k, threads: ts });
   } else {
+    const byDay = new Map<GroupKey, ThreadView[]>();
+    for (const t of rest) {
+      const k = dayGroup(t, now);
+      if (!byDay.has(k)) byDay.set(k, []);
+      byDay.get(k)!.push(t);
+    }
     for (const key of ['today', 'yesterday', 'week', 'older'] as GroupKey[]) {
-      const ts = rest.filter((t) => dayGroup(t, now) === key);
-      if (ts.length) groups.push({ key, label: GROUP_LABELS[key], threads: ts });
+      const ts = byDay.get(key);
+      if (ts?.length) groups.push({ key, label: GROUP_LABELS[key], threads: ts });
     }
   }
   if (archived.length) groups.push({ key: 'archived', label: GROUP_LABELS.archived, threads: archived });
   return groups;
+}
+
+export interface StorageSummary {
+  threads: number;
+  totalBytes: number;
+  /** Image payloads stored in rollouts (every copy). */
+  imageBytes: number;
+  /** Image copies in older compactions' replacement_history: dead weight no request carries. */
+  deadImageBytes: number;
+  archivedBytes: number;
+  largest: ThreadView[];
+}
+
+/** How much the Codex home's rollouts take, and where it goes (measured threads only for images). */
+export function storageSummary(threads: ThreadView[], top = 5): StorageSummary {
+  const s: StorageSummary = {
+    threads: threads.length,
+    totalBytes: 0,
+    imageBytes: 0,
+    deadImageBytes: 0,
+    archivedBytes: 0,
+    largest: [],
+  };
+  for (const t of threads) {
+    s.totalBytes += t.sizeBytes;
+    s.imageBytes += t.metrics.images.totalBytes;
+    s.deadImageBytes += t.metrics.bytes.imagesDead;
+    if (t.archived) s.archivedBytes += t.sizeBytes;
+  }
+  s.largest = [...threads].sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, top);
+  return s;
+}
+
+export function storageText(s: StorageSummary): { label: string; description: string } {
+  return {
+    label: `Codex home: ${formatBytes(s.totalBytes)} in ${formatCount(s.threads)} threads`,
+    description: `images ${formatBytes(s.imageBytes)} · dead copies ${formatBytes(s.deadImageBytes)} · archived ${formatBytes(s.archivedBytes)}`,
+  };
+}
+
+/** "Measuring 1,240 of 3,004…" while a scan fills in badges. */
+export function measuringText(m: { measured: number; total: number } | undefined): string | undefined {
+  return m ? `Measuring ${formatCount(m.measured)} of ${formatCount(m.total)}…` : undefined;
 }
 
 export const LEVEL_ICON: Record<RiskLevelName, { icon: string; color: string }> = {

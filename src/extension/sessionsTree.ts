@@ -1,14 +1,30 @@
-// The Sessions tree: groups (Needs attention / by day or workspace / Archived) holding thread items.
+// The Sessions tree: a storage summary row, then groups (Needs attention / by day or workspace /
+// Archived) holding thread items; rows not measured yet say so until their badge arrives.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
-import { Group, LEVEL_ICON, describeThread, groupThreads, tooltipMarkdown } from './logic';
+import {
+  Group,
+  LEVEL_ICON,
+  SortKey,
+  describeThread,
+  groupThreads,
+  storageSummary,
+  storageText,
+  tooltipMarkdown,
+} from './logic';
 import { SessionStore } from './store';
 import { Disposable } from './disposable';
 
 export class GroupItem extends vscode.TreeItem {
   constructor(readonly group: Group) {
-    super(group.label, vscode.TreeItemCollapsibleState.Expanded);
+    // Long groups (a year of older threads, the archive) start collapsed: nothing to build until opened.
+    super(
+      group.label,
+      group.key === 'older' || group.key === 'archived'
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.Expanded,
+    );
     this.id = `group:${group.key}`;
     this.contextValue = 'codexRescue.group';
     this.description = `${group.threads.length}`;
@@ -26,16 +42,36 @@ export class GroupItem extends vscode.TreeItem {
   }
 }
 
+/** The storage summary: what the Codex home takes; its children are the largest threads. */
+export class SummaryItem extends vscode.TreeItem {
+  constructor(
+    readonly largest: ThreadView[],
+    text: { label: string; description: string },
+  ) {
+    super(text.label, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = 'storage-summary';
+    this.description = text.description;
+    this.tooltip = `${text.label}\n${text.description}\nExpand for the largest threads.`;
+    this.contextValue = 'codexRescue.summary';
+    this.iconPath = new vscode.ThemeIcon('database');
+  }
+}
+
 export class ThreadItem extends vscode.TreeItem {
   constructor(
     readonly thread: ThreadView,
     groupKey: string,
+    pending = false,
   ) {
     super(thread.name || thread.id, vscode.TreeItemCollapsibleState.None);
     this.id = `${groupKey}:${thread.id}:${thread.path}`;
     const look = LEVEL_ICON[thread.risk.level];
-    this.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
-    this.description = describeThread(thread);
+    // Not measured yet: a spinner unless the size alone already puts it at risk.
+    this.iconPath =
+      pending && thread.risk.level === 'ok'
+        ? new vscode.ThemeIcon('loading~spin')
+        : new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
+    this.description = pending ? `${describeThread(thread).split(' · ')[0]} · measuring…` : describeThread(thread);
     const md = new vscode.MarkdownString(tooltipMarkdown(thread));
     md.isTrusted = false;
     md.supportHtml = false;
@@ -48,13 +84,17 @@ export class ThreadItem extends vscode.TreeItem {
   }
 }
 
-export type SessionNode = GroupItem | ThreadItem;
+export type SessionNode = GroupItem | ThreadItem | SummaryItem;
 
 export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionNode> {
   private readonly emitter = this._register(new vscode.EventEmitter<SessionNode | undefined | void>());
   readonly onDidChangeTreeData = this.emitter.event;
   byWorkspace = false;
   minLevel: RiskLevelName | undefined;
+  /** Quick filter text (name, workspace, id, level). */
+  query: string | undefined;
+  sortBy: SortKey = 'activity';
+  attentionDays: number | undefined;
 
   constructor(private readonly store: SessionStore) {
     super();
@@ -70,12 +110,25 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   groups(): Group[] {
-    return groupThreads(this.store.threads, { byWorkspace: this.byWorkspace, minLevel: this.minLevel });
+    return groupThreads(this.store.threads, {
+      byWorkspace: this.byWorkspace,
+      minLevel: this.minLevel,
+      query: this.query,
+      sortBy: this.sortBy,
+      attentionDays: this.attentionDays,
+    });
   }
 
   getChildren(e?: SessionNode): SessionNode[] {
-    if (!e) return this.groups().map((g) => new GroupItem(g));
-    if (e instanceof GroupItem) return e.group.threads.map((t) => new ThreadItem(t, e.group.key));
+    const pending = (t: ThreadView) => this.store.list.isPending(t.path);
+    if (!e) {
+      const groups = this.groups().map((g) => new GroupItem(g));
+      if (!this.store.threads.length) return groups;
+      const s = storageSummary(this.store.threads);
+      return [new SummaryItem(s.largest, storageText(s)), ...groups];
+    }
+    if (e instanceof GroupItem) return e.group.threads.map((t) => new ThreadItem(t, e.group.key, pending(t)));
+    if (e instanceof SummaryItem) return e.largest.map((t) => new ThreadItem(t, 'largest', pending(t)));
     return [];
   }
 

@@ -18,6 +18,7 @@ export interface Settings {
   handoffBudgetTokens: number;
   statusBarEnabled: boolean;
   groupByWorkspace: boolean;
+  needsAttentionDays: number;
 }
 
 export function readSettings(): Settings {
@@ -48,5 +49,6 @@ export function readSettings(): Settings {
     handoffBudgetTokens: c.get<number>('handoffBudgetTokens', 12000),
     statusBarEnabled: c.get<boolean>('statusBar.enabled', true),
     groupByWorkspace: c.get<boolean>('groupByWorkspace', false),
+    needsAttentionDays: c.get<number>('needsAttentionDays', 14),
   };
 }

@@ -1,17 +1,16 @@
-// The session catalog as the extension holds it: the last scan (done in the worker), a change event,
-// the core's SessionWatcher over CODEX_HOME (here in the extension host: it only watches and stats;
-// its batches trigger an incremental rescan in the worker), and the core's RiskMonitor (one
-// notification per crossing into high/critical/stuck).
+// The session catalog as the extension holds it: threads from the worker's progressive scan (rows from
+// cheap facts first, badges as they are measured — ThreadList), a change event, the worker's session
+// watcher (its batches trigger an incremental rescan; no listing or stat polling on the extension host),
+// and the core's RiskMonitor (one notification per crossing into high/critical/stuck).
 import * as fs from 'node:fs';
-import { sessionIndexPath } from '../core/codexHome/paths';
 import * as vscode from 'vscode';
 import type { ScanResultView, ThreadView } from '../protocol/messages';
-import { SessionWatcher } from '../core/codexHome/sessionWatcher';
 import { RiskMonitor } from '../core/scan/riskMonitor';
 import { errorCode } from '../core/util/errors';
 import { WorkerClient } from './workerClient';
 import { Disposable } from './disposable';
 import { Settings } from './settings';
+import { ThreadList } from './threadList';
 
 /** Threshold of the crossing notifications: high and above (high, critical, stuck). */
 const CROSSING_LEVEL = 'high';
@@ -30,6 +29,15 @@ export class SessionStore extends Disposable {
     rescan: () => void this.refresh().catch(() => undefined),
     onCrossings: (crossings) => this.crossed.fire(crossings.map((c) => c.thread)),
   });
+  private watching = false;
+  private watchedGeneration = -1;
+  private watchDelayMs = 750;
+  /** Threads as the progressive scan delivers them. */
+  readonly list = new ThreadList();
+  private changeTimer: NodeJS.Timeout | undefined;
+  private lastChange = 0;
+  /** The worker generation that did the last complete scan (a restarted worker knows nothing). */
+  private scannedBy = -1;
   private inFlight: Promise<ScanResultView | undefined> | undefined;
   private again = false;
 
@@ -39,11 +47,38 @@ export class SessionStore extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this._register({ dispose: () => this.monitor.stop() });
+    this._register({
+      dispose: () => {
+        this.monitor.stop();
+        if (this.changeTimer) clearTimeout(this.changeTimer);
+      },
+    });
   }
 
   get threads(): ThreadView[] {
-    return this.result?.threads ?? [];
+    return this.list.threads;
+  }
+
+  /** While a scan measures: how many of the listed threads have their badge. */
+  get measuring(): { measured: number; total: number } | undefined {
+    return this.scanning && this.list.pendingCount > 0
+      ? { measured: this.list.total - this.list.pendingCount, total: this.list.total }
+      : undefined;
+  }
+
+  /** Change events while a scan streams in: the first at once, then at most every 250 ms. */
+  private changedSoon(): void {
+    const wait = 250 - (Date.now() - this.lastChange);
+    if (wait <= 0) {
+      this.lastChange = Date.now();
+      this.changed.fire();
+      return;
+    }
+    this.changeTimer ??= setTimeout(() => {
+      this.changeTimer = undefined;
+      this.lastChange = Date.now();
+      this.changed.fire();
+    }, wait);
   }
 
   get codexHome(): string {
@@ -78,28 +113,48 @@ export class SessionStore extends Disposable {
     const s = this.settings();
     const run = async (): Promise<ScanResultView | undefined> => {
       try {
+        this.ensureWatching();
+        if (opts.reset || (this.result && this.result.codexHome !== s.codexHome)) this.list.clear();
+        // After a scan of this home (same worker), only new and changed threads need to cross over.
+        const listKnown =
+          this.result?.codexHome === s.codexHome &&
+          this.list.threads.length > 0 &&
+          this.scannedBy === this.worker.generation;
+        this.list.begin();
         const r = await this.worker.call(
           'scan',
-          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset },
-          { token: opts.token, onProgress: opts.onProgress },
+          { codexHome: s.codexHome, thresholds: s.thresholds, reset: opts.reset, progressive: true, listKnown },
+          {
+            token: opts.token,
+            onProgress: opts.onProgress,
+            onPartial: (p) => {
+              this.list.apply(p);
+              this.changedSoon();
+            },
+          },
         );
+        this.list.finish(r);
+        this.scannedBy = this.worker.generation;
         // The first scan of a home only records the levels: threads already at risk don't notify.
         const first = !this.result || this.result.codexHome !== r.codexHome;
-        this.result = r;
+        this.result = { ...r, threads: this.list.threads };
         this.lastError = undefined;
         this.log.info(
-          `scan of ${r.codexHome}: ${r.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
+          `scan of ${r.codexHome}: ${this.list.threads.length} threads, ${r.stats.fullScans} read, ${r.stats.resumed} resumed, ${r.stats.reused} unchanged, ${r.ms} ms`,
         );
         for (const e of r.errors) this.log.warn(`${e.path}: ${e.message}`);
         this.monitor.assess(this.threads, first);
-        return r;
+        return this.result;
       } catch (err) {
+        this.list.abort();
         if (errorCode(err) === 'cancelled') return this.result;
         this.lastError = (err as Error).message;
         this.log.error(`scan failed: ${this.lastError}`);
         throw err;
       } finally {
         this.scanning = false;
+        if (this.changeTimer) clearTimeout(this.changeTimer);
+        this.changeTimer = undefined;
         this.changed.fire();
       }
     };
@@ -113,32 +168,45 @@ export class SessionStore extends Disposable {
     return this.inFlight;
   }
 
-  /** Watch CODEX_HOME's rollouts (core SessionWatcher); a batch of changes (quiet for `delayMs`) triggers a rescan. */
+  /**
+   * Watch CODEX_HOME in the worker (core SessionWatcher over the rollouts, a stat poll of
+   * session_index.jsonl); each batch of changes (quiet for `delayMs`) triggers an incremental rescan.
+   */
   startWatching(delayMs = 750): void {
-    const home = this.codexHome;
+    this.watchDelayMs = delayMs;
     this.monitor.watch((changed) => {
-      // fs.watch plus a poll every 15 s for file systems where fs.watch misses events (network mounts, WSL /mnt).
-      const w = new SessionWatcher(home, { debounceMs: delayMs, pollMs: 15000 });
-      const off = w.onEvents((batch) => {
-        this.log.debug(`watcher: ${batch.length} change(s), e.g. ${batch[0].kind} ${batch[0].path}`);
+      const off = this.worker.onEvent((e) => {
+        this.log.debug(`watcher: ${e.changes} change(s), e.g. ${e.sample ?? '?'}`);
         changed();
       });
-      w.start();
-      // Thread names come from session_index.jsonl, which SessionWatcher does not report on (it only
-      // tracks rollouts): a cheap stat poll of that one file, debounced like the rollouts.
-      const indexFile = sessionIndexPath(home);
-      let debounce: NodeJS.Timeout | undefined;
-      fs.watchFile(indexFile, { persistent: false, interval: 2000 }, (cur, prev) => {
-        if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
-        if (debounce) clearTimeout(debounce);
-        debounce = setTimeout(changed, delayMs);
-      });
+      this.watching = true;
+      this.watchedGeneration = -1;
+      this.ensureWatching();
       return () => {
         off();
-        w.stop();
-        fs.unwatchFile(indexFile);
-        if (debounce) clearTimeout(debounce);
+        this.watching = false;
+        this.stopWorkerWatcher();
       };
     });
+  }
+
+  /** (Re)start the worker's watcher: after startWatching, a new home, or a worker restart. */
+  private ensureWatching(): void {
+    if (!this.watching || this.watchedGeneration === this.worker.generation) return;
+    void this.worker
+      .call('watch', { codexHome: this.codexHome, debounceMs: this.watchDelayMs, pollMs: 15000 })
+      .then(() => (this.watchedGeneration = this.worker.generation))
+      .catch((e) => this.log.warn(`watcher: ${(e as Error).message}`));
+    this.watchedGeneration = this.worker.generation;
+  }
+
+  private stopWorkerWatcher(): void {
+    try {
+      if (this.watchedGeneration >= 0 && this.worker.started)
+        void this.worker.call('unwatch', {}).catch(() => undefined);
+    } catch {
+      // the worker is already shut down: nothing is watching
+    }
+    this.watchedGeneration = -1;
   }
 }

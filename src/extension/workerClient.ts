@@ -2,12 +2,14 @@
 // an id, progress callbacks and a SharedArrayBuffer cancel flag the synchronous core pass polls.
 // No `vscode` import: cancellation comes in as a plain `onCancel` registration (a CancellationToken fits).
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+import type { FromWorker, ParamsOf, ResultOf, ScanPartial, ToWorker, WorkerMethod } from '../protocol/messages';
 import { CancelledError, RescueError } from '../core/util/errors';
 import { Disposable } from './disposable';
 
 export interface CallOptions {
   onProgress?: (done: number, total: number, phase?: string) => void;
+  /** A progressive scan's threads, as they come. */
+  onPartial?: (p: ScanPartial) => void;
   /** A CancellationToken or anything with the same shape. */
   token?: { isCancellationRequested: boolean; onCancellationRequested(listener: () => void): { dispose(): void } };
 }
@@ -16,6 +18,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: CallOptions['onProgress'];
+  onPartial?: CallOptions['onPartial'];
   flag: Int32Array;
 }
 
@@ -23,6 +26,9 @@ export class WorkerClient extends Disposable {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Set<(e: Extract<FromWorker, { type: 'event' }>) => void>();
+  /** Counts worker starts: state kept in the worker (the watcher) must be set up again after a restart. */
+  generation = 0;
 
   constructor(
     private readonly script: string,
@@ -44,6 +50,7 @@ export class WorkerClient extends Disposable {
     if (this.isDisposed) throw new RescueError('internal', 'The Codex Rescue worker was shut down.');
     if (this.worker) return this.worker;
     const w = new Worker(this.script, { name: 'codex-rescue-worker' });
+    this.generation++;
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (err) => {
       this.log('error', `worker error: ${err.message}`);
@@ -78,6 +85,7 @@ export class WorkerClient extends Disposable {
           reject(e);
         },
         onProgress: opts.onProgress,
+        onPartial: opts.onPartial,
         flag,
       });
       const msg = { type: 'request', id, method, params, cancel: sab } as ToWorker;
@@ -96,9 +104,23 @@ export class WorkerClient extends Disposable {
     for (const id of this.pending.keys()) this.cancel(id);
   }
 
+  /** Unsolicited worker events (the session watcher's); returns the unsubscribe function. */
+  onEvent(listener: (e: Extract<FromWorker, { type: 'event' }>) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
   private onMessage(m: FromWorker): void {
     if (m.type === 'log') {
       this.log(m.level, m.message);
+      return;
+    }
+    if (m.type === 'event') {
+      for (const l of this.eventListeners) l(m);
+      return;
+    }
+    if (m.type === 'partial') {
+      this.pending.get(m.id)?.onPartial?.(m);
       return;
     }
     const p = this.pending.get(m.id);

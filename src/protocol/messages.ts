@@ -50,9 +50,23 @@ export interface ProjectionView {
 export interface WorkerApi {
   ping: { params: { echo?: string }; result: { pong: string; pid: number; node: string } };
   scan: {
-    params: { codexHome: string; thresholds?: Partial<RiskThresholds>; reset?: boolean };
-    result: ScanResultView;
+    /**
+     * `progressive`: threads arrive as 'partial' messages (first every thread from cheap facts, then
+     * each as it is measured, most recently active first) and the result's `threads` is empty.
+     */
+    params: {
+      codexHome: string;
+      thresholds?: Partial<RiskThresholds>;
+      reset?: boolean;
+      progressive?: boolean;
+      /** The caller holds the previous progressive scan's threads: unchanged ones are not sent again. */
+      listKnown?: boolean;
+    };
+    result: ScanResultView & { streamed?: boolean };
   };
+  /** Watch CODEX_HOME in the worker (listing and stat polling stay off the extension host); 'event' messages follow. */
+  watch: { params: { codexHome: string; debounceMs?: number; pollMs?: number }; result: { watching: boolean } };
+  unwatch: { params: Record<string, never>; result: { watching: boolean } };
   strip: {
     params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string };
     result: RepairReportView;
@@ -99,4 +113,23 @@ export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number; phase?: string }
   | { type: 'result'; id: number; ok: true; value: ResultOf<WorkerMethod> }
   | { type: 'result'; id: number; ok: false; error: ErrorView }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | ScanPartial
+  | { type: 'event'; event: 'sessions-changed'; changes: number; sample?: string };
+
+/**
+ * Part of a progressive scan. 'listed': threads from cheap facts (`pending` paths are not measured
+ * yet; the first 'listed' of a scan has `first`); 'measured': threads whose badge is now known.
+ */
+export interface ScanPartial {
+  type: 'partial';
+  id: number;
+  kind: 'listed' | 'measured';
+  first?: boolean;
+  threads: ThreadView[];
+  pending?: string[];
+  /** With the first 'listed' of a scan that omits unchanged threads: every path the scan lists. */
+  paths?: string[];
+  measured: number;
+  total: number;
+}

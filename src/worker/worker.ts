@@ -4,31 +4,24 @@
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ScanIndex, emptyIndex, scanCatalog } from '../core/scan/catalog';
-import { threadJson } from '../core/scan/threadJson';
-import { DEFAULT_THRESHOLDS, RiskThresholds } from '../core/scan/risk';
 import { readRollout } from '../core/rollout/reader';
 import { errorCode, errorMessage } from '../core/util/errors';
 import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
+import * as jobs from './scanJobs';
 import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
-let index: ScanIndex = emptyIndex();
-let indexHome = '';
 
 interface Ctx {
+  id: number;
   isCancelled: () => boolean;
   progress: (done: number, total: number, phase?: string) => void;
 }
 
-type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M>;
-
-function mergeThresholds(t: Partial<RiskThresholds> | undefined): RiskThresholds {
-  return { ...DEFAULT_THRESHOLDS, ...t };
-}
+type Handler<M extends WorkerMethod> = (p: ParamsOf<M>, ctx: Ctx) => ResultOf<M> | Promise<ResultOf<M>>;
 
 /** An error as it crosses to the extension: our errors keep their code, anything else is 'internal'. */
 function errorView(err: unknown): ErrorView {
@@ -112,27 +105,9 @@ export function thumbnail(
 
 const handlers: { [M in WorkerMethod]: Handler<M> } = {
   ping: (p) => ({ pong: p.echo ?? 'pong', pid: process.pid, node: process.version }),
-  scan: (p, ctx) => {
-    if (p.reset || indexHome !== p.codexHome) {
-      index = emptyIndex();
-      indexHome = p.codexHome;
-    }
-    const t0 = Date.now();
-    const r = scanCatalog(p.codexHome, {
-      index,
-      thresholds: mergeThresholds(p.thresholds),
-      isCancelled: ctx.isCancelled,
-      onProgress: (d, n) => ctx.progress(d, n, 'scan'),
-    });
-    return {
-      codexHome: r.codexHome,
-      threads: r.threads.map((t) => threadJson(t)),
-      errors: r.errors,
-      notes: r.notes,
-      stats: r.stats,
-      ms: Date.now() - t0,
-    };
-  },
+  scan: (p, ctx) => jobs.scan(p, { ...ctx, id: ctx.id, post }),
+  watch: (p) => jobs.watch(p, post),
+  unwatch: () => jobs.unwatch(),
   strip: (p, ctx) => bridge.strip(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   listBackups: (p) => bridge.listBackups(p.codexHome, p.thread),
@@ -154,11 +129,12 @@ function post(m: FromWorker): void {
   port?.postMessage(m);
 }
 
-function handle(msg: ToWorker): void {
+async function handle(msg: ToWorker): Promise<void> {
   if (msg.type !== 'request') return; // 'cancel' arrives through the shared flag; the message is a fallback for idle time
   const flag = msg.cancel ? new Int32Array(msg.cancel) : undefined;
   let lastProgress = 0;
   const ctx: Ctx = {
+    id: msg.id,
     isCancelled: () => (flag ? Atomics.load(flag, 0) !== 0 : false),
     progress: (done, total, phase) => {
       const now = Date.now();
@@ -170,11 +146,11 @@ function handle(msg: ToWorker): void {
   try {
     const handler = handlers[msg.method] as Handler<WorkerMethod>;
     if (!handler) throw new Error(`unknown worker method ${String(msg.method)}`);
-    const value = handler(msg.params as never, ctx);
+    const value = await handler(msg.params as never, ctx);
     post({ type: 'result', id: msg.id, ok: true, value });
   } catch (err) {
     post({ type: 'result', id: msg.id, ok: false, error: errorView(err) });
   }
 }
 
-port?.on('message', (m: ToWorker) => handle(m));
+port?.on('message', (m: ToWorker) => void handle(m));

@@ -2,7 +2,7 @@
 // byte by byte; string contents are skipped with Buffer.indexOf (memchr speed), so a 700 MB
 // base64 string costs one native scan and never becomes a JS string.
 import { createHash, Hash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { BigStr, ContainerSpans, JsonValue, SPANS, Span } from './jsonSkeleton';
 
 export interface ScannerOptions {
@@ -18,6 +18,11 @@ export interface ScannerOptions {
   hashDataUrls?: 'fingerprint' | 'full' | false;
   /** Attach byte spans to containers (needed to splice values out of a line). */
   spans?: boolean;
+  /**
+   * String values of these object keys (and of an object that is such a key's value) stay in the file
+   * as BigStr whatever their length (never decoded): for passes that only need their size.
+   */
+  rangeOnlyKeys?: ReadonlySet<string>;
 }
 
 export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8' | 'too-deep';
@@ -59,6 +64,8 @@ interface Frame {
   key: string | undefined;
   start: number;
   spans: ContainerSpans | undefined;
+  /** This object is the value of a rangeOnlyKeys key: its own string values stay BigStr too. */
+  rangeOnly: boolean;
 }
 
 function isWs(b: number): boolean {
@@ -74,6 +81,8 @@ export class LineScanner {
   private readonly dataMin: number;
   private readonly hashData: 'fingerprint' | 'full' | false;
   private readonly withSpans: boolean;
+  private readonly rangeOnly: ReadonlySet<string> | undefined;
+  private strRangeOnly = false; // the current string stays a BigStr (rangeOnlyKeys)
 
   private st = St.Value;
   private stack: Frame[] = [];
@@ -95,6 +104,13 @@ export class LineScanner {
   private strHash: Hash | undefined;
   private bsCarry = 0; // parity of trailing backslashes of the content consumed so far
   private valueStart = 0; // absolute offset where the current value began (for spans)
+  // the piece being fed: is it all valid UTF-8 (checked once, lazily), where is its next backslash
+  private piece: Buffer | undefined;
+  private pieceFrom = 0;
+  private pieceTo = 0;
+  private pieceText: 0 | 1 | 2 | 3 = 0; // 0 not checked yet, 1 all ASCII, 2 valid UTF-8, 3 not valid UTF-8
+  private bsAt = -1;
+  private bsFrom = 0;
 
   // current literal
   private litParts: number[] = [];
@@ -104,6 +120,7 @@ export class LineScanner {
     this.dataMin = opts.dataUrlMinBytes ?? 64;
     this.hashData = opts.hashDataUrls ?? 'fingerprint';
     this.withSpans = opts.spans ?? false;
+    this.rangeOnly = opts.rangeOnlyKeys?.size ? opts.rangeOnlyKeys : undefined;
   }
 
   /** Start a new line. */
@@ -120,6 +137,11 @@ export class LineScanner {
 
   /** Feed bytes seg[from, to) of the current line; `base` is the absolute offset of seg[0]. */
   feed(seg: Buffer, from: number, to: number, base: number): void {
+    this.piece = seg;
+    this.pieceFrom = from;
+    this.pieceTo = to;
+    this.pieceText = 0;
+    this.bsFrom = Infinity;
     let i = from;
     while (i < to) {
       switch (this.st) {
@@ -246,11 +268,26 @@ export class LineScanner {
       const container: JsonValue[] | Record<string, JsonValue> = isArr ? [] : {};
       const spans: ContainerSpans | undefined = this.withSpans ? { self: [at, at], children: new Map() } : undefined;
       if (spans) Object.defineProperty(container, SPANS, { value: spans, enumerable: false });
-      this.stack.push({ container, isArr, key: undefined, start: at, spans });
+      const parent = this.stack[this.stack.length - 1];
+      const rangeOnly =
+        !isArr && parent !== undefined && !parent.isArr && this.rangeOnly?.has(parent.key as string) === true;
+      this.stack.push({ container, isArr, key: undefined, start: at, spans, rangeOnly });
       this.st = isArr ? St.ArrFirst : St.ObjFirst;
       return i + 1;
     }
     if (b === 0x2d || (b >= 0x30 && b <= 0x39) || b === 0x74 || b === 0x66 || b === 0x6e) {
+      // Most literals end in this piece: read them from the bytes (no string, no regex for integers).
+      let j = i + 1;
+      while (j < seg.length && j - i <= 64 && !isLitEnd(seg[j])) j++;
+      if (j < seg.length && j - i <= 64) {
+        const v = simpleLiteral(seg, i, j);
+        if (v !== undefined) this.emit(v, base + j);
+        else {
+          this.litParts = Array.from(seg.subarray(i, j));
+          this.endLiteral(base + j);
+        }
+        return j;
+      }
       this.litParts = [b];
       this.st = St.Lit;
       return i + 1;
@@ -277,6 +314,10 @@ export class LineScanner {
   private beginString(isKey: boolean, contentStart: number): void {
     this.st = St.Str;
     this.strIsKey = isKey;
+    if (this.rangeOnly && !isKey) {
+      const top = this.stack[this.stack.length - 1];
+      this.strRangeOnly = top !== undefined && !top.isArr && (top.rangeOnly || this.rangeOnly.has(top.key as string));
+    } else this.strRangeOnly = false;
     this.strStart = contentStart;
     this.strLen = 0;
     this.strParts = undefined;
@@ -320,6 +361,11 @@ export class LineScanner {
   /** Record string bytes seg[a, b) (part of the current string; `ending`: the string closes at b). */
   private takeContent(seg: Buffer, a: number, b: number, ending: boolean): void {
     if (b <= a) return;
+    if (ending && this.strLen === 0 && (this.strIsKey || (!this.strRangeOnly && this.staysSmall(seg, a, b)))) {
+      // The whole string is in this piece and stays a JS string: endString decodes seg[a, b).
+      this.strLen = b - a;
+      return;
+    }
     // trailing backslash parity, for a quote that starts the next piece
     let k = b - 1;
     while (k >= a && seg[k] === 0x5c) k--;
@@ -335,7 +381,11 @@ export class LineScanner {
     }
     const len = b - a;
     const newLen = this.strLen + len;
-    if (!this.strBig && !this.strIsKey && (newLen > this.bigBytes || (this.strIsData && newLen >= this.dataMin))) {
+    if (
+      !this.strBig &&
+      !this.strIsKey &&
+      (newLen > this.bigBytes || this.strRangeOnly || (this.strIsData && newLen >= this.dataMin))
+    ) {
       this.strBig = true;
       if (this.hashData === 'full' && this.strIsData) {
         this.strHash = createHash('sha256');
@@ -352,6 +402,35 @@ export class LineScanner {
       this.strParts.push(seg.subarray(a, b));
     }
     this.strLen = newLen;
+  }
+
+  /** A value string seg[a, b) that is neither big nor a data URL long enough to become a BigStr. */
+  private staysSmall(seg: Buffer, a: number, b: number): boolean {
+    const len = b - a;
+    if (len > this.bigBytes) return false;
+    if (len < this.dataMin || len < 5) return true;
+    return !(
+      seg[a] === 0x64 &&
+      seg[a + 1] === 0x61 &&
+      seg[a + 2] === 0x74 &&
+      seg[a + 3] === 0x61 &&
+      seg[a + 4] === 0x3a
+    );
+  }
+
+  /** Decode seg[a, b) of the piece being fed (no copy; one UTF-8 check and one backslash search per piece). */
+  private decodeInPiece(seg: Buffer, a: number, b: number): string {
+    if (this.pieceText === 0) {
+      const piece = seg.subarray(this.pieceFrom, this.pieceTo);
+      this.pieceText = isAscii(piece) ? 1 : isUtf8(piece) ? 2 : 3;
+    }
+    if (this.pieceText === 3 && !this.utf8Bad && !isUtf8(seg.subarray(a, b))) this.utf8Bad = true;
+    if (this.bsFrom > a || (this.bsAt !== -1 && this.bsAt < a)) {
+      this.bsFrom = a;
+      this.bsAt = seg.indexOf(0x5c, a);
+    }
+    if (this.bsAt !== -1 && this.bsAt < b) return decodeJsonString(seg.subarray(a, b));
+    return this.pieceText === 1 ? latin1Slice(seg, a, b) : utf8Slice(seg, a, b);
   }
 
   /** Keep the first 64 bytes of every string, and the first 8 KiB of a data URL. */
@@ -408,9 +487,11 @@ export class LineScanner {
       v = new BigStr(this.strStart, closeAt, prefix, hash);
     } else {
       // Parts exist only when the string spanned pieces; otherwise seg[a, b) is all of it.
-      const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
-      v = decodeJsonString(whole);
-      if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
+      if (this.strParts || seg !== this.piece) {
+        const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
+        v = decodeJsonString(whole);
+        if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
+      } else v = this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
     if (this.strIsKey) {
@@ -452,6 +533,45 @@ export class LineScanner {
     void isArr;
     this.emit(frame.container as JsonValue, endAt);
   }
+}
+
+/** true, false, null or a plain integer in seg[i, j); undefined for anything else (floats, errors). */
+function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | number | undefined {
+  const b = seg[i];
+  const n = j - i;
+  if (b === 0x74)
+    return n === 4 && seg[i + 1] === 0x72 && seg[i + 2] === 0x75 && seg[i + 3] === 0x65 ? true : undefined;
+  if (b === 0x66)
+    return n === 5 && seg[i + 1] === 0x61 && seg[i + 2] === 0x6c && seg[i + 3] === 0x73 && seg[i + 4] === 0x65
+      ? false
+      : undefined;
+  if (b === 0x6e)
+    return n === 4 && seg[i + 1] === 0x75 && seg[i + 2] === 0x6c && seg[i + 3] === 0x6c ? null : undefined;
+  const neg = b === 0x2d;
+  let k = neg ? i + 1 : i;
+  if (k >= j || j - k > 15 || (seg[k] === 0x30 && j - k > 1)) return undefined; // exact in a double; no leading 0
+  let x = 0;
+  for (; k < j; k++) {
+    const d = seg[k] - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    x = x * 10 + d;
+  }
+  return neg ? -x : x;
+}
+
+type Slice = (this: Buffer, a: number, b: number) => string;
+const native = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
+const nativeUtf8Slice = native.utf8Slice;
+const nativeLatin1Slice = native.latin1Slice;
+
+/** seg.toString('utf8', a, b) without the argument checks (called for every small string). */
+function utf8Slice(seg: Buffer, a: number, b: number): string {
+  return nativeUtf8Slice ? nativeUtf8Slice.call(seg, a, b) : seg.toString('utf8', a, b);
+}
+
+/** The same for bytes known to be ASCII: a one-byte string, no UTF-8 decoding. */
+function latin1Slice(seg: Buffer, a: number, b: number): string {
+  return nativeLatin1Slice ? nativeLatin1Slice.call(seg, a, b) : seg.toString('latin1', a, b);
 }
 
 /** Decode the raw bytes of a JSON string's content (without quotes). */

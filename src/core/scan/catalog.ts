@@ -97,6 +97,25 @@ function fileAnchor(file: string, offset: number): string | undefined {
 }
 
 /**
+ * Values the risk model only weighs (by their line's bytes), never reads: tool outputs, call
+ * arguments and patches, encrypted reasoning, the instructions in session_meta. The scan leaves them
+ * undecoded.
+ */
+const SIZE_ONLY_KEYS: ReadonlySet<string> = new Set([
+  'output',
+  'aggregated_output',
+  'formatted_output',
+  'stdout',
+  'stderr',
+  'arguments',
+  'input',
+  'encrypted_content',
+  'base_instructions',
+  'user_instructions',
+  'developer_instructions',
+]);
+
+/**
  * Measure one rollout, reusing or resuming from `prev` when the file is unchanged or only grew.
  * Returns the new index entry and how it was obtained.
  */
@@ -132,6 +151,7 @@ export function measureFile(
         startOffset: resume?.resumeOffset,
         startLine: resume?.resumeLine,
         hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
+        rangeOnlyKeys: SIZE_ONLY_KEYS,
         onProgress: opts.onProgress,
         isCancelled: opts.isCancelled,
       },
@@ -146,10 +166,10 @@ export function measureFile(
     resumeOffset: summary.compressed ? 0 : summary.resumeOffset,
     resumeLine: summary.compressed ? 0 : summary.resumeLine,
     anchor: summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset) ?? ''),
+    // Shared when the file ends with a complete line: entries are never mutated (a resume clones).
     resumeMetrics: beforeLast ?? metrics,
     metrics,
   };
-  if (!beforeLast) entry.resumeMetrics = structuredClone(metrics);
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
 }
 
@@ -197,8 +217,11 @@ export function sortByUrgency(threads: ThreadSummary[]): ThreadSummary[] {
   return threads.sort((a, b) => compareRisk(a.risk.level, b.risk.level) || b.mtimeMs - a.mtimeMs);
 }
 
-export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResult {
-  const index = opts.index ?? emptyIndex();
+/** The scan's starting point: the files, their names, an empty result. */
+export function beginScan(
+  codexHome: string,
+  opts: ScanOptions,
+): { files: RolloutFile[]; names: NameSources; result: ScanResult } {
   const files = listRollouts(codexHome);
   const names = readNameSources(codexHome, opts.env);
   const result: ScanResult = {
@@ -209,50 +232,101 @@ export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResu
     stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 },
   };
   if (names.stateNote) result.notes.push(names.stateNote);
-  const total = files.reduce((s, f) => s + f.size, 0);
-  let done = 0;
-  const seen = new Set<string>();
-  for (const f of files) {
-    seen.add(f.path);
-    try {
-      const base = done;
-      const r = measureFile(f.path, f, index.entries[f.path], {
-        fullImageHash: opts.fullImageHash,
-        isCancelled: opts.isCancelled,
-        onProgress: opts.onProgress ? (d) => opts.onProgress?.(base + d, total, f.path) : undefined,
-      });
-      index.entries[f.path] = r.entry;
-      result.stats.bytesRead += r.bytesRead;
-      if (r.how === 'reused') result.stats.reused++;
-      else if (r.how === 'resumed') result.stats.resumed++;
-      else result.stats.fullScans++;
-      result.threads.push(summarize(f, r.entry.metrics, names, opts.thresholds));
-    } catch (err) {
-      if ((err as Error).name === 'CancelledError') throw err;
-      result.errors.push({ path: f.path, message: (err as Error).message });
-      delete index.entries[f.path];
-    }
-    done += f.size;
-    opts.onProgress?.(done, total);
+  return { files, names, result };
+}
+
+/** Record one file's measurement (or why it failed) in the result and the index; returns its summary. */
+export function recordMeasurement(
+  result: ScanResult,
+  index: ScanIndex,
+  f: RolloutFile,
+  names: NameSources,
+  outcome: { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } | { error: string },
+  thresholds?: RiskThresholds,
+): ThreadSummary | undefined {
+  if ('error' in outcome) {
+    result.errors.push({ path: f.path, message: outcome.error });
+    delete index.entries[f.path];
+    return undefined;
   }
+  index.entries[f.path] = outcome.entry;
+  result.stats.bytesRead += outcome.bytesRead;
+  if (outcome.how === 'reused') result.stats.reused++;
+  else if (outcome.how === 'resumed') result.stats.resumed++;
+  else result.stats.fullScans++;
+  const t = summarize(f, outcome.entry.metrics, names, thresholds);
+  result.threads.push(t);
+  return t;
+}
+
+/** Drop index entries of files that are gone; most urgent first. */
+export function endScan(result: ScanResult, index: ScanIndex, files: RolloutFile[]): ScanResult {
+  const seen = new Set(files.map((f) => f.path));
   for (const p of Object.keys(index.entries)) if (!seen.has(p)) delete index.entries[p];
   sortByUrgency(result.threads);
   return result;
 }
 
+export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResult {
+  const index = opts.index ?? emptyIndex();
+  const { files, names, result } = beginScan(codexHome, opts);
+  const total = files.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  for (const f of files) {
+    let outcome: Parameters<typeof recordMeasurement>[4];
+    try {
+      const base = done;
+      outcome = measureFile(f.path, f, index.entries[f.path], {
+        fullImageHash: opts.fullImageHash,
+        isCancelled: opts.isCancelled,
+        onProgress: opts.onProgress ? (d) => opts.onProgress?.(base + d, total, f.path) : undefined,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'CancelledError') throw err;
+      outcome = { error: (err as Error).message };
+    }
+    recordMeasurement(result, index, f, names, outcome, opts.thresholds);
+    done += f.size;
+    opts.onProgress?.(done, total);
+  }
+  return endScan(result, index, files);
+}
+
 export function loadIndex(file: string): ScanIndex {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ScanIndex;
-    if (parsed.version === INDEX_VERSION && parsed.entries) return parsed;
+    if (parsed.version === INDEX_VERSION && parsed.entries) {
+      for (const e of Object.values(parsed.entries)) e.resumeMetrics ??= e.metrics; // saved once when shared
+      return parsed;
+    }
   } catch {
     // missing or stale: start over
   }
   return emptyIndex();
 }
 
+/** JSON replacer: resumeMetrics is usually the same object as metrics, written once (see decodeEntry). */
+function sharedOnce(this: Partial<IndexEntry>, key: string, value: unknown): unknown {
+  return key === 'resumeMetrics' && value === this.metrics ? undefined : value;
+}
+
+/**
+ * An index entry as one string, to cross between threads: a flat string is copied in one go, while
+ * the structured clone of a deep metrics object cost the scan workers more than reading the file.
+ */
+export function encodeEntry(e: IndexEntry): string {
+  return JSON.stringify(e, sharedOnce);
+}
+
+export function decodeEntry(json: string): IndexEntry {
+  const e = JSON.parse(json) as IndexEntry;
+  e.resumeMetrics ??= e.metrics;
+  return e;
+}
+
 export function saveIndex(file: string, index: ScanIndex): void {
   try {
-    writeFileAtomic(file, JSON.stringify(index));
+    writeFileAtomic(file, JSON.stringify(index, sharedOnce));
   } catch {
     // A cache we cannot write only costs speed next time.
   }

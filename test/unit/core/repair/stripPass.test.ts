@@ -107,7 +107,7 @@ describe('strip pass', () => {
     assert.equal(item.type, 'input_text');
     assert.match(
       item.text,
-      /^\[image omitted by codex-session-rescue: image\/png, 4\.9 KB, sha256:[0-9a-f]{16}; the original is in the rescue backup\]$/,
+      /^\[image omitted by codex-session-rescue: image\/png, 4\.9 KB, fingerprint:[0-9a-f]{16}; the original is in the rescue backup\]$/,
     );
     assert.match(o[2].payload.images[0], /^\[image omitted/);
     assert.equal(o[4].payload.output[1].type, 'input_text');
@@ -116,7 +116,7 @@ describe('strip pass', () => {
     assert.equal(o[6].payload.replacement_history[0].content[0].type, 'input_text');
     assert.ok(!fs.readFileSync(out, 'utf8').includes('data:image'));
     // the same image gets the same hash wherever it is
-    const hashes = fs.readFileSync(out, 'utf8').match(/sha256:[0-9a-f]{16}/g) ?? [];
+    const hashes = fs.readFileSync(out, 'utf8').match(/fingerprint:[0-9a-f]{16}/g) ?? [];
     assert.equal(new Set(hashes).size, 2, 'imgA (3 copies) and imgB; the generated image becomes ""');
   });
 
@@ -144,6 +144,8 @@ describe('strip pass', () => {
     const name = createHash('sha256').update(imgA).digest('hex') + '.png'; // the image as stored: the whole data URL
     assert.deepEqual(fs.readFileSync(path.join(archive, name)), a);
     assert.ok(fs.readFileSync(out, 'utf8').includes(`saved as ${path.join(archive, name)}`));
+    // archived: the placeholder carries the exact hash its file is named by
+    assert.ok(fs.readFileSync(out, 'utf8').includes(`sha256:${name.slice(0, 16)}; saved as`));
   });
 
   it('caps tool outputs at safe points (escapes, surrogate pairs, UTF-8) keeping head and tail', () => {

@@ -150,3 +150,42 @@ describe('LineScanner', () => {
     assert.deepEqual(sp.self, [text.indexOf('['), text.lastIndexOf(']') + 1]);
   });
 });
+
+describe('line scanner: literals read from the bytes, size-only keys', () => {
+  it('reads true/false/null and numbers like JSON.parse, wherever the pieces are cut', () => {
+    const text =
+      '{"a":[true,false,null,0,-0,7,-12,123456789012345,1234567890123456789,0.5,-1.25e3,1E2],"b":{"c":42},"d":-3}';
+    const want = JSON.parse(text);
+    for (let cut = 0; cut <= text.length; cut++) {
+      const r = scan(text, cut ? [cut] : []);
+      assert.equal(r.problem, undefined, `cut at ${cut}`);
+      assert.deepEqual(r.value, want, `cut at ${cut}`);
+      assert.ok(Object.is((r.value as { a: number[] }).a[4], -0), 'negative zero kept');
+    }
+  });
+
+  it('still rejects what JSON rejects', () => {
+    for (const bad of ['{"a":tru}', '{"a":01}', '{"a":-}', '{"a":nul}', '{"a":1x}', '{"a":truex}']) {
+      const r = scan(bad);
+      assert.equal(r.problem?.kind, 'malformed-json', bad);
+    }
+  });
+
+  it('leaves string values of size-only keys (and of their objects) undecoded, with exact ranges', () => {
+    const line = JSON.stringify({
+      type: 'function_call_output',
+      output: 'line 1\nline "2"',
+      base_instructions: { text: 'You are Codex.\n' },
+      content: [{ type: 'input_text', text: 'kept' }],
+      nested: { output: [{ text: 'in an array: decoded' }] },
+    });
+    const r = scan(line, [], { rangeOnlyKeys: new Set(['output', 'base_instructions']) });
+    const v = r.value as Record<string, unknown>;
+    assert.ok(v.output instanceof BigStr);
+    assert.ok((v.base_instructions as Record<string, unknown>).text instanceof BigStr);
+    assert.equal(v.type, 'function_call_output');
+    assert.equal((v.content as { text: string }[])[0].text, 'kept');
+    assert.equal((v.nested as { output: { text: string }[] }).output[0].text, 'in an array: decoded');
+    assert.deepEqual(materialize(r.value, r.buf), JSON.parse(line), 'the ranges hold exactly the values');
+  });
+});

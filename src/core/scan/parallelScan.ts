@@ -1,0 +1,109 @@
+// scanCatalog on every core: unchanged files are taken from the index here, the rest are measured by
+// the scan pool (scanPool.ts), each thread reported as soon as it is measured. Small jobs stay in
+// this thread: starting workers costs more than reading a few MB.
+import type { Worker } from 'node:worker_threads';
+import { CancelledError } from '../util/errors';
+import { RolloutFile } from '../codexHome/rolloutFiles';
+import {
+  ScanOptions,
+  ScanResult,
+  ThreadSummary,
+  beginScan,
+  emptyIndex,
+  endScan,
+  measureFile,
+  recordMeasurement,
+  summarize,
+} from './catalog';
+import { emptyMetrics } from './metrics';
+import { MeasureJob, measureInPool } from './scanPool';
+
+export interface ParallelScanOptions extends ScanOptions {
+  /** The pool's worker entry (dist/scanWorker.js). */
+  script: string;
+  /** Default: one per CPU. */
+  workers?: number;
+  /** Below this many bytes to read, measure in this thread (default 32 MiB). */
+  minPoolBytes?: number;
+  /** Which unmeasured files go first: 'largest' (fastest overall, default) or 'recent' (newest mtime). */
+  order?: 'largest' | 'recent';
+  /**
+   * Before anything is read: every thread from cheap facts (file name, size, dates, names; the
+   * index's metrics where the file is unchanged). `pending` holds the paths still to be measured.
+   */
+  onListed?: (threads: ThreadSummary[], pending: ReadonlySet<string>) => void;
+  /** Every thread as soon as its measurement is known (unchanged ones first, `reused`). */
+  onThread?: (t: ThreadSummary, measured: number, total: number, reused: boolean) => void;
+  /** Test hook, passed to the pool. */
+  onDispatch?: (job: MeasureJob, worker: Worker, attempt: number) => void;
+}
+
+export async function scanCatalogParallel(codexHome: string, opts: ParallelScanOptions): Promise<ScanResult> {
+  const index = opts.index ?? emptyIndex();
+  const { files, names, result } = beginScan(codexHome, opts);
+  const total = files.length;
+  let measured = 0;
+  const record = (f: RolloutFile, outcome: Parameters<typeof recordMeasurement>[4]): void => {
+    const t = recordMeasurement(result, index, f, names, outcome, opts.thresholds);
+    measured++;
+    if (t) opts.onThread?.(t, measured, total, 'entry' in outcome && outcome.how === 'reused');
+  };
+  const todo: RolloutFile[] = [];
+  for (const f of files) {
+    const prev = index.entries[f.path];
+    if (!(prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs)) todo.push(f);
+  }
+  if (opts.onListed) {
+    const empty = emptyMetrics();
+    const listed = files.map((f) => summarize(f, index.entries[f.path]?.metrics ?? empty, names, opts.thresholds));
+    opts.onListed(listed, new Set(todo.map((f) => f.path)));
+  }
+  const pending = new Set(todo);
+  for (const f of files) if (!pending.has(f)) record(f, { entry: index.entries[f.path], how: 'reused', bytesRead: 0 });
+  const bytes = todo.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  const progress = (f: RolloutFile): void => {
+    done += f.size;
+    opts.onProgress?.(done, bytes, f.path);
+  };
+  if (bytes < (opts.minPoolBytes ?? 32 * 1024 * 1024) || todo.length < 2 || opts.workers === 0) {
+    for (const f of byOrder(todo, opts.order)) {
+      if (opts.isCancelled?.()) throw new CancelledError();
+      let outcome: Parameters<typeof recordMeasurement>[4];
+      try {
+        outcome = measureFile(f.path, f, index.entries[f.path], opts.fullImageHash ? { fullImageHash: true } : {});
+      } catch (err) {
+        if ((err as Error).name === 'CancelledError') throw err;
+        outcome = { error: (err as Error).message };
+      }
+      record(f, outcome);
+      progress(f);
+    }
+    return endScan(result, index, files);
+  }
+  const jobs: MeasureJob[] = todo.map((f) => ({
+    path: f.path,
+    size: f.size,
+    mtimeMs: f.mtimeMs,
+    prev: index.entries[f.path],
+  }));
+  const fileOf = new Map(jobs.map((j, k) => [j, todo[k]]));
+  await measureInPool(jobs, {
+    script: opts.script,
+    workers: opts.workers,
+    fullImageHash: opts.fullImageHash,
+    isCancelled: opts.isCancelled,
+    onDispatch: opts.onDispatch,
+    priority: opts.order === 'recent' ? (j) => j.mtimeMs : undefined,
+    onResult: (job, o) => {
+      const f = fileOf.get(job)!;
+      record(f, o.ok ? o : { error: o.message });
+      progress(f);
+    },
+  });
+  return endScan(result, index, files);
+}
+
+function byOrder(files: RolloutFile[], order: ParallelScanOptions['order']): RolloutFile[] {
+  return order === 'recent' ? [...files].sort((a, b) => b.mtimeMs - a.mtimeMs) : files;
+}

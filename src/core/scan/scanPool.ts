@@ -1,0 +1,181 @@
+// Measures many rollouts on every core: a pool of worker threads (one per CPU by default) running
+// measureFile, biggest files first so no core ends up alone with a large file at the end. Small files
+// travel in batches (one message each way per batch: a message costs about as much as reading a small
+// rollout) and each result comes back as one string (encodeEntry). A worker that dies (crash, out of
+// memory, terminated) is replaced and the files it held are measured again, each on its own, up to
+// `maxAttempts` deaths per file.
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../util/errors';
+import { IndexEntry, decodeEntry } from './catalog';
+
+export interface MeasureJob {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  prev?: IndexEntry;
+}
+
+export type MeasureOutcome =
+  | { ok: true; entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number }
+  | { ok: false; message: string; cancelled?: boolean };
+
+/** What the pool posts to a worker, and what comes back (scanWorker.ts answers these). */
+export interface PoolRequest {
+  seq: number;
+  jobs: MeasureJob[];
+  fullImageHash?: boolean;
+}
+/** The worker's answer, one per job: the entry encoded as one string (encodeEntry), decoded here. */
+export interface PoolReply {
+  seq: number;
+  results: (
+    { ok: true; entry: string; how: 'reused' | 'resumed' | 'full'; bytesRead: number } | { ok: false; message: string }
+  )[];
+}
+
+export interface PoolOptions {
+  /** The worker entry (the bundle's dist/scanWorker.js). */
+  script: string;
+  /** Default: the number of CPUs. */
+  workers?: number;
+  fullImageHash?: boolean;
+  /** A file is given up (reported as an error) after its worker died this many times while it was alone. */
+  maxAttempts?: number;
+  isCancelled?: () => boolean;
+  /** Each file's outcome as soon as it is known (in completion order). */
+  onResult?: (job: MeasureJob, outcome: MeasureOutcome) => void;
+  /** Higher goes first (default: the file size — biggest first keeps every core busy to the end). */
+  priority?: (job: MeasureJob) => number;
+  /** Test hook: called when a job is handed to a worker. */
+  onDispatch?: (job: MeasureJob, worker: Worker, attempt: number) => void;
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length);
+}
+
+/** Jobs (indexes into the caller's list) sent together; `attempt` counts deaths while measured alone. */
+interface Batch {
+  is: number[];
+  attempt: number;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Batches sent and not answered, oldest (the one being read) first. */
+  held: Map<number, Batch>;
+}
+
+/** Batches in flight per worker: the next one is already there when a batch is done. */
+const DEPTH = 2;
+const BATCH_FILES = 16;
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+/** Consecutive jobs (in queue order) grouped up to BATCH_FILES files or BATCH_BYTES; big files alone. */
+function batches(order: number[], jobs: MeasureJob[]): Batch[] {
+  const out: Batch[] = [];
+  let cur: Batch | undefined;
+  let bytes = 0;
+  for (const i of order) {
+    if (!cur || cur.is.length >= BATCH_FILES || bytes + jobs[i].size > BATCH_BYTES) {
+      cur = { is: [], attempt: 1 };
+      bytes = 0;
+      out.push(cur);
+    }
+    cur.is.push(i);
+    bytes += jobs[i].size;
+  }
+  return out;
+}
+
+/** Measure every job in worker threads; resolves with each job's outcome (same order as `jobs`). */
+export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<MeasureOutcome[]> {
+  const prio = opts.priority ?? ((j: MeasureJob) => j.size);
+  const order = jobs.map((_, i) => i).sort((a, b) => prio(jobs[b]) - prio(jobs[a]));
+  const queue = batches(order, jobs);
+  const outcomes: MeasureOutcome[] = new Array(jobs.length);
+  const maxAttempts = opts.maxAttempts ?? 2;
+  const count = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), queue.length));
+  let left = jobs.length;
+  let seq = 0;
+  const slots: Slot[] = [];
+  if (!jobs.length) return Promise.resolve([]);
+
+  return new Promise<MeasureOutcome[]>((resolve, reject) => {
+    let finished = false;
+    const finish = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      for (const s of slots) void s.worker.terminate();
+      if (err) reject(err);
+      else resolve(outcomes);
+    };
+    const settle = (i: number, outcome: MeasureOutcome): void => {
+      if (outcomes[i]) return;
+      outcomes[i] = outcome;
+      left--;
+      opts.onResult?.(jobs[i], outcome);
+    };
+    const fill = (slot: Slot): void => {
+      if (finished) return;
+      if (opts.isCancelled?.()) return finish(new CancelledError());
+      while (slot.held.size < DEPTH) {
+        const b = queue.shift();
+        if (!b) break;
+        const s = ++seq;
+        slot.held.set(s, b);
+        const msg: PoolRequest = { seq: s, jobs: b.is.map((i) => jobs[i]), fullImageHash: opts.fullImageHash };
+        slot.worker.postMessage(msg);
+        for (const i of b.is) opts.onDispatch?.(jobs[i], slot.worker, b.attempt);
+      }
+      if (left === 0) finish();
+    };
+    const spawn = (): Slot => {
+      const slot: Slot = { worker: new Worker(opts.script, { name: 'codex-rescue-scan' }), held: new Map() };
+      slot.worker.on('message', (m: PoolReply) => {
+        const b = slot.held.get(m.seq);
+        slot.held.delete(m.seq);
+        b?.is.forEach((i, k) => {
+          const r = m.results[k];
+          settle(
+            i,
+            r.ok
+              ? { ok: true, entry: decodeEntry(r.entry), how: r.how, bytesRead: r.bytesRead }
+              : { ok: false, message: r.message },
+          );
+        });
+        fill(slot);
+      });
+      slot.worker.on('error', () => undefined); // 'exit' follows and does the bookkeeping
+      slot.worker.on('exit', () => {
+        if (finished) return;
+        const k = slots.indexOf(slot);
+        if (k >= 0) slots.splice(k, 1);
+        // The oldest batch was being read when the worker died: its files go again, each alone (a
+        // death counts against a file only when it was alone). The others had not started.
+        const held = [...slot.held.values()];
+        slot.held.clear();
+        held
+          .slice(1)
+          .reverse()
+          .forEach((b) => queue.unshift(b));
+        const dying = held[0];
+        if (dying && dying.is.length === 1 && dying.attempt >= maxAttempts)
+          settle(dying.is[0], {
+            ok: false,
+            message: `the scan worker stopped ${dying.attempt} times while reading this file`,
+          });
+        else if (dying)
+          queue.unshift(...dying.is.map((i) => ({ is: [i], attempt: dying.is.length === 1 ? dying.attempt + 1 : 1 })));
+        if (left === 0) return finish();
+        const fresh = spawn();
+        slots.push(fresh);
+        fill(fresh);
+      });
+      return slot;
+    };
+    for (let k = 0; k < count; k++) slots.push(spawn());
+    for (const s of [...slots]) fill(s);
+  });
+}
