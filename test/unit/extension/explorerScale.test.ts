@@ -11,26 +11,12 @@ import {
 } from '../../../src/extension/logic';
 import type { RiskLevelName, ThreadView } from '../../../src/protocol/messages';
 import { emptyMetrics } from '../../../src/core/scan/metrics';
+import { threadView } from '../../support/threadView';
 
-const DAY = 86400000;
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 
-function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {
-  const m = emptyMetrics();
-  return {
-    id,
-    path: `/h/sessions/${id}.jsonl`,
-    name: `thread ${id}`,
-    archived: false,
-    compressed: false,
-    generation: 'paginated',
-    sizeBytes: 1000,
-    mtimeMs: NOW - ageDays * DAY,
-    risk: { level, reasons: [], recommendation: '' },
-    metrics: { ...m, images: { ...m.images, distinct: 0, maxCopies: 0, duplicateBytes: 0, top: [] } },
-    ...extra,
-  };
-}
+const t = (id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView =>
+  threadView(id, level, ageDays, { generation: 'paginated', ...extra }, NOW);
 
 describe('explorer at scale: Needs attention window', () => {
   const threads = [

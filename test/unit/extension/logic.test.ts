@@ -18,31 +18,11 @@ import {
 import { writeProjection } from '../../../src/core/preview/projection';
 import { WorkerClient } from '../../../src/extension/workerClient';
 import { CancelledError } from '../../../src/core/util/errors';
-import { isFromWebview, type RiskLevelName, type ThreadView } from '../../../src/protocol/messages';
-import { emptyMetrics } from '../../../src/core/scan/metrics';
+import { isFromWebview } from '../../../src/protocol/messages';
 import { REPO_ROOT } from '../../support/tools';
+import { threadView } from '../../support/threadView';
 
-const DAY = 86400000;
-function t(id: string, level: RiskLevelName, ageDays: number, extra: Partial<ThreadView> = {}): ThreadView {
-  const now = Date.now();
-  return {
-    id,
-    path: `/h/sessions/${id}.jsonl`,
-    name: `thread ${id}`,
-    archived: false,
-    compressed: false,
-    generation: 'legacy',
-    sizeBytes: 1000,
-    mtimeMs: now - ageDays * DAY,
-    risk: { level, reasons: [{ level, code: 'x', text: `reason for ${id}` }], recommendation: 'do the thing' },
-    metrics: {
-      ...emptyMetrics(),
-      lines: 1,
-      images: { ...emptyMetrics().images, distinct: 0, maxCopies: 0, duplicateBytes: 0, top: [] },
-    },
-    ...extra,
-  };
-}
+const t = threadView;
 
 describe('extension logic', () => {
   it('groups: Needs attention first (most severe first), then by day, archived last', () => {

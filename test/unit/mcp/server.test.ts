@@ -11,6 +11,7 @@ import { openDb } from '../../../src/core/codexHome/sqlite';
 import { tempCodexHome } from '../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
+import { holdDatabaseLock } from '../../support/dbLock';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const READ_TOOLS = ['list_threads', 'inspect_thread', 'read_thread', 'write_handoff', 'preview_repair'];
@@ -321,15 +322,7 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
     db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1234, 7)').run(t.id);
     db.close();
     // another process holds a write lock on the database, as a running Codex would
-    holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
+    holder = await holdDatabaseLock(dbPath);
     const { client: c } = await connect(own, true);
     clients.push(c);
     const before = fs.readFileSync(t.file);

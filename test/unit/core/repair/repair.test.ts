@@ -11,6 +11,7 @@ import { writerLockPath } from '../../../../src/core/codexHome/paths';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
+import { holdDatabaseLock } from '../../../support/dbLock';
 
 const quiet = { growthWindowMs: 0 };
 
@@ -239,15 +240,7 @@ describe('repair: refusals leave the original untouched', () => {
     db.close();
     const before = fs.readFileSync(file);
     // another process holds a write lock on the database, as a running Codex would
-    holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(dbPath)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},30000)`,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
+    holder = await holdDatabaseLock(dbPath);
     assert.throws(
       () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet),
       /database .* is locked.*Nothing was changed/s,
