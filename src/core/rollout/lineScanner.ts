@@ -456,19 +456,15 @@ export class LineScanner {
    */
   private keyInPiece(seg: Buffer, a: number, b: number): string {
     const len = b - a;
-    let h = len;
-    for (let k = a; k < b; k++) {
-      const c = seg[k];
-      if (c >= 0x80 || c === 0x5c) return this.decodeInPiece(seg, a, b);
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-    const slot = (h >>> 0) & (KEY_SLOTS - 1);
+    if (len === 0) return '';
+    const slot = Math.imul(len ^ (seg[a] << 8) ^ (seg[b - 1] << 16) ^ (seg[a + (len >> 1)] << 24), 0x9e3779b1) >>> 22;
     const off = slot * KEY_BYTES;
     if (keyLen[slot] === len) {
       let k = 0;
       while (k < len && keyBytes[off + k] === seg[a + k]) k++;
       if (k === len) return keyText[slot];
     }
+    for (let k = a; k < b; k++) if (seg[k] >= 0x80 || seg[k] === 0x5c) return this.decodeInPiece(seg, a, b);
     const text = latin1Slice(seg, a, b);
     seg.copy(keyBytes, off, a, b);
     keyLen[slot] = len;
@@ -607,7 +603,7 @@ function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | numb
 
 // The key cache (LineScanner.keyInPiece): keys up to KEY_BYTES long, by a hash of their bytes.
 const KEY_BYTES = 32;
-const KEY_SLOTS = 1024;
+const KEY_SLOTS = 1024; // the slot is the top 10 bits of a 32-bit hash
 const keyBytes = Buffer.alloc(KEY_SLOTS * KEY_BYTES);
 const keyLen = new Int32Array(KEY_SLOTS).fill(-1);
 const keyText: string[] = new Array<string>(KEY_SLOTS).fill('');
