@@ -350,8 +350,7 @@ export class LineScanner {
   private scanString(seg: Buffer, i: number, to: number, base: number): number {
     let p = i;
     for (;;) {
-      let q = seg.indexOf(0x22, p);
-      if (q >= to) q = -1;
+      const q = quoteAt(seg, p, to);
       if (q === -1) {
         this.takeContent(seg, i, to, false);
         return to;
@@ -575,6 +574,15 @@ export class LineScanner {
     void isArr;
     this.emit(container as JsonValue, endAt);
   }
+}
+
+/** The first '"' in seg[p, to), or -1. Most strings are short: their end is found before a call to indexOf would return. */
+function quoteAt(seg: Buffer, p: number, to: number): number {
+  const near = Math.min(to, p + 48);
+  for (let k = p; k < near; k++) if (seg[k] === 0x22) return k;
+  if (near === to) return -1;
+  const q = seg.indexOf(0x22, near);
+  return q >= to ? -1 : q;
 }
 
 /** true, false, null or a plain integer in seg[i, j); undefined for anything else (floats, errors). */
