@@ -92,6 +92,7 @@ export class LineScanner {
   private root: JsonValue | undefined;
   private problem: LineProblem | undefined;
   private utf8Bad = false;
+  private longest = 0;
 
   // current string
   private strIsKey = false;
@@ -137,6 +138,7 @@ export class LineScanner {
     this.root = undefined;
     this.problem = undefined;
     this.utf8Bad = false;
+    this.longest = 0;
     this.strParts = undefined;
     this.strHash = undefined;
     this.litParts = [];
@@ -229,6 +231,11 @@ export class LineScanner {
           return;
       }
     }
+  }
+
+  /** Raw bytes (as stored, escapes included) of the longest string value of the line so far. */
+  get longestString(): number {
+    return this.longest;
   }
 
   /** The line ended (newline or end of file). Returns the value or the problem. */
@@ -532,6 +539,7 @@ export class LineScanner {
       } else v = this.strIsKey && b - a <= KEY_BYTES ? this.keyInPiece(seg, a, b) : this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
+    if (!this.strIsKey && this.strLen > this.longest) this.longest = this.strLen;
     if (this.strIsKey) {
       const top = this.stack[this.depth - 1];
       top.key = v as string;
