@@ -24,9 +24,9 @@ describe('scan: embedded base64 in text', () => {
     const meta = JSON.stringify({ timestamp: '2026-11-01T10:00:00.000Z', type: 'session_meta', payload: { id: 'x' } });
     const lines = [
       meta,
-      item(`a ${run(MIN_RUN - 1)} b`),
-      item(`a ${run(MIN_RUN)} b`),
-      item('', `x\n${run(MIN_RUN)}`),
+      item(run(MIN_RUN - 1)),
+      item(run(MIN_RUN)), // the line's longest string is exactly the run
+      item('', run(MIN_RUN)),
       item('', `x\n${run(MIN_RUN - 1)}`),
     ];
     const file = path.join(tempDir(), 'rollout.jsonl');
