@@ -59,10 +59,16 @@ async function scan(ctx: CliContext): Promise<number> {
   for (const note of result.notes) ctx.err.write(`note: ${note}\n`);
   for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
   if (args.flags.has('json')) {
-    // One thread at a time: 3,000 threads as one string cost a second and tens of MB.
-    ctx.out.write('[');
-    result.threads.forEach((t, i) => ctx.out.write(`${i ? ',' : ''}\n${JSON.stringify(threadJson(t), null, 2)}`));
-    ctx.out.write(result.threads.length ? '\n]\n' : ']\n');
+    // A few hundred KB at a time: 3,000 threads as one string cost a second and tens of MB, one
+    // write per thread thousands of system calls.
+    let chunk = '[';
+    result.threads.forEach((t, i) => {
+      chunk += `${i ? ',' : ''}\n${JSON.stringify(threadJson(t), null, 2)}`;
+      if (chunk.length < 256 * 1024) return;
+      ctx.out.write(chunk);
+      chunk = '';
+    });
+    ctx.out.write(chunk + (result.threads.length ? '\n]\n' : ']\n'));
     return 0;
   }
   if (result.threads.length === 0) {

@@ -28,17 +28,9 @@ export type TextVisit = (v: string | BigStr, parent: JsonObject | JsonValue[], k
 export function forEachTextString(c: Classified, visit: TextVisit): void {
   const ui = c.lineType === 'event_msg' || c.lineType === 'world_state';
   if (!ui && c.lineType !== 'response_item' && c.lineType !== 'compacted') return;
-  const skip = new Set<JsonValue>();
   walk(c.payload, (v, parent, key) => {
     if (parent === undefined || key === undefined) return;
-    if (skip.has(parent as JsonValue)) {
-      if (v !== null && typeof v === 'object') skip.add(v);
-      return;
-    }
-    if (isBrokenImageHolder(v) || (isObject(v) && v.type === 'image_generation_call')) {
-      skip.add(v);
-      return;
-    }
+    if (isBrokenImageHolder(v) || (isObject(v) && v.type === 'image_generation_call')) return false; // nor inside
     if (typeof v !== 'string' && !(v instanceof BigStr)) return;
     if (isImageString(v) || (typeof key === 'string' && OPAQUE_KEYS.has(key))) return;
     if (!ui && !(typeof key === 'number' || TEXT_KEYS.has(key))) return;
@@ -55,7 +47,6 @@ export function runKind(head: string): string {
   return 'base64 data';
 }
 
-const RUN_RE = new RegExp(`[A-Za-z0-9+/]{${MIN_RUN},}={0,2}`, 'g');
 const BIG_HINT = /\\?"type\\?"\s*:\s*\\?"image\\?"|data:image\/|iVBORw0KGgo|\/9j\/4/;
 
 /** Strings left in the file up to this size are scanned byte by byte by the scan; longer ones are judged by their start. */
@@ -70,15 +61,44 @@ export function embeddedBase64Bytes(v: string | BigStr, fd?: number): number {
     if (fd === undefined || v.byteLength > SCAN_READ_MAX) return BIG_HINT.test(v.prefix) ? v.byteLength : 0;
     return base64Runs(fd, v.start, v.end).reduce((n, [a, b]) => n + b - a, 0);
   }
-  if (v.length < MIN_RUN) return 0;
+  return textRunBytes(v);
+}
+
+/**
+ * Total length of the mixed runs of /[A-Za-z0-9+/]{MIN_RUN,}={0,2}/g in a decoded string. A run that
+ * long covers one of every MIN_RUN-th characters, so only those are looked at until one is base64.
+ */
+function textRunBytes(v: string): number {
   let n = 0;
-  for (const m of v.matchAll(RUN_RE)) if (isMixed(m[0])) n += m[0].length;
+  let i = 0; // v[i - 1] (if any) is not base64: no run goes on through i
+  while (v.length - i >= MIN_RUN) {
+    const j = i + MIN_RUN - 1;
+    if (!isB64Code(v.charCodeAt(j))) {
+      i = j + 1;
+      continue;
+    }
+    let a = j;
+    while (a > i && isB64Code(v.charCodeAt(a - 1))) a--;
+    let b = j + 1;
+    while (b < v.length && isB64Code(v.charCodeAt(b))) b++;
+    if (b - a >= MIN_RUN) {
+      const mixed = mixOf(v, a, b) === (DIGIT | UPPER | LOWER);
+      if (v.charCodeAt(b) === 0x3d) b += v.charCodeAt(b + 1) === 0x3d ? 2 : 1;
+      if (mixed) n += b - a;
+    }
+    i = b;
+  }
   return n;
 }
 
-/** Real base64 mixes cases and digits; a long run of one letter or of hex is something else. */
-export function isMixed(s: string): boolean {
-  return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
+function isB64Code(c: number): boolean {
+  return c < 128 && B64[c] === 1;
+}
+
+function mixOf(v: string, a: number, b: number): number {
+  let mix = 0;
+  for (let k = a; k < b && mix !== (DIGIT | UPPER | LOWER); k++) mix |= classOf(v.charCodeAt(k));
+  return mix;
 }
 
 // Byte classes for the run scanner below: real base64 holds upper case, lower case and digits.
@@ -95,11 +115,18 @@ function classOf(b: number): number {
 }
 
 let runPiece: Buffer | undefined;
+/** Bytes read at a time (exported for tests, which cross piece boundaries). */
+export const RUN_PIECE = 1024 * 1024;
 
-/** Runs [a, b) of base64 at least MIN_RUN long (with their '=' padding) in bytes [start, end). */
+/**
+ * Runs [a, b) of base64 at least MIN_RUN long (with their '=' padding) in bytes [start, end), never
+ * inside an escape. Byte by byte only where a run may be: outside a run, one long enough covers the
+ * byte MIN_RUN - 1 ahead, so when that byte is not base64 the bytes up to it are passed over.
+ */
 export function base64Runs(fd: number, start: number, end: number): [number, number][] {
   const runs: [number, number][] = [];
-  const piece = (runPiece ??= Buffer.allocUnsafe(1024 * 1024));
+  if (end - start < MIN_RUN) return runs;
+  const piece = (runPiece ??= Buffer.allocUnsafe(RUN_PIECE));
   let runStart = -1;
   let mix = 0;
   let esc = 0; // bytes of an escape still to skip; ESC_FIRST: the character after the backslash
@@ -112,25 +139,44 @@ export function base64Runs(fd: number, start: number, end: number): [number, num
     runStart = -1;
     mix = 0;
   };
-  for (let pos = start; pos < end;) {
+  read: for (let pos = start; pos < end;) {
     const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
     if (n <= 0) break;
-    for (let i = 0; i < n; i++) {
-      const byte = piece[i];
+    let exactUntil = 0; // bytes before this index are read one by one
+    let i = 0;
+    while (i < n) {
+      if (esc === 0 && runStart < 0 && i >= exactUntil) {
+        if (end - (pos + i) < MIN_RUN) break read; // no run can start and still be long enough
+        const j = i + MIN_RUN - 1;
+        if (j < n) {
+          if (B64[piece[j]]) {
+            // A run may cover j: read from the start of its letters (from where the escape state is known).
+            let a = j;
+            while (a > i && B64[piece[a - 1]]) a--;
+            i = escapeFree(piece, i, a);
+          } else {
+            const q = escapeFree(piece, i, j + 1);
+            if (q === j + 1) {
+              i = q; // not in an escape after j, and no run open: skip [i, j]
+              continue;
+            }
+            i = q;
+          }
+          exactUntil = j + 1;
+        }
+      }
+      const byte = piece[i++];
       if (esc > 0) {
         // inside an escape (\n, \", \uXXXX): never part of a run
         esc = esc === ESC_FIRST && byte === 0x75 ? 4 : esc === ESC_FIRST ? 0 : esc - 1;
-        continue;
-      }
-      if (byte === 0x5c) {
-        if (runStart >= 0) close(pos + i, byte);
+      } else if (byte === 0x5c) {
+        if (runStart >= 0) close(pos + i - 1, byte);
         esc = ESC_FIRST;
-        continue;
-      }
-      if (B64[byte]) {
-        if (runStart < 0) runStart = pos + i;
+      } else if (B64[byte]) {
+        if (runStart < 0) runStart = pos + i - 1;
         mix |= classOf(byte);
-      } else if (runStart >= 0) close(pos + i, byte);
+        if (mix === (DIGIT | UPPER | LOWER)) while (i < n && B64[piece[i]]) i++;
+      } else if (runStart >= 0) close(pos + i - 1, byte);
     }
     pos += n;
   }
@@ -138,6 +184,22 @@ export function base64Runs(fd: number, start: number, end: number): [number, num
   // second '=' of the padding
   for (const r of runs) if (r[1] < end && byteAt(fd, r[1] - 1) === 0x3d && byteAt(fd, r[1]) === 0x3d) r[1]++;
   return runs;
+}
+
+/**
+ * The last index q <= `at` (and >= `from`, where no escape or run is open) that no escape reaches: no
+ * backslash in the 5 bytes before it (an escape is at most `\uXXXX`). A run started in [from, at)
+ * ends before `at` and is too short to count, so reading on from q with no run open finds the same runs.
+ */
+function escapeFree(piece: Buffer, from: number, at: number): number {
+  let q = at;
+  for (;;) {
+    const lo = Math.max(from, q - 5);
+    let k = lo;
+    while (k < q && piece[k] !== 0x5c) k++;
+    if (k === q) return q;
+    q = k;
+  }
 }
 
 function byteAt(fd: number, at: number): number {

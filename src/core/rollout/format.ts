@@ -232,30 +232,40 @@ export function isImageString(v: JsonValue | undefined): v is BigStr {
   return v instanceof BigStr && (v.dataUrlType?.startsWith('image/') ?? false);
 }
 
+/** Return false to leave out the value's children. */
 export type Visit = (
   v: JsonValue,
   parent: JsonObject | JsonValue[] | undefined,
   key: string | number | undefined,
-) => void;
+) => void | boolean;
+
+type Parent = JsonObject | JsonValue[] | undefined;
 
 /** Visit every value of a skeleton, depth first (parents before children, in document order).
  *  Iterative: a skeleton is bounded by the scanner's MAX_DEPTH, but walkers must not rely on it. */
-export function walk(
-  v: JsonValue | undefined,
-  visit: Visit,
-  parent?: JsonObject | JsonValue[],
-  key?: string | number,
-): void {
+export function walk(v: JsonValue | undefined, visit: Visit, parent?: Parent, key?: string | number): void {
   if (v === undefined) return;
-  const todo: [JsonValue, JsonObject | JsonValue[] | undefined, string | number | undefined][] = [[v, parent, key]];
-  while (todo.length) {
-    const [x, p, k] = todo.pop() as [JsonValue, JsonObject | JsonValue[] | undefined, string | number | undefined];
-    visit(x, p, k);
+  // The to-do stack as three arrays: no tuple per value.
+  const values: JsonValue[] = [v];
+  const parents: Parent[] = [parent];
+  const keys: (string | number | undefined)[] = [key];
+  while (values.length) {
+    const x = values.pop() as JsonValue;
+    if (visit(x, parents.pop(), keys.pop()) === false || x === null || typeof x !== 'object' || x instanceof BigStr)
+      continue;
     if (Array.isArray(x)) {
-      for (let i = x.length - 1; i >= 0; i--) todo.push([x[i], x, i]);
-    } else if (isObject(x)) {
-      const keys = Object.keys(x);
-      for (let i = keys.length - 1; i >= 0; i--) todo.push([x[keys[i]], x, keys[i]]);
+      for (let i = x.length - 1; i >= 0; i--) {
+        values.push(x[i]);
+        parents.push(x);
+        keys.push(i);
+      }
+    } else {
+      const ks = Object.keys(x);
+      for (let i = ks.length - 1; i >= 0; i--) {
+        values.push(x[ks[i]]);
+        parents.push(x);
+        keys.push(ks[i]);
+      }
     }
   }
 }

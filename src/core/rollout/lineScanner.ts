@@ -68,6 +68,8 @@ interface Frame {
   rangeOnly: boolean;
 }
 
+const NO_CONTAINER: JsonValue[] = [];
+
 function isWs(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 }
@@ -85,10 +87,12 @@ export class LineScanner {
   private strRangeOnly = false; // the current string stays a BigStr (rangeOnlyKeys)
 
   private st = St.Value;
-  private stack: Frame[] = [];
+  private stack: Frame[] = []; // frames [0, depth) are open
+  private depth = 0;
   private root: JsonValue | undefined;
   private problem: LineProblem | undefined;
   private utf8Bad = false;
+  private longest = 0;
 
   // current string
   private strIsKey = false;
@@ -126,10 +130,15 @@ export class LineScanner {
   /** Start a new line. */
   reset(): void {
     this.st = St.Value;
-    this.stack = [];
+    for (let k = 0; k < this.depth; k++) {
+      this.stack[k].container = NO_CONTAINER; // a broken line's frames
+      this.stack[k].spans = undefined;
+    }
+    this.depth = 0;
     this.root = undefined;
     this.problem = undefined;
     this.utf8Bad = false;
+    this.longest = 0;
     this.strParts = undefined;
     this.strHash = undefined;
     this.litParts = [];
@@ -204,7 +213,7 @@ export class LineScanner {
           i++;
           break;
         case St.After: {
-          const top = this.stack[this.stack.length - 1];
+          const top = this.stack[this.depth - 1];
           if (b === 0x2c) {
             this.st = top.isArr ? St.Value : St.Key;
             i++;
@@ -224,9 +233,14 @@ export class LineScanner {
     }
   }
 
+  /** Raw bytes (as stored, escapes included) of the longest string value of the line so far. */
+  get longestString(): number {
+    return this.longest;
+  }
+
   /** The line ended (newline or end of file). Returns the value or the problem. */
   finish(endOffset: number): { value?: JsonValue; problem?: LineProblem } {
-    if (this.st === St.Lit && this.stack.length === 0) this.endLiteral(endOffset);
+    if (this.st === St.Lit && this.depth === 0) this.endLiteral(endOffset);
     if (this.problem) return { problem: this.problem };
     if (this.st !== St.Done) {
       return {
@@ -260,7 +274,7 @@ export class LineScanner {
       return i + 1;
     }
     if (b === 0x7b || b === 0x5b) {
-      if (this.stack.length >= MAX_DEPTH) {
+      if (this.depth >= MAX_DEPTH) {
         this.fail('too-deep', `nested more than ${MAX_DEPTH} levels deep at byte ${at}`, at);
         return seg.length;
       }
@@ -268,10 +282,20 @@ export class LineScanner {
       const container: JsonValue[] | Record<string, JsonValue> = isArr ? [] : {};
       const spans: ContainerSpans | undefined = this.withSpans ? { self: [at, at], children: new Map() } : undefined;
       if (spans) Object.defineProperty(container, SPANS, { value: spans, enumerable: false });
-      const parent = this.stack[this.stack.length - 1];
+      const parent = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
       const rangeOnly =
         !isArr && parent !== undefined && !parent.isArr && this.rangeOnly?.has(parent.key as string) === true;
-      this.stack.push({ container, isArr, key: undefined, start: at, spans, rangeOnly });
+      // Frames are reused from line to line (one object per depth, not per container).
+      const frame = this.stack[this.depth];
+      if (frame) {
+        frame.container = container;
+        frame.isArr = isArr;
+        frame.key = undefined;
+        frame.start = at;
+        frame.spans = spans;
+        frame.rangeOnly = rangeOnly;
+      } else this.stack.push({ container, isArr, key: undefined, start: at, spans, rangeOnly });
+      this.depth++;
       this.st = isArr ? St.ArrFirst : St.ObjFirst;
       return i + 1;
     }
@@ -315,7 +339,7 @@ export class LineScanner {
     this.st = St.Str;
     this.strIsKey = isKey;
     if (this.rangeOnly && !isKey) {
-      const top = this.stack[this.stack.length - 1];
+      const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
       this.strRangeOnly = top !== undefined && !top.isArr && (top.rangeOnly || this.rangeOnly.has(top.key as string));
     } else this.strRangeOnly = false;
     this.strStart = contentStart;
@@ -333,8 +357,7 @@ export class LineScanner {
   private scanString(seg: Buffer, i: number, to: number, base: number): number {
     let p = i;
     for (;;) {
-      let q = seg.indexOf(0x22, p);
-      if (q >= to) q = -1;
+      const q = quoteAt(seg, p, to);
       if (q === -1) {
         this.takeContent(seg, i, to, false);
         return to;
@@ -433,6 +456,28 @@ export class LineScanner {
     return this.pieceText === 1 ? latin1Slice(seg, a, b) : utf8Slice(seg, a, b);
   }
 
+  /**
+   * A short key: the same few dozen keys come back on every line, so the string made the last time
+   * these bytes were a key is used again (no new string, and V8 finds the property by it at once).
+   */
+  private keyInPiece(seg: Buffer, a: number, b: number): string {
+    const len = b - a;
+    if (len === 0) return '';
+    const slot = Math.imul(len ^ (seg[a] << 8) ^ (seg[b - 1] << 16) ^ (seg[a + (len >> 1)] << 24), 0x9e3779b1) >>> 22;
+    const off = slot * KEY_BYTES;
+    if (keyLen[slot] === len) {
+      let k = 0;
+      while (k < len && keyBytes[off + k] === seg[a + k]) k++;
+      if (k === len) return keyText[slot];
+    }
+    for (let k = a; k < b; k++) if (seg[k] >= 0x80 || seg[k] === 0x5c) return this.decodeInPiece(seg, a, b);
+    const text = latin1Slice(seg, a, b);
+    seg.copy(keyBytes, off, a, b);
+    keyLen[slot] = len;
+    keyText[slot] = text;
+    return text;
+  }
+
   /** Keep the first 64 bytes of every string, and the first 8 KiB of a data URL. */
   private takePrefix(seg: Buffer, a: number, b: number): void {
     const limit = this.strIsData ? EDGE_BYTES : PREFIX_BYTES;
@@ -491,11 +536,12 @@ export class LineScanner {
         const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
         v = decodeJsonString(whole);
         if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
-      } else v = this.decodeInPiece(seg, a, b);
+      } else v = this.strIsKey && b - a <= KEY_BYTES ? this.keyInPiece(seg, a, b) : this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
+    if (!this.strIsKey && this.strLen > this.longest) this.longest = this.strLen;
     if (this.strIsKey) {
-      const top = this.stack[this.stack.length - 1];
+      const top = this.stack[this.depth - 1];
       top.key = v as string;
       this.st = St.Colon;
       return;
@@ -504,7 +550,7 @@ export class LineScanner {
   }
 
   private emit(v: JsonValue, endAt: number): void {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     if (!top) {
       this.root = v;
       this.st = St.Done;
@@ -527,12 +573,24 @@ export class LineScanner {
   }
 
   private closeContainer(isArr: boolean, endAt: number): void {
-    const frame = this.stack.pop() as Frame;
+    const frame = this.stack[--this.depth];
+    const container = frame.container;
     if (frame.spans) (frame.spans as { self: Span }).self = [frame.start, endAt];
+    frame.container = NO_CONTAINER; // the frame keeps nothing of this line alive
+    frame.spans = undefined;
     this.valueStart = frame.start;
     void isArr;
-    this.emit(frame.container as JsonValue, endAt);
+    this.emit(container as JsonValue, endAt);
   }
+}
+
+/** The first '"' in seg[p, to), or -1. Most strings are short: their end is found before a call to indexOf would return. */
+function quoteAt(seg: Buffer, p: number, to: number): number {
+  const near = Math.min(to, p + 48);
+  for (let k = p; k < near; k++) if (seg[k] === 0x22) return k;
+  if (near === to) return -1;
+  const q = seg.indexOf(0x22, near);
+  return q >= to ? -1 : q;
 }
 
 /** true, false, null or a plain integer in seg[i, j); undefined for anything else (floats, errors). */
@@ -558,6 +616,13 @@ function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | numb
   }
   return neg ? -x : x;
 }
+
+// The key cache (LineScanner.keyInPiece): keys up to KEY_BYTES long, by a hash of their bytes.
+const KEY_BYTES = 32;
+const KEY_SLOTS = 1024; // the slot is the top 10 bits of a 32-bit hash
+const keyBytes = Buffer.alloc(KEY_SLOTS * KEY_BYTES);
+const keyLen = new Int32Array(KEY_SLOTS).fill(-1);
+const keyText: string[] = new Array<string>(KEY_SLOTS).fill('');
 
 type Slice = (this: Buffer, a: number, b: number) => string;
 const native = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };

@@ -18,6 +18,8 @@ export interface RolloutLine {
   value?: JsonValue;
   problem?: LineProblem;
   blank: boolean;
+  /** Raw bytes of the line's longest string value (undefined for blank lines). */
+  longestString?: number;
 }
 
 export interface ReadOptions extends ScannerOptions {
@@ -260,6 +262,7 @@ class LineSplitter {
       const r = this.scanner.finish(end);
       line.value = r.value;
       line.problem = r.problem;
+      line.longestString = this.scanner.longestString;
     }
     this.onLine(line);
     this.scanner.reset();

@@ -83,8 +83,10 @@ function anchorOf(fd: number, offset: number): string {
   return createHash('sha1').update(buf).digest('hex');
 }
 
-function fileAnchor(file: string, offset: number): string | undefined {
+/** anchorOf the file; `open`: a descriptor of it already open. */
+function fileAnchor(file: string, offset: number, open?: number): string | undefined {
   try {
+    if (open !== undefined) return anchorOf(open, offset);
     const fd = fs.openSync(file, 'r');
     try {
       return anchorOf(fd, offset);
@@ -140,6 +142,7 @@ export function measureFile(
   const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined, fd);
   let beforeLast: ThreadMetrics | undefined;
   let summary;
+  let anchor: string;
   try {
     summary = readRollout(
       file,
@@ -156,6 +159,7 @@ export function measureFile(
         isCancelled: opts.isCancelled,
       },
     );
+    anchor = summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset, fd) ?? '');
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -165,7 +169,7 @@ export function measureFile(
     mtimeMs: st.mtimeMs,
     resumeOffset: summary.compressed ? 0 : summary.resumeOffset,
     resumeLine: summary.compressed ? 0 : summary.resumeLine,
-    anchor: summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset) ?? ''),
+    anchor,
     // Shared when the file ends with a complete line: entries are never mutated (a resume clones).
     resumeMetrics: beforeLast ?? metrics,
     metrics,
@@ -222,8 +226,13 @@ export function beginScan(
   codexHome: string,
   opts: ScanOptions,
 ): { files: RolloutFile[]; names: NameSources; result: ScanResult } {
+  const { files, result } = listForScan(codexHome);
+  return { files, names: scanNames(codexHome, opts, result), result };
+}
+
+/** beginScan without the names (the parallel scan reads them while its workers start). */
+export function listForScan(codexHome: string): { files: RolloutFile[]; result: ScanResult } {
   const files = listRollouts(codexHome);
-  const names = readNameSources(codexHome, opts.env);
   const result: ScanResult = {
     codexHome,
     threads: [],
@@ -231,8 +240,14 @@ export function beginScan(
     notes: [],
     stats: { files: files.length, reused: 0, resumed: 0, fullScans: 0, bytesRead: 0 },
   };
+  return { files, result };
+}
+
+/** The threads' names (session_index.jsonl, state_5.sqlite); a note in the result when the database is unreadable. */
+export function scanNames(codexHome: string, opts: ScanOptions, result: ScanResult): NameSources {
+  const names = readNameSources(codexHome, opts.env);
   if (names.stateNote) result.notes.push(names.stateNote);
-  return { files, names, result };
+  return names;
 }
 
 /** Record one file's measurement (or why it failed) in the result and the index; returns its summary. */

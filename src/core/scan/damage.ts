@@ -2,7 +2,7 @@
 // rejects, recorded "Invalid … image_url" errors, and base64 images tucked inside text.
 import { Classified } from '../rollout/format';
 import { brokenImageRefs, imageUrlError } from '../rollout/imageUrl';
-import { embeddedBase64Bytes, forEachTextString } from '../rollout/embeddedBase64';
+import { MIN_RUN, embeddedBase64Bytes, forEachTextString } from '../rollout/embeddedBase64';
 
 export interface DamageMetrics {
   /** `input_image`s whose URL the API rejects, anywhere in the file. */
@@ -24,8 +24,18 @@ export function emptyDamage(): DamageMetrics {
   };
 }
 
-/** `fd`: the rollout, to measure base64 in strings left in the file (none for .zst: judged by their start). */
-export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: string | undefined, fd?: number): void {
+/**
+ * `fd`: the rollout, to measure base64 in strings left in the file (none for .zst: judged by their start).
+ * `longestString`: raw bytes of the line's longest string value.
+ */
+export function noteDamage(
+  d: DamageMetrics,
+  c: Classified,
+  lineNo: number,
+  at: string | undefined,
+  fd?: number,
+  longestString?: number,
+): void {
   if (c.lineType === 'compacted') d.brokenImagesLive = 0; // a newer snapshot replaces what came before
   if (c.lineType === 'response_item' || c.lineType === 'compacted') {
     const broken = brokenImageRefs(c.payload).length;
@@ -41,6 +51,8 @@ export function noteDamage(d: DamageMetrics, c: Classified, lineNo: number, at: 
     d.imageUrlErrors.lastAt = at;
     d.imageUrlErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
   }
+  // Read exactly (the file at hand), no string shorter than a run holds one (decoded, none is longer).
+  if (fd !== undefined && longestString !== undefined && longestString < MIN_RUN) return;
   const visible = c.lineType === 'response_item' || c.lineType === 'compacted';
   forEachTextString(c, (v) => {
     const n = embeddedBase64Bytes(v, fd);

@@ -209,7 +209,7 @@ export class MetricsCollector {
     const imageBytes = this.images(c);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
-    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd, l.longestString);
   }
 
   result(): ThreadMetrics {

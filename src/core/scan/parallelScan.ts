@@ -8,13 +8,15 @@ import {
   ScanOptions,
   ScanResult,
   ThreadSummary,
-  beginScan,
   emptyIndex,
   endScan,
+  listForScan,
   measureFile,
   recordMeasurement,
+  scanNames,
   summarize,
 } from './catalog';
+import { NameSources } from '../codexHome/threadNames';
 import { emptyMetrics } from './metrics';
 import { MeasureJob, measureInPool } from './scanPool';
 
@@ -40,11 +42,13 @@ export interface ParallelScanOptions extends ScanOptions {
 
 export async function scanCatalogParallel(codexHome: string, opts: ParallelScanOptions): Promise<ScanResult> {
   const index = opts.index ?? emptyIndex();
-  const { files, names, result } = beginScan(codexHome, opts);
+  const { files, result } = listForScan(codexHome);
+  let names: NameSources | undefined;
+  const namesNow = (): NameSources => (names ??= scanNames(codexHome, opts, result));
   const total = files.length;
   let measured = 0;
   const record = (f: RolloutFile, outcome: Parameters<typeof recordMeasurement>[4]): void => {
-    const t = recordMeasurement(result, index, f, names, outcome, opts.thresholds);
+    const t = recordMeasurement(result, index, f, namesNow(), outcome, opts.thresholds);
     measured++;
     if (t) opts.onThread?.(t, measured, total, 'entry' in outcome && outcome.how === 'reused');
   };
@@ -55,7 +59,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
   }
   if (opts.onListed) {
     const empty = emptyMetrics();
-    const listed = files.map((f) => summarize(f, index.entries[f.path]?.metrics ?? empty, names, opts.thresholds));
+    const listed = files.map((f) => summarize(f, index.entries[f.path]?.metrics ?? empty, namesNow(), opts.thresholds));
     opts.onListed(listed, new Set(todo.map((f) => f.path)));
   }
   const pending = new Set(todo);
@@ -67,6 +71,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
     opts.onProgress?.(done, bytes, f.path);
   };
   if (bytes < (opts.minPoolBytes ?? 32 * 1024 * 1024) || todo.length < 2 || opts.workers === 0) {
+    namesNow(); // read even with no thread: the result notes an unreadable database
     for (const f of byOrder(todo, opts.order)) {
       if (opts.isCancelled?.()) throw new CancelledError();
       let outcome: Parameters<typeof recordMeasurement>[4];
@@ -88,7 +93,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
     prev: index.entries[f.path],
   }));
   const fileOf = new Map(jobs.map((j, k) => [j, todo[k]]));
-  await measureInPool(jobs, {
+  const pool = measureInPool(jobs, {
     script: opts.script,
     workers: opts.workers,
     fullImageHash: opts.fullImageHash,
@@ -101,6 +106,8 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
       progress(f);
     },
   });
+  namesNow(); // while the workers start
+  await pool;
   return endScan(result, index, files);
 }
 

@@ -57,7 +57,7 @@ describe('images hiding in text, deep lines, and the second parser', () => {
     const r2 = s2.finish(ok.length);
     assert.equal(r2.problem, undefined);
     let n = 0;
-    walk(r2.value, () => n++);
+    walk(r2.value, () => void n++);
     assert.equal(n, MAX_DEPTH);
   });
 });

@@ -79,6 +79,19 @@ describe('LineScanner', () => {
     }
   });
 
+  it('reads keys that share a cache slot, or differ only by an escape or a non-ASCII byte, each as written', () => {
+    // same length, first, middle and last byte: the same slot of the key cache
+    const keys = ['abcdez', 'abXdez', 'abcdez', 'a\\u0062cdez', 'ab\u00e9dez', 'abédez', '', 'abcdez'];
+    for (let round = 0; round < 3; round++) {
+      for (const k of keys) {
+        const text = `{"${k}":1,"x${k}":{"${k}":[2]}}`;
+        const r = scan(text);
+        assert.deepEqual(materialize(r.value, r.buf), JSON.parse(text), text);
+        assert.deepEqual(Object.keys(r.value as object), Object.keys(JSON.parse(text)));
+      }
+    }
+  });
+
   it('cuts at every byte of a line with escapes and a data URL', () => {
     const value = { a: 'q\\"\\\\"x', img: 'data:image/png;base64,' + 'A'.repeat(300), n: [1, -2.5e3, true, null] };
     const text = JSON.stringify(value);
