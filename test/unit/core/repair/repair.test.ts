@@ -195,8 +195,10 @@ describe('repair: refusals leave the original untouched', () => {
 
   it('reports a full disk in plain words and leaves nothing behind (a real 1 MB tmpfs)', function () {
     const mnt = tempDir('csr-full-');
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
-    if (m.status !== 0) this.skip(); // needs root to mount; CI runs as root
+    // Mounting needs root (CI and this project's machines run as root); as root, a failed mount is a failure.
+    if (process.getuid?.() !== 0) this.skip();
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `could not mount a tmpfs for the full-disk test: ${m.stderr}`);
     try {
       const home = path.join(mnt, 'home');
       const when = new Date('2026-11-20T10:00:00Z');
