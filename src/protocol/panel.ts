@@ -3,6 +3,7 @@
 // tsconfig with the DOM lib and no Node types) and the extension both compile against it.
 import type { ErrorCode } from '../core/util/errors';
 import type { CATEGORY_LABELS, RiskLevel } from '../core/util/display';
+import type { RepairCounts, VerifyCounts } from '../core/repair/counts';
 
 export type Category = keyof typeof CATEGORY_LABELS;
 
@@ -46,31 +47,15 @@ export interface ImageRef {
 
 /** What a run did, for the panel's summary (each built from the core's report by the extension). */
 export type RunReport =
-  | {
-      kind: 'repair';
-      mode: 'dry-run' | 'in-place' | 'fork' | 'copy';
-      bytesBefore: number;
-      bytesAfter: number;
-      imagesReplaced: number;
-      imagesKept: number;
-      imagesArchived: number;
-      imageBytesRemoved: number;
-      toolOutputsCapped: number;
-      toolOutputBytesRemoved: number;
-      /** Image references with an invalid URL (half-repaired threads) turned into text notes. */
-      brokenImagesFixed: number;
-      /** Base64 runs cut out of text (MCP result copies, inline data URLs). */
-      embeddedImagesRemoved: number;
-      embeddedBytesRemoved: number;
-      linesVerified: number;
-      jsonErrors: number;
-      /** Edited lines re-parsed by JSON.parse, and by the streaming parser when too long for it. */
-      independentlyParsed: { jsonParse: number; streaming: number };
-      backupPath?: string;
-      archiveDir?: string;
-      newThreadId?: string;
-      resumeCommand: string;
-    }
+  | (RepairCounts &
+      VerifyCounts & {
+        kind: 'repair';
+        mode: 'dry-run' | 'in-place' | 'fork' | 'copy';
+        backupPath?: string;
+        archiveDir?: string;
+        newThreadId?: string;
+        resumeCommand: string;
+      })
   | {
       kind: 'restore';
       fromBackup: string;

@@ -13,6 +13,7 @@ import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollou
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
+import type { RepairCounts } from './counts';
 
 export interface StripOptions {
   /** Keep this many of the newest images in the live history untouched (default 0). */
@@ -34,22 +35,9 @@ export interface StripHooks {
   onSourceBytes?: (chunk: Buffer) => void;
 }
 
-export interface StripStats {
-  bytesBefore: number;
-  bytesAfter: number;
+export interface StripStats extends RepairCounts {
   lines: number;
   imagesFound: number;
-  imagesReplaced: number;
-  imagesKept: number;
-  imagesArchived: number;
-  imageBytesRemoved: number;
-  toolOutputsCapped: number;
-  toolOutputBytesRemoved: number;
-  /** `input_image`s whose URL the API rejects (placeholder text, empty, cut off), now text notes. */
-  brokenImagesFixed: number;
-  /** Base64 runs cut out of text (MCP result copies, data URLs inside tool output). */
-  embeddedImagesRemoved: number;
-  embeddedBytesRemoved: number;
   /** Lines the original already had broken (or with invalid UTF-8); copied verbatim. */
   badLinesKept: { line: number; kind: string }[];
   /** sha1 of every line's "type/itemType": the verifier compares it with the output's. */

@@ -1,5 +1,6 @@
 // What a strip / repair run is asked to do and what it reports.
 import type { StripOptions, StripStats } from './stripPass';
+import type { VerifyCounts } from './counts';
 
 export type StripMode = 'dry-run' | 'in-place' | 'fork' | 'copy';
 
@@ -23,15 +24,11 @@ export interface RepairHooks {
   growthWindowMs?: number;
 }
 
-export interface StripReport extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'> {
+export interface StripReport
+  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'>, VerifyCounts {
   mode: StripMode;
   threadId: string;
   sourcePath: string;
-  linesVerified: number;
-  /** Lines that fail to parse in the copy and did not fail in the original. Always 0 in a finished repair. */
-  jsonErrors: number;
-  /** Edited lines re-parsed by a second parser: JSON.parse, or stream-json for lines too long for it. */
-  independentlyParsed: { jsonParse: number; streaming: number };
   outputPath: string;
   backupPath?: string;
   newThreadId?: string;

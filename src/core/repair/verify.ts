@@ -9,6 +9,7 @@ import { RolloutLine, readRollout } from '../rollout/reader';
 import { parseRolloutName } from '../codexHome/rolloutFiles';
 import { inputImageProblem, isBrokenImageHolder } from '../rollout/imageUrl';
 import { streamParseError } from './streamParse';
+import type { VerifyCounts } from './counts';
 
 /**
  * What a repair must never change about a line: its kind, role, timestamp, ordinal and call id.
@@ -43,14 +44,9 @@ export interface VerifyExpectations {
  *  the whole line as one JS string, and V8 caps strings at ~512 MiB) with stream-json's tokenizer. */
 export const JSON_PARSE_MAX = 64 * 1024 * 1024;
 
-export interface VerifyResult {
+export interface VerifyResult extends VerifyCounts {
   ok: boolean;
-  linesVerified: number;
-  /** Lines that do not parse and were not broken in the original (must be 0). */
-  jsonErrors: number;
   imagesLeft: number;
-  /** Edited lines re-parsed by JSON.parse and by the streaming parser (lines too long for JSON.parse). */
-  independentlyParsed: { jsonParse: number; streaming: number };
   failures: string[];
 }
 
