@@ -11,6 +11,7 @@ import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../sup
 import { emptyIndex, scanCatalog } from '../../src/core/scan/catalog';
 import { readStateDb } from '../../src/core/codexHome/threadNames';
 import { nodeVersionProblem } from '../../src/cli/nodeVersion';
+import { appendAgentMessage } from '../support/synthetic';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
@@ -88,14 +89,7 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       scanCatalog(home, { index: idx });
       const small = path.join(home, path.relative(fx.codexHome, fx.small.rolloutPath));
       const before = fs.statSync(small).size;
-      fs.appendFileSync(
-        small,
-        JSON.stringify({
-          timestamp: new Date().toISOString(),
-          type: 'event_msg',
-          payload: { type: 'agent_message', message: 'appended later' },
-        }) + '\n',
-      );
+      appendAgentMessage(small, 'appended later');
       const grown = scanCatalog(home, { index: idx });
       assert.equal(grown.stats.resumed, 1);
       assert.ok(grown.stats.bytesRead < 1000, `read only the new bytes (${grown.stats.bytesRead})`);

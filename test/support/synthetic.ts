@@ -197,3 +197,13 @@ export function writeGiantLineRollout(
   fs.closeSync(fd);
   return { path: file, id };
 }
+
+/** An agent message line, as Codex appends it when a thread goes on. */
+export function agentMessageLine(message: string, timestamp = new Date().toISOString()): string {
+  return JSON.stringify({ timestamp, type: 'event_msg', payload: { type: 'agent_message', message } }) + '\n';
+}
+
+/** Codex writing one more turn to a rollout. */
+export function appendAgentMessage(file: string, message: string): void {
+  fs.appendFileSync(file, agentMessageLine(message));
+}

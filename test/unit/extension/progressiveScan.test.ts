@@ -11,7 +11,7 @@ import { ThreadList } from '../../../src/extension/threadList';
 import { scanCatalog } from '../../../src/core/scan/catalog';
 import type { ScanPartial } from '../../../src/protocol/messages';
 import { makeFixtureSet } from '../../support/fixtures';
-import { sessionPath, writeSyntheticRollout } from '../../support/synthetic';
+import { sessionPath, writeSyntheticRollout, appendAgentMessage, agentMessageLine } from '../../support/synthetic';
 import { tempDir } from '../../support/tempHome';
 import { CODEX_PAGINATED_VERSION, REPO_ROOT } from '../../support/tools';
 
@@ -86,11 +86,7 @@ describe('progressive scan in the worker', function () {
     const archivedFrom = realPaths[1];
     const archivedTo = path.join(home, 'archived_sessions', path.basename(archivedFrom));
     const sizeBefore = fs.statSync(appended).size;
-    const line = JSON.stringify({
-      timestamp: new Date().toISOString(),
-      type: 'event_msg',
-      payload: { type: 'agent_message', message: 'appended mid-scan' },
-    });
+    const line = agentMessageLine('appended mid-scan').trimEnd();
     let changedMidScan = false;
     let eventSeen = 0;
     await worker.call('watch', { codexHome: home, debounceMs: 100, pollMs: 500 });
@@ -159,14 +155,7 @@ describe('progressive scan in the worker', function () {
     assert.equal(all.size, list.threads.length, 'a first scan sends every thread');
     const quiet = list.threads.find((t) => Date.now() - t.mtimeMs > 3600_000 && !t.archived)!;
     const before = list.threads.length;
-    fs.appendFileSync(
-      quiet.path,
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        type: 'event_msg',
-        payload: { type: 'agent_message', message: 'more' },
-      }) + '\n',
-    );
+    appendAgentMessage(quiet.path, 'more');
     const sent = await run(true, false);
     assert.ok(sent.has(quiet.path), 'the changed thread is sent');
     const stale = [...sent].filter((p) => p !== quiet.path && Date.now() - fs.statSync(p).mtimeMs > 10 * 60_000);

@@ -9,7 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { writerLockPath } from '../../../src/core/codexHome/paths';
 import { openDb } from '../../../src/core/codexHome/sqlite';
 import { tempCodexHome } from '../../support/tempHome';
-import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../support/synthetic';
+import { sessionMetaLine, sessionPath, writeSyntheticRollout, appendAgentMessage } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
 import { holdDatabaseLock } from '../../support/dbLock';
 
@@ -205,14 +205,7 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
 
     // the file changes after the preview (Codex appended a turn): that preview no longer counts
     const p1 = await c.callTool({ name: 'preview_repair', arguments: { thread: small.id } });
-    fs.appendFileSync(
-      small.file,
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        type: 'event_msg',
-        payload: { type: 'agent_message', message: 'later' },
-      }) + '\n',
-    );
+    appendAgentMessage(small.file, 'later');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(small.file, old, old);
     const changed = await c.callTool({

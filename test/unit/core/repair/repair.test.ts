@@ -10,7 +10,7 @@ import { listBackups, sha256File } from '../../../../src/core/repair/backups';
 import { writerLockPath } from '../../../../src/core/codexHome/paths';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
-import { sessionMetaLine, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
+import { sessionMetaLine, sessionPath, writeSyntheticRollout, agentMessageLine } from '../../../support/synthetic';
 import { holdDatabaseLock } from '../../../support/dbLock';
 
 const quiet = { growthWindowMs: 0 };
@@ -309,14 +309,7 @@ describe('repair: review findings stay fixed', () => {
     const { id, file } = makeThread(home);
     const original = fs.readFileSync(file);
     stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
-    fs.appendFileSync(
-      file,
-      JSON.stringify({
-        timestamp: 't',
-        type: 'event_msg',
-        payload: { type: 'agent_message', message: 'new work after the repair' },
-      }) + '\n',
-    );
+    fs.appendFileSync(file, agentMessageLine('new work after the repair', 't'));
     const withNewTurn = fs.readFileSync(file);
     assert.throws(
       () => restoreThread({ codexHome: home, thread: id }),
