@@ -96,7 +96,7 @@ export function registerRepairTools(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Repair a Codex thread',
       description:
-        "Applies the repair shown by preview_repair: replaces the thread's embedded images with text placeholders (and cuts oversized tool outputs) so a stuck thread answers again. Needs the previewId of a preview of this thread whose report the user has seen. mode in_place (default) backs up the original first and rewrites the thread; fork writes a repaired copy as a new thread and leaves the original alone. Refused while Codex is running the thread (close it first) — including the thread you are running in.",
+        "Applies the repair shown by preview_repair: replaces the thread's embedded images with text placeholders (and cuts oversized tool outputs) so a stuck thread answers again. Needs the previewId of a preview of this thread whose report the user has seen. mode in_place (default) backs up the original first and rewrites the thread; fork writes a repaired copy as a new thread and leaves the original alone (allowed while Codex runs the original). In place is refused while Codex is running the thread (close it first) — including the thread you are running in.",
       inputSchema: {
         thread: THREAD,
         previewId: z.string().min(1).describe('The previewId returned by preview_repair for this thread.'),

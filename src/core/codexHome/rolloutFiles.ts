@@ -74,6 +74,11 @@ export function listRollouts(codexHome: string): RolloutFile[] {
 /** Find one thread by id, unique id prefix, or rollout path; undefined when there is none. */
 export function findThread(codexHome: string, ref: string): RolloutFile | undefined {
   const files = listRollouts(codexHome);
+  if (fs.existsSync(ref) && fs.statSync(ref).isDirectory())
+    throw new RescueError(
+      'usage',
+      `${ref} is a folder; give one rollout file (sessions/…/rollout-….jsonl), a thread id or an id prefix`,
+    );
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) {
     const abs = path.resolve(ref);
     const known = files.find((f) => path.resolve(f.path) === abs);
@@ -93,8 +98,13 @@ export function findThread(codexHome: string, ref: string): RolloutFile | undefi
   if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
   const prefixed = needle ? files.filter((f) => f.id.startsWith(needle)) : [];
   if (prefixed.length === 1) return prefixed[0];
-  if (prefixed.length > 1)
-    throw new RescueError('not-found', `'${ref}' matches ${prefixed.length} threads; give more of the id`);
+  if (prefixed.length > 1) {
+    const some = prefixed.slice(0, 5).map((f) => f.id);
+    throw new RescueError(
+      'usage',
+      `'${ref}' matches ${prefixed.length} threads; give more of the id (${some.join(', ')}${prefixed.length > 5 ? ', …' : ''})`,
+    );
+  }
   return undefined;
 }
 

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveThread } from '../codexHome/rolloutFiles';
 import { handoffDir } from '../codexHome/paths';
-import { writeFileAtomic, writeNewFileAtomic } from '../util/atomicWrite';
+import { freeName, writeFileAtomic, writeNewFileAtomic } from '../util/atomicWrite';
+import { RescueError, errorMessage } from '../util/errors';
 import { collectThread } from './build';
 import { renderHandoff } from './budget';
 import { HandoffOptions, WriteResult } from './types';
@@ -14,14 +15,6 @@ function stamp(d: Date): string {
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
     .replace(/:/g, '-');
-}
-
-/** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …). */
-function freeName(dir: string, base: string, ext: string): string {
-  for (let i = 1; ; i++) {
-    const p = path.join(dir, `${base}${i > 1 ? `-${i}` : ''}${ext}`);
-    if (!fs.existsSync(p)) return p;
-  }
 }
 
 export interface WriteOptions extends HandoffOptions {
@@ -34,12 +27,18 @@ export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions 
   const f = resolveThread(codexHome, ref);
   const now = opts.now ?? new Date();
   const dir = handoffDir(codexHome, f.id);
-  const planned = freeName(dir, stamp(now), '.md');
+  const planned = freeName(dir, stamp(now), '.md').p;
   let outPath: string | undefined;
   if (opts.out) {
     outPath = path.resolve(opts.out);
     if (fs.existsSync(outPath) && fs.statSync(outPath).isDirectory())
       outPath = path.join(outPath, `codex-handoff-${f.id.slice(0, 8)}-${stamp(now)}.md`);
+    // Checked before anything is written: a handoff never replaces a file of the user's.
+    if (fs.existsSync(outPath))
+      throw new RescueError(
+        'exists',
+        `${outPath} already exists; give a new file name or a folder for --out (nothing was written)`,
+      );
   }
   const { data, thread } = collectThread(codexHome, f, opts);
   // The seeded-thread command points at the copy the user chose, else the one in CODEX_HOME.
@@ -50,7 +49,16 @@ export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions 
     const again = renderHandoff(data, thread, { ...opts, now, handoffPath: written });
     writeFileAtomic(written, again.markdown);
   }
-  if (outPath) writeFileAtomic(outPath, r.markdown);
+  if (outPath) {
+    try {
+      writeFileAtomic(outPath, r.markdown);
+    } catch (err) {
+      throw new RescueError(
+        'write-failed',
+        `the handoff was written to ${written}, but its copy could not be: ${errorMessage(err)}`,
+      );
+    }
+  }
   return {
     path: written,
     outPath,

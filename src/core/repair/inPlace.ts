@@ -111,7 +111,7 @@ export function swapInPlace(s: SwapInput): SwapResult {
     txn?.commit();
   } catch (err) {
     // The swap happened but Codex's projection could not be cleared: put the original back.
-    replaceWithCopyOf(file, f.path, stat.mode);
+    replaceWithCopyOf(file, f.path, stat.mode, { link: true }); // the backup folder goes right after
     undoBackup();
     throw projectionFailure(err, 'The original rollout is back in place, unchanged.');
   }

@@ -6,7 +6,7 @@ import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
 import { processesHolding, threadLockState } from '../codexHome/writerLock';
 import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
-import { RescueError } from '../util/errors';
+import { RescueError, errorMessage } from '../util/errors';
 
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
 export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
@@ -53,7 +53,7 @@ export function requireSessionMeta(f: RolloutFile): SessionMeta {
 }
 
 /** Refuse while Codex holds the thread (writer lock) or another process has the rollout open. */
-export function refuseIfHeld(codexHome: string, f: RolloutFile, verb = 'touching'): void {
+export function refuseIfHeld(codexHome: string, f: Pick<RolloutFile, 'id' | 'path'>, verb = 'touching'): void {
   const lock = threadLockState(codexHome, f.id);
   if (lock.held) throw new RescueError('held-by-codex', `Not ${verb} thread ${f.id}: ${lock.detail}`);
   // Older Codex versions hold a thread by keeping its rollout open.
@@ -93,12 +93,14 @@ export function assertUnchangedSince(codexHome: string, f: RolloutFile, stat: fs
       `Thread ${f.id} changed while it was being repaired (something is writing it). Nothing was changed; close Codex and try again.`,
     );
   }
-  if (threadLockState(codexHome, f.id).held)
+  try {
+    refuseIfHeld(codexHome, f);
+  } catch (err) {
     throw new RescueError(
       'held-by-codex',
-      `Codex opened thread ${f.id} while it was being repaired. Nothing was changed; close Codex and try again.`,
+      `Codex opened thread ${f.id} while it was being repaired (${errorMessage(err)}). Nothing was changed; close Codex and try again.`,
     );
-  refuseIfHeld(codexHome, f);
+  }
 }
 
 /** An --out path must be new: never the rollout itself, never an existing file. */

@@ -2,16 +2,16 @@
 // the version it replaces — and refuse when that would drop turns Codex added since the repair.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RolloutFile, findThread } from '../codexHome/rolloutFiles';
-import { isThreadId, threadBackupsDir } from '../codexHome/paths';
-import { threadLockState } from '../codexHome/writerLock';
+import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
+import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
 import { formatBytes } from '../scan/risk';
-import { replaceWithCopyOf } from '../util/atomicWrite';
+import { removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import {
   BackupInfo,
+  BackupManifest,
   listBackups,
   newBackupDir,
   preserveOriginal,
@@ -44,7 +44,8 @@ export interface RestoreReport {
   projectionRestored: boolean;
 }
 
-function findBackup(req: RestoreRequest, threadId: string): BackupInfo {
+/** The backup to restore: the one named (it must be one of this thread's), else the newest. */
+function findBackup(req: RestoreRequest, threadId: string | undefined): BackupInfo {
   if (req.backupPath) {
     const p = path.resolve(req.backupPath);
     const dir = fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p);
@@ -54,37 +55,56 @@ function findBackup(req: RestoreRequest, threadId: string): BackupInfo {
         'not-found',
         `${req.backupPath} is not a Codex Session Rescue backup (no manifest.json beside it)`,
       );
+    // Only backups we made, of this thread: a manifest decides where bytes are written.
+    const id = threadId ?? b.manifest.threadId;
+    const inside = path.relative(threadBackupsDir(req.codexHome, id), dir);
+    if (b.manifest.threadId !== id || inside.startsWith('..') || path.isAbsolute(inside))
+      throw new RescueError(
+        'bad-input',
+        `${req.backupPath} is not a backup of thread ${id} (its backups are in ${threadBackupsDir(req.codexHome, id)}); nothing was changed`,
+      );
     return b;
   }
-  const all = listBackups(req.codexHome, threadId).filter((b) => b.manifest.kind === 'before-repair');
+  const all = threadId ? listBackups(req.codexHome, threadId).filter((b) => b.manifest.kind === 'before-repair') : [];
   if (!all.length)
     throw new RescueError(
       'not-found',
-      `no backups of thread ${threadId} under ${threadBackupsDir(req.codexHome, threadId)}`,
+      `thread ${threadId} has no backups in ${threadBackupsDir(req.codexHome, threadId ?? '')}: it was never repaired in place (a fork or a copy leaves the original untouched, so there is nothing to restore)`,
     );
   return all[0];
 }
 
+/** A backup writes where its manifest says: only ever this thread's rollout inside the Codex home. */
+function checkTarget(codexHome: string, m: BackupManifest): string {
+  const target = path.resolve(m.originalPath);
+  const inHome = [sessionsDir(codexHome), archivedSessionsDir(codexHome)].some((d) => {
+    const rel = path.relative(path.resolve(d), target);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  });
+  if (!inHome || parseRolloutName(path.basename(target))?.id !== m.threadId)
+    throw new RescueError(
+      'bad-input',
+      `the backup's manifest points at ${m.originalPath}, which is not thread ${m.threadId}'s rollout in ${codexHome}; nothing was restored`,
+    );
+  return target;
+}
+
 /** Put a backup back in place (verifying its hash), and the projection rows with it. */
 export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): RestoreReport {
-  let threadId: string;
-  let current: RolloutFile | undefined;
-  try {
-    current = findThread(req.codexHome, req.thread);
-  } catch {
-    current = undefined;
-  }
-  if (current) threadId = current.id;
-  else if (isThreadId(req.thread)) threadId = req.thread.toLowerCase();
-  else if (req.backupPath) threadId = findBackup(req, '').manifest.threadId;
-  else throw new RescueError('not-found', `no thread '${req.thread}' under ${req.codexHome}`);
+  // An ambiguous id prefix is said as such; a thread that is gone may still have backups.
+  const current = findThread(req.codexHome, req.thread);
+  let threadId: string | undefined = current?.id ?? (isThreadId(req.thread) ? req.thread.toLowerCase() : undefined);
+  if (!threadId && !req.backupPath)
+    throw new RescueError(
+      'not-found',
+      `no thread '${req.thread}' under ${req.codexHome} (give a thread id, an id prefix, or a rollout path; for a thread that is gone, its full id or --backup)`,
+    );
   const backup = findBackup(req, threadId);
   const m = backup.manifest;
-  if (current) refuseIfHeld(req.codexHome, current, 'restoring');
-  else {
-    const lock = threadLockState(req.codexHome, m.threadId);
-    if (lock.held) throw new RescueError('held-by-codex', `Not restoring thread ${m.threadId}: ${lock.detail}`);
-  }
+  threadId = m.threadId;
+  const target = checkTarget(req.codexHome, m);
+  const livePath = fs.existsSync(target) ? target : current?.path;
+  refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring');
   hooks.onProgress?.(0, m.size, 'restoring');
   if (!fs.existsSync(backup.file))
     throw new RescueError('not-found', `the backup file ${backup.file} is missing; nothing was changed`);
@@ -94,11 +114,15 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
       'bad-input',
       `the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`,
     );
-  const target = m.originalPath;
-  const livePath = fs.existsSync(target) ? target : current?.path;
-  if (livePath && fs.existsSync(livePath) && m.repaired && !req.force) {
+  const liveSha = livePath ? sha256File(livePath) : undefined;
+  if (liveSha === m.sha256)
+    throw new RescueError(
+      'exists',
+      `thread ${threadId} already is this backup's version (restored before, or never changed); nothing to do`,
+    );
+  if (livePath && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
-    if (st.size !== m.repaired.size || sha256File(livePath) !== m.repaired.sha256) {
+    if (st.size !== m.repaired.size || liveSha !== m.repaired.sha256) {
       const grown = st.size - m.repaired.size;
       throw new RescueError(
         'changed-since-repair',
@@ -129,7 +153,7 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
         originalPath: livePath,
         fileName: path.basename(livePath),
         size: st.size,
-        sha256: sha256File(file),
+        sha256: liveSha ?? sha256File(file),
         mtimeMs: st.mtimeMs,
         mode: st.mode & 0o7777,
         createdAt: new Date().toISOString(),
@@ -138,13 +162,22 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
       savedCurrentAs = file;
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    // A copy, not a link: Codex appends to the restored file, and the backup must stay as it is.
     replaceWithCopyOf(backup.file, target, m.mode);
   } catch (err) {
     txn?.rollback();
-    throw new RescueError('write-failed', `Could not restore ${target}: ${errorMessage(err)}`);
+    throw new RescueError('write-failed', `Could not restore ${target}: ${errorMessage(err)}. Nothing was restored.`);
   }
-  txn?.commit();
-  if (livePath && livePath !== target && fs.existsSync(livePath)) fs.rmSync(livePath);
+  try {
+    txn?.commit();
+  } catch (err) {
+    throw projectionFailure(
+      err,
+      `The rollout itself was restored (${target}); run the restore again once Codex is closed so its projection rows match.`,
+    );
+  }
+  // The repaired .jsonl of a thread that was a .zst: the restored .zst is the thread again.
+  if (livePath && livePath !== target) removeQuietly(livePath);
   const projectionRestored = Boolean(txn && m.projection);
   return {
     threadId: m.threadId,

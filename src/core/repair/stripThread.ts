@@ -36,10 +36,12 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   if (req.mode === 'in-place') refuseForks(req.codexHome, threadId);
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks.growthWindowMs) : fs.statSync(f.path);
   removeStaleTemps(path.dirname(f.path));
-  const src = plainSource(f, hooks.isCancelled);
+  // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
   const { finalPath, output, newThreadId } = targetFor(req, f);
+  let src: { path: string; cleanup?: string } | undefined;
   const sourceHash = createHash('sha256');
   try {
+    src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
       src.path,
       output,
@@ -108,6 +110,6 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     };
   } finally {
     removeQuietly(output !== finalPath ? output : undefined);
-    removeQuietly(src.cleanup);
+    removeQuietly(src?.cleanup);
   }
 }

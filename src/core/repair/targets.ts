@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import { newThreadId, sessionPath } from '../codexHome/paths';
 import { readRollout } from '../rollout/reader';
-import { removeQuietly, tempBeside } from '../util/atomicWrite';
+import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
 import { StripRequest } from './types';
@@ -18,6 +18,14 @@ export interface Target {
   output: string;
   /** The new thread's id (fork). */
   newThreadId?: string;
+}
+
+function makeFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw describeWriteError(err, dir);
+  }
 }
 
 export function targetFor(req: StripRequest, f: RolloutFile): Target {
@@ -33,20 +41,20 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
     case 'fork': {
       const id = newThreadId();
       const finalPath = sessionPath(req.codexHome, id, new Date());
-      fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+      makeFolder(path.dirname(finalPath));
       return beside(finalPath, { newThreadId: id });
     }
     case 'copy': {
       if (!req.out) throw new RescueError('usage', 'a copy needs an output path (--out FILE)');
       checkOutPath(req.out, f);
       const finalPath = path.resolve(req.out);
-      fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+      makeFolder(path.dirname(finalPath));
       return beside(finalPath);
     }
     case 'dry-run': {
       if (req.out) checkOutPath(req.out, f);
       const dir = req.out ? path.dirname(path.resolve(req.out)) : path.join(os.tmpdir(), 'codex-session-rescue');
-      fs.mkdirSync(dir, { recursive: true });
+      makeFolder(dir);
       return beside(req.out ? path.resolve(req.out) : path.join(dir, `${f.id}-${Date.now()}-preview.jsonl`));
     }
   }
@@ -68,7 +76,7 @@ export function plainSource(f: RolloutFile, isCancelled?: () => boolean): { path
   } catch (err) {
     fs.closeSync(fd);
     removeQuietly(tmp);
-    throw err;
+    throw describeWriteError(err, tmp); // our own errors (cancelled, unreadable) pass through as they are
   }
   fs.closeSync(fd);
   return { path: tmp, cleanup: tmp };

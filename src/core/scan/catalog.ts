@@ -1,5 +1,6 @@
 // Every local Codex thread with its facts and risk, scanned incrementally: unchanged files cost
 // nothing, a file that only grew is read from where the last scan stopped.
+import { errorCode } from '../util/errors';
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { createHash } from 'node:crypto';
@@ -297,7 +298,7 @@ export function scanCatalog(codexHome: string, opts: ScanOptions = {}): ScanResu
         onProgress: opts.onProgress ? (d) => opts.onProgress?.(base + d, total, f.path) : undefined,
       });
     } catch (err) {
-      if ((err as Error).name === 'CancelledError') throw err;
+      if (errorCode(err) === 'cancelled') throw err;
       outcome = { error: (err as Error).message };
     }
     recordMeasurement(result, index, f, names, outcome, opts.thresholds);

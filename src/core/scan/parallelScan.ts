@@ -2,7 +2,7 @@
 // the scan pool (scanPool.ts), each thread reported as soon as it is measured. Small jobs stay in
 // this thread: starting workers costs more than reading a few MB.
 import type { Worker } from 'node:worker_threads';
-import { CancelledError } from '../util/errors';
+import { CancelledError, errorCode } from '../util/errors';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import {
   ScanOptions,
@@ -78,7 +78,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
       try {
         outcome = measureFile(f.path, f, index.entries[f.path], opts.fullImageHash ? { fullImageHash: true } : {});
       } catch (err) {
-        if ((err as Error).name === 'CancelledError') throw err;
+        if (errorCode(err) === 'cancelled') throw err;
         outcome = { error: (err as Error).message };
       }
       record(f, outcome);

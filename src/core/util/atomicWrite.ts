@@ -76,6 +76,12 @@ export function describeWriteError(err: unknown, file: string): RescueError {
       return fail(`no permission to write ${file}; check the folder's owner and mode`);
     case 'EROFS':
       return fail(`${file} is on a read-only file system`);
+    case 'ENOTDIR':
+      return fail(`could not write ${file}: a part of that path is a file, not a folder; choose another path`);
+    case 'EISDIR':
+      return fail(`could not write ${file}: it is a folder; give a file name`);
+    case 'ENOENT':
+      return fail(`could not write ${file}: its folder does not exist or was removed meanwhile`);
     default:
       return fail(`could not write ${file}: ${e?.message ?? String(err)}`);
   }
@@ -105,8 +111,8 @@ export function writeFileAtomic(target: string, data: string | Buffer, mode?: nu
   fsyncDir(path.dirname(target));
 }
 
-/** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …). */
-function freeName(dir: string, base: string, ext: string, from: number): { p: string; n: number } {
+/** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …), trying from the `from`-th. */
+export function freeName(dir: string, base: string, ext: string, from = 1): { p: string; n: number } {
   for (let i = from; ; i++) {
     const p = path.join(dir, `${base}${i > 1 ? `-${i}` : ''}${ext}`);
     if (!fs.existsSync(p)) return { p, n: i };
@@ -146,14 +152,25 @@ export function writeNewFileAtomic(target: string, data: string | Buffer): strin
   }
 }
 
-/** Put `from`'s bytes at `to` atomically: a hard link when possible (no second copy of a big file). */
-export function replaceWithCopyOf(from: string, to: string, mode: number): void {
+/**
+ * Put `from`'s bytes at `to` atomically. `link`: a hard link when possible (no second copy of a big
+ * file) — only where `from` is thrown away right after, since whatever later appends to `to` appends to
+ * `from` too. Otherwise a copy (a reflink where the file system has them).
+ */
+export function replaceWithCopyOf(from: string, to: string, mode: number, opts: { link?: boolean } = {}): void {
   const tmp = tempBeside(to, 'restore');
   try {
-    try {
-      fs.linkSync(from, tmp);
-    } catch {
-      fs.copyFileSync(from, tmp, fs.constants.COPYFILE_EXCL);
+    let linked = false;
+    if (opts.link) {
+      try {
+        fs.linkSync(from, tmp);
+        linked = true;
+      } catch {
+        // another file system: copy
+      }
+    }
+    if (!linked) {
+      fs.copyFileSync(from, tmp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
       fs.chmodSync(tmp, mode & 0o7777);
       const fd = fs.openSync(tmp, 'r');
       fs.fsyncSync(fd);

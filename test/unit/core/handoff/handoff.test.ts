@@ -441,6 +441,12 @@ describe('handoff document', () => {
     const c = writeHandoff(home, id, { out });
     assert.equal(c.outPath, out);
     assert.equal(fs.statSync(out).size, c.bytes);
+    // a second copy to the same --out would replace the user's file: refused before anything is written
+    fs.writeFileSync(out, 'my notes');
+    const before = listHandoffs(home, id).length;
+    assert.throws(() => writeHandoff(home, id, { out }), /already exists; give a new file name or a folder/);
+    assert.equal(fs.readFileSync(out, 'utf8'), 'my notes');
+    assert.equal(listHandoffs(home, id).length, before);
   });
 
   it('fences content that itself contains fences', () => {

@@ -12,6 +12,7 @@ import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout, agentMessageLine } from '../../../support/synthetic';
 import { holdDatabaseLock } from '../../../support/dbLock';
+import { createHash } from 'node:crypto';
 
 const quiet = { growthWindowMs: 0 };
 
@@ -319,6 +320,50 @@ describe('repair: review findings stay fixed', () => {
     const r = restoreThread({ codexHome: home, thread: id, force: true });
     assert.deepEqual(fs.readFileSync(file), original);
     assert.deepEqual(fs.readFileSync(r.savedCurrentAs!), withNewTurn, 'the newer version is kept');
+  });
+
+  it('restores a copy: Codex appending to the restored thread leaves the backup intact (a second restore still verifies)', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const original = fs.readFileSync(file);
+    const repaired = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    restoreThread({ codexHome: home, thread: id });
+    assert.throws(() => restoreThread({ codexHome: home, thread: id }), /already is this backup's version/);
+    fs.appendFileSync(file, agentMessageLine('Codex goes on after the restore'));
+    assert.deepEqual(fs.readFileSync(repaired.backupPath!), original, 'the backup is untouched');
+    const again = restoreThread({ codexHome: home, thread: id, force: true });
+    assert.equal(again.sha256, createHash('sha256').update(original).digest('hex'));
+    assert.deepEqual(fs.readFileSync(file), original);
+  });
+
+  it("restore writes only this thread's rollout: a backup of another thread or a forged manifest is refused", () => {
+    const home = tempCodexHome();
+    const a = makeThread(home, { when: new Date('2026-11-20T10:00:00Z') });
+    const b = makeThread(home, { when: new Date('2026-11-21T10:00:00Z') });
+    const ra = stripThread({ codexHome: home, thread: a.id, mode: 'in-place' }, quiet);
+    stripThread({ codexHome: home, thread: b.id, mode: 'in-place' }, quiet);
+    const bBefore = fs.readFileSync(b.file);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: b.id, backupPath: ra.backupPath }),
+      /is not a backup of thread/,
+    );
+    assert.deepEqual(fs.readFileSync(b.file), bBefore);
+    // a manifest that names a file outside the Codex home, planted among the thread's own backups
+    const victim = path.join(tempDir('csr-victim-'), 'victim.txt');
+    fs.writeFileSync(victim, 'mine');
+    const forged = path.join(path.dirname(path.dirname(ra.backupPath!)), 'forged');
+    fs.mkdirSync(forged);
+    fs.copyFileSync(ra.backupPath!, path.join(forged, 'x.jsonl'));
+    const m = JSON.parse(fs.readFileSync(path.join(path.dirname(ra.backupPath!), 'manifest.json'), 'utf8'));
+    fs.writeFileSync(
+      path.join(forged, 'manifest.json'),
+      JSON.stringify({ ...m, fileName: 'x.jsonl', originalPath: victim }),
+    );
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: a.id, backupPath: forged, force: true }),
+      /not thread .*'s rollout/,
+    );
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'mine');
   });
 });
 

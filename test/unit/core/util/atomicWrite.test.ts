@@ -62,15 +62,26 @@ describe('util/atomicWrite', () => {
     );
   });
 
-  it('replaceWithCopyOf puts the bytes in place by hard link (no second copy)', () => {
+  it('replaceWithCopyOf puts the bytes in place by hard link when asked (no second copy)', () => {
     const dir = tmp();
     const from = path.join(dir, 'backup');
     const to = path.join(dir, 'live');
     fs.writeFileSync(from, 'original');
     fs.writeFileSync(to, 'repaired');
-    replaceWithCopyOf(from, to, 0o644);
+    replaceWithCopyOf(from, to, 0o644, { link: true });
     assert.equal(fs.readFileSync(to, 'utf8'), 'original');
     assert.equal(fs.statSync(to).ino, fs.statSync(from).ino);
+  });
+
+  it('replaceWithCopyOf copies by default: appending to the live file leaves the source as it was', () => {
+    const dir = tmp();
+    const from = path.join(dir, 'backup');
+    const to = path.join(dir, 'live');
+    fs.writeFileSync(from, 'original');
+    replaceWithCopyOf(from, to, 0o644);
+    assert.notEqual(fs.statSync(to).ino, fs.statSync(from).ino);
+    fs.appendFileSync(to, ' + a new turn');
+    assert.equal(fs.readFileSync(from, 'utf8'), 'original');
   });
 
   it('removeStaleTemps removes temp files of dead processes only', () => {
