@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { BigStr } from '../rollout/jsonSkeleton';
+import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 
 const EXT: Record<string, string> = {
   'image/png': 'png',
@@ -57,12 +58,13 @@ export function hashRange(fd: number, start: number, end: number): string {
   return hash.digest('hex');
 }
 
-/** Decode base64 bytes [start, end) of the source into `final` (temp file, then rename). */
+/** Decode base64 bytes [start, end) of the source into `final` (temp file beside it, then rename). */
 function writeDecoded(srcFd: number, start: number, end: number, dir: string, final: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.incoming-${process.pid}-${path.basename(final)}`);
-  const out = fs.openSync(tmp, 'w');
+  const tmp = tempBeside(final, 'archive'); // our temp name: a killed run's leftover is swept later
+  let out: number | undefined;
   try {
+    fs.mkdirSync(dir, { recursive: true });
+    out = fs.openSync(tmp, 'wx');
     const piece = readPiece(); // 4 MiB, a multiple of 4: base64 decodes piece by piece
     let carry = '';
     for (let pos = start; pos < end;) {
@@ -78,10 +80,11 @@ function writeDecoded(srcFd: number, start: number, end: number, dir: string, fi
     }
     fs.fsyncSync(out);
     fs.closeSync(out);
+    out = undefined;
     fs.renameSync(tmp, final);
   } catch (err) {
-    fs.closeSync(out);
-    fs.rmSync(tmp, { force: true });
-    throw err;
+    if (out !== undefined) fs.closeSync(out);
+    removeQuietly(tmp);
+    throw describeWriteError(err, final);
   }
 }

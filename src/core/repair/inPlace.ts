@@ -110,8 +110,17 @@ export function swapInPlace(s: SwapInput): SwapResult {
   try {
     txn?.commit();
   } catch (err) {
-    // The swap happened but Codex's projection could not be cleared: put the original back.
-    replaceWithCopyOf(file, f.path, stat.mode, { link: true }); // the backup folder goes right after
+    // The swap happened but Codex's projection could not be cleared: put the original back. A .zst
+    // thread was never replaced (the repaired file is a new .jsonl beside it): that file goes instead.
+    try {
+      if (s.finalPath === f.path) replaceWithCopyOf(file, f.path, stat.mode, { link: true });
+      else fs.rmSync(s.finalPath);
+    } catch (undoErr) {
+      throw projectionFailure(
+        err,
+        `The repaired rollout is in place and could not be taken back (${errorMessage(undoErr)}); the original is kept in ${file} — restore it with codex-session-rescue restore ${threadId} once Codex is closed.`,
+      );
+    }
     undoBackup();
     throw projectionFailure(err, 'The original rollout is back in place, unchanged.');
   }

@@ -36,6 +36,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   if (req.mode === 'in-place') refuseForks(req.codexHome, threadId);
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks.growthWindowMs) : fs.statSync(f.path);
   removeStaleTemps(path.dirname(f.path));
+  if (archiveDir) removeStaleTemps(archiveDir);
   // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
