@@ -1,5 +1,5 @@
-// One esbuild config for every bundle: the extension, the worker and the CLI (Node), and the details
-// panel's webview script (browser).
+// One esbuild config for every bundle: the extension, the workers, the CLI and its MCP server (Node),
+// and the details panel's webview script (browser).
 import * as esbuild from 'esbuild';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 
@@ -27,6 +27,8 @@ const builds = [
   { entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/worker/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The MCP server (SDK, schema validators): loaded by cli.js at run time for `mcp` only (mcpCommand.ts).
+  { entryPoints: ['src/mcp/server.ts'], outfile: 'dist/mcp.js' },
   {
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',

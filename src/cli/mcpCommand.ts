@@ -1,4 +1,6 @@
 // `mcp`: serve the rescue tools to a helper Codex thread (or VS Code's agent mode) over stdio.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { VERSION } from '../core/util/version';
 import { UsageError } from '../core/util/errors';
 import { Command } from './command';
@@ -11,8 +13,7 @@ export const mcpCommand: Command = {
   async run(ctx) {
     if (ctx.operands.length) throw new UsageError(`mcp takes no arguments (got '${ctx.operands[0]}')`);
     if (ctx.args.flags.has('json')) throw new UsageError('mcp speaks JSON-RPC on stdout; it takes no --json');
-    // Loaded here: the MCP SDK (and its schema validator) takes longer to load than a small scan.
-    const { runMcpServer } = await import('../mcp/server');
+    const { runMcpServer } = loadMcpServer();
     await runMcpServer({
       codexHome: ctx.codexHome,
       allowRepair: ctx.args.flags.has('allow-repair'),
@@ -21,3 +22,18 @@ export const mcpCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * The server from its own bundle beside this one (dist/mcp.js, MCP_BUNDLE): the SDK and its schema
+ * validators are most of the CLI's code, which every other command would otherwise compile at start.
+ * From sources (tsx in tests) there is no bundle: the module itself. Both paths are computed so that
+ * esbuild leaves them out of cli.js.
+ */
+function loadMcpServer(): typeof import('../mcp/server') {
+  const bundled = path.join(__dirname, MCP_BUNDLE);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'mcp', 'server'));
+}
+
+/** The MCP server bundle's file name, beside the CLI's (esbuild.mjs; the extension copies both). */
+export const MCP_BUNDLE = 'mcp.js';

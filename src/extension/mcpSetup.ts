@@ -5,11 +5,13 @@
 // Electron binary, which behaves as plain Node with ELECTRON_RUN_AS_NODE=1 (how VS Code itself starts
 // Node helpers); over Remote-SSH/WSL/code-server it already is Node. No Node on PATH is needed.
 // Codex's config.toml outlives extension updates, so it points at a copy of the CLI bundle in
-// CODEX_HOME/rescue/mcp/ (refreshed when the extension changes), not at the versioned extension folder.
+// CODEX_HOME/rescue/mcp/ (refreshed when the extension changes), not at the versioned extension folder;
+// the MCP server's own bundle (dist/mcp.js, which the CLI loads from beside itself) is copied with it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESCUE_SERVER_NAME, addMcpServerToConfig, hasMcpServer } from '../core/codexHome/codexConfig';
+import { MCP_BUNDLE } from '../cli/mcpCommand';
 import { Settings } from './settings';
 
 export const PROVIDER_ID = 'codexRescue.mcp';
@@ -33,17 +35,24 @@ export function stableCliPath(codexHome: string): string {
   return path.join(codexHome, 'rescue', 'mcp', 'codex-session-rescue.js');
 }
 
-/** Copy the bundled CLI to its stable place when missing or different (temp file, then rename). */
+/**
+ * Copy the bundled CLI to its stable place, with the MCP server bundle beside it, each when missing or
+ * different (temp file, then rename). The server bundle goes first: the CLI copy loads it.
+ */
 export function refreshCliCopy(bundled: string, codexHome: string, create: boolean): string | undefined {
   const target = stableCliPath(codexHome);
-  const exists = fs.existsSync(target);
-  if (!exists && !create) return undefined;
-  if (exists && fs.readFileSync(target).equals(fs.readFileSync(bundled))) return target;
+  if (!fs.existsSync(target) && !create) return undefined;
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  fs.copyFileSync(bundled, tmp);
-  fs.renameSync(tmp, target);
+  copyWhenDifferent(path.join(path.dirname(bundled), MCP_BUNDLE), path.join(path.dirname(target), MCP_BUNDLE));
+  copyWhenDifferent(bundled, target);
   return target;
+}
+
+function copyWhenDifferent(from: string, to: string): void {
+  if (fs.existsSync(to) && fs.readFileSync(to).equals(fs.readFileSync(from))) return;
+  const tmp = `${to}.${process.pid}.tmp`;
+  fs.copyFileSync(from, tmp);
+  fs.renameSync(tmp, to);
 }
 
 export interface McpRegistration {

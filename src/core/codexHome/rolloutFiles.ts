@@ -28,8 +28,11 @@ export function parseRolloutName(
   return { stamp: m[1], id: m[2].toLowerCase(), rolloutId: m[3]?.toLowerCase(), compressed: m[4] !== undefined };
 }
 
-/** Every rollout under sessions/ (any depth) and archived_sessions/. A plain .jsonl beats its .zst twin. */
-export function listRollouts(codexHome: string): RolloutFile[] {
+/**
+ * Every rollout under sessions/ (any depth) and archived_sessions/. A plain .jsonl beats its .zst twin.
+ * `onFile` sees each file as it is found (twins included), before the listing is done.
+ */
+export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => void): RolloutFile[] {
   const out = new Map<string, RolloutFile>();
   const visit = (dir: string, archived: boolean, depth: number) => {
     let entries: fs.Dirent[];
@@ -55,7 +58,7 @@ export function listRollouts(codexHome: string): RolloutFile[] {
       const key = p.replace(/\.zst$/, '');
       const prev = out.get(key);
       if (prev && !prev.compressed) continue;
-      out.set(key, {
+      const f: RolloutFile = {
         path: p,
         id: parsed.id,
         rolloutId: parsed.rolloutId,
@@ -63,7 +66,9 @@ export function listRollouts(codexHome: string): RolloutFile[] {
         compressed: parsed.compressed,
         size: st.size,
         mtimeMs: st.mtimeMs,
-      });
+      };
+      out.set(key, f);
+      onFile?.(f);
     }
   };
   visit(sessionsDir(codexHome), false, 0);

@@ -231,9 +231,12 @@ export function beginScan(
   return { files, names: scanNames(codexHome, opts, result), result };
 }
 
-/** beginScan without the names (the parallel scan reads them while its workers start). */
-export function listForScan(codexHome: string): { files: RolloutFile[]; result: ScanResult } {
-  const files = listRollouts(codexHome);
+/** beginScan without the names (the parallel scan reads them while its workers start); `onFile`: listRollouts'. */
+export function listForScan(
+  codexHome: string,
+  onFile?: (f: RolloutFile) => void,
+): { files: RolloutFile[]; result: ScanResult } {
+  const files = listRollouts(codexHome, onFile);
   const result: ScanResult = {
     codexHome,
     threads: [],

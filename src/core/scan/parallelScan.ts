@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { CancelledError, errorCode } from '../util/errors';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import {
+  ScanIndex,
   ScanOptions,
   ScanResult,
   ThreadSummary,
@@ -18,7 +19,7 @@ import {
 } from './catalog';
 import { NameSources } from '../codexHome/threadNames';
 import { emptyMetrics } from './metrics';
-import { MeasureJob, measureInPool } from './scanPool';
+import { MeasureJob, StartedWorkers, defaultWorkerCount, measureInPool, startWorkers } from './scanPool';
 
 export interface ParallelScanOptions extends ScanOptions {
   /** The pool's worker entry (dist/scanWorker.js). */
@@ -40,9 +41,37 @@ export interface ParallelScanOptions extends ScanOptions {
   onDispatch?: (job: MeasureJob, worker: Worker, attempt: number) => void;
 }
 
+const MIN_POOL_BYTES = 32 * 1024 * 1024;
+
 export async function scanCatalogParallel(codexHome: string, opts: ParallelScanOptions): Promise<ScanResult> {
   const index = opts.index ?? emptyIndex();
-  const { files, result } = listForScan(codexHome);
+  const minPoolBytes = opts.minPoolBytes ?? MIN_POOL_BYTES;
+  // The workers start as soon as the listing shows that much to read (with no index: within the first
+  // few files), so their start-up overlaps the rest of the listing and the names.
+  let started: StartedWorkers | undefined;
+  let unread = 0;
+  try {
+    const { files, result } = listForScan(codexHome, (f) => {
+      if (started || opts.workers === 0) return;
+      const prev = index.entries[f.path];
+      if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs) return;
+      unread += f.size;
+      if (unread >= minPoolBytes) started = startWorkers(opts.script, opts.workers ?? defaultWorkerCount());
+    });
+    return await measureAll(codexHome, opts, index, files, result, started);
+  } finally {
+    started?.dispose(); // those the pool did not take (none when it ran)
+  }
+}
+
+async function measureAll(
+  codexHome: string,
+  opts: ParallelScanOptions,
+  index: ScanIndex,
+  files: RolloutFile[],
+  result: ScanResult,
+  started: StartedWorkers | undefined,
+): Promise<ScanResult> {
   let names: NameSources | undefined;
   const namesNow = (): NameSources => (names ??= scanNames(codexHome, opts, result));
   const total = files.length;
@@ -70,7 +99,8 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
     done += f.size;
     opts.onProgress?.(done, bytes, f.path);
   };
-  if (bytes < (opts.minPoolBytes ?? 32 * 1024 * 1024) || todo.length < 2 || opts.workers === 0) {
+  if (bytes < (opts.minPoolBytes ?? MIN_POOL_BYTES) || todo.length < 2 || opts.workers === 0) {
+    started?.dispose();
     namesNow(); // read even with no thread: the result notes an unreadable database
     for (const f of byOrder(todo, opts.order)) {
       if (opts.isCancelled?.()) throw new CancelledError();
@@ -99,6 +129,7 @@ export async function scanCatalogParallel(codexHome: string, opts: ParallelScanO
     fullImageHash: opts.fullImageHash,
     isCancelled: opts.isCancelled,
     onDispatch: opts.onDispatch,
+    started,
     priority: opts.order === 'recent' ? (j) => j.mtimeMs : undefined,
     onResult: (job, o) => {
       const f = fileOf.get(job)!;

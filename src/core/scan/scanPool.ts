@@ -49,10 +49,59 @@ export interface PoolOptions {
   priority?: (job: MeasureJob) => number;
   /** Test hook: called when a job is handed to a worker. */
   onDispatch?: (job: MeasureJob, worker: Worker, attempt: number) => void;
+  /** Workers started ahead (startWorkers): taken first; those the jobs do not need are stopped. */
+  started?: StartedWorkers;
 }
 
 export function defaultWorkerCount(): number {
   return Math.max(1, (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length);
+}
+
+/**
+ * A scan worker's young generation: what a worker allocates dies with its file, so a small one costs
+ * no time. On the heavy home 2–6 MB took the same time as the default and 7 MB less peak memory in
+ * all (8 and 16 saved nothing).
+ */
+const WORKER_YOUNG_MB = 4;
+
+function newWorker(script: string): Worker {
+  return new Worker(script, {
+    name: 'codex-rescue-scan',
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
+}
+
+/** Workers started before their jobs are known, so their start-up overlaps the caller's listing. */
+export interface StartedWorkers {
+  /** A started worker still alive, with no listener of ours left on it; undefined when none is left. */
+  take(): Worker | undefined;
+  /** Stop every worker not taken. */
+  dispose(): void;
+}
+
+export function startWorkers(script: string, count: number): StartedWorkers {
+  const idle = new Map<Worker, () => void>();
+  for (let k = 0; k < count; k++) {
+    const w = newWorker(script);
+    // Until taken, a death only drops it ('error' with no listener would throw in this thread).
+    const ignore = (): void => undefined;
+    const drop = (): void => void idle.delete(w);
+    w.on('error', ignore).on('exit', drop);
+    idle.set(w, () => w.off('error', ignore).off('exit', drop));
+  }
+  return {
+    take() {
+      const [first] = idle;
+      if (!first) return undefined;
+      idle.delete(first[0]);
+      first[1]();
+      return first[0];
+    },
+    dispose() {
+      for (const w of idle.keys()) void w.terminate();
+      idle.clear();
+    },
+  };
 }
 
 /** Jobs (indexes into the caller's list) sent together; `attempt` counts deaths while measured alone. */
@@ -100,7 +149,10 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
   let left = jobs.length;
   let seq = 0;
   const slots: Slot[] = [];
-  if (!jobs.length) return Promise.resolve([]);
+  if (!jobs.length) {
+    opts.started?.dispose();
+    return Promise.resolve([]);
+  }
 
   return new Promise<MeasureOutcome[]>((resolve, reject) => {
     let finished = false;
@@ -132,7 +184,7 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
       if (left === 0) finish();
     };
     const spawn = (): Slot => {
-      const slot: Slot = { worker: new Worker(opts.script, { name: 'codex-rescue-scan' }), held: new Map() };
+      const slot: Slot = { worker: opts.started?.take() ?? newWorker(opts.script), held: new Map() };
       slot.worker.on('message', (m: PoolReply) => {
         const b = slot.held.get(m.seq);
         slot.held.delete(m.seq);
@@ -176,6 +228,7 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
       return slot;
     };
     for (let k = 0; k < count; k++) slots.push(spawn());
+    opts.started?.dispose();
     for (const s of [...slots]) fill(s);
   });
 }

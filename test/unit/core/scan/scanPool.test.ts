@@ -5,8 +5,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import type { Worker } from 'node:worker_threads';
 import { ScanIndex, emptyIndex, scanCatalog } from '../../../../src/core/scan/catalog';
 import { scanCatalogParallel } from '../../../../src/core/scan/parallelScan';
+import { startWorkers } from '../../../../src/core/scan/scanPool';
 import { threadJson } from '../../../../src/core/scan/threadJson';
 import { makeFixtureSet } from '../../../support/fixtures';
 import { sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
@@ -130,5 +132,20 @@ describe('scan pool (worker threads)', function () {
     assert.equal(dispatches.get(victim), 2, 'sent again after the kill');
     assert.deepEqual(many.errors, []);
     assert.equal(canon(many.threads), canon(scanCatalog(home).threads));
+  });
+
+  it('workers started ahead: one that died before it was taken is not handed out; dispose stops the rest', async () => {
+    const dies = path.join(tempDir('csr-pool-exit-'), 'exit.js');
+    fs.writeFileSync(dies, 'process.exit(3);\n');
+    const created = new Promise<Worker>((r) => process.once('worker', r));
+    const dead = startWorkers(dies, 1);
+    const w0 = await created;
+    if (w0.threadId !== -1) await new Promise((r) => w0.once('exit', r));
+    assert.equal(dead.take(), undefined);
+    const live = startWorkers(script, 2);
+    const w = live.take()!;
+    assert.ok(w);
+    await w.terminate();
+    live.dispose(); // the other one: the test would hang on a live worker
   });
 });
