@@ -306,10 +306,7 @@ export class LineScanner {
       if (j < seg.length && j - i <= 64) {
         const v = simpleLiteral(seg, i, j);
         if (v !== undefined) this.emit(v, base + j);
-        else {
-          this.litParts = Array.from(seg.subarray(i, j));
-          this.endLiteral(base + j);
-        }
+        else this.literal(latin1Slice(seg, i, j), base + j);
         return j;
       }
       this.litParts = [b];
@@ -321,7 +318,11 @@ export class LineScanner {
   }
 
   private endLiteral(endAt: number): void {
-    const text = String.fromCharCode(...this.litParts);
+    this.literal(String.fromCharCode(...this.litParts), endAt);
+  }
+
+  /** A number or keyword's text (a float, or what simpleLiteral could not read). */
+  private literal(text: string, endAt: number): void {
     let v: JsonValue;
     if (text === 'true') v = true;
     else if (text === 'false') v = false;
@@ -452,7 +453,19 @@ export class LineScanner {
       this.bsFrom = a;
       this.bsAt = seg.indexOf(0x5c, a);
     }
-    if (this.bsAt !== -1 && this.bsAt < b) return decodeJsonString(seg.subarray(a, b));
+    if (this.bsAt !== -1 && this.bsAt < b) {
+      // With escapes: JSON.parse the quoted bytes as they are when the opening quote is in this piece.
+      if (a > this.pieceFrom && seg[a - 1] === 0x22 && this.pieceText !== 3) {
+        try {
+          return JSON.parse(
+            this.pieceText === 1 ? latin1Slice(seg, a - 1, b + 1) : utf8Slice(seg, a - 1, b + 1),
+          ) as string;
+        } catch {
+          // a broken escape: decodeJsonString keeps the text readable
+        }
+      }
+      return decodeJsonString(seg.subarray(a, b));
+    }
     return this.pieceText === 1 ? latin1Slice(seg, a, b) : utf8Slice(seg, a, b);
   }
 
