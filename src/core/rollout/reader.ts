@@ -20,6 +20,12 @@ export interface RolloutLine {
   blank: boolean;
   /** Raw bytes of the line's longest string value (undefined for blank lines). */
   longestString?: number;
+  /**
+   * The piece of a plain (not .zst) file read last, `chunk[0]` being its byte `chunkStart`: holds the
+   * line when the line started in it. A view of the read buffer, valid only during the onLine call.
+   */
+  chunk?: Buffer;
+  chunkStart?: number;
 }
 
 export interface ReadOptions extends ScannerOptions {
@@ -36,6 +42,8 @@ export interface ReadOptions extends ScannerOptions {
   onDecompressed?: (chunk: Uint8Array) => void;
   /** Stop after this many lines (e.g. 1 to read only the session_meta). */
   maxLines?: number;
+  /** `path` already open: read this descriptor (left open) instead of opening the file again. */
+  fd?: number;
 }
 
 /**
@@ -103,14 +111,14 @@ export function describeFsError(err: unknown, path: string): RolloutReadError {
 export function readRollout(path: string, onLine: (line: RolloutLine) => void, opts: ReadOptions = {}): ReadSummary {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = opts.fd ?? fs.openSync(path, 'r');
   } catch (err) {
     throw describeFsError(err, path);
   }
   // Small files are read whole: the first read of the chunk loop is the whole file.
   const { buf, release } = takeBuffer(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = opts.onProgress ? fs.fstatSync(fd).size : 0; // only progress needs it
     const head = buf.length >= 4 ? buf : Buffer.alloc(4);
     const headLen = readChunk(fd, head, 0, path, 4);
     const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
@@ -166,7 +174,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     throw err;
   } finally {
     release();
-    fs.closeSync(fd);
+    if (opts.fd === undefined) fs.closeSync(fd);
   }
 }
 
@@ -188,6 +196,8 @@ class LineSplitter {
   private lastByte = -1; // last byte of the current line so far (to detect \r\n)
   private bom = false;
   private first = true;
+  private plain = false; // offsets are the file's: lines may show the piece they were read from
+  private seg: Buffer | undefined; // the piece being pushed
 
   constructor(
     private readonly onLine: (line: RolloutLine) => void,
@@ -196,7 +206,9 @@ class LineSplitter {
     this.scanner = new LineScanner(opts);
   }
 
+  /** Reading a plain file from `offset` (line index `line`). */
   setBase(offset: number, line: number): void {
+    this.plain = true;
     this.base = offset;
     this.lineStart = offset;
     this.lineIndex = line;
@@ -215,6 +227,7 @@ class LineSplitter {
       }
     }
     const n = seg.length;
+    if (this.plain) this.seg = seg;
     while (i < n) {
       let nl = seg.indexOf(0x0a, i);
       if (nl === -1) nl = n;
@@ -227,6 +240,7 @@ class LineSplitter {
       this.emitLine(this.base + nl, true);
       i = nl + 1;
     }
+    this.seg = undefined;
     this.base += n;
   }
 
@@ -263,6 +277,10 @@ class LineSplitter {
       line.value = r.value;
       line.problem = r.problem;
       line.longestString = this.scanner.longestString;
+      if (this.seg) {
+        line.chunk = this.seg;
+        line.chunkStart = this.base;
+      }
     }
     this.onLine(line);
     this.scanner.reset();

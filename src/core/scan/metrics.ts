@@ -14,15 +14,14 @@ import {
   classify,
   contextError,
   generationOf,
-  isImageString,
   readSessionMeta,
   tokenSample,
   userText,
-  walk,
 } from '../rollout/format';
 import { imageFacts, imageTokens } from '../rollout/images';
-import { isBrokenImageHolder } from '../rollout/imageUrl';
-import { DamageMetrics, emptyDamage, noteDamage } from './damage';
+import { HeldBytes, embeddedBase64Bytes, textScope } from '../rollout/embeddedBase64';
+import { DamageMetrics, LineDamage, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
+import { walkLine } from './lineWalk';
 
 export type Category =
   | 'imagesLive'
@@ -99,6 +98,9 @@ export interface ThreadMetrics {
 const MAX_PROBLEMS = 50;
 const MAX_SERIES = 400;
 const MAX_LARGEST = 5;
+const MAX_CALL_NAMES = 2000;
+/** Keys an object lists first, in numeric order (array indexes). */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 export function emptyMetrics(): ThreadMetrics {
   return {
@@ -149,6 +151,8 @@ export class MetricsCollector {
   readonly m: ThreadMetrics;
   private seenFirst: boolean;
   private hasOrdinal = false;
+  /** state.callNames' keys, oldest first from `head`; `listed`: some key is an array index (see noteCallName). */
+  private callOrder: { keys: string[]; head: number; listed: boolean } | undefined;
 
   /** `fd`: the rollout file, when its offsets are the file's (not .zst), to measure images hidden in text. */
   constructor(
@@ -206,19 +210,24 @@ export class MetricsCollector {
       m.lastTimestamp = c.timestamp;
     }
     if (c.lineType === 'compacted') m.compactions.bytes += bytes;
-    const imageBytes = this.images(c);
+    const found: LineDamage = { brokenRefs: 0, embeddedStrings: 0, embeddedBytes: 0 };
+    const imageBytes = this.walkPayload(c, found, l);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
-    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd, l.longestString);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, found);
   }
 
   result(): ThreadMetrics {
     return this.m;
   }
 
-  /** Count the images in a line; returns their stored bytes. */
-  private images(c: Classified): number {
+  /**
+   * Count the images in a line (returns their stored bytes) and, in the same walk, what `found`
+   * holds for the damage count.
+   */
+  private walkPayload(c: Classified, found: LineDamage, l: RolloutLine): number {
     const m = this.m;
+    const fd = this.fd;
     let sum = 0;
     let count = 0;
     let tokens = 0;
@@ -232,32 +241,29 @@ export class MetricsCollector {
       m.images.liveBytes = 0;
       m.images.liveTokens = 0;
     }
-    walk(c.payload, (v, parent, key) => {
-      let s: BigStr | undefined;
-      let type: string | undefined;
-      if (isImageString(v)) {
-        if (isBrokenImageHolder(parent)) return; // a cut-off data URL: counted as a broken reference
-        s = v;
-      } else if (
-        key === 'result' &&
-        isObject(parent) &&
-        parent.type === 'image_generation_call' &&
-        (v instanceof BigStr || (typeof v === 'string' && v.length > 0))
-      ) {
-        // bare base64; small ones are plain strings (their size is what counts here)
-        s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
-        type = 'image/png';
-        m.images.generated++;
-      }
-      if (!s) return;
-      const f = imageFacts(s, type);
-      count++;
-      sum += s.byteLength;
-      if (!isUi) tokens += imageTokens(f);
-      const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
-      const entry = m.images.byHash[fp];
-      if (entry) entry[0]++;
-      else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
+    const scope = mayHoldEmbedded(fd, l.longestString) ? textScope(c) : undefined;
+    let held: HeldBytes | undefined; // the piece the line was read from: no second read of its strings
+    found.brokenRefs = walkLine(c.payload, scope, {
+      image: (v, type) => {
+        // bare base64 (type given); small ones are plain strings (their size is what counts here)
+        const s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
+        if (type) m.images.generated++;
+        const f = imageFacts(s, type);
+        count++;
+        sum += s.byteLength;
+        if (!isUi) tokens += imageTokens(f);
+        const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
+        const entry = m.images.byHash[fp];
+        if (entry) entry[0]++;
+        else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
+      },
+      text: (v) => {
+        if (l.chunk && l.chunkStart !== undefined) held ??= { bytes: l.chunk, start: l.chunkStart };
+        const n = embeddedBase64Bytes(v, fd, held);
+        if (!n) return;
+        found.embeddedStrings++;
+        found.embeddedBytes += n;
+      },
     });
     if (count === 0) return 0;
     m.images.total += count;
@@ -314,14 +320,36 @@ export class MetricsCollector {
       if (TOOL_CALL_TYPES.has(t)) {
         const callId = str(c.payload, 'call_id');
         const name = str(c.payload, 'name') ?? t;
-        if (callId) {
-          const names = m.state.callNames;
-          names[callId] = name;
-          const keys = Object.keys(names);
-          if (keys.length > 2000) delete names[keys[0]]; // bounded: outputs follow their calls closely
-        }
+        if (callId) this.noteCallName(callId, name);
       }
       m.bytes.other += bytes;
+    }
+  }
+
+  /** Remember a call's name; the oldest go past MAX_CALL_NAMES (outputs follow their calls closely). */
+  private noteCallName(callId: string, name: string): void {
+    const names = this.m.state.callNames;
+    const isNew = !Object.hasOwn(names, callId);
+    names[callId] = name;
+    // The keys as Object.keys lists them, kept alongside instead of listed per call: in insertion
+    // order, unless some key is an array index (listed first): then they are listed each time.
+    let order = this.callOrder;
+    if (!order) {
+      const keys = Object.keys(names);
+      order = this.callOrder = { keys, head: 0, listed: keys.some((k) => INDEX_KEY.test(k)) };
+    } else if (isNew && Object.hasOwn(names, callId)) {
+      order.keys.push(callId);
+      if (INDEX_KEY.test(callId)) order.listed = true;
+    }
+    if (order.listed) {
+      const keys = Object.keys(names);
+      if (keys.length > MAX_CALL_NAMES) delete names[keys[0]];
+      return;
+    }
+    if (order.keys.length - order.head > MAX_CALL_NAMES) delete names[order.keys[order.head++]];
+    if (order.head >= MAX_CALL_NAMES) {
+      order.keys = order.keys.slice(order.head);
+      order.head = 0;
     }
   }
 
