@@ -78,6 +78,7 @@ const SCAN_READ_MAX = 8 * 1024 * 1024;
 export function embeddedBase64Bytes(v: string | BigStr, fd?: number, held?: HeldBytes): number {
   if (v instanceof BigStr) {
     if (fd === undefined || v.byteLength > SCAN_READ_MAX) return BIG_HINT.test(v.prefix) ? v.byteLength : 0;
+    if (v.byteLength < MIN_RUN) return 0; // no run fits
     const inMemory = held && v.start >= held.start && v.end <= held.start + held.bytes.length;
     const src = inMemory ? heldSource(held) : fileSource(fd);
     return runsOf(src, v.start, v.end).reduce((n, [a, b]) => n + b - a, 0);

@@ -44,6 +44,8 @@ export interface ReadOptions extends ScannerOptions {
   maxLines?: number;
   /** `path` already open: read this descriptor (left open) instead of opening the file again. */
   fd?: number;
+  /** Return up to this many bytes just before resumeOffset (ReadSummary.before) when still in memory. */
+  keepBefore?: number;
 }
 
 /**
@@ -74,6 +76,8 @@ export interface ReadSummary {
   resumeLine: number;
   compressed: boolean;
   bom: boolean;
+  /** Bytes just before resumeOffset (see ReadOptions.keepBefore); undefined when no longer in memory. */
+  before?: Buffer;
 }
 
 /** A failure to read the file at all (not a bad line), worded for the person who sees it. */
@@ -120,8 +124,10 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
   try {
     const size = opts.onProgress ? fs.fstatSync(fd).size : 0; // only progress needs it
     const head = buf.length >= 4 ? buf : Buffer.alloc(4);
-    const headLen = readChunk(fd, head, 0, path, 4);
-    const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
+    // Read from the start, the first piece shows the magic number (no read of it alone).
+    let ahead = (opts.startOffset ?? 0) === 0 && head === buf ? readChunk(fd, buf, 0, path) : -1; // bytes read at 0
+    const headLen = ahead >= 0 ? ahead : readChunk(fd, head, 0, path, 4);
+    const compressed = headLen >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
     const maxLines = opts.maxLines;
     const splitter = new LineSplitter(
       maxLines === undefined
@@ -133,6 +139,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       opts,
     );
     let pos = compressed ? 0 : (opts.startOffset ?? 0);
+    let lastPiece = pos; // offset of the last piece read into buf
     let lastProgress = 0;
     const tick = (done: number): void => {
       if (opts.isCancelled?.()) throw new CancelledError();
@@ -147,7 +154,8 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
         splitter.push(chunk);
       });
       for (;;) {
-        const n = readChunk(fd, buf, pos, path);
+        const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
+        ahead = -1;
         if (n === 0) break;
         opts.onBytes?.(buf.subarray(0, n));
         // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
@@ -159,15 +167,23 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     } else {
       splitter.setBase(pos, opts.startLine ?? 0);
       for (;;) {
-        const n = readChunk(fd, buf, pos, path);
+        const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
+        ahead = -1;
         if (n === 0) break;
         opts.onBytes?.(buf.subarray(0, n));
         splitter.push(buf.subarray(0, n));
+        lastPiece = pos;
         pos += n;
         tick(pos);
       }
     }
-    return { ...splitter.end(), compressed };
+    const end = splitter.end();
+    // The last piece read is still in buf (the read that found the end put nothing there).
+    let before: Buffer | undefined;
+    const want = Math.min(opts.keepBefore ?? 0, end.resumeOffset);
+    if (want > 0 && !compressed && end.resumeOffset - want >= lastPiece && end.resumeOffset <= pos)
+      before = Buffer.from(buf.subarray(end.resumeOffset - want - lastPiece, end.resumeOffset - lastPiece));
+    return { ...end, compressed, before };
   } catch (err) {
     if (err instanceof EnoughLines)
       return { lines: opts.maxLines ?? 0, bytes: 0, resumeOffset: 0, resumeLine: 0, bom: false, compressed: false };

@@ -77,17 +77,23 @@ export interface ScanResult {
   stats: { files: number; reused: number; resumed: number; fullScans: number; bytesRead: number };
 }
 
-function anchorOf(fd: number, offset: number): string {
-  const len = Math.min(4096, offset);
-  const buf = Buffer.alloc(len);
-  if (len > 0) fs.readSync(fd, buf, 0, len, offset - len);
+const ANCHOR_BYTES = 4096;
+
+/** `held`: the bytes before `offset`, when the read still had them. */
+function anchorOf(fd: number, offset: number, held?: Buffer): string {
+  const len = Math.min(ANCHOR_BYTES, offset);
+  let buf = held?.length === len ? held : undefined;
+  if (!buf) {
+    buf = Buffer.alloc(len);
+    if (len > 0) fs.readSync(fd, buf, 0, len, offset - len);
+  }
   return createHash('sha1').update(buf).digest('hex');
 }
 
 /** anchorOf the open file; undefined when it cannot be read. */
-function fileAnchor(fd: number, offset: number): string | undefined {
+function fileAnchor(fd: number, offset: number, held?: Buffer): string | undefined {
   try {
-    return anchorOf(fd, offset);
+    return anchorOf(fd, offset, held);
   } catch {
     return undefined;
   }
@@ -157,6 +163,7 @@ export function measureFile(
       },
       {
         fd,
+        keepBefore: ANCHOR_BYTES,
         startOffset: resume?.resumeOffset,
         startLine: resume?.resumeLine,
         hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
@@ -165,7 +172,7 @@ export function measureFile(
         isCancelled: opts.isCancelled,
       },
     );
-    anchor = summary.compressed ? '' : (fileAnchor(fd, summary.resumeOffset) ?? '');
+    anchor = summary.compressed ? '' : (fileAnchor(fd, summary.resumeOffset, summary.before) ?? '');
   } finally {
     fs.closeSync(fd);
   }

@@ -21,7 +21,7 @@ import {
 import { imageFacts, imageTokens } from '../rollout/images';
 import { HeldBytes, embeddedBase64Bytes, textScope } from '../rollout/embeddedBase64';
 import { DamageMetrics, LineDamage, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
-import { walkLine } from './lineWalk';
+import { LineWalkVisitor, walkLine } from './lineWalk';
 
 export type Category =
   | 'imagesLive'
@@ -153,6 +153,7 @@ export class MetricsCollector {
   private hasOrdinal = false;
   /** state.callNames' keys, oldest first from `head`; `listed`: some key is an array index (see noteCallName). */
   private callOrder: { keys: string[]; head: number; listed: boolean } | undefined;
+  private readonly found: LineFinds;
 
   /** `fd`: the rollout file, when its offsets are the file's (not .zst), to measure images hidden in text. */
   constructor(
@@ -161,6 +162,7 @@ export class MetricsCollector {
   ) {
     this.m = resumeFrom ?? emptyMetrics();
     this.seenFirst = resumeFrom !== undefined && resumeFrom.lines > 0;
+    this.found = new LineFinds(this.m, fd);
   }
 
   line(l: RolloutLine): void {
@@ -210,11 +212,10 @@ export class MetricsCollector {
       m.lastTimestamp = c.timestamp;
     }
     if (c.lineType === 'compacted') m.compactions.bytes += bytes;
-    const found: LineDamage = { brokenRefs: 0, embeddedStrings: 0, embeddedBytes: 0 };
-    const imageBytes = this.walkPayload(c, found, l);
+    const imageBytes = this.walkPayload(c, l);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
-    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, found);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.found);
   }
 
   result(): ThreadMetrics {
@@ -225,12 +226,8 @@ export class MetricsCollector {
    * Count the images in a line (returns their stored bytes) and, in the same walk, what `found`
    * holds for the damage count.
    */
-  private walkPayload(c: Classified, found: LineDamage, l: RolloutLine): number {
+  private walkPayload(c: Classified, l: RolloutLine): number {
     const m = this.m;
-    const fd = this.fd;
-    let sum = 0;
-    let count = 0;
-    let tokens = 0;
     const isCompacted = c.lineType === 'compacted';
     const isUi = c.lineType === 'event_msg' || c.lineType === 'world_state';
     if (isCompacted) {
@@ -241,30 +238,10 @@ export class MetricsCollector {
       m.images.liveBytes = 0;
       m.images.liveTokens = 0;
     }
-    const scope = mayHoldEmbedded(fd, l.longestString) ? textScope(c) : undefined;
-    let held: HeldBytes | undefined; // the piece the line was read from: no second read of its strings
-    found.brokenRefs = walkLine(c.payload, scope, {
-      image: (v, type) => {
-        // bare base64 (type given); small ones are plain strings (their size is what counts here)
-        const s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
-        if (type) m.images.generated++;
-        const f = imageFacts(s, type);
-        count++;
-        sum += s.byteLength;
-        if (!isUi) tokens += imageTokens(f);
-        const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
-        const entry = m.images.byHash[fp];
-        if (entry) entry[0]++;
-        else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
-      },
-      text: (v) => {
-        if (l.chunk && l.chunkStart !== undefined) held ??= { bytes: l.chunk, start: l.chunkStart };
-        const n = embeddedBase64Bytes(v, fd, held);
-        if (!n) return;
-        found.embeddedStrings++;
-        found.embeddedBytes += n;
-      },
-    });
+    const found = this.found;
+    found.start(isUi, l);
+    found.brokenRefs = walkLine(c.payload, mayHoldEmbedded(this.fd, l.longestString) ? textScope(c) : undefined, found);
+    const { count, sum, tokens } = found;
     if (count === 0) return 0;
     m.images.total += count;
     m.images.totalBytes += sum;
@@ -420,5 +397,57 @@ export class MetricsCollector {
       m.contextErrors.lastAt = c.timestamp ?? m.lastTimestamp;
       m.contextErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
     }
+  }
+}
+
+/** What the walk of one line finds: images (counted into the metrics' image table) and damage. */
+class LineFinds implements LineWalkVisitor, LineDamage {
+  count = 0;
+  sum = 0;
+  tokens = 0;
+  brokenRefs = 0;
+  embeddedStrings = 0;
+  embeddedBytes = 0;
+  private isUi = false;
+  private line: RolloutLine | undefined;
+  private held: HeldBytes | undefined;
+
+  /** One per collector, reused for every line (no objects per line). */
+  constructor(
+    private readonly m: ThreadMetrics,
+    private readonly fd: number | undefined,
+  ) {}
+
+  start(isUi: boolean, l: RolloutLine): void {
+    this.count = this.sum = this.tokens = 0;
+    this.brokenRefs = this.embeddedStrings = this.embeddedBytes = 0;
+    this.isUi = isUi;
+    this.line = l;
+    this.held = undefined;
+  }
+
+  image(v: BigStr | string, type: string | undefined): void {
+    const m = this.m;
+    // bare base64 (type given); small ones are plain strings (their size is what counts here)
+    const s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
+    if (type) m.images.generated++;
+    const f = imageFacts(s, type);
+    this.count++;
+    this.sum += s.byteLength;
+    if (!this.isUi) this.tokens += imageTokens(f);
+    const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
+    const entry = m.images.byHash[fp];
+    if (entry) entry[0]++;
+    else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
+  }
+
+  text(v: string | BigStr): void {
+    const l = this.line;
+    // the piece the line was read from: its strings are not read again
+    if (l?.chunk && l.chunkStart !== undefined) this.held ??= { bytes: l.chunk, start: l.chunkStart };
+    const n = embeddedBase64Bytes(v, this.fd, this.held);
+    if (!n) return;
+    this.embeddedStrings++;
+    this.embeddedBytes += n;
   }
 }
