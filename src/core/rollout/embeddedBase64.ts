@@ -20,21 +20,40 @@ const TEXT_KEYS = new Set(['text', 'output', 'content']);
 
 export type TextVisit = (v: string | BigStr, parent: JsonObject | JsonValue[], key: string | number) => void;
 
+/** Which strings of a line may hide images: 'ui' every string (UI events), 'item' only text fields. */
+export type TextScope = 'ui' | 'item';
+
+/** The strings of this line forEachTextString looks at; undefined: none. */
+export function textScope(c: Classified): TextScope | undefined {
+  if (c.lineType === 'event_msg' || c.lineType === 'world_state') return 'ui';
+  if (c.lineType === 'response_item' || c.lineType === 'compacted') return 'item';
+  return undefined;
+}
+
+/** A broken `input_image` or a generated image: neither it nor anything inside holds text. */
+export function hidesText(v: JsonValue): boolean {
+  return isBrokenImageHolder(v) || (isObject(v) && v.type === 'image_generation_call');
+}
+
+/** Is a string under `key` text in this scope (image URLs and opaque fields are not)? */
+export function isTextString(v: string | BigStr, key: string | number, scope: TextScope): boolean {
+  if (isImageString(v) || (typeof key === 'string' && OPAQUE_KEYS.has(key))) return false;
+  return scope === 'ui' || typeof key === 'number' || TEXT_KEYS.has(key);
+}
+
 /**
  * Strings of a line that may hold embedded images: every string of a UI event (event_msg,
  * world_state), and tool-output / message text in response items and compaction snapshots.
  * Image URLs, generated images, broken `input_image`s and opaque fields are left out.
  */
 export function forEachTextString(c: Classified, visit: TextVisit): void {
-  const ui = c.lineType === 'event_msg' || c.lineType === 'world_state';
-  if (!ui && c.lineType !== 'response_item' && c.lineType !== 'compacted') return;
+  const scope = textScope(c);
+  if (!scope) return;
   walk(c.payload, (v, parent, key) => {
     if (parent === undefined || key === undefined) return;
-    if (isBrokenImageHolder(v) || (isObject(v) && v.type === 'image_generation_call')) return false; // nor inside
+    if (hidesText(v)) return false; // nor inside
     if (typeof v !== 'string' && !(v instanceof BigStr)) return;
-    if (isImageString(v) || (typeof key === 'string' && OPAQUE_KEYS.has(key))) return;
-    if (!ui && !(typeof key === 'number' || TEXT_KEYS.has(key))) return;
-    visit(v, parent, key);
+    if (isTextString(v, key, scope)) visit(v, parent, key);
   });
 }
 
@@ -56,12 +75,21 @@ const SCAN_READ_MAX = 8 * 1024 * 1024;
  * Bytes of embedded base64 in one string, for the scan: exact for strings held in memory and, given
  * the file (`fd`), for strings left in it; otherwise the whole string when its start shows an image.
  */
-export function embeddedBase64Bytes(v: string | BigStr, fd?: number): number {
+export function embeddedBase64Bytes(v: string | BigStr, fd?: number, held?: HeldBytes): number {
   if (v instanceof BigStr) {
     if (fd === undefined || v.byteLength > SCAN_READ_MAX) return BIG_HINT.test(v.prefix) ? v.byteLength : 0;
-    return base64Runs(fd, v.start, v.end).reduce((n, [a, b]) => n + b - a, 0);
+    if (v.byteLength < MIN_RUN) return 0; // no run fits
+    const inMemory = held && v.start >= held.start && v.end <= held.start + held.bytes.length;
+    const src = inMemory ? heldSource(held) : fileSource(fd);
+    return runsOf(src, v.start, v.end).reduce((n, [a, b]) => n + b - a, 0);
   }
   return textRunBytes(v);
+}
+
+/** Bytes of the file already in memory (`bytes[0]` is the file's byte `start`), to read instead of it. */
+export interface HeldBytes {
+  bytes: Buffer;
+  start: number;
 }
 
 /**
@@ -118,15 +146,41 @@ let runPiece: Buffer | undefined;
 /** Bytes read at a time (exported for tests, which cross piece boundaries). */
 export const RUN_PIECE = 1024 * 1024;
 
+/** Where runsOf reads: `read` gives up to `len` bytes at `pos` (none at the end), `byteAt` one byte or -1. */
+interface RunSource {
+  read(pos: number, len: number): Buffer;
+  byteAt(at: number): number;
+}
+
+function fileSource(fd: number): RunSource {
+  const piece = (runPiece ??= Buffer.allocUnsafe(RUN_PIECE));
+  return {
+    read: (pos, len) => piece.subarray(0, Math.max(0, fs.readSync(fd, piece, 0, Math.min(piece.length, len), pos))),
+    byteAt: (at) => byteAt(fd, at),
+  };
+}
+
+/** Reads bytes held in memory; the caller checks they cover what is read. */
+function heldSource(h: HeldBytes): RunSource {
+  return {
+    read: (pos, len) => h.bytes.subarray(pos - h.start, pos - h.start + len),
+    byteAt: (at) => (at >= h.start && at < h.start + h.bytes.length ? h.bytes[at - h.start] : -1),
+  };
+}
+
 /**
  * Runs [a, b) of base64 at least MIN_RUN long (with their '=' padding) in bytes [start, end), never
  * inside an escape. Byte by byte only where a run may be: outside a run, one long enough covers the
  * byte MIN_RUN - 1 ahead, so when that byte is not base64 the bytes up to it are passed over.
  */
 export function base64Runs(fd: number, start: number, end: number): [number, number][] {
+  return runsOf(fileSource(fd), start, end);
+}
+
+/** base64Runs from any source: the same runs however the bytes come in pieces. */
+function runsOf(src: RunSource, start: number, end: number): [number, number][] {
   const runs: [number, number][] = [];
   if (end - start < MIN_RUN) return runs;
-  const piece = (runPiece ??= Buffer.allocUnsafe(RUN_PIECE));
   let runStart = -1;
   let mix = 0;
   let esc = 0; // bytes of an escape still to skip; ESC_FIRST: the character after the backslash
@@ -140,7 +194,8 @@ export function base64Runs(fd: number, start: number, end: number): [number, num
     mix = 0;
   };
   read: for (let pos = start; pos < end;) {
-    const n = fs.readSync(fd, piece, 0, Math.min(piece.length, end - pos), pos);
+    const piece = src.read(pos, end - pos);
+    const n = piece.length;
     if (n <= 0) break;
     let exactUntil = 0; // bytes before this index are read one by one
     let i = 0;
@@ -182,7 +237,7 @@ export function base64Runs(fd: number, start: number, end: number): [number, num
   }
   close(end, -1);
   // second '=' of the padding
-  for (const r of runs) if (r[1] < end && byteAt(fd, r[1] - 1) === 0x3d && byteAt(fd, r[1]) === 0x3d) r[1]++;
+  for (const r of runs) if (r[1] < end && src.byteAt(r[1] - 1) === 0x3d && src.byteAt(r[1]) === 0x3d) r[1]++;
   return runs;
 }
 

@@ -20,6 +20,12 @@ export interface RolloutLine {
   blank: boolean;
   /** Raw bytes of the line's longest string value (undefined for blank lines). */
   longestString?: number;
+  /**
+   * The piece of a plain (not .zst) file read last, `chunk[0]` being its byte `chunkStart`: holds the
+   * line when the line started in it. A view of the read buffer, valid only during the onLine call.
+   */
+  chunk?: Buffer;
+  chunkStart?: number;
 }
 
 export interface ReadOptions extends ScannerOptions {
@@ -36,6 +42,10 @@ export interface ReadOptions extends ScannerOptions {
   onDecompressed?: (chunk: Uint8Array) => void;
   /** Stop after this many lines (e.g. 1 to read only the session_meta). */
   maxLines?: number;
+  /** `path` already open: read this descriptor (left open) instead of opening the file again. */
+  fd?: number;
+  /** Return up to this many bytes just before resumeOffset (ReadSummary.before) when still in memory. */
+  keepBefore?: number;
 }
 
 /**
@@ -66,6 +76,8 @@ export interface ReadSummary {
   resumeLine: number;
   compressed: boolean;
   bom: boolean;
+  /** Bytes just before resumeOffset (see ReadOptions.keepBefore); undefined when no longer in memory. */
+  before?: Buffer;
 }
 
 /** A failure to read the file at all (not a bad line), worded for the person who sees it. */
@@ -103,17 +115,19 @@ export function describeFsError(err: unknown, path: string): RolloutReadError {
 export function readRollout(path: string, onLine: (line: RolloutLine) => void, opts: ReadOptions = {}): ReadSummary {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = opts.fd ?? fs.openSync(path, 'r');
   } catch (err) {
     throw describeFsError(err, path);
   }
   // Small files are read whole: the first read of the chunk loop is the whole file.
   const { buf, release } = takeBuffer(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = opts.onProgress ? fs.fstatSync(fd).size : 0; // only progress needs it
     const head = buf.length >= 4 ? buf : Buffer.alloc(4);
-    const headLen = readChunk(fd, head, 0, path, 4);
-    const compressed = headLen === 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
+    // Read from the start, the first piece shows the magic number (no read of it alone).
+    let ahead = (opts.startOffset ?? 0) === 0 && head === buf ? readChunk(fd, buf, 0, path) : -1; // bytes read at 0
+    const headLen = ahead >= 0 ? ahead : readChunk(fd, head, 0, path, 4);
+    const compressed = headLen >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
     const maxLines = opts.maxLines;
     const splitter = new LineSplitter(
       maxLines === undefined
@@ -125,6 +139,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
       opts,
     );
     let pos = compressed ? 0 : (opts.startOffset ?? 0);
+    let lastPiece = pos; // offset of the last piece read into buf
     let lastProgress = 0;
     const tick = (done: number): void => {
       if (opts.isCancelled?.()) throw new CancelledError();
@@ -139,7 +154,8 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
         splitter.push(chunk);
       });
       for (;;) {
-        const n = readChunk(fd, buf, pos, path);
+        const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
+        ahead = -1;
         if (n === 0) break;
         opts.onBytes?.(buf.subarray(0, n));
         // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
@@ -151,22 +167,30 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     } else {
       splitter.setBase(pos, opts.startLine ?? 0);
       for (;;) {
-        const n = readChunk(fd, buf, pos, path);
+        const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
+        ahead = -1;
         if (n === 0) break;
         opts.onBytes?.(buf.subarray(0, n));
         splitter.push(buf.subarray(0, n));
+        lastPiece = pos;
         pos += n;
         tick(pos);
       }
     }
-    return { ...splitter.end(), compressed };
+    const end = splitter.end();
+    // The last piece read is still in buf (the read that found the end put nothing there).
+    let before: Buffer | undefined;
+    const want = Math.min(opts.keepBefore ?? 0, end.resumeOffset);
+    if (want > 0 && !compressed && end.resumeOffset - want >= lastPiece && end.resumeOffset <= pos)
+      before = Buffer.from(buf.subarray(end.resumeOffset - want - lastPiece, end.resumeOffset - lastPiece));
+    return { ...end, compressed, before };
   } catch (err) {
     if (err instanceof EnoughLines)
       return { lines: opts.maxLines ?? 0, bytes: 0, resumeOffset: 0, resumeLine: 0, bom: false, compressed: false };
     throw err;
   } finally {
     release();
-    fs.closeSync(fd);
+    if (opts.fd === undefined) fs.closeSync(fd);
   }
 }
 
@@ -188,6 +212,8 @@ class LineSplitter {
   private lastByte = -1; // last byte of the current line so far (to detect \r\n)
   private bom = false;
   private first = true;
+  private plain = false; // offsets are the file's: lines may show the piece they were read from
+  private seg: Buffer | undefined; // the piece being pushed
 
   constructor(
     private readonly onLine: (line: RolloutLine) => void,
@@ -196,7 +222,9 @@ class LineSplitter {
     this.scanner = new LineScanner(opts);
   }
 
+  /** Reading a plain file from `offset` (line index `line`). */
   setBase(offset: number, line: number): void {
+    this.plain = true;
     this.base = offset;
     this.lineStart = offset;
     this.lineIndex = line;
@@ -215,6 +243,7 @@ class LineSplitter {
       }
     }
     const n = seg.length;
+    if (this.plain) this.seg = seg;
     while (i < n) {
       let nl = seg.indexOf(0x0a, i);
       if (nl === -1) nl = n;
@@ -227,6 +256,7 @@ class LineSplitter {
       this.emitLine(this.base + nl, true);
       i = nl + 1;
     }
+    this.seg = undefined;
     this.base += n;
   }
 
@@ -263,6 +293,10 @@ class LineSplitter {
       line.value = r.value;
       line.problem = r.problem;
       line.longestString = this.scanner.longestString;
+      if (this.seg) {
+        line.chunk = this.seg;
+        line.chunkStart = this.base;
+      }
     }
     this.onLine(line);
     this.scanner.reset();

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import { createHash } from 'node:crypto';
 import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
 import { MetricsCollector, ThreadMetrics } from './metrics';
-import { readRollout, ReadOptions } from '../rollout/reader';
+import { describeFsError, readRollout, ReadOptions } from '../rollout/reader';
 import { DEFAULT_THRESHOLDS, Risk, RiskThresholds, assessRisk, compareRisk } from './risk';
 import { NameSources, readNameSources, threadName } from '../codexHome/threadNames';
 import { Generation } from '../rollout/format';
@@ -77,23 +77,23 @@ export interface ScanResult {
   stats: { files: number; reused: number; resumed: number; fullScans: number; bytesRead: number };
 }
 
-function anchorOf(fd: number, offset: number): string {
-  const len = Math.min(4096, offset);
-  const buf = Buffer.alloc(len);
-  if (len > 0) fs.readSync(fd, buf, 0, len, offset - len);
+const ANCHOR_BYTES = 4096;
+
+/** `held`: the bytes before `offset`, when the read still had them. */
+function anchorOf(fd: number, offset: number, held?: Buffer): string {
+  const len = Math.min(ANCHOR_BYTES, offset);
+  let buf = held?.length === len ? held : undefined;
+  if (!buf) {
+    buf = Buffer.alloc(len);
+    if (len > 0) fs.readSync(fd, buf, 0, len, offset - len);
+  }
   return createHash('sha1').update(buf).digest('hex');
 }
 
-/** anchorOf the file; `open`: a descriptor of it already open. */
-function fileAnchor(file: string, offset: number, open?: number): string | undefined {
+/** anchorOf the open file; undefined when it cannot be read. */
+function fileAnchor(fd: number, offset: number, held?: Buffer): string | undefined {
   try {
-    if (open !== undefined) return anchorOf(open, offset);
-    const fd = fs.openSync(file, 'r');
-    try {
-      return anchorOf(fd, offset);
-    } finally {
-      fs.closeSync(fd);
-    }
+    return anchorOf(fd, offset, held);
   } catch {
     return undefined;
   }
@@ -129,22 +129,32 @@ export function measureFile(
   opts: Pick<ReadOptions, 'onProgress' | 'isCancelled'> & { fullImageHash?: boolean } = {},
 ): { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } {
   if (prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return { entry: prev, how: 'reused', bytesRead: 0 };
-  let resume: IndexEntry | undefined;
-  if (
-    prev &&
-    st.size >= prev.size &&
-    !file.endsWith('.zst') &&
-    prev.resumeOffset > 0 &&
-    fileAnchor(file, prev.resumeOffset) === prev.anchor
-  ) {
-    resume = prev;
+  // Opened once: the resume check, the read, the embedded-image reads and the anchor share it.
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw describeFsError(err, file);
   }
-  const fd = file.endsWith('.zst') ? undefined : openQuietly(file);
-  const collector = new MetricsCollector(resume ? structuredClone(resume.resumeMetrics) : undefined, fd);
+  let resume: IndexEntry | undefined;
+  let collector: MetricsCollector;
   let beforeLast: ThreadMetrics | undefined;
   let summary;
   let anchor: string;
   try {
+    if (
+      prev &&
+      st.size >= prev.size &&
+      !file.endsWith('.zst') &&
+      prev.resumeOffset > 0 &&
+      fileAnchor(fd, prev.resumeOffset) === prev.anchor
+    ) {
+      resume = prev;
+    }
+    collector = new MetricsCollector(
+      resume ? structuredClone(resume.resumeMetrics) : undefined,
+      file.endsWith('.zst') ? undefined : fd,
+    );
     summary = readRollout(
       file,
       (l) => {
@@ -152,6 +162,8 @@ export function measureFile(
         collector.line(l);
       },
       {
+        fd,
+        keepBefore: ANCHOR_BYTES,
         startOffset: resume?.resumeOffset,
         startLine: resume?.resumeLine,
         hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
@@ -160,9 +172,9 @@ export function measureFile(
         isCancelled: opts.isCancelled,
       },
     );
-    anchor = summary.compressed ? '' : (fileAnchor(file, summary.resumeOffset, fd) ?? '');
+    anchor = summary.compressed ? '' : (fileAnchor(fd, summary.resumeOffset, summary.before) ?? '');
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
   const metrics = collector.result();
   const entry: IndexEntry = {
@@ -176,14 +188,6 @@ export function measureFile(
     metrics,
   };
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
-}
-
-function openQuietly(file: string): number | undefined {
-  try {
-    return fs.openSync(file, 'r');
-  } catch {
-    return undefined; // the read below reports why
-  }
 }
 
 export function summarize(

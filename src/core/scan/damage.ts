@@ -1,8 +1,8 @@
 // What a half-repaired or unusual thread hides, measured line by line: image references the API
 // rejects, recorded "Invalid … image_url" errors, and base64 images tucked inside text.
 import { Classified } from '../rollout/format';
-import { brokenImageRefs, imageUrlError } from '../rollout/imageUrl';
-import { MIN_RUN, embeddedBase64Bytes, forEachTextString } from '../rollout/embeddedBase64';
+import { imageUrlError } from '../rollout/imageUrl';
+import { MIN_RUN } from '../rollout/embeddedBase64';
 
 export interface DamageMetrics {
   /** `input_image`s whose URL the API rejects, anywhere in the file. */
@@ -24,21 +24,36 @@ export function emptyDamage(): DamageMetrics {
   };
 }
 
+/** What the scan's one walk of a line (lineWalk) found for the damage count. */
+export interface LineDamage {
+  /** Broken `input_image`s in the payload. */
+  brokenRefs: number;
+  /** Text strings holding base64, and its bytes (see embeddedBase64Bytes). */
+  embeddedStrings: number;
+  embeddedBytes: number;
+}
+
 /**
- * `fd`: the rollout, to measure base64 in strings left in the file (none for .zst: judged by their start).
- * `longestString`: raw bytes of the line's longest string value.
+ * Whether a line's text strings are worth measuring for embedded base64. `fd`: the rollout, to
+ * measure strings left in the file (none for .zst: judged by their start); `longestString`: raw
+ * bytes of the line's longest string value.
  */
+export function mayHoldEmbedded(fd?: number, longestString?: number): boolean {
+  // Read exactly (the file at hand), no string shorter than a run holds one (decoded, none is longer).
+  return fd === undefined || longestString === undefined || longestString >= MIN_RUN;
+}
+
+/** Count one line's damage; `found`: what the walk of its payload found. */
 export function noteDamage(
   d: DamageMetrics,
   c: Classified,
   lineNo: number,
   at: string | undefined,
-  fd?: number,
-  longestString?: number,
+  found: LineDamage,
 ): void {
   if (c.lineType === 'compacted') d.brokenImagesLive = 0; // a newer snapshot replaces what came before
   if (c.lineType === 'response_item' || c.lineType === 'compacted') {
-    const broken = brokenImageRefs(c.payload).length;
+    const broken = found.brokenRefs;
     if (broken) {
       d.brokenImages += broken;
       d.brokenImagesLive += broken;
@@ -51,14 +66,8 @@ export function noteDamage(
     d.imageUrlErrors.lastAt = at;
     d.imageUrlErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
   }
-  // Read exactly (the file at hand), no string shorter than a run holds one (decoded, none is longer).
-  if (fd !== undefined && longestString !== undefined && longestString < MIN_RUN) return;
-  const visible = c.lineType === 'response_item' || c.lineType === 'compacted';
-  forEachTextString(c, (v) => {
-    const n = embeddedBase64Bytes(v, fd);
-    if (!n) return;
-    d.embedded.strings++;
-    d.embedded.bytes += n;
-    if (visible) d.embedded.visibleBytes += n;
-  });
+  if (!found.embeddedStrings) return;
+  d.embedded.strings += found.embeddedStrings;
+  d.embedded.bytes += found.embeddedBytes;
+  if (c.lineType === 'response_item' || c.lineType === 'compacted') d.embedded.visibleBytes += found.embeddedBytes;
 }

@@ -14,15 +14,14 @@ import {
   classify,
   contextError,
   generationOf,
-  isImageString,
   readSessionMeta,
   tokenSample,
   userText,
-  walk,
 } from '../rollout/format';
 import { imageFacts, imageTokens } from '../rollout/images';
-import { isBrokenImageHolder } from '../rollout/imageUrl';
-import { DamageMetrics, emptyDamage, noteDamage } from './damage';
+import { HeldBytes, embeddedBase64Bytes, textScope } from '../rollout/embeddedBase64';
+import { DamageMetrics, LineDamage, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
+import { LineWalkVisitor, walkLine } from './lineWalk';
 
 export type Category =
   | 'imagesLive'
@@ -99,6 +98,9 @@ export interface ThreadMetrics {
 const MAX_PROBLEMS = 50;
 const MAX_SERIES = 400;
 const MAX_LARGEST = 5;
+const MAX_CALL_NAMES = 2000;
+/** Keys an object lists first, in numeric order (array indexes). */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 export function emptyMetrics(): ThreadMetrics {
   return {
@@ -149,6 +151,9 @@ export class MetricsCollector {
   readonly m: ThreadMetrics;
   private seenFirst: boolean;
   private hasOrdinal = false;
+  /** state.callNames' keys, oldest first from `head`; `listed`: some key is an array index (see noteCallName). */
+  private callOrder: { keys: string[]; head: number; listed: boolean } | undefined;
+  private readonly found: LineFinds;
 
   /** `fd`: the rollout file, when its offsets are the file's (not .zst), to measure images hidden in text. */
   constructor(
@@ -157,6 +162,7 @@ export class MetricsCollector {
   ) {
     this.m = resumeFrom ?? emptyMetrics();
     this.seenFirst = resumeFrom !== undefined && resumeFrom.lines > 0;
+    this.found = new LineFinds(this.m, fd);
   }
 
   line(l: RolloutLine): void {
@@ -206,22 +212,22 @@ export class MetricsCollector {
       m.lastTimestamp = c.timestamp;
     }
     if (c.lineType === 'compacted') m.compactions.bytes += bytes;
-    const imageBytes = this.images(c);
+    const imageBytes = this.walkPayload(c, l);
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
-    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.fd, l.longestString);
+    noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.found);
   }
 
   result(): ThreadMetrics {
     return this.m;
   }
 
-  /** Count the images in a line; returns their stored bytes. */
-  private images(c: Classified): number {
+  /**
+   * Count the images in a line (returns their stored bytes) and, in the same walk, what `found`
+   * holds for the damage count.
+   */
+  private walkPayload(c: Classified, l: RolloutLine): number {
     const m = this.m;
-    let sum = 0;
-    let count = 0;
-    let tokens = 0;
     const isCompacted = c.lineType === 'compacted';
     const isUi = c.lineType === 'event_msg' || c.lineType === 'world_state';
     if (isCompacted) {
@@ -232,33 +238,10 @@ export class MetricsCollector {
       m.images.liveBytes = 0;
       m.images.liveTokens = 0;
     }
-    walk(c.payload, (v, parent, key) => {
-      let s: BigStr | undefined;
-      let type: string | undefined;
-      if (isImageString(v)) {
-        if (isBrokenImageHolder(parent)) return; // a cut-off data URL: counted as a broken reference
-        s = v;
-      } else if (
-        key === 'result' &&
-        isObject(parent) &&
-        parent.type === 'image_generation_call' &&
-        (v instanceof BigStr || (typeof v === 'string' && v.length > 0))
-      ) {
-        // bare base64; small ones are plain strings (their size is what counts here)
-        s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
-        type = 'image/png';
-        m.images.generated++;
-      }
-      if (!s) return;
-      const f = imageFacts(s, type);
-      count++;
-      sum += s.byteLength;
-      if (!isUi) tokens += imageTokens(f);
-      const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
-      const entry = m.images.byHash[fp];
-      if (entry) entry[0]++;
-      else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
-    });
+    const found = this.found;
+    found.start(isUi, l);
+    found.brokenRefs = walkLine(c.payload, mayHoldEmbedded(this.fd, l.longestString) ? textScope(c) : undefined, found);
+    const { count, sum, tokens } = found;
     if (count === 0) return 0;
     m.images.total += count;
     m.images.totalBytes += sum;
@@ -314,14 +297,36 @@ export class MetricsCollector {
       if (TOOL_CALL_TYPES.has(t)) {
         const callId = str(c.payload, 'call_id');
         const name = str(c.payload, 'name') ?? t;
-        if (callId) {
-          const names = m.state.callNames;
-          names[callId] = name;
-          const keys = Object.keys(names);
-          if (keys.length > 2000) delete names[keys[0]]; // bounded: outputs follow their calls closely
-        }
+        if (callId) this.noteCallName(callId, name);
       }
       m.bytes.other += bytes;
+    }
+  }
+
+  /** Remember a call's name; the oldest go past MAX_CALL_NAMES (outputs follow their calls closely). */
+  private noteCallName(callId: string, name: string): void {
+    const names = this.m.state.callNames;
+    const isNew = !Object.hasOwn(names, callId);
+    names[callId] = name;
+    // The keys as Object.keys lists them, kept alongside instead of listed per call: in insertion
+    // order, unless some key is an array index (listed first): then they are listed each time.
+    let order = this.callOrder;
+    if (!order) {
+      const keys = Object.keys(names);
+      order = this.callOrder = { keys, head: 0, listed: keys.some((k) => INDEX_KEY.test(k)) };
+    } else if (isNew && Object.hasOwn(names, callId)) {
+      order.keys.push(callId);
+      if (INDEX_KEY.test(callId)) order.listed = true;
+    }
+    if (order.listed) {
+      const keys = Object.keys(names);
+      if (keys.length > MAX_CALL_NAMES) delete names[keys[0]];
+      return;
+    }
+    if (order.keys.length - order.head > MAX_CALL_NAMES) delete names[order.keys[order.head++]];
+    if (order.head >= MAX_CALL_NAMES) {
+      order.keys = order.keys.slice(order.head);
+      order.head = 0;
     }
   }
 
@@ -392,5 +397,57 @@ export class MetricsCollector {
       m.contextErrors.lastAt = c.timestamp ?? m.lastTimestamp;
       m.contextErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
     }
+  }
+}
+
+/** What the walk of one line finds: images (counted into the metrics' image table) and damage. */
+class LineFinds implements LineWalkVisitor, LineDamage {
+  count = 0;
+  sum = 0;
+  tokens = 0;
+  brokenRefs = 0;
+  embeddedStrings = 0;
+  embeddedBytes = 0;
+  private isUi = false;
+  private line: RolloutLine | undefined;
+  private held: HeldBytes | undefined;
+
+  /** One per collector, reused for every line (no objects per line). */
+  constructor(
+    private readonly m: ThreadMetrics,
+    private readonly fd: number | undefined,
+  ) {}
+
+  start(isUi: boolean, l: RolloutLine): void {
+    this.count = this.sum = this.tokens = 0;
+    this.brokenRefs = this.embeddedStrings = this.embeddedBytes = 0;
+    this.isUi = isUi;
+    this.line = l;
+    this.held = undefined;
+  }
+
+  image(v: BigStr | string, type: string | undefined): void {
+    const m = this.m;
+    // bare base64 (type given); small ones are plain strings (their size is what counts here)
+    const s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
+    if (type) m.images.generated++;
+    const f = imageFacts(s, type);
+    this.count++;
+    this.sum += s.byteLength;
+    if (!this.isUi) this.tokens += imageTokens(f);
+    const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
+    const entry = m.images.byHash[fp];
+    if (entry) entry[0]++;
+    else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
+  }
+
+  text(v: string | BigStr): void {
+    const l = this.line;
+    // the piece the line was read from: its strings are not read again
+    if (l?.chunk && l.chunkStart !== undefined) this.held ??= { bytes: l.chunk, start: l.chunkStart };
+    const n = embeddedBase64Bytes(v, this.fd, this.held);
+    if (!n) return;
+    this.embeddedStrings++;
+    this.embeddedBytes += n;
   }
 }
