@@ -99,6 +99,11 @@ if (require.main === module) {
     process.stderr.write(`${tooOld}\n`);
     process.exit(1);
   }
+  // The reader went away (`scan --json | head`): what it wanted is written; stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

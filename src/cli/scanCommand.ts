@@ -1,5 +1,6 @@
 // `scan`: every local thread, most urgent first.
 import * as fs from 'node:fs';
+import { once } from 'node:events';
 import * as path from 'node:path';
 import { scanIndexPath } from '../core/codexHome/paths';
 import { scanCatalogParallel } from '../core/scan/parallelScan';
@@ -60,14 +61,15 @@ async function scan(ctx: CliContext): Promise<number> {
   for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
   if (args.flags.has('json')) {
     // A few hundred KB at a time: 3,000 threads as one string cost a second and tens of MB, one
-    // write per thread thousands of system calls.
+    // write per thread thousands of system calls. Into a pipe (`| jq`) writes queue in memory until
+    // the reader takes them: wait for it, or the whole output (13 MB for 3,000 threads) piles up.
     let chunk = '[';
-    result.threads.forEach((t, i) => {
-      chunk += `${i ? ',' : ''}\n${JSON.stringify(threadJson(t), null, 2)}`;
-      if (chunk.length < 256 * 1024) return;
-      ctx.out.write(chunk);
+    for (let i = 0; i < result.threads.length; i++) {
+      chunk += `${i ? ',' : ''}\n${JSON.stringify(threadJson(result.threads[i]), null, 2)}`;
+      if (chunk.length < 256 * 1024) continue;
+      if (!ctx.out.write(chunk)) await once(ctx.out, 'drain');
       chunk = '';
-    });
+    }
     ctx.out.write(chunk + (result.threads.length ? '\n]\n' : ']\n'));
     return 0;
   }

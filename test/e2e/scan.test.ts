@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { newThreadId, rolloutFileName } from '../../src/core/codexHome/paths';
 import { makeFixtureSet, type FixtureSet } from '../support/fixtures';
 import { CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
 import { emptyIndex, scanCatalog } from '../../src/core/scan/catalog';
@@ -161,5 +162,46 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.equal(run(process.execPath, ['inspect', 'no-such-thread', '--codex-home', fx.codexHome]).status, 1);
       assert.equal(run(process.execPath, ['scan', '--bogus']).status, 2);
     });
+
+    // The CLI's output, not the format: once is enough.
+    if (!paginated)
+      it('CLI: scan --json into a pipe waits for a slow reader and stops quietly when the reader leaves', async () => {
+        // Many threads, so the JSON (hundreds of KB) is more than a pipe holds.
+        const home = fs.mkdtempSync(path.join(path.dirname(fx.codexHome), 'pipe-home-'));
+        const day = path.join(home, 'sessions', '2026', '11', '30');
+        fs.mkdirSync(day, { recursive: true });
+        for (let k = 0; k < 120; k++) {
+          const id = newThreadId(Date.now() - k * 60_000);
+          fs.copyFileSync(fx.stuck.rolloutPath, path.join(day, rolloutFileName(id, new Date(Date.now() - k * 60_000))));
+        }
+        const args = [CLI, 'scan', '--json', '--no-cache', '--codex-home', home];
+        const whole = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        assert.equal(whole.status, 0, whole.stderr);
+        assert.ok(whole.stdout.length > 256 * 1024, `output of ${whole.stdout.length} B fills a pipe`);
+        assert.equal(JSON.parse(whole.stdout).length, 120);
+        const piped = (readAfterMs: number, take?: number) =>
+          new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
+            const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+            const out: Buffer[] = [];
+            let err = '';
+            p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            p.stdout.pause(); // a reader that is busy elsewhere at first
+            setTimeout(() => {
+              p.stdout.on('data', (d: Buffer) => {
+                out.push(d);
+                if (take !== undefined && Buffer.concat(out).length >= take) p.stdout.destroy(); // `| head -c`
+              });
+              p.stdout.resume();
+            }, readAfterMs);
+            p.on('close', (code) => resolve({ out: Buffer.concat(out).toString('utf8'), err, code }));
+          });
+        const slow = await piped(500);
+        assert.equal(slow.code, 0, slow.err);
+        assert.equal(slow.out, whole.stdout);
+        const head = await piped(200, 100);
+        assert.equal(head.code, 0, head.err);
+        assert.equal(head.err, '');
+        fs.rmSync(home, { recursive: true, force: true });
+      });
   });
 }
