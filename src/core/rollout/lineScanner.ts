@@ -470,8 +470,9 @@ export class LineScanner {
   }
 
   /**
-   * A short key: the same few dozen keys come back on every line, so the string made the last time
-   * these bytes were a key is used again (no new string, and V8 finds the property by it at once).
+   * A short key or value: the same few dozen keys (and values such as types and roles) come back on
+   * every line, so the string made the last time these bytes were read is used again (no new string,
+   * and V8 finds a property by such a key at once).
    */
   private keyInPiece(seg: Buffer, a: number, b: number): string {
     const len = b - a;
@@ -549,7 +550,11 @@ export class LineScanner {
         const whole = this.strParts ? Buffer.concat(this.strParts) : seg.subarray(a, b);
         v = decodeJsonString(whole);
         if (!this.utf8Bad && !isUtf8(whole)) this.utf8Bad = true;
-      } else v = this.strIsKey && b - a <= KEY_BYTES ? this.keyInPiece(seg, a, b) : this.decodeInPiece(seg, a, b);
+      } else
+        v =
+          b - a <= (this.strIsKey ? KEY_BYTES : VALUE_BYTES)
+            ? this.keyInPiece(seg, a, b)
+            : this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
     if (!this.strIsKey && this.strLen > this.longest) this.longest = this.strLen;
@@ -630,8 +635,10 @@ function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | numb
   return neg ? -x : x;
 }
 
-// The key cache (LineScanner.keyInPiece): keys up to KEY_BYTES long, by a hash of their bytes.
+// The string cache (LineScanner.keyInPiece): keys up to KEY_BYTES long, by a hash of their bytes.
 const KEY_BYTES = 32;
+// Short values (types, roles, statuses, models) come back as often as keys; ids and timestamps are longer.
+const VALUE_BYTES = 20;
 const KEY_SLOTS = 1024; // the slot is the top 10 bits of a 32-bit hash
 const keyBytes = Buffer.alloc(KEY_SLOTS * KEY_BYTES);
 const keyLen = new Int32Array(KEY_SLOTS).fill(-1);
