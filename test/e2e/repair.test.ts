@@ -100,6 +100,23 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.deepEqual(fs.readFileSync(report.backupPath), beforeRepair);
       if (paginated) assert.ok(report.projectionRowsCleared > 0, 'projection rows cleared');
 
+      // Until Codex resumes it, the scan says it was repaired rather than "stuck" on figures from before.
+      const riskNow = () => {
+        const scan = cli(['scan', '--codex-home', clone.codexHome, '--json', '--no-cache']);
+        assert.equal(scan.status, 0, scan.stderr);
+        return scan.json.find((t: any) => t.id === id).risk;
+      };
+      const repaired = riskNow();
+      assert.notEqual(repaired.level, 'stuck', JSON.stringify(repaired));
+      assert.ok(
+        repaired.reasons.some((x: any) => x.code === 'repaired-not-resumed'),
+        JSON.stringify(repaired.reasons),
+      );
+      assert.ok(!repaired.reasons.some((x: any) => ['saturated', 'context-error'].includes(x.code)));
+      assert.match(repaired.recommendation, /Resume the thread in Codex/);
+      const inspected = cli(['inspect', id, '--codex-home', clone.codexHome]);
+      assert.match(inspected.stdout, /repaired .* and not resumed since/);
+
       fx.mock.script([{ type: 'message', text: 'Yes, I am here after the repair.' }]);
       const after = await resume(clone.codexHome, id);
       assert.equal(after.run.code, 0, after.run.stderr);
@@ -125,6 +142,10 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
         at = i;
       }
       assert.ok(said.at(-1)?.includes('are you there?'));
+      // Resumed: Codex's new records describe the repaired thread, and it answered.
+      const resumed = riskNow();
+      assert.ok(!resumed.reasons.some((x: any) => x.code === 'repaired-not-resumed'), JSON.stringify(resumed));
+      assert.notEqual(resumed.level, 'stuck', JSON.stringify(resumed));
 
       // Codex appended the new turn to the repaired file: a plain restore refuses to drop it
       const refused = cli(['restore', id, '--codex-home', clone.codexHome, '--yes']);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
-import { threadBackupsDir } from '../codexHome/paths';
+import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
 
 export interface BackupManifest {
   kind: 'before-repair' | 'before-restore';
@@ -110,4 +110,31 @@ export function listBackups(codexHome: string, threadId: string): BackupInfo[] {
     .map((n) => readBackup(path.join(base, n)))
     .filter((b): b is BackupInfo => b !== undefined)
     .sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
+}
+
+/** A thread's newest in-place repair: when, and the size of the file it left. */
+export interface RepairRecord {
+  at: string;
+  size: number;
+}
+
+/**
+ * Every thread's newest in-place repair, from the manifests under rescue/backups (one folder per
+ * repaired thread: cheap even in a home of thousands). The scan tells from it that a thread was
+ * repaired and not resumed since: its file is still the size the repair left.
+ */
+export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
+  const out = new Map<string, RepairRecord>();
+  let threads: string[];
+  try {
+    threads = fs.readdirSync(backupsRoot(codexHome));
+  } catch {
+    return out; // no backups yet
+  }
+  for (const id of threads) {
+    const repair = listBackups(codexHome, id).find((b) => b.manifest.kind === 'before-repair' && b.manifest.repaired);
+    if (repair?.manifest.repaired)
+      out.set(repair.manifest.threadId, { at: repair.manifest.createdAt, size: repair.manifest.repaired.size });
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import { MetricsCollector, ThreadMetrics } from './metrics';
 import { describeFsError, readRollout, ReadOptions } from '../rollout/reader';
 import { DEFAULT_THRESHOLDS, Risk, RiskThresholds, assessRisk, compareRisk } from './risk';
 import { NameSources, readNameSources, threadName } from '../codexHome/threadNames';
+import { RepairRecord, latestRepairs } from '../repair/backups';
 import { Generation } from '../rollout/format';
 
 export interface ThreadSummary {
@@ -190,13 +191,19 @@ export function measureFile(
   return { entry, how: resume ? 'resumed' : 'full', bytesRead: summary.bytes - (resume?.resumeOffset ?? 0) };
 }
 
+/** What the scan knows about threads besides their rollouts: their names and our own repairs. */
+export type ThreadSources = NameSources & { repairs?: Map<string, RepairRecord> };
+
 export function summarize(
   f: RolloutFile,
   metrics: ThreadMetrics,
-  names: NameSources,
+  names: ThreadSources,
   thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ): ThreadSummary {
   const meta = metrics.meta ?? {};
+  const repair = names.repairs?.get(f.id);
+  // Still the size the repair left: Codex has not written a turn since (an append only grows it).
+  const repairedAt = repair && repair.size === f.size && !f.compressed ? repair.at : undefined;
   const row = names.state.get(f.id);
   return {
     id: f.id,
@@ -216,7 +223,7 @@ export function summarize(
     model: metrics.model ?? row?.model,
     cliVersion: meta.cliVersion,
     firstUserMessage: metrics.firstUserMessage,
-    risk: assessRisk(metrics, f.size, thresholds, f.mtimeMs),
+    risk: assessRisk(metrics, f.size, thresholds, f.mtimeMs, repairedAt),
     metrics,
   };
 }
@@ -230,7 +237,7 @@ export function sortByUrgency(threads: ThreadSummary[]): ThreadSummary[] {
 export function beginScan(
   codexHome: string,
   opts: ScanOptions,
-): { files: RolloutFile[]; names: NameSources; result: ScanResult } {
+): { files: RolloutFile[]; names: ThreadSources; result: ScanResult } {
   const { files, result } = listForScan(codexHome);
   return { files, names: scanNames(codexHome, opts, result), result };
 }
@@ -252,10 +259,10 @@ export function listForScan(
 }
 
 /** The threads' names (session_index.jsonl, state_5.sqlite); a note in the result when the database is unreadable. */
-export function scanNames(codexHome: string, opts: ScanOptions, result: ScanResult): NameSources {
+export function scanNames(codexHome: string, opts: ScanOptions, result: ScanResult): ThreadSources {
   const names = readNameSources(codexHome, opts.env);
   if (names.stateNote) result.notes.push(names.stateNote);
-  return names;
+  return { ...names, repairs: latestRepairs(codexHome) };
 }
 
 /** Record one file's measurement (or why it failed) in the result and the index; returns its summary. */
@@ -263,7 +270,7 @@ export function recordMeasurement(
   result: ScanResult,
   index: ScanIndex,
   f: RolloutFile,
-  names: NameSources,
+  names: ThreadSources,
   outcome: { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } | { error: string },
   thresholds?: RiskThresholds,
 ): ThreadSummary | undefined {

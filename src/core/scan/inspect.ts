@@ -4,6 +4,7 @@ import { ThreadSummary, measureFile, summarize } from './catalog';
 import { resolveThread } from '../codexHome/rolloutFiles';
 import { formatBytes, formatCount } from './risk';
 import { readNameSources } from '../codexHome/threadNames';
+import { latestRepairs } from '../repair/backups';
 import { imageStats } from './threadJson';
 
 export interface InspectOptions {
@@ -15,7 +16,7 @@ export interface InspectOptions {
 export function inspectThread(codexHome: string, ref: string, opts: InspectOptions = {}): ThreadSummary {
   const f = resolveThread(codexHome, ref);
   const { entry } = measureFile(f.path, f, undefined, opts);
-  return summarize(f, entry.metrics, readNameSources(codexHome));
+  return summarize(f, entry.metrics, { ...readNameSources(codexHome), repairs: latestRepairs(codexHome) });
 }
 
 /** One line of at most `n` characters, whitespace collapsed. */

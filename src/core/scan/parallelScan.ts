@@ -8,6 +8,7 @@ import {
   ScanIndex,
   ScanOptions,
   ScanResult,
+  ThreadSources,
   ThreadSummary,
   emptyIndex,
   endScan,
@@ -17,7 +18,7 @@ import {
   scanNames,
   summarize,
 } from './catalog';
-import { NameSources } from '../codexHome/threadNames';
+
 import { emptyMetrics } from './metrics';
 import { MeasureJob, StartedWorkers, defaultWorkerCount, measureInPool, startWorkers } from './scanPool';
 
@@ -72,8 +73,8 @@ async function measureAll(
   result: ScanResult,
   started: StartedWorkers | undefined,
 ): Promise<ScanResult> {
-  let names: NameSources | undefined;
-  const namesNow = (): NameSources => (names ??= scanNames(codexHome, opts, result));
+  let names: ThreadSources | undefined;
+  const namesNow = (): ThreadSources => (names ??= scanNames(codexHome, opts, result));
   const total = files.length;
   let measured = 0;
   const record = (f: RolloutFile, outcome: Parameters<typeof recordMeasurement>[4]): void => {

@@ -74,17 +74,43 @@ function minutesBetween(a: string, b: string): number {
   return Math.abs(Date.parse(b) - Date.parse(a)) / 60000;
 }
 
-/** `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn). */
+/**
+ * What Codex's own records say about the context (token counts, failed attempts, compactions): after
+ * an in-place repair they describe the file as it was, until Codex resumes the thread.
+ */
+const BEFORE_REPAIR = new Set([
+  'saturated',
+  'context-error',
+  'image-url-error',
+  'unanswered-full',
+  'compaction-loop',
+  'compaction-burst',
+  'context-fill',
+  'images-over-window',
+]);
+
+/**
+ * `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn).
+ * `repairedAt`: when we repaired it in place, if Codex has not written to it since.
+ */
 export function assessRisk(
   m: ThreadMetrics,
   fileBytes: number,
   t: RiskThresholds = DEFAULT_THRESHOLDS,
   lastWriteMs?: number,
+  repairedAt?: string,
 ): Risk {
   const reasons: RiskReason[] = [];
   const add = (level: RiskLevel, code: string, text: string) => {
-    if (level !== 'ok') reasons.push({ level, code, text });
+    if (level !== 'ok' && !(repairedAt && BEFORE_REPAIR.has(code))) reasons.push({ level, code, text });
   };
+  if (repairedAt) {
+    add(
+      'watch',
+      'repaired-not-resumed',
+      `repaired ${repairedAt.slice(0, 16).replace('T', ' ')} UTC and not resumed since: Codex's token counts and errors in it are from before the repair`,
+    );
+  }
 
   // Stuck: the file itself says the last attempts failed for lack of room.
   const lastGood = m.lastAgentMessageAt ? Date.parse(m.lastAgentMessageAt) : 0;
@@ -257,7 +283,13 @@ export function assessRisk(
 
   reasons.sort((a, b) => compareRisk(a.level, b.level));
   const level = reasons.reduce<RiskLevel>((acc, r) => maxLevel(acc, r.level), 'ok');
-  return { level, reasons, recommendation: recommend(level, m, reasons), contextFill };
+  // The fill of Codex's last request no longer describes a repaired file.
+  return {
+    level,
+    reasons,
+    recommendation: recommend(level, m, reasons),
+    contextFill: repairedAt ? undefined : contextFill,
+  };
 }
 
 function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): string {
@@ -270,6 +302,8 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): s
     codes.has('hidden-images') ||
     m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
+  if (codes.has('repaired-not-resumed') && (level === 'watch' || level === 'ok'))
+    return 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, restore the backup and write a handoff.';
   if (codes.has('broken-images') || codes.has('image-url-error'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
   switch (level) {
