@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VERSION } from '../core/util/version';
-import { UsageError } from '../core/util/errors';
+import { RescueError, UsageError } from '../core/util/errors';
 import { Command } from './command';
 
 export const mcpCommand: Command = {
@@ -31,8 +31,14 @@ export const mcpCommand: Command = {
  */
 function loadMcpServer(): typeof import('../mcp/server') {
   const bundled = path.join(__dirname, MCP_BUNDLE);
+  const fromSources = __filename.endsWith('.ts');
+  if (!fromSources && !fs.existsSync(bundled))
+    throw new RescueError(
+      'not-found',
+      `the MCP server (${MCP_BUNDLE}) is missing beside ${__filename}; copy it from the package's dist/ folder (or run "Add Rescue Tools to Codex" again in VS Code)`,
+    );
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'mcp', 'server'));
+  return require(fromSources ? path.join(__dirname, '..', 'mcp', 'server') : bundled);
 }
 
 /** The MCP server bundle's file name, beside the CLI's (esbuild.mjs; the extension copies both). */

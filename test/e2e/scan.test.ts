@@ -165,7 +165,7 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
 
     // The CLI's output, not the format: once is enough.
     if (!paginated)
-      it('CLI: scan --json into a pipe waits for a slow reader and stops quietly when the reader leaves', async () => {
+      it('CLI: scan --json into a pipe: all of it reaches a slow reader, and it stops quietly when the reader leaves', async () => {
         // Many threads, so the JSON (hundreds of KB) is more than a pipe holds.
         const home = fs.mkdtempSync(path.join(path.dirname(fx.codexHome), 'pipe-home-'));
         const day = path.join(home, 'sessions', '2026', '11', '30');

@@ -3,8 +3,7 @@
 // that fills a token budget by priority (budget.ts). Synchronous: call it from the CLI or a worker.
 import * as fs from 'node:fs';
 import { RolloutFile, resolveThread } from '../codexHome/rolloutFiles';
-import { readNameSources } from '../codexHome/threadNames';
-import { ThreadSummary, summarize } from '../scan/catalog';
+import { ThreadSummary, summarize, threadSources } from '../scan/catalog';
 import { MetricsCollector } from '../scan/metrics';
 import { readRollout } from '../rollout/reader';
 import { BigTextReader } from '../rollout/bigText';
@@ -39,7 +38,7 @@ export function collectThread(
     } catch {
       // vanished meanwhile: keep what we had
     }
-    const thread = summarize({ ...f, ...st }, metrics.result(), readNameSources(codexHome, opts.env));
+    const thread = summarize({ ...f, ...st }, metrics.result(), threadSources(codexHome, opts.env));
     return { data, thread };
   } finally {
     big.close();

@@ -112,16 +112,24 @@ export function listBackups(codexHome: string, threadId: string): BackupInfo[] {
     .sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
 }
 
-/** A thread's newest in-place repair: when, and the size of the file it left. */
+/** A thread's newest in-place repair: when, the size of the file it left, and how much it removed. */
 export interface RepairRecord {
   at: string;
   size: number;
+  removedBytes: number;
+}
+
+/** Beside the manifest: what the scan needs of a repair, small (a manifest may hold a projection dump). */
+const REPAIR_NOTE = 'repair.json';
+
+export function writeRepairNote(dir: string, note: RepairRecord): void {
+  writeFileAtomic(path.join(dir, REPAIR_NOTE), JSON.stringify(note));
 }
 
 /**
- * Every thread's newest in-place repair, from the manifests under rescue/backups (one folder per
- * repaired thread: cheap even in a home of thousands). The scan tells from it that a thread was
- * repaired and not resumed since: its file is still the size the repair left.
+ * Every thread's newest in-place repair that removed something: the note in its newest backup folder
+ * (a restore's folder, newer, has none). One small read per repaired thread, so every rescan can
+ * afford it; the scan tells from it that a thread was repaired and not resumed since.
  */
 export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
   const out = new Map<string, RepairRecord>();
@@ -132,9 +140,15 @@ export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
     return out; // no backups yet
   }
   for (const id of threads) {
-    const repair = listBackups(codexHome, id).find((b) => b.manifest.kind === 'before-repair' && b.manifest.repaired);
-    if (repair?.manifest.repaired)
-      out.set(repair.manifest.threadId, { at: repair.manifest.createdAt, size: repair.manifest.repaired.size });
+    try {
+      const dir = path.join(backupsRoot(codexHome), id);
+      // Folder names are timestamps (stamp(), with -N when two share one): the greatest is the newest.
+      const newest = fs.readdirSync(dir).reduce((a, b) => (b > a ? b : a), '');
+      const note = JSON.parse(fs.readFileSync(path.join(dir, newest, REPAIR_NOTE), 'utf8')) as RepairRecord;
+      if (typeof note.size === 'number' && typeof note.at === 'string' && note.removedBytes > 0) out.set(id, note);
+    } catch {
+      // no note (a restore, an older backup, or unreadable): nothing to say about this thread
+    }
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { SessionMeta } from '../rollout/format';
 import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
-import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest } from './backups';
+import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
 import { assertUnchangedSince } from './refusals';
 import { StripRequest } from './types';
 
@@ -67,6 +67,7 @@ export function swapInPlace(s: SwapInput): SwapResult {
       repaired: { size: s.bytesAfter, sha256: sha256File(s.output) },
     };
     writeManifest(dir, manifest);
+    writeRepairNote(dir, { at: manifest.createdAt, size: s.bytesAfter, removedBytes: stat.size - s.bytesAfter });
     fs.chmodSync(s.output, stat.mode & 0o7777);
   } catch (err) {
     undoBackup();

@@ -474,7 +474,7 @@ export class LineScanner {
    * every line, so the string made the last time these bytes were read is used again (no new string,
    * and V8 finds a property by such a key at once).
    */
-  private keyInPiece(seg: Buffer, a: number, b: number): string {
+  private cachedString(seg: Buffer, a: number, b: number): string {
     const len = b - a;
     if (len === 0) return '';
     const slot = Math.imul(len ^ (seg[a] << 8) ^ (seg[b - 1] << 16) ^ (seg[a + (len >> 1)] << 24), 0x9e3779b1) >>> 22;
@@ -553,7 +553,7 @@ export class LineScanner {
       } else
         v =
           b - a <= (this.strIsKey ? KEY_BYTES : VALUE_BYTES)
-            ? this.keyInPiece(seg, a, b)
+            ? this.cachedString(seg, a, b)
             : this.decodeInPiece(seg, a, b);
     }
     this.strParts = undefined;
@@ -635,7 +635,8 @@ function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | numb
   return neg ? -x : x;
 }
 
-// The string cache (LineScanner.keyInPiece): keys up to KEY_BYTES long, by a hash of their bytes.
+// The string cache (LineScanner.cachedString): keys up to KEY_BYTES long and values up to VALUE_BYTES, by a
+// hash of their bytes (one slot holds at most KEY_BYTES).
 const KEY_BYTES = 32;
 // Short values (types, roles, statuses, models) come back as often as keys; ids and timestamps are longer.
 const VALUE_BYTES = 20;

@@ -203,7 +203,7 @@ export function summarize(
   const meta = metrics.meta ?? {};
   const repair = names.repairs?.get(f.id);
   // Still the size the repair left: Codex has not written a turn since (an append only grows it).
-  const repairedAt = repair && repair.size === f.size && !f.compressed ? repair.at : undefined;
+  const repaired = repair && repair.size === f.size && !f.compressed ? repair : undefined;
   const row = names.state.get(f.id);
   return {
     id: f.id,
@@ -223,7 +223,7 @@ export function summarize(
     model: metrics.model ?? row?.model,
     cliVersion: meta.cliVersion,
     firstUserMessage: metrics.firstUserMessage,
-    risk: assessRisk(metrics, f.size, thresholds, f.mtimeMs, repairedAt),
+    risk: assessRisk(metrics, f.size, thresholds, f.mtimeMs, repaired),
     metrics,
   };
 }
@@ -260,9 +260,14 @@ export function listForScan(
 
 /** The threads' names (session_index.jsonl, state_5.sqlite); a note in the result when the database is unreadable. */
 export function scanNames(codexHome: string, opts: ScanOptions, result: ScanResult): ThreadSources {
-  const names = readNameSources(codexHome, opts.env);
-  if (names.stateNote) result.notes.push(names.stateNote);
-  return { ...names, repairs: latestRepairs(codexHome) };
+  const sources = threadSources(codexHome, opts.env);
+  if (sources.stateNote) result.notes.push(sources.stateNote);
+  return sources;
+}
+
+/** The threads' names and our repairs of them, for summarize. */
+export function threadSources(codexHome: string, env?: NodeJS.ProcessEnv): ThreadSources {
+  return { ...readNameSources(codexHome, env), repairs: latestRepairs(codexHome) };
 }
 
 /** Record one file's measurement (or why it failed) in the result and the index; returns its summary. */

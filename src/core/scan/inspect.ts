@@ -1,10 +1,8 @@
 // One thread in depth: find it (id, id prefix or path), measure it, and say in words what it is made
 // of and why it is at risk. The CLI's `inspect` and the MCP server's `inspect_thread` both use it.
-import { ThreadSummary, measureFile, summarize } from './catalog';
+import { ThreadSummary, measureFile, summarize, threadSources } from './catalog';
 import { resolveThread } from '../codexHome/rolloutFiles';
 import { formatBytes, formatCount } from './risk';
-import { readNameSources } from '../codexHome/threadNames';
-import { latestRepairs } from '../repair/backups';
 import { imageStats } from './threadJson';
 
 export interface InspectOptions {
@@ -16,7 +14,7 @@ export interface InspectOptions {
 export function inspectThread(codexHome: string, ref: string, opts: InspectOptions = {}): ThreadSummary {
   const f = resolveThread(codexHome, ref);
   const { entry } = measureFile(f.path, f, undefined, opts);
-  return summarize(f, entry.metrics, { ...readNameSources(codexHome), repairs: latestRepairs(codexHome) });
+  return summarize(f, entry.metrics, threadSources(codexHome));
 }
 
 /** One line of at most `n` characters, whitespace collapsed. */

@@ -412,7 +412,7 @@ class LineFinds implements LineWalkVisitor, LineDamage {
   private line: RolloutLine | undefined;
   private held: HeldBytes | undefined;
 
-  /** One per collector, reused for every line (no objects per line). */
+  /** One per collector, reused for every line. */
   constructor(
     private readonly m: ThreadMetrics,
     private readonly fd: number | undefined,
@@ -444,7 +444,8 @@ class LineFinds implements LineWalkVisitor, LineDamage {
   text(v: string | BigStr): void {
     const l = this.line;
     // the piece the line was read from: its strings are not read again
-    if (l?.chunk && l.chunkStart !== undefined) this.held ??= { bytes: l.chunk, start: l.chunkStart };
+    if (v instanceof BigStr && l?.chunk && l.chunkStart !== undefined)
+      this.held ??= { bytes: l.chunk, start: l.chunkStart };
     const n = embeddedBase64Bytes(v, this.fd, this.held);
     if (!n) return;
     this.embeddedStrings++;

@@ -18,7 +18,6 @@ import {
   scanNames,
   summarize,
 } from './catalog';
-
 import { emptyMetrics } from './metrics';
 import { MeasureJob, StartedWorkers, defaultWorkerCount, measureInPool, startWorkers } from './scanPool';
 
@@ -47,17 +46,21 @@ const MIN_POOL_BYTES = 32 * 1024 * 1024;
 export async function scanCatalogParallel(codexHome: string, opts: ParallelScanOptions): Promise<ScanResult> {
   const index = opts.index ?? emptyIndex();
   const minPoolBytes = opts.minPoolBytes ?? MIN_POOL_BYTES;
-  // The workers start as soon as the listing shows that much to read (with no index: within the first
-  // few files), so their start-up overlaps the rest of the listing and the names.
+  // The workers start as soon as the listing shows that the pool will be used (with no index: within
+  // the first few files), so their start-up overlaps the rest of the listing and the names. A rescan
+  // while Codex appends to one thread starts none.
   let started: StartedWorkers | undefined;
   let unread = 0;
+  let changed = 0;
   try {
     const { files, result } = listForScan(codexHome, (f) => {
       if (started || opts.workers === 0) return;
       const prev = index.entries[f.path];
       if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs) return;
-      unread += f.size;
-      if (unread >= minPoolBytes) started = startWorkers(opts.script, opts.workers ?? defaultWorkerCount());
+      changed++;
+      unread += bytesToRead(f, prev);
+      if (changed >= 2 && unread >= minPoolBytes)
+        started = startWorkers(opts.script, opts.workers ?? defaultWorkerCount());
     });
     return await measureAll(codexHome, opts, index, files, result, started);
   } finally {
@@ -94,10 +97,11 @@ async function measureAll(
   }
   const pending = new Set(todo);
   for (const f of files) if (!pending.has(f)) record(f, { entry: index.entries[f.path], how: 'reused', bytesRead: 0 });
-  const bytes = todo.reduce((s, f) => s + f.size, 0);
+  const toRead = new Map(todo.map((f) => [f, bytesToRead(f, index.entries[f.path])]));
+  const bytes = todo.reduce((s, f) => s + toRead.get(f)!, 0);
   let done = 0;
   const progress = (f: RolloutFile): void => {
-    done += f.size;
+    done += toRead.get(f) ?? 0;
     opts.onProgress?.(done, bytes, f.path);
   };
   if (bytes < (opts.minPoolBytes ?? MIN_POOL_BYTES) || todo.length < 2 || opts.workers === 0) {
@@ -141,6 +145,12 @@ async function measureAll(
   namesNow(); // while the workers start
   await pool;
   return endScan(result, index, files);
+}
+
+/** What measuring `f` will read: a file that only grew is read from where the last scan stopped. */
+function bytesToRead(f: RolloutFile, prev: ScanIndex['entries'][string] | undefined): number {
+  const grew = prev !== undefined && !f.compressed && f.size >= prev.size && prev.resumeOffset > 0;
+  return grew ? f.size - prev.resumeOffset : f.size;
 }
 
 function byOrder(files: RolloutFile[], order: ParallelScanOptions['order']): RolloutFile[] {

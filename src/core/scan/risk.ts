@@ -91,15 +91,16 @@ const BEFORE_REPAIR = new Set([
 
 /**
  * `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn).
- * `repairedAt`: when we repaired it in place, if Codex has not written to it since.
+ * `repaired`: our in-place repair of it, if Codex has not written to it since.
  */
 export function assessRisk(
   m: ThreadMetrics,
   fileBytes: number,
   t: RiskThresholds = DEFAULT_THRESHOLDS,
   lastWriteMs?: number,
-  repairedAt?: string,
+  repaired?: { at: string; removedBytes: number },
 ): Risk {
+  const repairedAt = repaired?.at;
   const reasons: RiskReason[] = [];
   const add = (level: RiskLevel, code: string, text: string) => {
     if (level !== 'ok' && !(repairedAt && BEFORE_REPAIR.has(code))) reasons.push({ level, code, text });
@@ -108,7 +109,7 @@ export function assessRisk(
     add(
       'watch',
       'repaired-not-resumed',
-      `repaired ${repairedAt.slice(0, 16).replace('T', ' ')} UTC and not resumed since: Codex's token counts and errors in it are from before the repair`,
+      `repaired ${repairedAt.slice(0, 16).replace('T', ' ')} UTC (${formatBytes(repaired?.removedBytes ?? 0)} removed) and not resumed since: Codex's token counts and errors in it are from before the repair`,
     );
   }
 
@@ -302,7 +303,7 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): s
     codes.has('hidden-images') ||
     m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
-  if (codes.has('repaired-not-resumed') && (level === 'watch' || level === 'ok'))
+  if (codes.has('repaired-not-resumed') && level === 'watch')
     return 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, restore the backup and write a handoff.';
   if (codes.has('broken-images') || codes.has('image-url-error'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";

@@ -123,13 +123,17 @@ const DEPTH = 2;
 const BATCH_FILES = 64;
 const BATCH_BYTES = 8 * 1024 * 1024;
 
-/** Consecutive jobs (in queue order) grouped up to BATCH_FILES files or BATCH_BYTES; big files alone. */
-function batches(order: number[], jobs: MeasureJob[]): Batch[] {
+/**
+ * Consecutive jobs (in queue order) grouped up to BATCH_FILES files or BATCH_BYTES; big files alone.
+ * Fewer files to a batch when there are few jobs, so that every worker gets some.
+ */
+function batches(order: number[], jobs: MeasureJob[], workers: number): Batch[] {
+  const files = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (workers * DEPTH))));
   const out: Batch[] = [];
   let cur: Batch | undefined;
   let bytes = 0;
   for (const i of order) {
-    if (!cur || cur.is.length >= BATCH_FILES || bytes + jobs[i].size > BATCH_BYTES) {
+    if (!cur || cur.is.length >= files || bytes + jobs[i].size > BATCH_BYTES) {
       cur = { is: [], attempt: 1 };
       bytes = 0;
       out.push(cur);
@@ -144,7 +148,7 @@ function batches(order: number[], jobs: MeasureJob[]): Batch[] {
 export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<MeasureOutcome[]> {
   const prio = opts.priority ?? ((j: MeasureJob) => j.size);
   const order = jobs.map((_, i) => i).sort((a, b) => prio(jobs[b]) - prio(jobs[a]));
-  const queue = batches(order, jobs);
+  const queue = batches(order, jobs, opts.workers ?? defaultWorkerCount());
   const outcomes: MeasureOutcome[] = new Array(jobs.length);
   const maxAttempts = opts.maxAttempts ?? 2;
   const count = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), queue.length));

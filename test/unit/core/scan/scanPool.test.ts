@@ -11,7 +11,7 @@ import { scanCatalogParallel } from '../../../../src/core/scan/parallelScan';
 import { startWorkers } from '../../../../src/core/scan/scanPool';
 import { threadJson } from '../../../../src/core/scan/threadJson';
 import { makeFixtureSet } from '../../../support/fixtures';
-import { sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
+import { appendAgentMessage, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
 import { tempDir } from '../../../support/tempHome';
 import { CODEX_PAGINATED_VERSION, REPO_ROOT } from '../../../support/tools';
 
@@ -142,10 +142,43 @@ describe('scan pool (worker threads)', function () {
     const w0 = await created;
     if (w0.threadId !== -1) await new Promise((r) => w0.once('exit', r));
     assert.equal(dead.take(), undefined);
+    const made: Worker[] = [];
+    const note = (x: Worker) => made.push(x);
+    process.on('worker', note);
     const live = startWorkers(script, 2);
+    for (let k = 0; made.length < 2 && k < 500; k++) await new Promise((r) => setTimeout(r, 10)); // 'worker' comes later
+    process.off('worker', note);
+    assert.equal(made.length, 2);
     const w = live.take()!;
     assert.ok(w);
     await w.terminate();
-    live.dispose(); // the other one: the test would hang on a live worker
+    const other = made.find((x) => x !== w)!;
+    const stopped = new Promise((r) => other.once('exit', r));
+    live.dispose();
+    await stopped; // dispose stopped the one not taken
+  });
+
+  it('a rescan while Codex appends to one thread starts no worker', async () => {
+    const index = emptyIndex();
+    await scanCatalogParallel(home, { index, script, workers: 2, minPoolBytes: 0 });
+    appendAgentMessage(big, 'one more turn');
+    // Count the workers made (the pool looks Worker up on the module when it makes one).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const wt = require('node:worker_threads') as { Worker: typeof Worker };
+    const Real = wt.Worker;
+    let made = 0;
+    wt.Worker = class extends Real {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args);
+        made++;
+      }
+    };
+    try {
+      const r = await scanCatalogParallel(home, { index, script, workers: 2, minPoolBytes: 1 });
+      assert.equal(r.stats.resumed, 1);
+      assert.equal(made, 0, 'workers started');
+    } finally {
+      wt.Worker = Real;
+    }
   });
 });
