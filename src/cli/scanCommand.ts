@@ -60,12 +60,13 @@ async function scan(ctx: CliContext): Promise<number> {
   for (const note of result.notes) ctx.err.write(`note: ${note}\n`);
   for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
   if (args.flags.has('json')) {
+    // A JSON array, one thread to a line (greppable; a third smaller and quicker to write than indented).
     // A few hundred KB at a time: 3,000 threads as one string cost a second and tens of MB, one
     // write per thread thousands of system calls. Into a pipe (`| jq`) writes queue in memory until
-    // the reader takes them: wait for it, or the whole output (13 MB for 3,000 threads) piles up.
+    // the reader takes them: wait for it, or the whole output (9 MB for 3,000 threads) piles up.
     let chunk = '[';
     for (let i = 0; i < result.threads.length; i++) {
-      chunk += `${i ? ',' : ''}\n${JSON.stringify(threadJson(result.threads[i]), null, 2)}`;
+      chunk += `${i ? ',' : ''}\n${JSON.stringify(threadJson(result.threads[i]))}`;
       if (chunk.length < 256 * 1024) continue;
       if (!ctx.out.write(chunk)) await once(ctx.out, 'drain');
       chunk = '';

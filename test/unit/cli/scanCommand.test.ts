@@ -14,7 +14,7 @@ describe('cli/scan', function () {
 
   it('--json writes no more while the reader is behind (waits for drain)', async () => {
     const home = path.join(tempDir('csr-scan-cli-'), 'codex-home');
-    for (let k = 0; k < 600; k++) {
+    for (let k = 0; k < 900; k++) {
       const id = newThreadId(Date.now() - k * 60_000);
       writeSyntheticRollout(sessionPath(home, id, new Date(Date.now() - k * 60_000)), {
         imageLines: 0,
