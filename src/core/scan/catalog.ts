@@ -340,9 +340,12 @@ export function loadIndex(file: string): ScanIndex {
   return emptyIndex();
 }
 
-/** JSON replacer: resumeMetrics is usually the same object as metrics, written once (see decodeEntry). */
-function sharedOnce(this: Partial<IndexEntry>, key: string, value: unknown): unknown {
-  return key === 'resumeMetrics' && value === this.metrics ? undefined : value;
+/**
+ * The entry with resumeMetrics left out when it is the same object as metrics (usually): written once
+ * (see decodeEntry). Without a replacer function, so JSON.stringify keeps to its fast path.
+ */
+function sharedOnce(e: IndexEntry): IndexEntry | Omit<IndexEntry, 'resumeMetrics'> {
+  return e.resumeMetrics === e.metrics ? { ...e, resumeMetrics: undefined } : e;
 }
 
 /**
@@ -350,7 +353,7 @@ function sharedOnce(this: Partial<IndexEntry>, key: string, value: unknown): unk
  * the structured clone of a deep metrics object cost the scan workers more than reading the file.
  */
 export function encodeEntry(e: IndexEntry): string {
-  return JSON.stringify(e, sharedOnce);
+  return JSON.stringify(sharedOnce(e));
 }
 
 export function decodeEntry(json: string): IndexEntry {
@@ -361,7 +364,9 @@ export function decodeEntry(json: string): IndexEntry {
 
 export function saveIndex(file: string, index: ScanIndex): void {
   try {
-    writeFileAtomic(file, JSON.stringify(index, sharedOnce));
+    const entries: Record<string, unknown> = {};
+    for (const [p, e] of Object.entries(index.entries)) entries[p] = sharedOnce(e);
+    writeFileAtomic(file, JSON.stringify({ ...index, entries }));
   } catch {
     // A cache we cannot write only costs speed next time.
   }
