@@ -62,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
+    if ((err as NodeJS.ErrnoException)?.syscall === 'write' && !(err instanceof RescueError)) {
+      process.stderr.write(`codex-session-rescue: ${outputError(err as NodeJS.ErrnoException)}\n`);
+      return 1;
+    }
     throw err;
   }
   if (args.flags.has('version')) {
@@ -83,6 +87,10 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
+    if ((err as NodeJS.ErrnoException)?.syscall === 'write' && !(err instanceof RescueError)) {
+      process.stderr.write(`codex-session-rescue: ${outputError(err as NodeJS.ErrnoException)}\n`);
+      return 1;
+    }
     // Refusals and failures we worded for the user print as they are; anything else is a bug, with its stack.
     if (err instanceof RescueError) process.stderr.write(`codex-session-rescue: ${err.message}\n`);
     else
@@ -93,15 +101,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The output (stdout) could not be written: why, and what to do. */
+function outputError(err: NodeJS.ErrnoException): string {
+  const why = err.code === 'ENOSPC' ? 'the disk is full' : (err.code ?? err.message);
+  return `could not write the output (${why}). Send it somewhere with room (or to a terminal) and run the command again.`;
+}
+
 if (require.main === module) {
   const tooOld = nodeVersionProblem();
   if (tooOld) {
     process.stderr.write(`${tooOld}\n`);
     process.exit(1);
   }
-  // The reader went away (`scan --json | head`): what it wanted is written; stop quietly.
+  // The reader went away (`scan --json | head`): what it wanted is written; stop quietly. Any other
+  // failure to write the output (a full disk under `> file`) is said in words, not as a stack.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE') {
+      process.stderr.write(`codex-session-rescue: ${outputError(err)}\n`);
+      process.exit(1);
+    }
     process.exit(process.exitCode ?? 0);
   });
   void main(process.argv.slice(2)).then((code) => {

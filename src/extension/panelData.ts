@@ -33,7 +33,7 @@ export function panelThread(t: ThreadView): PanelThread {
       total: m.images.total,
       totalBytes: m.images.totalBytes,
       live: m.images.live,
-      liveBytes: m.images.liveBytes,
+      liveBytes: m.bytes.imagesLive,
       distinct: m.images.distinct,
       maxCopies: m.images.maxCopies,
     },

@@ -169,7 +169,7 @@ export function registerReadTools(server: McpServer, ctx: ToolContext): void {
           storedBytes: m.images.totalBytes,
           distinct: imageStats(t).distinct,
           live: m.images.live,
-          liveBytes: m.images.liveBytes,
+          liveBytes: m.bytes.imagesLive,
         },
         context: last ? { used: last.used, window: last.window } : undefined,
         compactions: m.compactions.count,

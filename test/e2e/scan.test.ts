@@ -201,6 +201,15 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
         const head = await piped(200, 100);
         assert.equal(head.code, 0, head.err);
         assert.equal(head.err, '');
+        // `> file` on a full disk: said in words, no stack
+        if (fs.existsSync('/dev/full')) {
+          const fd = fs.openSync('/dev/full', 'w');
+          const full = spawnSync(process.execPath, args, { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+          fs.closeSync(fd);
+          assert.equal(full.status, 1);
+          assert.match(full.stderr, /^codex-session-rescue: could not write the output \(the disk is full\)\. /);
+          assert.doesNotMatch(full.stderr, /\n\s+at /, 'no stack');
+        }
         fs.rmSync(home, { recursive: true, force: true });
       });
   });

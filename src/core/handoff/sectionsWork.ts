@@ -148,7 +148,7 @@ export function imagesSection(d: HandoffData, t: ThreadSummary): Section {
       if (!i.attached && !i.toolImages && !i.generated && !i.placeholders && !m.total) return '';
       const out = ['## Images', ''];
       out.push(
-        `${i.attached} attached by the user, ${i.toolImages} returned by tools${i.generated ? `, ${i.generated} generated` : ''}${i.placeholders ? `, ${i.placeholders} replaced by placeholders (stripped)` : ''}. In the file: ${m.total} stored copies (${formatBytes(m.totalBytes)}), ${m.live} in the live history (${formatBytes(m.liveBytes)}).`,
+        `${i.attached} attached by the user, ${i.toolImages} returned by tools${i.generated ? `, ${i.generated} generated` : ''}${i.placeholders ? `, ${i.placeholders} replaced by placeholders (stripped)` : ''}. In the file: ${m.total} stored copies (${formatBytes(m.totalBytes)}), ${m.live} in the live history (${formatBytes(t.metrics.bytes.imagesLive)}).`,
       );
       if (i.archiveDirs.length)
         out.push('', `Archived copies of stripped images: ${i.archiveDirs.map((x) => `\`${x}\``).join(', ')}`);

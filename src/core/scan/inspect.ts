@@ -64,7 +64,7 @@ export function describeThread(t: ThreadSummary): string {
       lines.push(`  ${(((b / total) * 100).toFixed(1) + '%').padStart(6)}  ${formatBytes(b).padStart(8)}  ${label}`);
   lines.push('');
   lines.push(
-    `Images: ${m.images.total} stored (${formatBytes(m.images.totalBytes)}), ${img.distinct} distinct; ${m.images.live} live (${formatBytes(m.images.liveBytes)}, ~${formatCount(m.images.liveTokens)} tokens), ${m.images.ui} UI copies${m.images.generated ? `, ${m.images.generated} generated` : ''}`,
+    `Images: ${m.images.total} stored (${formatBytes(m.images.totalBytes)}), ${img.distinct} distinct; ${m.images.live} live (${formatBytes(m.bytes.imagesLive)}, ~${formatCount(m.images.liveTokens)} tokens), ${m.images.ui} UI copies${m.images.generated ? `, ${m.images.generated} generated` : ''}`,
   );
   if (img.maxCopies > 1)
     lines.push(`  duplicates: ${formatBytes(img.duplicateBytes)} in extra copies; most copied image ${img.maxCopies}×`);
@@ -80,7 +80,7 @@ export function describeThread(t: ThreadSummary): string {
   lines.push(
     `Compactions: ${m.compactions.count} (${formatBytes(m.compactions.bytes)})${m.compactions.times.length ? `, last at ${m.compactions.times[m.compactions.times.length - 1]}` : ''}`,
   );
-  lines.push(`Tool outputs: ${m.toolOutputs.count} (${formatBytes(m.toolOutputs.bytes)})`);
+  lines.push(`Tool outputs: ${m.toolOutputs.count} (${formatBytes(m.bytes.toolOutput)})`);
   for (const o of m.toolOutputs.largest.slice(0, 3))
     lines.push(`  line ${o.line}: ${formatBytes(o.bytes)}${o.name ? ` from ${o.name}` : ''}`);
   const last = m.tokens.last;

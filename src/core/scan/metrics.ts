@@ -2,7 +2,7 @@
 // request will carry, and the signs of a thread that is stuck. The state is plain data so an
 // incremental rescan can resume from where the last one stopped.
 import { RolloutLine } from '../rollout/reader';
-import { BigStr, get, isObject, str } from '../rollout/jsonSkeleton';
+import { get, isObject, str } from '../rollout/jsonSkeleton';
 import {
   Classified,
   Generation,
@@ -18,10 +18,10 @@ import {
   tokenSample,
   userText,
 } from '../rollout/format';
-import { imageFacts, imageTokens } from '../rollout/images';
-import { HeldBytes, embeddedBase64Bytes, textScope } from '../rollout/embeddedBase64';
-import { DamageMetrics, LineDamage, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
-import { LineWalkVisitor, walkLine } from './lineWalk';
+import { textScope } from '../rollout/embeddedBase64';
+import { DamageMetrics, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
+import { walkLine } from './lineWalk';
+import { LineFinds } from './lineFinds';
 
 export type Category =
   | 'imagesLive'
@@ -70,17 +70,15 @@ export interface ThreadMetrics {
     total: number;
     totalBytes: number;
     live: number;
-    liveBytes: number;
     liveTokens: number;
     ui: number;
-    uiBytes: number;
     generated: number;
     /** fingerprint -> [count, stored bytes of one copy, media type] */
     byHash: Record<string, [number, number, string]>;
   };
-  toolOutputs: { count: number; bytes: number; largest: ToolOutputRecord[] };
+  /** Their bytes are bytes.toolOutput. */
+  toolOutputs: { count: number; largest: ToolOutputRecord[] };
   compactions: { count: number; bytes: number; times: string[]; lastSummary?: string; lastLine?: number };
-  reasoningBytes: number;
   tokens: { last?: TokenSample; series: TokenSample[]; window?: number; saturatedAt?: string };
   contextErrors: { count: number; lastAt?: string; lastMessage?: string };
   turnsAborted: number;
@@ -128,16 +126,13 @@ export function emptyMetrics(): ThreadMetrics {
       total: 0,
       totalBytes: 0,
       live: 0,
-      liveBytes: 0,
       liveTokens: 0,
       ui: 0,
-      uiBytes: 0,
       generated: 0,
       byHash: {},
     },
-    toolOutputs: { count: 0, bytes: 0, largest: [] },
+    toolOutputs: { count: 0, largest: [] },
     compactions: { count: 0, bytes: 0, times: [] },
-    reasoningBytes: 0,
     tokens: { series: [] },
     contextErrors: { count: 0 },
     turnsAborted: 0,
@@ -235,7 +230,6 @@ export class MetricsCollector {
       m.bytes.imagesDead += m.bytes.imagesLive;
       m.bytes.imagesLive = 0;
       m.images.live = 0;
-      m.images.liveBytes = 0;
       m.images.liveTokens = 0;
     }
     const found = this.found;
@@ -247,11 +241,9 @@ export class MetricsCollector {
     m.images.totalBytes += sum;
     if (isUi) {
       m.images.ui += count;
-      m.images.uiBytes += sum;
       m.bytes.imagesUi += sum;
     } else if (isCompacted || c.lineType === 'response_item') {
       m.images.live += count;
-      m.images.liveBytes += sum;
       m.images.liveTokens += tokens;
       m.bytes.imagesLive += sum;
     } else {
@@ -286,10 +278,8 @@ export class MetricsCollector {
       m.bytes.toolOutput += bytes;
       const callId = str(c.payload, 'call_id');
       m.toolOutputs.count++;
-      m.toolOutputs.bytes += bytes;
       this.noteLargest({ line: lineNo, callId, name: callId ? m.state.callNames[callId] : undefined, bytes });
     } else if (t === 'reasoning' || t === 'compaction') {
-      if (t === 'reasoning') m.reasoningBytes += bytes;
       m.bytes[t === 'reasoning' ? 'reasoning' : 'compaction'] += bytes;
     } else if (t === 'message') {
       m.bytes.messages += bytes;
@@ -397,58 +387,5 @@ export class MetricsCollector {
       m.contextErrors.lastAt = c.timestamp ?? m.lastTimestamp;
       m.contextErrors.lastMessage = err.length > 300 ? err.slice(0, 300) + '…' : err;
     }
-  }
-}
-
-/** What the walk of one line finds: images (counted into the metrics' image table) and damage. */
-class LineFinds implements LineWalkVisitor, LineDamage {
-  count = 0;
-  sum = 0;
-  tokens = 0;
-  brokenRefs = 0;
-  embeddedStrings = 0;
-  embeddedBytes = 0;
-  private isUi = false;
-  private line: RolloutLine | undefined;
-  private held: HeldBytes | undefined;
-
-  /** One per collector, reused for every line. */
-  constructor(
-    private readonly m: ThreadMetrics,
-    private readonly fd: number | undefined,
-  ) {}
-
-  start(isUi: boolean, l: RolloutLine): void {
-    this.count = this.sum = this.tokens = 0;
-    this.brokenRefs = this.embeddedStrings = this.embeddedBytes = 0;
-    this.isUi = isUi;
-    this.line = l;
-    this.held = undefined;
-  }
-
-  image(v: BigStr | string, type: string | undefined): void {
-    const m = this.m;
-    // bare base64 (type given); small ones are plain strings (their size is what counts here)
-    const s = v instanceof BigStr ? v : new BigStr(0, v.length, v.slice(0, 96), undefined);
-    if (type) m.images.generated++;
-    const f = imageFacts(s, type);
-    this.count++;
-    this.sum += s.byteLength;
-    if (!this.isUi) this.tokens += imageTokens(f);
-    const fp = s.hash ?? `${s.byteLength}:${s.prefix}`;
-    const entry = m.images.byHash[fp];
-    if (entry) entry[0]++;
-    else m.images.byHash[fp] = [1, s.byteLength, f.mediaType];
-  }
-
-  text(v: string | BigStr): void {
-    const l = this.line;
-    // the piece the line was read from: its strings are not read again
-    if (v instanceof BigStr && l?.chunk && l.chunkStart !== undefined)
-      this.held ??= { bytes: l.chunk, start: l.chunkStart };
-    const n = embeddedBase64Bytes(v, this.fd, this.held);
-    if (!n) return;
-    this.embeddedStrings++;
-    this.embeddedBytes += n;
   }
 }

@@ -194,7 +194,7 @@ export function assessRisk(
   }
 
   // What the next request will carry.
-  const live = m.images.liveBytes;
+  const live = m.bytes.imagesLive;
   add(
     levelFor(live, t.liveImageBytes),
     'live-image-bytes',

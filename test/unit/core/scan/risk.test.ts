@@ -47,7 +47,7 @@ describe('scan/risk', () => {
   it('what the repaired file itself holds still counts (e.g. the images a strip kept)', () => {
     const m = stuckMetrics();
     m.images.live = 40;
-    m.images.liveBytes = 60 * MiB;
+    m.bytes.imagesLive = 60 * MiB;
     const r = assessRisk(m, 80 * MiB, undefined, undefined, { at: '2026-11-30T11:00:00.000Z', removedBytes: MiB });
     assert.equal(r.level, 'critical');
     assert.ok(r.reasons.some((x) => x.code === 'live-image-bytes'));
