@@ -38,7 +38,7 @@ export function readSessionIndex(codexHome: string): Map<string, string> {
         const name = str(l.value, 'thread_name');
         if (id && name !== undefined) names.set(id.toLowerCase(), name);
       },
-      { hashDataUrls: false },
+      { hashDataUrls: false, parseShortLines: true },
     );
   } catch {
     // An unreadable index only costs us names; the threads are still listed.

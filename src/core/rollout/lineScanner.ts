@@ -451,7 +451,7 @@ export class LineScanner {
     if (this.pieceText === 3 && !this.utf8Bad && !isUtf8(seg.subarray(a, b))) this.utf8Bad = true;
     if (this.bsFrom > a || (this.bsAt !== -1 && this.bsAt < a)) {
       this.bsFrom = a;
-      this.bsAt = seg.indexOf(0x5c, a);
+      this.bsAt = byteAt(seg, 0x5c, a, this.pieceTo);
     }
     if (this.bsAt !== -1 && this.bsAt < b) {
       // With escapes: JSON.parse the quoted bytes as they are when the opening quote is in this piece.
@@ -611,6 +611,19 @@ function quoteAt(seg: Buffer, p: number, to: number): number {
   return q >= to ? -1 : q;
 }
 
+/**
+ * The first `byte` in seg[from, to), or -1. Bounded: Buffer.indexOf would search on to the end of the
+ * read buffer, which for a line without that byte costs the rest of the buffer on every line.
+ */
+function byteAt(seg: Buffer, byte: number, from: number, to: number): number {
+  if (to - from <= 64) {
+    for (let k = from; k < to; k++) if (seg[k] === byte) return k;
+    return -1;
+  }
+  const at = seg.subarray(from, to).indexOf(byte);
+  return at === -1 ? -1 : from + at;
+}
+
 /** true, false, null or a plain integer in seg[i, j); undefined for anything else (floats, errors). */
 function simpleLiteral(seg: Buffer, i: number, j: number): boolean | null | number | undefined {
   const b = seg[i];
@@ -651,12 +664,12 @@ const nativeUtf8Slice = native.utf8Slice;
 const nativeLatin1Slice = native.latin1Slice;
 
 /** seg.toString('utf8', a, b) without the argument checks (called for every small string). */
-function utf8Slice(seg: Buffer, a: number, b: number): string {
+export function utf8Slice(seg: Buffer, a: number, b: number): string {
   return nativeUtf8Slice ? nativeUtf8Slice.call(seg, a, b) : seg.toString('utf8', a, b);
 }
 
 /** The same for bytes known to be ASCII: a one-byte string, no UTF-8 decoding. */
-function latin1Slice(seg: Buffer, a: number, b: number): string {
+export function latin1Slice(seg: Buffer, a: number, b: number): string {
   return nativeLatin1Slice ? nativeLatin1Slice.call(seg, a, b) : seg.toString('latin1', a, b);
 }
 

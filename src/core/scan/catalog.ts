@@ -127,7 +127,7 @@ export function measureFile(
   file: string,
   st: { size: number; mtimeMs: number },
   prev: IndexEntry | undefined,
-  opts: Pick<ReadOptions, 'onProgress' | 'isCancelled'> & { fullImageHash?: boolean } = {},
+  opts: Pick<ReadOptions, 'onProgress' | 'isCancelled' | 'parseShortLines'> & { fullImageHash?: boolean } = {},
 ): { entry: IndexEntry; how: 'reused' | 'resumed' | 'full'; bytesRead: number } {
   if (prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return { entry: prev, how: 'reused', bytesRead: 0 };
   // Opened once: the resume check, the read, the embedded-image reads and the anchor share it.
@@ -169,6 +169,7 @@ export function measureFile(
         startLine: resume?.resumeLine,
         hashDataUrls: opts.fullImageHash ? 'full' : 'fingerprint',
         rangeOnlyKeys: SIZE_ONLY_KEYS,
+        parseShortLines: opts.parseShortLines ?? true, // false: every line through the byte scanner
         onProgress: opts.onProgress,
         isCancelled: opts.isCancelled,
       },
