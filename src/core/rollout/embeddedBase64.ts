@@ -80,7 +80,7 @@ export function embeddedBase64Bytes(v: string | BigStr, fd?: number, held?: Held
     if (fd === undefined || v.byteLength > SCAN_READ_MAX) return BIG_HINT.test(v.prefix) ? v.byteLength : 0;
     if (v.byteLength < MIN_RUN) return 0; // no run fits
     const inMemory = held && v.start >= held.start && v.end <= held.start + held.bytes.length;
-    const src = inMemory ? heldSource(held) : fileSource(fd);
+    const src = inMemory ? new HeldSource(held) : new FileSource(fd);
     return runsOf(src, v.start, v.end).reduce((n, [a, b]) => n + b - a, 0);
   }
   return textRunBytes(v);
@@ -146,26 +146,38 @@ let runPiece: Buffer | undefined;
 /** Bytes read at a time (exported for tests, which cross piece boundaries). */
 export const RUN_PIECE = 1024 * 1024;
 
-/** Where runsOf reads: `read` gives up to `len` bytes at `pos` (none at the end), `byteAt` one byte or -1. */
+/**
+ * Where runsOf reads: `read` gives up to `len` bytes at `pos` (none at the end), `byteAt` one byte or -1.
+ * Classes, not closures made per call: optimized runsOf then sees two call targets, not a new one each time.
+ */
 interface RunSource {
   read(pos: number, len: number): Buffer;
   byteAt(at: number): number;
 }
 
-function fileSource(fd: number): RunSource {
-  const piece = (runPiece ??= Buffer.allocUnsafe(RUN_PIECE));
-  return {
-    read: (pos, len) => piece.subarray(0, Math.max(0, fs.readSync(fd, piece, 0, Math.min(piece.length, len), pos))),
-    byteAt: (at) => byteAt(fd, at),
-  };
+class FileSource implements RunSource {
+  private readonly piece = (runPiece ??= Buffer.allocUnsafe(RUN_PIECE));
+  constructor(private readonly fd: number) {}
+  read(pos: number, len: number): Buffer {
+    const n = fs.readSync(this.fd, this.piece, 0, Math.min(this.piece.length, len), pos);
+    return this.piece.subarray(0, Math.max(0, n));
+  }
+  byteAt(at: number): number {
+    return byteAt(this.fd, at);
+  }
 }
 
 /** Reads bytes held in memory; the caller checks they cover what is read. */
-function heldSource(h: HeldBytes): RunSource {
-  return {
-    read: (pos, len) => h.bytes.subarray(pos - h.start, pos - h.start + len),
-    byteAt: (at) => (at >= h.start && at < h.start + h.bytes.length ? h.bytes[at - h.start] : -1),
-  };
+class HeldSource implements RunSource {
+  constructor(private readonly h: HeldBytes) {}
+  read(pos: number, len: number): Buffer {
+    const h = this.h;
+    return h.bytes.subarray(pos - h.start, pos - h.start + len);
+  }
+  byteAt(at: number): number {
+    const h = this.h;
+    return at >= h.start && at < h.start + h.bytes.length ? h.bytes[at - h.start] : -1;
+  }
 }
 
 /**
@@ -174,7 +186,7 @@ function heldSource(h: HeldBytes): RunSource {
  * byte MIN_RUN - 1 ahead, so when that byte is not base64 the bytes up to it are passed over.
  */
 export function base64Runs(fd: number, start: number, end: number): [number, number][] {
-  return runsOf(fileSource(fd), start, end);
+  return runsOf(new FileSource(fd), start, end);
 }
 
 /** base64Runs from any source: the same runs however the bytes come in pieces. */

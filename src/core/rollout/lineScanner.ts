@@ -669,7 +669,7 @@ export function utf8Slice(seg: Buffer, a: number, b: number): string {
 }
 
 /** The same for bytes known to be ASCII: a one-byte string, no UTF-8 decoding. */
-export function latin1Slice(seg: Buffer, a: number, b: number): string {
+function latin1Slice(seg: Buffer, a: number, b: number): string {
   return nativeLatin1Slice ? nativeLatin1Slice.call(seg, a, b) : seg.toString('latin1', a, b);
 }
 

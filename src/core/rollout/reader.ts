@@ -1,10 +1,9 @@
 // The one streaming engine: reads a rollout (plain or .zst) in chunks, splits lines on bytes,
 // and hands each line's skeleton to a visitor. Every pass (measure, strip, handoff) uses it.
 import * as fs from 'node:fs';
-import { isAscii, isUtf8 } from 'node:buffer';
 import { Decompress } from 'fzstd';
 import { JsonValue } from './jsonSkeleton';
-import { LineProblem, LineScanner, MAX_DEPTH, ScannerOptions, latin1Slice, utf8Slice } from './lineScanner';
+import { LineProblem, LineScanner, MAX_DEPTH, ScannerOptions, utf8Slice } from './lineScanner';
 import { CancelledError, RescueError } from '../util/errors';
 
 export interface RolloutLine {
@@ -61,6 +60,7 @@ export interface ReadOptions extends ScannerOptions {
 /**
  * The longest line parseShortLines hands to JSON.parse: no line this short can nest deeper than
  * MAX_DEPTH (each level takes two bytes), so JSON.parse accepts exactly what the scanner accepts.
+ * (Longer lines gain nothing: they hold long strings, which the scanner skips instead of decoding.)
  */
 export const SHORT_LINE_BYTES = 2 * MAX_DEPTH;
 
@@ -218,21 +218,16 @@ function readChunk(fd: number, buf: Buffer, pos: number, path: string, len = buf
   }
 }
 
-const DATA_URL = Buffer.from('data:');
-
 /**
  * seg[a, b) parsed whole when it is short, valid UTF-8 and holds no `data:` (whose strings the
  * scanner keeps in the file and fingerprints); undefined when the scanner must read it (also when
- * it is not valid JSON: the scanner says where and why).
+ * it is not valid JSON: the scanner says where and why). Decoding replaces bytes that are not UTF-8
+ * with U+FFFD, so a line holding one is left to the scanner, which reports them.
  */
 function parseShort(seg: Buffer, a: number, b: number): JsonValue | undefined {
   if (b - a > SHORT_LINE_BYTES) return undefined;
-  const bytes = seg.subarray(a, b);
-  if (bytes.indexOf(DATA_URL) !== -1) return undefined;
-  let text: string;
-  if (isAscii(bytes)) text = latin1Slice(seg, a, b);
-  else if (isUtf8(bytes)) text = utf8Slice(seg, a, b);
-  else return undefined;
+  const text = utf8Slice(seg, a, b);
+  if (text.includes('data:') || text.includes('\uFFFD')) return undefined;
   try {
     return JSON.parse(text) as JsonValue;
   } catch {

@@ -330,24 +330,33 @@ export class MetricsCollector {
 
   private facts(c: Classified, lineNo: number): void {
     const m = this.m;
-    if (c.lineType === 'turn_context') {
-      const model = str(c.payload, 'model');
-      if (model) m.model = model;
-    }
-    if (c.lineType === 'event_msg' && c.itemType === 'task_started') {
-      const w = get(c.payload, 'model_context_window');
-      if (typeof w === 'number') m.tokens.window = w;
-    }
-    if (c.lineType === 'event_msg' && c.itemType === 'turn_aborted') m.turnsAborted++;
-    if (c.lineType === 'compacted') {
-      m.compactions.count++;
-      m.compactions.lastLine = lineNo;
-      if (c.timestamp) {
-        m.compactions.times.push(c.timestamp);
-        if (m.compactions.times.length > 20) m.compactions.times.shift();
+    switch (c.lineType) {
+      case 'turn_context': {
+        const model = str(c.payload, 'model');
+        if (model) m.model = model;
+        return;
       }
-      const summary = str(c.payload, 'message');
-      if (summary) m.compactions.lastSummary = summary.length > 4000 ? summary.slice(0, 4000) + '…' : summary;
+      case 'compacted': {
+        m.compactions.count++;
+        m.compactions.lastLine = lineNo;
+        if (c.timestamp) {
+          m.compactions.times.push(c.timestamp);
+          if (m.compactions.times.length > 20) m.compactions.times.shift();
+        }
+        const summary = str(c.payload, 'message');
+        if (summary) m.compactions.lastSummary = summary.length > 4000 ? summary.slice(0, 4000) + '…' : summary;
+        return;
+      }
+      case 'event_msg':
+        if (c.itemType === 'task_started') {
+          const w = get(c.payload, 'model_context_window');
+          if (typeof w === 'number') m.tokens.window = w;
+        } else if (c.itemType === 'turn_aborted') m.turnsAborted++;
+        break;
+      case 'response_item':
+        break;
+      default:
+        return; // messages, token counts and errors are only in events and response items
     }
     const u = userText(c);
     if (u?.source === 'event') m.state.userEvents = true;

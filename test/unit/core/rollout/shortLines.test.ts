@@ -25,6 +25,7 @@ const STRINGS = [
   '\u0000\u001f',
   '\ud800 lone',
   '😀',
+  '\uFFFD as written', // valid UTF-8, left to the scanner like bytes that are not
   'x'.repeat(40),
 ];
 const KEYS = ['type', 'payload', 'text', 'output', '__proto__', 'content', '0', 'a b', 'é'];
@@ -90,8 +91,10 @@ describe('rollout reader: short lines parsed whole', () => {
       Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), // not UTF-8
       '{"img":"data:image/png;base64,' + 'A'.repeat(200) + '"}',
       '{"small":"data:x"}',
-      deep(SHORT_LINE_BYTES / 2), // as deep as a line this short can be: 1,000 levels
-      deep(SHORT_LINE_BYTES / 2 + 1), // too deep, and too long to be parsed whole
+      deep(1000), // as deep as a line may be
+      deep(1001), // too deep, and one level too long to be parsed whole
+      '[' + '{"a":'.repeat(999) + '1' + '}'.repeat(999) + ']', // 1,000 levels, objects inside an array
+      '[' + '{"a":'.repeat(1000) + '1' + '}'.repeat(1000) + ']',
       JSON.stringify({ t: 'x'.repeat(SHORT_LINE_BYTES - 8) }), // exactly SHORT_LINE_BYTES
       JSON.stringify({ t: 'x'.repeat(SHORT_LINE_BYTES - 7) }), // one more: the scanner's
       '',
@@ -120,8 +123,9 @@ describe('rollout reader: short lines parsed whole', () => {
     assert.ok(parsedWhole > 2500, `most short lines were parsed whole (${parsedWhole})`);
     const img = whole[lines.indexOf(lines.find((l) => String(l).startsWith('{"img"'))!)].value as { img: unknown };
     assert.ok(img.img instanceof BigStr, 'a data URL stays in the file, fingerprinted');
-    const tooDeep = whole[lines.length - 5];
-    assert.equal(tooDeep.problem?.kind, 'too-deep');
+    const kinds = (from: number, n: number) => whole.slice(from, from + n).map((l) => l.problem?.kind ?? 'ok');
+    const deepAt = lines.indexOf(lines.find((l) => l === '['.repeat(1000) + ']'.repeat(1000))!);
+    assert.deepEqual(kinds(deepAt, 4), ['ok', 'too-deep', 'ok', 'too-deep']);
   });
 
   it('measures a thread exactly as the byte scanner does', () => {
