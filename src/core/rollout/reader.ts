@@ -325,30 +325,32 @@ class LineSplitter {
   private emitLine(nlOffset: number, hasNewline: boolean, parsed?: JsonValue): void {
     const cr = hasNewline && this.lastByte === 0x0d;
     const end = hasNewline ? nlOffset - (cr ? 1 : 0) : nlOffset;
+    let value: JsonValue | undefined;
+    let problem: LineProblem | undefined;
+    let longestString: number | undefined;
+    if (parsed !== undefined) {
+      value = parsed;
+      longestString = end - this.lineStart;
+    } else if (this.lineHasData) {
+      const r = this.scanner.finish(end);
+      value = r.value;
+      problem = r.problem;
+      longestString = this.scanner.longestString;
+    }
+    const held = this.seg !== undefined && this.lineHasData;
+    // Every field set, always in this order: one object shape for every line (readers stay monomorphic).
     const line: RolloutLine = {
       index: this.lineIndex,
       start: this.lineStart,
       end: Math.max(end, this.lineStart),
       eolBytes: hasNewline ? (cr ? 2 : 1) : 0,
+      value,
+      problem,
       blank: !this.lineHasData,
+      longestString,
+      chunk: held ? this.seg : undefined,
+      chunkStart: held ? this.base : undefined,
     };
-    if (parsed !== undefined) {
-      line.value = parsed;
-      line.longestString = end - this.lineStart;
-      if (this.seg) {
-        line.chunk = this.seg;
-        line.chunkStart = this.base;
-      }
-    } else if (this.lineHasData) {
-      const r = this.scanner.finish(end);
-      line.value = r.value;
-      line.problem = r.problem;
-      line.longestString = this.scanner.longestString;
-      if (this.seg) {
-        line.chunk = this.seg;
-        line.chunkStart = this.base;
-      }
-    }
     this.onLine(line);
     this.scanner.reset();
     this.lineIndex++;
