@@ -19,7 +19,7 @@ export function classify(value: JsonValue | undefined, first: boolean): Classifi
   if (!isObject(value)) return { lineType: 'unknown', payload: undefined, itemType: undefined, timestamp: undefined };
   const type = str(value, 'type');
   const timestamp = str(value, 'timestamp');
-  if (type !== undefined && 'payload' in value) {
+  if (type !== undefined && value.payload !== undefined) {
     const payload = value.payload;
     return { lineType: type, payload, itemType: str(payload, 'type'), timestamp };
   }

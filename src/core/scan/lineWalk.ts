@@ -1,16 +1,20 @@
 // One walk over a line's payload for the scan, finding what three walks found before: the images
 // it stores, its broken `input_image`s and the text strings that may hide base64. Each finding
 // follows the rules of the walk it replaces (MetricsCollector images, brokenImageRefs,
-// forEachTextString), in the same document order.
+// forEachTextString, of whose strings it gives those long enough to hold a run), in the same
+// document order.
 import { BigStr, JsonValue } from '../rollout/jsonSkeleton';
 import { isImageString } from '../rollout/format';
 import { inputImageProblem } from '../rollout/imageUrl';
-import { TextScope, isTextString } from '../rollout/embeddedBase64';
+import { MIN_RUN, TextScope, isTextString } from '../rollout/embeddedBase64';
 
 export interface LineWalkVisitor {
   /** A stored image: a data URL (`type` undefined) or an image_generation_call result ('image/png'). */
   image(s: BigStr | string, type: string | undefined): void;
-  /** A string forEachTextString would visit. */
+  /**
+   * A string forEachTextString would visit that may hide a base64 run: every BigStr, and the plain
+   * strings of at least MIN_RUN characters (a shorter one cannot hold a run).
+   */
   text(v: string | BigStr): void;
 }
 
@@ -37,7 +41,13 @@ export function walkLine(payload: JsonValue | undefined, text: TextScope | undef
     if (v === null || typeof v !== 'object' || v instanceof BigStr) {
       if (typeof v !== 'string' && !(v instanceof BigStr)) return; // numbers, booleans, null: nothing to find
       if (generator && key === 'result' && v !== '') f |= GENERATED;
-      if (text !== undefined && !(f & NO_TEXT) && isTextString(v, key, text)) f |= TEXT;
+      if (
+        text !== undefined &&
+        !(f & NO_TEXT) &&
+        (typeof v !== 'string' || v.length >= MIN_RUN) &&
+        isTextString(v, key, text)
+      )
+        f |= TEXT;
       if (typeof v === 'string' && !(f & (GENERATED | TEXT))) return; // a small string is no image
     }
     values.push(v);
