@@ -132,64 +132,33 @@ describe('rollout reader: short lines parsed whole', () => {
     const id = '0199a000-0000-7000-8000-0000000000aa';
     const lines = [sessionMetaLine(id, new Date('2026-01-01T00:00:00Z'), '/w')];
     const at = (k: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, k)).toISOString();
+    const line = (type: string, ts: string, payload: object) => JSON.stringify({ timestamp: ts, type, payload });
     for (let k = 0; k < 400; k++) {
       const ts = at(k);
+      const text = { type: 'input_text', text: `turn ${k} é` };
+      const usage = { input_tokens: 900 * k, total_tokens: 950 * k };
+      const info = {
+        total_token_usage: { total_tokens: 1000 * k },
+        last_token_usage: usage,
+        model_context_window: 258400,
+      };
       lines.push(
-        JSON.stringify({
-          timestamp: ts,
-          type: 'response_item',
-          payload: {
-            type: 'message',
-            role: k % 2 ? 'assistant' : 'user',
-            content: [{ type: 'input_text', text: `turn ${k} é` }],
-          },
-        }),
-        JSON.stringify({
-          timestamp: ts,
-          type: 'event_msg',
-          payload: {
-            type: 'token_count',
-            info: {
-              total_token_usage: { total_tokens: 1000 * k },
-              last_token_usage: { input_tokens: 900 * k, total_tokens: 950 * k },
-              model_context_window: 258400,
-            },
-          },
-        }),
-        JSON.stringify({
-          timestamp: ts,
-          type: 'response_item',
-          payload: { type: 'function_call', name: 'exec', call_id: `c${k}`, arguments: '{}' },
-        }),
-        JSON.stringify({
-          timestamp: ts,
-          type: 'response_item',
-          payload: { type: 'function_call_output', call_id: `c${k}`, output: 'ok '.repeat(k) },
-        }),
+        line('response_item', ts, { type: 'message', role: k % 2 ? 'assistant' : 'user', content: [text] }),
+        line('event_msg', ts, { type: 'token_count', info }),
+        line('response_item', ts, { type: 'function_call', name: 'exec', call_id: `c${k}`, arguments: '{}' }),
+        line('response_item', ts, { type: 'function_call_output', call_id: `c${k}`, output: 'ok '.repeat(k) }),
       );
-      if (k % 50 === 7)
-        lines.push(
-          JSON.stringify({
-            timestamp: ts,
-            type: 'response_item',
-            payload: {
-              type: 'message',
-              role: 'user',
-              content: [
-                {
-                  type: 'input_image',
-                  image_url: 'data:image/png;base64,' + noisePng(4 + (k % 3), 4, k).toString('base64'),
-                },
-              ],
-            },
-          }),
-          JSON.stringify({
-            timestamp: ts,
-            type: 'event_msg',
-            payload: { type: 'error', message: "Codex ran out of room in the model's context window." },
-          }),
-          '{"timestamp":"' + ts + '","type":"event_msg","payload":{"type":"agent_message","message":"cut',
-        );
+      if (k % 50 !== 7) continue;
+      const png = 'data:image/png;base64,' + noisePng(4 + (k % 3), 4, k).toString('base64');
+      lines.push(
+        line('response_item', ts, {
+          type: 'message',
+          role: 'user',
+          content: [{ type: 'input_image', image_url: png }],
+        }),
+        line('event_msg', ts, { type: 'error', message: "Codex ran out of room in the model's context window." }),
+        '{"timestamp":"' + ts + '","type":"event_msg","payload":{"type":"agent_message","message":"cut',
+      );
     }
     const file = write('thread.jsonl', lines);
     const measure = (parseShortLines: boolean) => {
