@@ -167,11 +167,34 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       assert.match(forkId, /^[0-9a-f-]{36}$/);
       assert.equal(sha256(clone.rolloutPath), original);
       assert.equal(r.json.resumeCommand, `codex resume ${forkId}`);
+      // The fork starts with the original's records from before the repair: "repaired", not "stuck".
+      const risks = () => {
+        const scan = cli(['scan', '--codex-home', clone.codexHome, '--json', '--no-cache']);
+        assert.equal(scan.status, 0, scan.stderr);
+        return (id: string) => scan.json.find((t: any) => t.id === id).risk;
+      };
+      const before = risks();
+      assert.ok(
+        before(forkId).reasons.some((x: any) => x.code === 'repaired-not-resumed'),
+        JSON.stringify(before(forkId)),
+      );
+      assert.notEqual(before(forkId).level, 'stuck');
+      assert.ok(
+        !before(fx.stuck.threadId).reasons.some((x: any) => x.code === 'repaired-not-resumed'),
+        'the original was not repaired',
+      );
       fx.mock.script([{ type: 'message', text: 'Fork answering.' }]);
       const after = await resume(clone.codexHome, forkId);
       assert.equal(after.run.code, 0, after.run.stderr);
       assert.match(after.run.stdout, /Fork answering\./);
       for (const q of after.requests) assert.doesNotMatch(q.body.toString('utf8'), /data:image\//);
+      const resumed = risks()(forkId);
+      assert.ok(!resumed.reasons.some((x: any) => x.code === 'repaired-not-resumed'), JSON.stringify(resumed));
+      assert.equal(
+        cli(['restore', forkId, '--codex-home', clone.codexHome, '--yes']).status,
+        1,
+        'a fork has no backup',
+      );
       // the original is still stuck
       const still = await resume(clone.codexHome, fx.stuck.threadId);
       assert.notEqual(still.run.code, 0);

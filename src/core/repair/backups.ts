@@ -127,7 +127,16 @@ export function writeRepairNote(dir: string, note: RepairRecord): void {
 }
 
 /**
- * Every thread's newest in-place repair that removed something: the note in its newest backup folder
+ * A fork's note: the new thread starts with the original's records from before the repair, so it too
+ * is "repaired, not resumed" until Codex resumes it. A fork has nothing to back up (the original is
+ * left as it was): its folder holds the note alone, which listBackups passes over (no manifest).
+ */
+export function writeForkNote(codexHome: string, forkId: string, note: RepairRecord): void {
+  writeRepairNote(newBackupDir(codexHome, forkId), note);
+}
+
+/**
+ * Every thread's newest repair (in place, or the fork it made) that removed something: the note in its newest backup folder
  * (a restore's folder, newer, has none). One small read per repaired thread, so every rescan can
  * afford it; the scan tells from it that a thread was repaired and not resumed since.
  */

@@ -13,6 +13,7 @@ import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
 import { plainSource, targetFor } from './targets';
 import { swapInPlace } from './inPlace';
+import { writeForkNote } from './backups';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
 
 function check(v: VerifyResult, what: string): void {
@@ -21,6 +22,19 @@ function check(v: VerifyResult, what: string): void {
       'verify-failed',
       `The repaired copy failed verification, so ${what}: ${v.failures.join('; ')}. Please report this with the thread's inspect output.`,
     );
+}
+
+/** The fork is written: a note that cannot be written costs only the scan's "repaired" label, not the fork. */
+function noteFork(codexHome: string, forkId: string, stats: StripStats): void {
+  try {
+    writeForkNote(codexHome, forkId, {
+      at: new Date().toISOString(),
+      size: stats.bytesAfter,
+      removedBytes: stats.bytesBefore - stats.bytesAfter,
+    });
+  } catch {
+    // the fork itself is in place and verified
+  }
 }
 
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
@@ -89,6 +103,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       } catch (err) {
         throw describeWriteError(err, finalPath);
       }
+      if (req.mode === 'fork' && newThreadId) noteFork(req.codexHome, newThreadId, stats);
     }
     const projection = swapped?.projection;
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
