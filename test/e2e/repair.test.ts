@@ -179,6 +179,8 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
         JSON.stringify(before(forkId)),
       );
       assert.notEqual(before(forkId).level, 'stuck');
+      assert.ok(before(forkId).recommendation.includes(`the original thread (${fx.stuck.threadId}) is as it was`));
+      assert.match(JSON.stringify(before(forkId).reasons), new RegExp(`made by a repair of ${fx.stuck.threadId}`));
       assert.ok(
         !before(fx.stuck.threadId).reasons.some((x: any) => x.code === 'repaired-not-resumed'),
         'the original was not repaired',

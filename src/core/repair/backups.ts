@@ -1,5 +1,6 @@
 // Backups of rollouts before we change them: CODEX_HOME/rescue/backups/<threadId>/<stamp>/ holds
-// the original file (a hard link when possible: instant, no extra space) and manifest.json.
+// the original file (a hard link when possible: instant, no extra space) and manifest.json, and the
+// repair's note (repair.json) for the scan; a fork made by a repair has a folder with the note alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -112,11 +113,13 @@ export function listBackups(codexHome: string, threadId: string): BackupInfo[] {
     .sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
 }
 
-/** A thread's newest in-place repair: when, the size of the file it left, and how much it removed. */
+/** A thread's newest repair: when, the size of the file it left, and how much it removed. */
 export interface RepairRecord {
   at: string;
   size: number;
   removedBytes: number;
+  /** The thread was made by this repair, as a fork of this one. */
+  forkOf?: string;
 }
 
 /** Beside the manifest: what the scan needs of a repair, small (a manifest may hold a projection dump). */

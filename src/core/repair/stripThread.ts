@@ -25,12 +25,13 @@ function check(v: VerifyResult, what: string): void {
 }
 
 /** The fork is written: a note that cannot be written costs only the scan's "repaired" label, not the fork. */
-function noteFork(codexHome: string, forkId: string, stats: StripStats): void {
+function noteFork(codexHome: string, forkId: string, forkOf: string, stats: StripStats): void {
   try {
     writeForkNote(codexHome, forkId, {
       at: new Date().toISOString(),
       size: stats.bytesAfter,
       removedBytes: stats.bytesBefore - stats.bytesAfter,
+      forkOf,
     });
   } catch {
     // the fork itself is in place and verified
@@ -103,7 +104,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       } catch (err) {
         throw describeWriteError(err, finalPath);
       }
-      if (req.mode === 'fork' && newThreadId) noteFork(req.codexHome, newThreadId, stats);
+      if (req.mode === 'fork' && newThreadId) noteFork(req.codexHome, newThreadId, threadId, stats);
     }
     const projection = swapped?.projection;
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;

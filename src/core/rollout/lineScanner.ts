@@ -35,6 +35,13 @@ export type LineProblemKind = 'malformed-json' | 'truncated' | 'invalid-utf8' | 
  */
 export const MAX_DEPTH = 1000;
 
+/**
+ * Longest number or keyword. JSON sets no limit; a longer run of such bytes is taken for damage (e.g.
+ * a hole of zero bytes after a crash). As long as the longest line the reader may hand to JSON.parse
+ * instead (reader.SHORT_LINE_BYTES), so a number is read alike either way.
+ */
+export const MAX_LITERAL_BYTES = 2 * MAX_DEPTH;
+
 export interface LineProblem {
   kind: LineProblemKind;
   message: string;
@@ -161,9 +168,12 @@ export class LineScanner {
         case St.Lit: {
           while (i < to && !isLitEnd(seg[i])) {
             this.litParts.push(seg[i++]);
-            if (this.litParts.length > 64) {
-              // no JSON number or keyword is this long (e.g. a hole of zero bytes after a crash)
-              this.fail('malformed-json', `a number or keyword runs past 64 bytes at byte ${base + i}`, base + i);
+            if (this.litParts.length > MAX_LITERAL_BYTES) {
+              this.fail(
+                'malformed-json',
+                `a number or keyword runs past ${MAX_LITERAL_BYTES} bytes at byte ${base + i}`,
+                base + i,
+              );
               return;
             }
           }
@@ -302,8 +312,8 @@ export class LineScanner {
     if (b === 0x2d || (b >= 0x30 && b <= 0x39) || b === 0x74 || b === 0x66 || b === 0x6e) {
       // Most literals end in this piece: read them from the bytes (no string, no regex for integers).
       let j = i + 1;
-      while (j < seg.length && j - i <= 64 && !isLitEnd(seg[j])) j++;
-      if (j < seg.length && j - i <= 64) {
+      while (j < seg.length && j - i <= MAX_LITERAL_BYTES && !isLitEnd(seg[j])) j++;
+      if (j < seg.length && j - i <= MAX_LITERAL_BYTES) {
         const v = simpleLiteral(seg, i, j);
         if (v !== undefined) this.emit(v, base + j);
         else this.literal(latin1Slice(seg, i, j), base + j);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { Decompress } from 'fzstd';
 import { JsonValue } from './jsonSkeleton';
-import { LineProblem, LineScanner, MAX_DEPTH, ScannerOptions, utf8Slice } from './lineScanner';
+import { LineProblem, LineScanner, MAX_DEPTH, MAX_LITERAL_BYTES, ScannerOptions, utf8Slice } from './lineScanner';
 import { CancelledError, RescueError } from '../util/errors';
 
 export interface RolloutLine {
@@ -51,18 +51,21 @@ export interface ReadOptions extends ScannerOptions {
   keepBefore?: number;
   /**
    * Hand lines of at most SHORT_LINE_BYTES that hold no `data:` to JSON.parse whole: V8's parser
-   * reads such small objects about twice as fast as the byte scanner. Their strings are plain strings
-   * (also under rangeOnlyKeys) and their longestString is the line's length. Not with `spans`.
+   * reads such small objects about twice as fast as the byte scanner, and gives the same values and
+   * problems. But their strings are plain strings, also under rangeOnlyKeys, and their longestString
+   * is the line's length. Lines with `\/` or `\u` escapes stay with the scanner (a string's bytes and
+   * its decoded text then hold the same base64 runs). Plain files only (not .zst), not with `spans`.
    */
   parseShortLines?: boolean;
 }
 
 /**
  * The longest line parseShortLines hands to JSON.parse: no line this short can nest deeper than
- * MAX_DEPTH (each level takes two bytes), so JSON.parse accepts exactly what the scanner accepts.
- * (Longer lines gain nothing: they hold long strings, which the scanner skips instead of decoding.)
+ * MAX_DEPTH (each level takes two bytes) or hold a number longer than MAX_LITERAL_BYTES, so JSON.parse
+ * accepts exactly the lines the scanner accepts. (Longer lines gain nothing: they hold long strings,
+ * which the scanner skips instead of decoding.)
  */
-export const SHORT_LINE_BYTES = 2 * MAX_DEPTH;
+export const SHORT_LINE_BYTES = Math.min(2 * MAX_DEPTH, MAX_LITERAL_BYTES);
 
 /**
  * Default read size. Measured on the 640 MB bench rollout (page cache warm, Node 20/22/24, one reused
@@ -219,15 +222,17 @@ function readChunk(fd: number, buf: Buffer, pos: number, path: string, len = buf
 }
 
 /**
- * seg[a, b) parsed whole when it is short, valid UTF-8 and holds no `data:` (whose strings the
- * scanner keeps in the file and fingerprints); undefined when the scanner must read it (also when
- * it is not valid JSON: the scanner says where and why). Decoding replaces bytes that are not UTF-8
- * with U+FFFD, so a line holding one is left to the scanner, which reports them.
+ * seg[a, b) parsed whole when it is short, valid UTF-8, holds no `data:` (whose strings the scanner
+ * keeps in the file and fingerprints) and no `\/` or `\u` escape (see parseShortLines); undefined
+ * when the scanner must read it (also when it is not valid JSON: the scanner says where and why).
+ * Decoding replaces bytes that are not UTF-8 with U+FFFD, so a line holding one is left to the
+ * scanner, which reports them.
  */
 function parseShort(seg: Buffer, a: number, b: number): JsonValue | undefined {
   if (b - a > SHORT_LINE_BYTES) return undefined;
   const text = utf8Slice(seg, a, b);
-  if (text.includes('data:') || text.includes('\uFFFD')) return undefined;
+  if (text.includes('data:') || text.includes('\uFFFD') || text.includes('\\/') || text.includes('\\u'))
+    return undefined;
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
@@ -285,7 +290,7 @@ class LineSplitter {
       if (nl > i) {
         this.noteData(seg, i, nl);
         this.lastByte = seg[nl - 1];
-        if (nl < n && this.shortLines && this.lineHasData && this.lineStart === this.base + i) {
+        if (nl < n && this.shortLines && this.plain && this.lineHasData && this.lineStart === this.base + i) {
           const value = parseShort(seg, i, nl);
           if (value !== undefined) {
             this.emitLine(this.base + nl, true, value);

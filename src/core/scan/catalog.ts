@@ -102,8 +102,8 @@ function fileAnchor(fd: number, offset: number, held?: Buffer): string | undefin
 
 /**
  * Values the risk model only weighs (by their line's bytes), never reads: tool outputs, call
- * arguments and patches, encrypted reasoning, the instructions in session_meta. The scan leaves them
- * undecoded.
+ * arguments and patches, encrypted reasoning, the instructions in session_meta. The byte scanner
+ * leaves them undecoded (a short line parsed whole decodes them: they are short there).
  */
 const SIZE_ONLY_KEYS: ReadonlySet<string> = new Set([
   'output',

@@ -35,8 +35,8 @@ export interface LineDamage {
 
 /**
  * Whether a line's text strings are worth measuring for embedded base64. `fd`: the rollout, to
- * measure strings left in the file (none for .zst: judged by their start); `longestString`: raw
- * bytes of the line's longest string value.
+ * measure strings left in the file (none for .zst: judged by their start); `longestString`: at
+ * least the raw bytes of the line's longest string value (RolloutLine.longestString).
  */
 export function mayHoldEmbedded(fd?: number, longestString?: number): boolean {
   // Read exactly (the file at hand), no string shorter than a run holds one (decoded, none is longer).

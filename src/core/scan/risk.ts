@@ -91,14 +91,15 @@ const BEFORE_REPAIR = new Set([
 
 /**
  * `lastWriteMs`: when the rollout was last written (a thread written minutes ago may be mid-turn).
- * `repaired`: our in-place repair of it, if Codex has not written to it since.
+ * `repaired`: our repair of it (in place, or the repair that made this fork), if Codex has not written
+ * to it since.
  */
 export function assessRisk(
   m: ThreadMetrics,
   fileBytes: number,
   t: RiskThresholds = DEFAULT_THRESHOLDS,
   lastWriteMs?: number,
-  repaired?: { at: string; removedBytes: number },
+  repaired?: { at: string; removedBytes: number; forkOf?: string },
 ): Risk {
   const repairedAt = repaired?.at;
   const reasons: RiskReason[] = [];
@@ -109,7 +110,7 @@ export function assessRisk(
     add(
       'watch',
       'repaired-not-resumed',
-      `repaired ${repairedAt.slice(0, 16).replace('T', ' ')} UTC (${formatBytes(repaired?.removedBytes ?? 0)} removed) and not resumed since: Codex's token counts and errors in it are from before the repair`,
+      `${repaired?.forkOf ? `made by a repair of ${repaired.forkOf}` : 'repaired'} ${repairedAt.slice(0, 16).replace('T', ' ')} UTC (${formatBytes(repaired?.removedBytes ?? 0)} removed) and not resumed since: Codex's token counts and errors in it are from before the repair`,
     );
   }
 
@@ -288,12 +289,13 @@ export function assessRisk(
   return {
     level,
     reasons,
-    recommendation: recommend(level, m, reasons),
+    recommendation: recommend(level, m, reasons, repaired?.forkOf),
     contextFill: repairedAt ? undefined : contextFill,
   };
 }
 
-function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): string {
+/** `forkOf`: this thread is a fork a repair made of that thread. */
+function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[], forkOf?: string): string {
   const codes = new Set(reasons.map((r) => r.code));
   const imagey =
     codes.has('live-image-bytes') ||
@@ -304,7 +306,9 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[]): s
     m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
   if (codes.has('repaired-not-resumed') && level === 'watch')
-    return 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, restore the backup and write a handoff.';
+    return forkOf
+      ? `Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, write a handoff; the original thread (${forkOf}) is as it was.`
+      : 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, restore the backup and write a handoff.';
   if (codes.has('broken-images') || codes.has('image-url-error'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
   switch (level) {

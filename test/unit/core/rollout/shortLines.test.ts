@@ -1,12 +1,13 @@
-// Short lines read whole (ReadOptions.parseShortLines, JSON.parse) give the scan exactly what the byte
-// scanner gives: the same values, the same problems for lines that are not clean JSON, the same
-// BigStr for data URLs; only longestString becomes the line's length.
+// Short lines read whole (ReadOptions.parseShortLines, JSON.parse) give what the byte scanner gives:
+// the same values, the same problems for lines that are not clean JSON, the same BigStr for data
+// URLs, however the file comes in pieces; only longestString becomes the line's length, and strings
+// under rangeOnlyKeys are plain strings — with which the scan measures a thread exactly the same.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRollout, RolloutLine, SHORT_LINE_BYTES } from '../../../../src/core/rollout/reader';
 import { BigStr } from '../../../../src/core/rollout/jsonSkeleton';
-import { MetricsCollector } from '../../../../src/core/scan/metrics';
+import { measureFile } from '../../../../src/core/scan/catalog';
 import { tempDir } from '../../../support/tempHome';
 import { sessionMetaLine } from '../../../support/synthetic';
 import { noisePng } from '../../../support/png';
@@ -58,9 +59,13 @@ function value(depth: number): unknown {
   return o;
 }
 
-function read(file: string, parseShortLines: boolean): RolloutLine[] {
+function read(
+  file: string,
+  parseShortLines: boolean,
+  opts: { chunkBytes?: number; startOffset?: number; startLine?: number } = {},
+): RolloutLine[] {
   const out: RolloutLine[] = [];
-  readRollout(file, (l) => out.push(l), { parseShortLines });
+  readRollout(file, (l) => out.push(l), { parseShortLines, ...opts });
   return out;
 }
 
@@ -88,6 +93,11 @@ describe('rollout reader: short lines parsed whole', () => {
       '{"a":tru}',
       '{"a":"\\x"}',
       '{"n":01}',
+      '{"n":' + '1'.repeat(65) + '}', // longer than a JSON writer would make, but a number
+      '[0.' + '3'.repeat(70) + ',1e' + '0'.repeat(63) + '1]',
+      '{"n":' + '7'.repeat(1990) + '}',
+      '{"n":' + '7'.repeat(2001) + '}', // a line too long to be parsed whole, and a literal too long to be one
+      '{"s":"a\\/b\\u0041"}', // escapes that decode to base64 letters: left to the scanner
       Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), // not UTF-8
       '{"img":"data:image/png;base64,' + 'A'.repeat(200) + '"}',
       '{"small":"data:x"}',
@@ -126,6 +136,25 @@ describe('rollout reader: short lines parsed whole', () => {
     const kinds = (from: number, n: number) => whole.slice(from, from + n).map((l) => l.problem?.kind ?? 'ok');
     const deepAt = lines.indexOf(lines.find((l) => l === '['.repeat(1000) + ']'.repeat(1000))!);
     assert.deepEqual(kinds(deepAt, 4), ['ok', 'too-deep', 'ok', 'too-deep']);
+    const longAt = lines.indexOf(lines.find((l) => String(l).startsWith('{"n":111'))!);
+    assert.deepEqual(kinds(longAt, 4), ['ok', 'ok', 'ok', 'malformed-json']);
+
+    // Lines split across read pieces go to the scanner, whole ones to JSON.parse: the same lines.
+    for (const chunkBytes of [97, 4096, 65536]) {
+      const pieces = read(file, true, { chunkBytes });
+      assert.deepEqual(
+        pieces.map((l) => [l.start, l.value, l.problem]),
+        scanner.map((l) => [l.start, l.value, l.problem]),
+        `chunk ${chunkBytes}`,
+      );
+    }
+    // A rescan that resumes at a line reads the rest the same way.
+    const at = scanner[2500];
+    const rest = read(file, true, { startOffset: at.start, startLine: at.index });
+    assert.deepEqual(
+      rest.map((l) => [l.index, l.value, l.problem]),
+      scanner.slice(2500).map((l) => [l.index, l.value, l.problem]),
+    );
   });
 
   it('measures a thread exactly as the byte scanner does', () => {
@@ -159,17 +188,30 @@ describe('rollout reader: short lines parsed whole', () => {
         line('event_msg', ts, { type: 'error', message: "Codex ran out of room in the model's context window." }),
         '{"timestamp":"' + ts + '","type":"event_msg","payload":{"type":"agent_message","message":"cut',
       );
+      // base64 hidden in tool output, plain and with escapes that decode to base64 letters
+      const run = noisePng(12, 12, k).toString('base64').replace(/=+$/, '').slice(0, 700);
+      for (const output of [run + run, `${run}\\/${run}`, `${run}\\u0041${run}`])
+        lines.push(
+          '{"timestamp":"' +
+            ts +
+            '","type":"response_item","payload":{"type":"function_call_output","call_id":"c' +
+            k +
+            '","output":"' +
+            output +
+            '"}}',
+        );
     }
     const file = write('thread.jsonl', lines);
-    const measure = (parseShortLines: boolean) => {
-      const c = new MetricsCollector();
-      readRollout(file, (l) => c.line(l), { parseShortLines, rangeOnlyKeys: new Set(['output', 'arguments']) });
-      return c.result();
-    };
+    // as the scan reads it: its size-only keys, the file open to measure strings left in it
+    const measure = (parseShortLines: boolean) =>
+      measureFile(file, fs.statSync(file), undefined, { parseShortLines }).entry.metrics;
     const whole = measure(true);
     assert.deepEqual(whole, measure(false));
     assert.ok(
-      whole.images.total > 0 && whole.contextErrors.count > 0 && whole.problemCount > 0,
+      whole.images.total > 0 &&
+        whole.contextErrors.count > 0 &&
+        whole.problemCount > 0 &&
+        whole.damage.embedded.strings > 0,
       'the thread has what is compared',
     );
   });

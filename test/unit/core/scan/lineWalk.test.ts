@@ -6,7 +6,12 @@ import { walkLine } from '../../../../src/core/scan/lineWalk';
 import { BigStr, JsonValue, isObject } from '../../../../src/core/rollout/jsonSkeleton';
 import { Classified, isImageString, walk } from '../../../../src/core/rollout/format';
 import { brokenImageRefs, isBrokenImageHolder } from '../../../../src/core/rollout/imageUrl';
-import { MIN_RUN, forEachTextString, textScope } from '../../../../src/core/rollout/embeddedBase64';
+import {
+  MIN_RUN,
+  embeddedBase64Bytes,
+  forEachTextString,
+  textScope,
+} from '../../../../src/core/rollout/embeddedBase64';
 
 let seed = 7;
 const rnd = (n: number) => {
@@ -118,5 +123,13 @@ describe('scan/lineWalk', () => {
     }
     // the trees hold enough of each to mean something
     assert.ok(images > 500 && texts > 500 && broken > 100, JSON.stringify({ images, texts, broken }));
+  });
+
+  it('leaves out only the plain strings in which the finder finds nothing', () => {
+    // base64 and nothing else: a run as long as the string when it is long enough to be one
+    for (let n = MIN_RUN - 3; n <= MIN_RUN + 3; n++) {
+      const text = run(n);
+      assert.equal(embeddedBase64Bytes(text), n >= MIN_RUN ? n : 0, `${n} characters`);
+    }
   });
 });
