@@ -62,10 +62,6 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
-    if ((err as NodeJS.ErrnoException)?.syscall === 'write' && !(err instanceof RescueError)) {
-      process.stderr.write(`codex-session-rescue: ${outputError(err as NodeJS.ErrnoException)}\n`);
-      return 1;
-    }
     throw err;
   }
   if (args.flags.has('version')) {

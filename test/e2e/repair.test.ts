@@ -192,10 +192,11 @@ for (const version of [CODEX_LEGACY_VERSION, CODEX_PAGINATED_VERSION]) {
       for (const q of after.requests) assert.doesNotMatch(q.body.toString('utf8'), /data:image\//);
       const resumed = risks()(forkId);
       assert.ok(!resumed.reasons.some((x: any) => x.code === 'repaired-not-resumed'), JSON.stringify(resumed));
-      assert.equal(
-        cli(['restore', forkId, '--codex-home', clone.codexHome, '--yes']).status,
-        1,
-        'a fork has no backup',
+      const noBackup = cli(['restore', forkId, '--codex-home', clone.codexHome, '--yes']);
+      assert.equal(noBackup.status, 1, 'a fork has no backup');
+      assert.match(
+        noBackup.stderr,
+        new RegExp(`is the fork a repair made of thread ${fx.stuck.threadId}.*nothing was changed`),
       );
       // the original is still stuck
       const still = await resume(clone.codexHome, fx.stuck.threadId);

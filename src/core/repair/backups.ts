@@ -139,9 +139,25 @@ export function writeForkNote(codexHome: string, forkId: string, note: RepairRec
 }
 
 /**
- * Every thread's newest repair (in place, or the fork it made) that removed something: the note in its newest backup folder
- * (a restore's folder, newer, has none). One small read per repaired thread, so every rescan can
- * afford it; the scan tells from it that a thread was repaired and not resumed since.
+ * The repair note in a thread's newest backup folder, when it has one that removed something (a
+ * restore's folder, newer, has none). Folder names are timestamps (stamp(), with -N when two share
+ * one): the greatest is the newest.
+ */
+export function newestRepairNote(codexHome: string, threadId: string): RepairRecord | undefined {
+  try {
+    const dir = threadBackupsDir(codexHome, threadId);
+    const newest = fs.readdirSync(dir).reduce((a, b) => (b > a ? b : a), '');
+    const note = JSON.parse(fs.readFileSync(path.join(dir, newest, REPAIR_NOTE), 'utf8')) as RepairRecord;
+    return typeof note.size === 'number' && typeof note.at === 'string' && note.removedBytes > 0 ? note : undefined;
+  } catch {
+    return undefined; // no note (a restore, an older backup, or unreadable): nothing to say
+  }
+}
+
+/**
+ * Every thread's newest repair (in place, or the one that made it as a fork): one small read per
+ * repaired thread, so every rescan can afford it; the scan tells from it that a thread was repaired
+ * and not resumed since.
  */
 export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
   const out = new Map<string, RepairRecord>();
@@ -152,15 +168,8 @@ export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
     return out; // no backups yet
   }
   for (const id of threads) {
-    try {
-      const dir = path.join(backupsRoot(codexHome), id);
-      // Folder names are timestamps (stamp(), with -N when two share one): the greatest is the newest.
-      const newest = fs.readdirSync(dir).reduce((a, b) => (b > a ? b : a), '');
-      const note = JSON.parse(fs.readFileSync(path.join(dir, newest, REPAIR_NOTE), 'utf8')) as RepairRecord;
-      if (typeof note.size === 'number' && typeof note.at === 'string' && note.removedBytes > 0) out.set(id, note);
-    } catch {
-      // no note (a restore, an older backup, or unreadable): nothing to say about this thread
-    }
+    const note = newestRepairNote(codexHome, id);
+    if (note) out.set(id, note);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import {
   BackupManifest,
   listBackups,
   newBackupDir,
+  newestRepairNote,
   preserveOriginal,
   readBackup,
   sha256File,
@@ -66,6 +67,12 @@ function findBackup(req: RestoreRequest, threadId: string | undefined): BackupIn
     return b;
   }
   const all = threadId ? listBackups(req.codexHome, threadId).filter((b) => b.manifest.kind === 'before-repair') : [];
+  const forkOf = !all.length && threadId ? newestRepairNote(req.codexHome, threadId)?.forkOf : undefined;
+  if (forkOf)
+    throw new RescueError(
+      'not-found',
+      `thread ${threadId} is the fork a repair made of thread ${forkOf}: it has no backup, and ${forkOf} is as it was before that repair. Go back to ${forkOf}, or keep using this fork; nothing was changed`,
+    );
   if (!all.length)
     throw new RescueError(
       'not-found',

@@ -1,7 +1,7 @@
 // Every local Codex thread with its facts and risk, scanned incrementally: unchanged files cost
 // nothing, a file that only grew is read from where the last scan stopped.
-import { errorCode } from '../util/errors';
 import * as fs from 'node:fs';
+import { errorCode } from '../util/errors';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { createHash } from 'node:crypto';
 import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';

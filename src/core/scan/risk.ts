@@ -76,7 +76,7 @@ function minutesBetween(a: string, b: string): number {
 
 /**
  * What Codex's own records say about the context (token counts, failed attempts, compactions): after
- * an in-place repair they describe the file as it was, until Codex resumes the thread.
+ * a repair (in place, or the fork it made) they describe the file as it was, until Codex resumes it.
  */
 const BEFORE_REPAIR = new Set([
   'saturated',
@@ -305,10 +305,12 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[], fo
     codes.has('hidden-images') ||
     m.images.total > 0;
   const keep = m.images.live > 2 ? ', keeping the newest 2' : '';
-  if (codes.has('repaired-not-resumed') && level === 'watch')
+  if (codes.has('repaired-not-resumed') && level === 'watch') {
+    const resume = 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer.';
     return forkOf
-      ? `Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, write a handoff; the original thread (${forkOf}) is as it was.`
-      : 'Resume the thread in Codex: its first turn compacts what the repair left and it should answer. If it does not, restore the backup and write a handoff.';
+      ? `${resume} If it does not, write a handoff; the original thread (${forkOf}) is as it was.`
+      : `${resume} If it does not, restore the backup and write a handoff.`;
+  }
   if (codes.has('broken-images') || codes.has('image-url-error'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
   switch (level) {
