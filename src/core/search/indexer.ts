@@ -130,10 +130,12 @@ function catchUp(
   return result;
 }
 
-/** The name Codex gave the thread (session_index.jsonl, else its database row), if any: indexed as a message. */
+/**
+ * The name the thread was given (session_index.jsonl, else its database row), if any: indexed as a
+ * message. Not the row's title: Codex makes it from the first message, which is indexed already.
+ */
 function nameOf(f: RolloutFile, names: NameSources): string | undefined {
-  const row = names.state.get(f.id);
-  return names.index.get(f.id) || row?.name || row?.title || undefined;
+  return names.index.get(f.id) || names.state.get(f.id)?.name || undefined;
 }
 
 /** Read a file's new lines: its entries and its next state. */
