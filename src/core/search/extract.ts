@@ -13,6 +13,8 @@ export type SearchRole = 'user' | 'assistant' | 'reasoning' | 'command' | 'patch
 export interface SearchEntry {
   /** 0-based rollout line (0 for a thread's name). */
   line: number;
+  /** Byte offset where the line starts (in the decompressed stream for .zst): a conversation opens there. */
+  offset: number;
   role: SearchRole;
   /** Milliseconds since the epoch, when the line has a timestamp. */
   at?: number;
@@ -52,13 +54,13 @@ export class EntryExtractor {
   constructor(private readonly big: BigTextReader | undefined) {}
 
   /** Entries of one line (`first`: the file's first non-blank line). */
-  line(index: number, value: JsonValue | undefined, first: boolean, out: SearchEntry[]): void {
+  line(index: number, offset: number, value: JsonValue | undefined, first: boolean, out: SearchEntry[]): void {
     const c = classify(value, first);
     if (c.lineType !== 'response_item' || !isObject(c.payload)) return;
     const at = c.timestamp ? Date.parse(c.timestamp) || undefined : undefined;
     const push = (role: SearchRole, text: string | undefined, max = MAX_ENTRY_CHARS): void => {
       const t = text === undefined ? '' : cap(text, max);
-      if (t) out.push({ line: index, role, at, text: t });
+      if (t) out.push({ line: index, offset, role, at, text: t });
     };
     const p = c.payload;
     switch (c.itemType) {

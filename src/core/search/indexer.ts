@@ -164,7 +164,7 @@ function readFile(
           const m = readSessionMeta(classify(l.value, true));
           if (m) meta = { cwd: m.cwd, started: m.timestamp };
         }
-        extract.line(l.index, l.value, first, entries);
+        extract.line(l.index, l.start, l.value, first, entries);
         first = false;
       },
       {

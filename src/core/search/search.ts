@@ -8,6 +8,7 @@ import { IndexProgress, UpdateOptions, updateIndex } from './indexer';
 import { holdsAll, makeSnippet, markSnippet, messageScore, threadScore } from './rank';
 import type { SearchRole } from './extract';
 import { NameSources, threadName } from '../codexHome/threadNames';
+import { transcriptCursor } from '../preview/transcript';
 
 /** For a thread Codex gave no name: named by its first message, as everywhere else. */
 const NO_NAMES: NameSources = { index: new Map(), state: new Map() };
@@ -39,6 +40,8 @@ export interface SearchHit {
   line: number;
   role: SearchRole;
   at?: string;
+  /** Where to open the conversation at this message: a cursor for readTranscript (read_thread). */
+  cursor: string;
   /** The text around the match, matches between `**`. */
   snippet: string;
   /** The same text unmarked, with [start, end) of each match. */
@@ -119,6 +122,7 @@ export function findHits(store: SearchStore, terms: QueryTerm[], opts: SearchOpt
       line: g.best.role === 'name' ? 0 : g.best.line + 1,
       role: g.best.role,
       at: g.best.at === undefined ? undefined : new Date(g.best.at).toISOString(),
+      cursor: transcriptCursor(g.best.line, f.path.endsWith('.zst') ? 0 : g.best.offset),
       snippet: markSnippet(snip),
       snippetText: snip.text,
       marks: snip.marks,

@@ -13,7 +13,7 @@ import type { SearchEntry, SearchRole } from './extract';
 export type Engine = 'fts5' | 'plain';
 
 /** Bump when the tables or what goes into them change: an index of another version is rebuilt. */
-const VERSION = 1;
+const VERSION = 2;
 
 /** What the index remembers of one rollout file. */
 export interface FileState {
@@ -40,6 +40,7 @@ export interface DocRow {
   id: number;
   file: number;
   line: number;
+  offset: number;
   role: SearchRole;
   at?: number;
   text: string;
@@ -89,8 +90,8 @@ CREATE TABLE IF NOT EXISTS files(
   size INTEGER NOT NULL, mtime_ms REAL NOT NULL, ino INTEGER NOT NULL, offset INTEGER NOT NULL,
   line INTEGER NOT NULL, anchor TEXT NOT NULL, cwd TEXT, started TEXT, first_user TEXT, name TEXT);
 CREATE TABLE IF NOT EXISTS docs(
-  id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, role TEXT NOT NULL, at INTEGER,
-  text TEXT NOT NULL);
+  id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL, role TEXT NOT NULL,
+  at INTEGER, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS docs_file ON docs(file);
 `;
 
@@ -201,7 +202,7 @@ export class SearchStore {
     if (!fresh && now?.name !== state.name) this.deleteDocs(id, "role = 'name'");
     const withName =
       state.name && (fresh || now?.name !== state.name)
-        ? [{ line: 0, role: 'name' as const, text: state.name }, ...entries]
+        ? [{ line: 0, offset: 0, role: 'name' as const, text: state.name }, ...entries]
         : entries;
     this.insertDocs(id, withName);
     return true;
@@ -230,10 +231,12 @@ export class SearchStore {
 
   private insertDocs(file: number, entries: SearchEntry[]): void {
     if (!entries.length) return;
-    const ins = this.db.prepare('INSERT INTO docs(file, line, role, at, text) VALUES (?,?,?,?,?) RETURNING id');
+    const ins = this.db.prepare(
+      'INSERT INTO docs(file, line, offset, role, at, text) VALUES (?,?,?,?,?,?) RETURNING id',
+    );
     const fts = this.engine === 'fts5' ? this.db.prepare('INSERT INTO docs_fts(rowid, text) VALUES (?, ?)') : undefined;
     for (const e of entries) {
-      const r = ins.get(file, e.line, e.role, e.at ?? null, e.text);
+      const r = ins.get(file, e.line, e.offset, e.role, e.at ?? null, e.text);
       fts?.run(r?.id, e.text);
     }
   }
@@ -281,8 +284,8 @@ export class SearchStore {
     }
     if (scope.length) where.push(`d.file IN (SELECT id FROM files WHERE ${scope.join(' AND ')})`);
     const sql = match
-      ? `SELECT d.id, d.file, d.line, d.role, d.at, d.text, bm25(docs_fts) AS rank FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE ${where.join(' AND ')} ORDER BY rank LIMIT ?`
-      : `SELECT d.id, d.file, d.line, d.role, d.at, d.text, 0 AS rank FROM docs d WHERE ${where.join(' AND ')} ORDER BY d.at DESC LIMIT ?`;
+      ? `SELECT d.id, d.file, d.line, d.offset, d.role, d.at, d.text, bm25(docs_fts) AS rank FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE ${where.join(' AND ')} ORDER BY rank LIMIT ?`
+      : `SELECT d.id, d.file, d.line, d.offset, d.role, d.at, d.text, 0 AS rank FROM docs d WHERE ${where.join(' AND ')} ORDER BY d.at DESC LIMIT ?`;
     return this.db
       .prepare(sql)
       .all(...params, limit)
@@ -290,6 +293,7 @@ export class SearchStore {
         id: Number(r.id),
         file: Number(r.file),
         line: Number(r.line),
+        offset: Number(r.offset),
         role: String(r.role) as SearchRole,
         at: r.at === null ? undefined : Number(r.at),
         text: String(r.text),

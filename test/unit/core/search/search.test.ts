@@ -7,6 +7,7 @@ import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 import { searchThreads } from '../../../../src/core/search/search';
 import { Engine, SearchStore, availableEngine } from '../../../../src/core/search/store';
+import { readEntries } from '../../../../src/core/preview/transcript';
 
 const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
 
@@ -97,6 +98,18 @@ for (const engine of engines) {
       assert.equal(hit.snippet, 'Fixed the layout; the header no longer **overlaps**.');
       assert.equal(hit.workspace, '/home/dev/app');
       assert.equal(hit.at, at(5));
+    });
+
+    it('gives each hit a cursor that opens the conversation at that message (plain and .zst)', () => {
+      for (const zst of [false, true]) {
+        const a = thread(home, [user(1, 'first'), assistant(2, 'second'), user(3, `third ${zst}-osprey`)], { zst });
+        const hit = search(`${zst}-osprey`).hits[0];
+        assert.equal(hit.threadId, a.id);
+        const page = readEntries(a.file, { cursor: hit.cursor });
+        assert.equal(page.entries[0].line, hit.line);
+        assert.equal(page.entries[0].kind, 'user');
+        assert.match(page.entries[0].text, /osprey/);
+      }
     });
 
     it('matches substrings, prefix* at word starts, in any case, and is not fooled by FTS syntax', () => {
