@@ -1,6 +1,7 @@
 // `search`: every thread's text — what was said and done — for words, "phrases" and prefix*.
 import * as fs from 'node:fs';
-import { SearchHit, SearchResult, searchThreads } from '../core/search/search';
+import * as path from 'node:path';
+import { SearchHit, SearchResult, searchThreads, searchThreadsParallel } from '../core/search/search';
 import { formatBytes } from '../core/scan/risk';
 import { markSnippet } from '../core/search/rank';
 import { CliContext, Command, fail } from './command';
@@ -19,7 +20,7 @@ export const searchCommand: Command = {
   },
 };
 
-function search(ctx: CliContext, query: string): number {
+async function search(ctx: CliContext, query: string): Promise<number> {
   const { codexHome, args } = ctx;
   if (!fs.existsSync(codexHome))
     return fail(
@@ -31,12 +32,17 @@ function search(ctx: CliContext, query: string): number {
   const bar = progressBar(ctx.err, 'indexing');
   let result: SearchResult;
   try {
-    result = searchThreads(codexHome, query, {
+    const opts = {
       limit,
       workspace: args.values.get('workspace'),
       sinceDays: intOption(args, 'since'),
-      onProgress: (d, t) => bar.update(d, t),
-    });
+      onProgress: (d: number, t: number) => bar.update(d, t),
+    };
+    // Every core for a first index when the bundle's index worker is beside us (dist/); one thread otherwise.
+    const script = path.join(__dirname, 'indexWorker.js');
+    result = fs.existsSync(script)
+      ? await searchThreadsParallel(codexHome, query, { ...opts, script })
+      : searchThreads(codexHome, query, opts);
   } finally {
     bar.done();
   }

@@ -5,14 +5,17 @@
 // search running meanwhile (another process) sees whole files, and a run that is killed loses nothing.
 import * as fs from 'node:fs';
 import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
+import * as path from 'node:path';
 import { NameSources, readNameSources } from '../codexHome/threadNames';
+import { STATE_DB, sessionIndexPath } from '../codexHome/paths';
+import { sqliteHome } from '../codexHome/sqlite';
 import { readRollout } from '../rollout/reader';
 import { classify, readSessionMeta } from '../rollout/format';
 import { BigTextReader } from '../rollout/bigText';
 import { fileAnchor } from '../scan/catalog';
 import { CancelledError, errorMessage } from '../util/errors';
 import { EntryExtractor, SearchEntry, UNINDEXED_KEYS, cap } from './extract';
-import { FileState, SearchStore } from './store';
+import { FileMark, FileState, SearchStore } from './store';
 
 export interface IndexProgress {
   /** Files and bytes still to read (what the index does not hold yet). */
@@ -39,7 +42,7 @@ export interface UpdateResult {
 }
 
 /** What reading `f` needs, given what the index holds of it. */
-interface Todo {
+export interface Todo {
   f: RolloutFile;
   prev?: FileState;
   /** Read from this offset (the file only grew) or from the start. */
@@ -47,13 +50,17 @@ interface Todo {
 }
 
 /** The work the index needs to catch up with the home (also what a search reports as pending). */
-export function plan(files: RolloutFile[], known: Map<string, FileState>): { todo: Todo[]; gone: number[] } {
+export function plan(
+  files: RolloutFile[],
+  known: Map<string, FileMark>,
+  full: (path: string) => FileState | undefined,
+): { todo: Todo[]; gone: number[] } {
   const todo: Todo[] = [];
   for (const f of files) {
-    const prev = known.get(f.path);
-    if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs && prev.ino === (f.ino ?? 0)) continue;
-    const grew = prev && !f.compressed && prev.ino === (f.ino ?? 0) && f.size >= prev.offset && prev.offset > 0;
-    todo.push({ f, prev, from: grew ? prev.offset : 0 });
+    const mark = known.get(f.path);
+    if (mark && mark.size === f.size && mark.mtimeMs === f.mtimeMs && mark.ino === (f.ino ?? 0)) continue;
+    const grew = mark && !f.compressed && mark.ino === (f.ino ?? 0) && f.size >= mark.offset && mark.offset > 0;
+    todo.push({ f, prev: mark && full(f.path), from: grew ? mark.offset : 0 });
   }
   const listed = new Set(files.map((f) => f.path));
   const gone = [...known.values()].filter((s) => !listed.has(s.path)).map((s) => s.id);
@@ -64,70 +71,134 @@ export function pendingOf(todo: Todo[]): IndexProgress {
   return { files: todo.length, bytes: todo.reduce((n, t) => n + t.f.size - t.from, 0) };
 }
 
-/** Bring the index of `codexHome` up to date (or as far as `budgetMs` allows). */
-export function updateIndex(store: SearchStore, codexHome: string, opts: UpdateOptions = {}): UpdateResult {
-  const started = Date.now();
-  const files = listRollouts(codexHome);
-  const known = store.files();
-  const { todo, gone } = plan(files, known);
-  if (!store.claimBuilder()) return { busy: true, filesRead: 0, bytesRead: 0, pending: pendingOf(todo), errors: [] };
-  try {
-    return catchUp(store, codexHome, files, known, todo, gone, started, opts);
-  } finally {
-    store.releaseBuilder();
-  }
+/** An update under way: what is left to read, and what was done. */
+export interface Catchup {
+  todo: Todo[];
+  /** Bytes of every todo (for progress). */
+  total: number;
+  result: UpdateResult;
+  /** Record what was read of `t` (or why it could not be read) in one transaction. */
+  commit(t: Todo, read: FileRead | { error: string }): void;
+  /** The result, with what was not read (from the todo at `next` on) as pending. */
+  end(next: number): UpdateResult;
 }
 
-function catchUp(
-  store: SearchStore,
-  codexHome: string,
-  files: RolloutFile[],
-  known: Map<string, FileState>,
-  todo: Todo[],
-  gone: number[],
-  started: number,
-  opts: UpdateOptions,
-): UpdateResult {
-  const names = readNameSources(codexHome, opts.env);
-  const renamed = files.filter((f) => {
-    const s = known.get(f.path);
-    return s && !todo.some((t) => t.f === f) && s.name !== nameOf(f, names);
+/**
+ * Start bringing the index of `codexHome` up to date: forget gone files, rename renamed threads, and
+ * list what to read (newest first: the threads people look for are mostly recent, and a budget
+ * leaves the old ones pending). A finished result instead when there is nothing to read or another
+ * process is at it. The caller reads (here, or in workers: readRolloutEntries) and commits.
+ */
+export function beginUpdate(store: SearchStore, codexHome: string, env?: NodeJS.ProcessEnv): Catchup | UpdateResult {
+  const files = listRollouts(codexHome);
+  const known = store.files();
+  const { todo, gone } = plan(files, known, (p) => store.stateOf(p));
+  const stamp = namesStamp(codexHome, env);
+  const namesChanged = store.meta('names') !== stamp;
+  const done = (busy: boolean, pending = { files: 0, bytes: 0 }): UpdateResult => ({
+    busy,
+    filesRead: 0,
+    bytesRead: 0,
+    pending,
+    errors: [],
   });
-  if (gone.length || renamed.length)
+  if (!todo.length && !gone.length && !namesChanged) return done(false);
+  if (!store.claimBuilder()) return done(true, pendingOf(todo));
+  let names: NameSources | undefined;
+  const namesNow = (): NameSources => (names ??= readNameSources(codexHome, env));
+  try {
+    const renamed = namesChanged
+      ? files.filter((f) => {
+          const s = known.get(f.path);
+          return s && !todo.some((t) => t.f === f) && s.name !== nameOf(f, namesNow());
+        })
+      : [];
     store.transaction(() => {
       store.dropFiles(gone);
       for (const f of renamed) {
-        const s = known.get(f.path)!;
-        store.commitFile(s, { ...s, name: nameOf(f, names) }, [], false);
+        const s = store.stateOf(f.path)!;
+        store.commitFile(s, { ...s, name: nameOf(f, namesNow()) }, [], false);
       }
+      store.setMeta('names', stamp);
     });
-  // Newest first: the threads people look for are mostly recent, and a budget leaves the old ones pending.
+  } catch (err) {
+    store.releaseBuilder();
+    throw err;
+  }
   todo.sort((a, b) => b.f.mtimeMs - a.f.mtimeMs);
-  const total = pendingOf(todo).bytes;
   const result: UpdateResult = { busy: false, filesRead: 0, bytesRead: 0, pending: { files: 0, bytes: 0 }, errors: [] };
-  let k = 0;
   let claimed = Date.now();
-  for (; k < todo.length; k++) {
-    if (opts.isCancelled?.()) throw new CancelledError();
-    if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
-    const t = todo[k];
-    if (Date.now() - claimed > 10_000) {
-      store.claimBuilder(); // still at it: the claim stays fresh
-      claimed = Date.now();
-    }
-    try {
-      const read = readFile(t, names);
-      store.transaction(() => store.commitFile(t.prev, read.state, read.entries, read.fresh));
+  return {
+    todo,
+    total: pendingOf(todo).bytes,
+    result,
+    commit(t, read) {
+      if (Date.now() - claimed > 10_000) {
+        store.claimBuilder(); // still at it: the claim stays fresh
+        claimed = Date.now();
+      }
+      if ('error' in read) {
+        result.errors.push({ path: t.f.path, message: read.error });
+        return;
+      }
+      const state = { ...read.state, name: nameOf(t.f, namesNow()) };
+      store.transaction(() => store.commitFile(t.prev, state, read.entries, read.fresh));
       result.filesRead++;
       result.bytesRead += t.f.size - t.from;
-    } catch (err) {
-      if (err instanceof CancelledError) throw err;
-      result.errors.push({ path: t.f.path, message: errorMessage(err) });
+    },
+    end(next) {
+      store.releaseBuilder();
+      result.pending = pendingOf(todo.slice(next));
+      return result;
+    },
+  };
+}
+
+/** Bring the index of `codexHome` up to date in this thread (or as far as `budgetMs` allows). */
+export function updateIndex(store: SearchStore, codexHome: string, opts: UpdateOptions = {}): UpdateResult {
+  const started = Date.now();
+  const up = beginUpdate(store, codexHome, opts.env);
+  return 'todo' in up ? catchUpHere(up, opts, started) : up;
+}
+
+/** Read and commit the todo of `up` in this thread, until done or `budgetMs` after `started`. */
+export function catchUpHere(up: Catchup, opts: UpdateOptions, started = Date.now()): UpdateResult {
+  let k = 0;
+  try {
+    for (; k < up.todo.length; k++) {
+      if (opts.isCancelled?.()) throw new CancelledError();
+      if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
+      up.commit(up.todo[k], readOrError(up.todo[k]));
+      opts.onProgress?.(up.result.bytesRead, up.total);
     }
-    opts.onProgress?.(result.bytesRead, total);
+  } finally {
+    up.end(k);
   }
-  result.pending = pendingOf(todo.slice(k));
-  return result;
+  return up.result;
+}
+
+/** readRolloutEntries, or why the file could not be read. */
+export function readOrError(t: Todo): FileRead | { error: string } {
+  try {
+    return readRolloutEntries(t);
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+}
+
+/** Sizes and times of the files thread names come from: the same stamp, the same names. */
+function namesStamp(codexHome: string, env: NodeJS.ProcessEnv | undefined): string {
+  const db = path.join(sqliteHome(codexHome, env), STATE_DB);
+  return [sessionIndexPath(codexHome), db, `${db}-wal`]
+    .map((f) => {
+      try {
+        const st = fs.statSync(f);
+        return `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('/');
 }
 
 /**
@@ -138,11 +209,16 @@ function nameOf(f: RolloutFile, names: NameSources): string | undefined {
   return names.index.get(f.id) || names.state.get(f.id)?.name || undefined;
 }
 
-/** Read a file's new lines: its entries and its next state. */
-function readFile(
-  t: Todo,
-  names: NameSources,
-): { state: Omit<FileState, 'id'>; entries: SearchEntry[]; fresh: boolean } {
+/** What reading a file's new lines gave: its entries and its next state (named by the caller). */
+export interface FileRead {
+  state: Omit<FileState, 'id' | 'name'>;
+  entries: SearchEntry[];
+  /** Read from the start: the file's old entries go. */
+  fresh: boolean;
+}
+
+/** Read a file's new lines (in any thread: a search worker runs it too). */
+export function readRolloutEntries(t: Todo): FileRead {
   const { f, prev } = t;
   let fd: number | undefined;
   const big = f.compressed ? undefined : new BigTextReader(f.path, false);
@@ -197,7 +273,6 @@ function readFile(
         cwd: meta.cwd,
         started: meta.started,
         firstUser,
-        name: nameOf(f, names),
       },
     };
   } finally {

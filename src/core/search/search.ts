@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import { QueryTerm, parseQuery } from './query';
 import { Engine, SearchStore } from './store';
-import { IndexProgress, UpdateOptions, updateIndex } from './indexer';
+import { IndexProgress, UpdateOptions, UpdateResult, beginUpdate, catchUpHere, updateIndex } from './indexer';
+import { catchUpInPool } from './indexPool';
 import { holdsAll, makeSnippet, markSnippet, messageScore, threadScore } from './rank';
 import type { SearchRole } from './extract';
 import { NameSources, threadName } from '../codexHome/threadNames';
@@ -67,19 +68,68 @@ export interface SearchResult {
 /** Matching messages looked at per search: enough for every thread of the first pages. */
 const CANDIDATES = 2_000;
 
+/** Search in this thread, indexing first (as far as `budgetMs` allows). */
 export function searchThreads(codexHome: string, query: string, opts: SearchOptions = {}): SearchResult {
   const terms = parseQuery(query);
   const store = SearchStore.open(codexHome, opts.env, opts.engine);
   try {
-    const upd =
-      opts.update === false
-        ? { busy: false, pending: { files: 0, bytes: 0 }, errors: [] }
-        : updateIndex(store, codexHome, opts);
-    const hits = findHits(store, terms, opts);
-    return { query, terms, hits, pending: upd.pending, busy: upd.busy, engine: store.engine, errors: upd.errors };
+    const upd = opts.update === false ? NOT_UPDATED : updateIndex(store, codexHome, opts);
+    return answer(store, query, terms, upd, opts);
   } finally {
     store.close();
   }
+}
+
+/**
+ * Search, indexing first with worker threads (`script`: dist/indexWorker.js) when there is much to
+ * read — the first search of a home — and in this thread otherwise.
+ */
+export async function searchThreadsParallel(
+  codexHome: string,
+  query: string,
+  opts: SearchOptions & { script: string; workers?: number; minPoolBytes?: number },
+): Promise<SearchResult> {
+  const terms = parseQuery(query);
+  const store = SearchStore.open(codexHome, opts.env, opts.engine);
+  try {
+    const up = beginUpdate(store, codexHome, opts.env);
+    let upd: UpdateResult;
+    if (!('todo' in up)) upd = up;
+    else if (up.total < (opts.minPoolBytes ?? MIN_POOL_BYTES) || up.todo.length < 2 || opts.workers === 1)
+      upd = catchUpHere(up, opts);
+    else {
+      try {
+        await catchUpInPool(up, opts);
+      } finally {
+        upd = up.end(up.todo.length);
+      }
+    }
+    return answer(store, query, terms, upd, opts);
+  } finally {
+    store.close();
+  }
+}
+
+/** Below this many bytes to read, workers cost more to start than they save. */
+const MIN_POOL_BYTES = 32 * 1024 * 1024;
+
+const NOT_UPDATED: UpdateResult = {
+  busy: false,
+  filesRead: 0,
+  bytesRead: 0,
+  pending: { files: 0, bytes: 0 },
+  errors: [],
+};
+
+function answer(
+  store: SearchStore,
+  query: string,
+  terms: QueryTerm[],
+  upd: UpdateResult,
+  opts: SearchOptions,
+): SearchResult {
+  const hits = findHits(store, terms, opts);
+  return { query, terms, hits, pending: upd.pending, busy: upd.busy, engine: store.engine, errors: upd.errors };
 }
 
 export function findHits(store: SearchStore, terms: QueryTerm[], opts: SearchOptions): SearchHit[] {

@@ -36,6 +36,8 @@ export interface FileState {
   name?: string;
 }
 
+export type FileMark = Pick<FileState, 'id' | 'path' | 'size' | 'mtimeMs' | 'ino' | 'offset' | 'name'>;
+
 export interface DocRow {
   id: number;
   file: number;
@@ -141,10 +143,34 @@ export class SearchStore {
     this.db.close();
   }
 
-  files(): Map<string, FileState> {
-    const out = new Map<string, FileState>();
-    for (const r of this.db.prepare('SELECT * FROM files').all()) out.set(String(r.path), fileState(r));
+  /** What tells whether each file changed (a search reads these for every file: the fewest columns). */
+  files(): Map<string, FileMark> {
+    const out = new Map<string, FileMark>();
+    for (const r of this.db.prepare('SELECT id, path, size, mtime_ms, ino, offset, name FROM files').all())
+      out.set(String(r.path), {
+        id: Number(r.id),
+        path: String(r.path),
+        size: Number(r.size),
+        mtimeMs: Number(r.mtime_ms),
+        ino: Number(r.ino),
+        offset: Number(r.offset),
+        name: typeof r.name === 'string' ? r.name : undefined,
+      });
     return out;
+  }
+
+  stateOf(path: string): FileState | undefined {
+    const r = this.db.prepare('SELECT * FROM files WHERE path = ?').get(path);
+    return r ? fileState(r) : undefined;
+  }
+
+  meta(key: string): string | undefined {
+    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key);
+    return r ? String(r.value) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
   }
 
   filesById(ids: number[]): Map<number, FileState> {
@@ -161,7 +187,7 @@ export class SearchStore {
    * file's state since `expected` was read (it indexed the same lines first).
    */
   commitFile(
-    expected: FileState | undefined,
+    expected: FileMark | undefined,
     state: Omit<FileState, 'id'>,
     entries: SearchEntry[],
     fresh: boolean,

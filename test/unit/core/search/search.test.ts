@@ -5,7 +5,8 @@ import * as nodeZlib from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
-import { searchThreads } from '../../../../src/core/search/search';
+import { searchThreads, searchThreadsParallel } from '../../../../src/core/search/search';
+import { REPO_ROOT } from '../../../support/tools';
 import { Engine, SearchStore, availableEngine } from '../../../../src/core/search/store';
 import { readEntries } from '../../../../src/core/preview/transcript';
 
@@ -208,6 +209,25 @@ for (const engine of engines) {
         false,
       );
       assert.equal(search('kestrel', { limit: 1 }).hits.length, 1);
+    });
+
+    it('indexes alike with worker threads, and reads the files of a worker that died itself', async () => {
+      const made = Array.from({ length: 9 }, (_, k) =>
+        thread(home, [user(1, `thread ${k} talks about heron${k}`), shell(2, `make target-${k}`)], { zst: k === 4 }),
+      );
+      const dist = path.join(REPO_ROOT, 'dist', 'indexWorker.js');
+      assert.ok(fs.existsSync(dist), 'run node esbuild.mjs first');
+      const dead = path.join(tempDir('csr-dead-worker-'), 'dead.js');
+      fs.writeFileSync(dead, 'process.exit(3)');
+      for (const script of [dist, dead]) {
+        env.XDG_CACHE_HOME = tempDir('csr-cache-');
+        const r = await searchThreadsParallel(home, 'heron', { env, engine, script, workers: 2, minPoolBytes: 0 });
+        assert.deepEqual(r.pending, { files: 0, bytes: 0 });
+        assert.deepEqual(r.errors, []);
+        assert.deepEqual(r.hits.map((h) => h.threadId).sort(), made.map((m) => m.id).sort());
+        assert.equal(search('target-4').hits[0]?.threadId, made[4].id);
+        assert.equal(docCount(), 9);
+      }
     });
 
     it('answers from what is indexed and says what is left when another process is building the index', () => {
