@@ -38,6 +38,14 @@ const builds = [
     format: 'iife',
     external: [],
   },
+  {
+    entryPoints: ['src/webview/conversation.ts'],
+    outfile: 'dist/conversation.js',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    external: [],
+  },
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 if (watch) {

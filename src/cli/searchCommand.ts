@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { SearchHit, SearchResult, searchThreads, searchThreadsParallel } from '../core/search/search';
 import { formatBytes } from '../core/scan/risk';
 import { markSnippet } from '../core/search/rank';
+import { ROLE_LABEL } from '../core/search/roles';
 import { CliContext, Command, fail } from './command';
 import { UsageError } from '../core/util/errors';
 import { intOption } from './args';
@@ -63,15 +64,6 @@ async function search(ctx: CliContext, query: string): Promise<number> {
   ctx.out.write(result.hits.map((h) => describeHit(h, bold[0], bold[1])).join('\n\n') + '\n');
   return 0;
 }
-
-const ROLE_LABEL: Record<SearchHit['role'], string> = {
-  name: 'thread name',
-  user: 'you',
-  assistant: 'assistant',
-  reasoning: 'reasoning',
-  command: 'command',
-  patch: 'patched files',
-};
 
 function describeHit(h: SearchHit, open: string, close: string): string {
   const day = (iso: string | undefined) => iso?.slice(0, 16).replace('T', ' ');

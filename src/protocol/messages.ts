@@ -10,6 +10,8 @@ import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
 import type { WriteResult } from '../core/handoff/types';
 import type { ErrorView, ImageRef } from './panel';
+import type { SearchResult } from '../core/search/search';
+import type { EntryPage } from '../core/preview/transcript';
 
 export * from './panel';
 
@@ -89,6 +91,16 @@ export interface WorkerApi {
   thumbnail: {
     params: { path: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
+  };
+  /** Full-text search; indexes first for at most `budgetMs` (what is left is in the result's `pending`). */
+  search: {
+    params: { codexHome: string; query: string; limit?: number; budgetMs?: number };
+    result: Omit<SearchResult, 'terms'>;
+  };
+  /** One page of a thread's conversation (readEntries). */
+  conversation: {
+    params: { path: string; cursor?: string; maxChars?: number; toolChars?: number };
+    result: EntryPage;
   };
 }
 

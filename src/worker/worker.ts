@@ -9,6 +9,8 @@ import { errorCode, errorMessage } from '../core/util/errors';
 import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
+import { readEntries } from '../core/preview/transcript';
+import { searchThreads } from '../core/search/search';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
 import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
@@ -123,6 +125,15 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   },
   images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
   thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  search: (p, ctx) => {
+    const { terms: _terms, ...r } = searchThreads(p.codexHome, p.query, {
+      limit: p.limit,
+      budgetMs: p.budgetMs,
+      isCancelled: ctx.isCancelled,
+    });
+    return r;
+  },
+  conversation: (p) => readEntries(p.path, { cursor: p.cursor, maxChars: p.maxChars, toolChars: p.toolChars }),
 };
 
 function post(m: FromWorker): void {

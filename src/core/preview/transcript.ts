@@ -19,6 +19,7 @@ import { BigTextReader } from '../rollout/bigText';
 import { bigStrLabel } from './projection';
 import { formatBytes } from '../scan/risk';
 import { UsageError } from '../util/errors';
+import type { EntryImage, EntryKind, TranscriptEntry } from './entries';
 
 export interface TranscriptOptions {
   /** Where to start: a cursor returned by an earlier page (default: the beginning). */
@@ -46,30 +47,7 @@ export function transcriptCursor(line: number, offset: number): string {
   return `L${line}@${offset}`;
 }
 
-/** What an entry is, for a reader that shows them differently (the conversation view). */
-export type EntryKind =
-  'user' | 'assistant' | 'tool-call' | 'tool-output' | 'compaction' | 'error' | 'aborted' | 'image' | 'web-search';
-
-/** An image in an entry: its label, and where its base64 payload lies in a plain rollout (for a thumbnail). */
-export interface EntryImage {
-  label: string;
-  start?: number;
-  end?: number;
-}
-
-/** One entry of the conversation: `text` is what read_thread shows after `[line N] `. */
-export interface TranscriptEntry {
-  /** 1-based rollout line. */
-  line: number;
-  kind: EntryKind;
-  at?: string;
-  text: string;
-  /** Its cursor: readTranscript from here starts with this entry. */
-  cursor: string;
-  images: EntryImage[];
-  /** Tool output or arguments were shortened here (ask again with larger toolChars to see more). */
-  shortened: boolean;
-}
+export type { EntryImage, EntryKind, TranscriptEntry } from './entries';
 
 export interface EntryPage extends Omit<TranscriptPage, 'text' | 'entries'> {
   entries: TranscriptEntry[];

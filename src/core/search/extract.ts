@@ -8,7 +8,9 @@ import { Classified, agentText, classify, isInjectedText, userText } from '../ro
 import { BigTextReader } from '../rollout/bigText';
 import { SHELL_TOOLS, commandFromArgs, parsePatch, patchInCommand } from '../rollout/toolCalls';
 
-export type SearchRole = 'user' | 'assistant' | 'reasoning' | 'command' | 'patch' | 'name';
+import type { SearchRole } from './roles';
+
+export type { SearchRole } from './roles';
 
 export interface SearchEntry {
   /** 0-based rollout line (0 for a thread's name). */
