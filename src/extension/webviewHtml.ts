@@ -1,5 +1,6 @@
 // The page every webview of ours starts from: a strict CSP (nothing remote; scripts only with this
-// page's nonce; images from the extension or data: URLs made by the worker), one stylesheet, one script.
+// page's nonce; images from the extension or data: URLs made by the worker), page.css and the page's own
+// stylesheet, one script.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 
@@ -24,6 +25,7 @@ export function webviewHtml(
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${res('media', 'page.css')}">
 <link rel="stylesheet" href="${res('media', page.css)}">
 <title>${text(page.title)}</title>
 </head>

@@ -29,28 +29,23 @@ function patchFiles(text: string): string[] {
 }
 
 function entryView(e: TranscriptEntry): HTMLElement {
-  const meta = el(
-    'div',
-    { class: 'meta' },
-    el('span', { class: 'who', text: LABEL[e.kind] }),
-    el('span', { class: 'muted', text: ` · line ${e.line}${e.at ? ` · ${when(e.at)}` : ''}` }),
-  );
+  const where = el('span', { class: 'muted', text: ` · line ${e.line}${e.at ? ` · ${when(e.at)}` : ''}` });
   const text = body(e);
+  const tool = e.kind === 'tool-call' || e.kind === 'tool-output' || e.kind === 'web-search';
   let content: HTMLElement;
-  if (e.kind === 'tool-call' || e.kind === 'tool-output' || e.kind === 'web-search') {
+  if (tool) {
+    // One folded line: what ran (or how it ended), unfolded to the whole text.
     const files = e.kind === 'tool-call' ? patchFiles(text) : [];
-    const head = files.length
-      ? `patch: ${files.length} file${files.length > 1 ? 's' : ''}`
-      : (/^TOOL CALL ([^\s(:]+)/.exec(e.text)?.[1] ?? LABEL[e.kind]);
-    const first = firstLine(text);
+    const s = toolSummary(e, text, files);
     content = el(
       'details',
       { class: 'tool' },
-      el('summary', null, el('span', { class: 'tool-name', text: head }), ' ', el('code', { text: first })),
+      el('summary', null, el('span', { class: 'tool-name', text: s.name }), ' ', el('code', { text: s.detail }), where),
       files.length ? el('ul', { class: 'files' }, ...files.map((f) => el('li', { text: f }))) : null,
       el('pre', { text }),
     );
   } else content = el('div', { class: 'text', text });
+  const meta = tool ? null : el('div', { class: 'meta' }, el('span', { class: 'who', text: LABEL[e.kind] }), where);
   const imgs = e.images.map((img, k) => {
     const key = `${e.line}:${k}`;
     const box = el('figure', { class: 'thumb', title: img.label }, el('figcaption', { text: img.label }));
@@ -71,6 +66,30 @@ function entryView(e: TranscriptEntry): HTMLElement {
     imgs.length ? el('div', { class: 'thumbs' }, ...imgs) : null,
     more,
   );
+}
+
+/** A tool entry's folded line: the shell command as typed, a patch's files, an output's exit code. */
+function toolSummary(e: TranscriptEntry, text: string, files: string[]): { name: string; detail: string } {
+  if (e.kind === 'web-search') return { name: 'Web search', detail: firstLine(text) };
+  if (e.kind === 'tool-output') {
+    const code = /(?:Process exited with code|Exit code:?|"exit_code":)\s*(-?\d+)/.exec(text)?.[1];
+    const lines = text.split('\n').length;
+    return {
+      name: 'Output',
+      detail: `${code !== undefined ? `exit ${code} · ` : ''}${lines} line${lines > 1 ? 's' : ''}`,
+    };
+  }
+  const name = /^TOOL CALL ([^\s(:]+)/.exec(e.text)?.[1] ?? 'Tool call';
+  if (files.length) return { name: 'Patch', detail: files.map((f) => f.slice(3)).join(', ') };
+  try {
+    const args = JSON.parse(text) as { cmd?: unknown; command?: unknown };
+    const cmd = args.cmd ?? args.command;
+    if (typeof cmd === 'string') return { name, detail: `$ ${firstLine(cmd)}` };
+    if (Array.isArray(cmd)) return { name, detail: `$ ${firstLine(cmd.map(String).join(' '))}` };
+  } catch {
+    // not JSON (custom tool input, or shortened): its first line
+  }
+  return { name, detail: firstLine(text) };
 }
 
 const LABEL: Record<TranscriptEntry['kind'], string> = {
