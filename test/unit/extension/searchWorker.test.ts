@@ -43,7 +43,7 @@ describe('search and conversation pages in the worker', function () {
     // The tool's big output is shortened, and whole enough when asked again with more room.
     const from = await worker.call('conversation', { path: hit.path });
     const all = [...from.entries];
-    for (let c = from.nextCursor; c; ) {
+    for (let c = from.nextCursor; c;) {
       const p = await worker.call('conversation', { path: hit.path, cursor: c });
       all.push(...p.entries);
       c = p.nextCursor;
