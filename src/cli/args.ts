@@ -81,11 +81,10 @@ function usageProblem(argv: string[], spec: ArgSpec): string | undefined {
 
 /**
  * The command's name: the first operand, once each option that takes a value has had it (so
- * `--codex-home DIR scan` is the scan command). `valueOptions` are those of every command.
+ * `--codex-home DIR scan` is the scan command). `spec` holds the options of every command.
  */
-export function commandName(argv: string[], valueOptions: string[]): string | undefined {
-  const options: Options = {};
-  for (const name of valueOptions) options[name] = { type: 'string' };
+export function commandName(argv: string[], spec: ArgSpec): string | undefined {
+  const options = nodeOptions(spec);
   const { tokens } = nodeParseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   return tokens.find((t) => t.kind === 'positional')?.value;
 }

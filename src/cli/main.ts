@@ -47,7 +47,11 @@ function usageText(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const name = commandName(argv, [...COMMON.values, ...COMMANDS.flatMap((c) => c.options.values)]);
+  const name = commandName(argv, {
+    flags: [...COMMON.flags, ...COMMANDS.flatMap((c) => c.options.flags)],
+    values: [...COMMON.values, ...COMMANDS.flatMap((c) => c.options.values)],
+    short: Object.assign({}, COMMON.short, ...COMMANDS.map((c) => c.options.short)),
+  });
   const command = COMMANDS.find((c) => c.name === name);
   const usage = (message: string) => {
     process.stderr.write(`codex-session-rescue: ${message}\n\n${usageText()}\n`);

@@ -11,6 +11,8 @@ const SPEC: ArgSpec = {
   short: { y: 'yes', o: 'out' },
 };
 
+const SPEC_ALL: ArgSpec = { ...SPEC, values: [...SPEC.values, 'codex-home'] };
+
 function parsed(argv: string[]): { positional: string[]; flags: string[]; values: Record<string, string> } {
   const r: ParsedArgs = parseArgs(argv, SPEC);
   return { positional: r.positional, flags: [...r.flags].sort(), values: Object.fromEntries(r.values) };
@@ -100,9 +102,10 @@ describe('cli/args', () => {
   });
 
   it('finds the command after an option that takes a value', () => {
-    assert.equal(commandName(['--codex-home', '/h', 'scan', '--json'], ['codex-home']), 'scan');
-    assert.equal(commandName(['--json', 'inspect', 'id'], ['codex-home']), 'inspect');
-    assert.equal(commandName(['--json'], ['codex-home']), undefined);
+    assert.equal(commandName(['--codex-home', '/h', 'scan', '--json'], SPEC_ALL), 'scan');
+    assert.equal(commandName(['-o', 'out.md', 'handoff', 'id'], SPEC_ALL), 'handoff');
+    assert.equal(commandName(['--json', '-y', 'inspect', 'id'], SPEC_ALL), 'inspect');
+    assert.equal(commandName(['--json'], SPEC_ALL), undefined);
   });
 
   it('reads a whole-number option, or says what is wrong with it', () => {
