@@ -37,7 +37,9 @@ async function row0Hover(page) {
 
 /** Runs a command from the palette, as a person does: F1, its name, Enter. */
 async function palette(page, name) {
-  // Focus the workbench (not a webview, which keeps F1 to itself), then the command palette.
+  // The last pick closed first (F1 while it closes opens nothing), then focus the workbench (not a webview,
+  // which keeps F1 to itself), then the command palette.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.locator('.part.sidebar .composite.title').first().click();
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -45,6 +47,15 @@ async function palette(page, name) {
   await input.fill(`>${name}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
   return input;
+}
+
+/** Preferences: Color Theme, then the theme (the list: "Browse Additional Color Themes…", then the theme). */
+async function colorTheme(page, name) {
+  const input = await palette(page, 'Preferences: Color Theme');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
@@ -171,21 +182,18 @@ try {
     ['hc', 'Default High Contrast', 'body.vscode-high-contrast:not(.vscode-high-contrast-light)'],
   ];
   for (const [tag, name, body] of themes) {
-    const input = await palette(page, 'Preferences: Color Theme');
-    await input.fill(name);
-    // The list: "Browse Additional Color Themes…", then the theme (the webview body's class checks the pick).
-    await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
-    await wv2.locator(body).waitFor({ timeout: 30000 });
+    await colorTheme(page, name);
+    await wv2.locator(body).waitFor({ timeout: 30000 }); // the webview body's class checks the pick
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
     await page.locator('.part.editor').screenshot({ path: path.join(shots, `report-${tag}.png`) });
     step(`report in ${name}`);
   }
 
-  // 7. The Getting Started walkthrough (package.json contributes.walkthroughs): each step, and the image
-  // of the first one loaded from the extension's own files.
+  // 7. The Getting Started walkthrough (package.json contributes.walkthroughs), in the test's theme: each
+  // step, and the image of the first one loaded from the extension's own files. The side bar is closed
+  // then: the walkthrough shows no media in a narrow editor.
+  await colorTheme(page, theme);
   const pick = await palette(page, 'Welcome: Open Walkthrough');
   await pick.fill('Codex Session Rescue');
   await page
@@ -200,7 +208,9 @@ try {
     'Add the rescue tools to Codex',
   ])
     await walk.locator('.step-title', { hasText: title }).first().waitFor({ timeout: 30000 });
-  const image = walk.locator('.getting-started-media img').first();
+  await palette(page, 'View: Toggle Primary Side Bar Visibility');
+  await page.locator('.part.sidebar').waitFor({ state: 'hidden' });
+  const image = walk.locator('.getting-started-media img:visible').first();
   await image.waitFor({ timeout: 30000 });
   await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await image.elementHandle(), {
     timeout: 30000,
