@@ -29,7 +29,12 @@ const MORE_CHARS = 200_000;
 export class ConversationPanel extends Disposable {
   static readonly panels = new Map<string, ConversationPanel>();
 
-  static show(ctx: vscode.ExtensionContext, worker: WorkerClient, target: ConversationTarget): ConversationPanel {
+  static show(
+    ctx: vscode.ExtensionContext,
+    worker: WorkerClient,
+    codexHome: () => string,
+    target: ConversationTarget,
+  ): ConversationPanel {
     const existing = ConversationPanel.panels.get(target.path);
     if (existing) {
       existing.target = target;
@@ -43,13 +48,15 @@ export class ConversationPanel extends Disposable {
       vscode.ViewColumn.Active,
       webviewOptions(ctx.extensionUri),
     );
-    return new ConversationPanel(ctx, panel, worker, target);
+    return new ConversationPanel(ctx, panel, worker, codexHome, target);
   }
 
   private constructor(
     ctx: vscode.ExtensionContext,
     readonly panel: vscode.WebviewPanel,
     private readonly worker: WorkerClient,
+    /** The Codex home whose image archive thumbnails may come from. */
+    private readonly codexHome: () => string,
     private target: ConversationTarget,
   ) {
     super();
@@ -111,6 +118,10 @@ export class ConversationPanel extends Disposable {
           const r = await this.page(m.cursor, MORE_CHARS, MORE_CHARS);
           if (r.entries[0]) this.post({ type: 'entry', entry: r.entries[0] });
           return;
+        }
+        case 'archived-thumb': {
+          const r = await this.worker.call('archivedThumbnail', { codexHome: this.codexHome(), file: m.file });
+          return this.post({ type: 'thumb', key: m.key, dataUrl: r.dataUrl, reason: r.reason });
         }
         case 'thumb': {
           const r = await this.worker.call('thumbnail', { path: this.target.path, start: m.start, end: m.end });

@@ -17,7 +17,8 @@ export function registerSearchCommands(
   worker: WorkerClient,
   store: SessionStore,
 ): vscode.Disposable[] {
-  const open = (t: ConversationTarget): ConversationPanel => ConversationPanel.show(ctx, worker, t);
+  const open = (t: ConversationTarget): ConversationPanel =>
+    ConversationPanel.show(ctx, worker, () => store.codexHome, t);
   return [
     vscode.commands.registerCommand(SEARCH_COMMANDS.searchSessions, (query?: unknown) =>
       showSearchPick(

@@ -26,9 +26,12 @@ export type FromConversation =
   | { type: 'next'; cursor: string }
   | { type: 'from-start' }
   | { type: 'expand'; cursor: string }
-  | { type: 'thumb'; key: string; start: number; end: number };
+  | { type: 'thumb'; key: string; start: number; end: number }
+  | { type: 'archived-thumb'; key: string; file: string };
 
 export function isFromConversation(m: unknown): m is FromConversation {
   const t = (m as { type?: unknown })?.type;
-  return t === 'ready' || t === 'next' || t === 'from-start' || t === 'expand' || t === 'thumb';
+  return (
+    t === 'ready' || t === 'next' || t === 'from-start' || t === 'expand' || t === 'thumb' || t === 'archived-thumb'
+  );
 }

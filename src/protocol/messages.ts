@@ -92,6 +92,8 @@ export interface WorkerApi {
     params: { path: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
   };
+  /** An image a repair archived (only from the home's image archive). */
+  archivedThumbnail: { params: { codexHome: string; file: string }; result: { dataUrl?: string; reason?: string } };
   /** Full-text search; indexes first for at most `budgetMs` (what is left is in the result's `pending`). */
   search: {
     params: { codexHome: string; query: string; limit?: number; budgetMs?: number };

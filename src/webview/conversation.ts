@@ -52,6 +52,9 @@ function entryView(e: TranscriptEntry): HTMLElement {
     if (img.start !== undefined && img.end !== undefined) {
       thumbs.set(key, box);
       post({ type: 'thumb', key, start: img.start, end: img.end });
+    } else if (img.archived) {
+      thumbs.set(key, box);
+      post({ type: 'archived-thumb', key, file: img.archived });
     }
     return box;
   });

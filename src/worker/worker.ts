@@ -10,6 +10,7 @@ import { isImageString, walk, classify } from '../core/rollout/format';
 import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import { readEntries } from '../core/preview/transcript';
+import { imageArchiveDir } from '../core/codexHome/paths';
 import { searchThreads } from '../core/search/search';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
@@ -87,22 +88,50 @@ export function thumbnail(
     // JSON may escape '/' as '\/' inside the string; base64 has no other escapes.
     const b64 = buf.toString('latin1').replace(/\\\//g, '/');
     if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
-    const bytes = Buffer.from(b64, 'base64');
-    const type =
-      bytes[0] === 0x89 && bytes[1] === 0x50
-        ? 'image/png'
-        : bytes[0] === 0xff && bytes[1] === 0xd8
-          ? 'image/jpeg'
-          : bytes.toString('latin1', 0, 4) === 'GIF8'
-            ? 'image/gif'
-            : bytes.toString('latin1', 8, 12) === 'WEBP'
-              ? 'image/webp'
-              : undefined;
-    if (!type) return { reason: 'unknown image format' };
-    return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
+    return imageDataUrl(Buffer.from(b64, 'base64'));
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** An image file's bytes as a data URL for the webview, when they are an image we know. */
+function imageDataUrl(bytes: Buffer): { dataUrl?: string; reason?: string } {
+  const type =
+    bytes[0] === 0x89 && bytes[1] === 0x50
+      ? 'image/png'
+      : bytes[0] === 0xff && bytes[1] === 0xd8
+        ? 'image/jpeg'
+        : bytes.toString('latin1', 0, 4) === 'GIF8'
+          ? 'image/gif'
+          : bytes.toString('latin1', 8, 12) === 'WEBP'
+            ? 'image/webp'
+            : undefined;
+  if (!type) return { reason: 'unknown image format' };
+  return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
+}
+
+/**
+ * An image a repair archived, named in a placeholder (rollout text: untrusted). Only a file of the
+ * home's image archive, named by its sha256, is read — never a path the text points elsewhere.
+ */
+export function archivedThumbnail(
+  codexHome: string,
+  file: string,
+  maxBytes = 8 * 1024 * 1024,
+): { dataUrl?: string; reason?: string } {
+  let real: string;
+  let dir: string;
+  try {
+    real = fs.realpathSync(file);
+    dir = fs.realpathSync(imageArchiveDir(codexHome));
+  } catch {
+    return { reason: 'the archived image is not there' };
+  }
+  if (path.dirname(real) !== dir || !/^[0-9a-f]{64}\.(png|jpg|jpeg|gif|webp)$/.test(path.basename(real)))
+    return { reason: "not an image of this Codex home's archive" };
+  const st = fs.statSync(real);
+  if (st.size > maxBytes) return { reason: `image too large to preview (${st.size} bytes)` };
+  return imageDataUrl(fs.readFileSync(real));
 }
 
 const handlers: { [M in WorkerMethod]: Handler<M> } = {
@@ -125,6 +154,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   },
   images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
   thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  archivedThumbnail: (p) => archivedThumbnail(p.codexHome, p.file),
   search: (p, ctx) => {
     const { terms: _terms, ...r } = searchThreads(p.codexHome, p.query, {
       limit: p.limit,

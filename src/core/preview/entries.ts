@@ -5,11 +5,15 @@
 export type EntryKind =
   'user' | 'assistant' | 'tool-call' | 'tool-output' | 'compaction' | 'error' | 'aborted' | 'image' | 'web-search';
 
-/** An image in an entry: its label, and where its base64 payload lies in a plain rollout (for a thumbnail). */
+/**
+ * An image in an entry: its label, and where its base64 payload lies in a plain rollout — or, once a
+ * repair archived it, the file it was saved as (CODEX_HOME/rescue/images/<sha256>.<ext>) — for a thumbnail.
+ */
 export interface EntryImage {
   label: string;
   start?: number;
   end?: number;
+  archived?: string;
 }
 
 /** One entry of the conversation: `text` is what read_thread shows after `[line N] `. */

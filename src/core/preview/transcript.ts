@@ -55,6 +55,8 @@ export interface EntryPage extends Omit<TranscriptPage, 'text' | 'entries'> {
 
 export const DEFAULT_PAGE_CHARS = 20_000;
 const BIG_TEXT_BYTES = 64 * 1024;
+/** How a repair's image placeholder starts (repair/stripPass.ts placeholderText). */
+const PLACEHOLDER = '[image omitted by codex-session-rescue: ';
 
 /** Stops the read once the page is full; never leaves readTranscript. */
 class PageFull extends Error {}
@@ -232,9 +234,16 @@ class EntryRenderer {
       else {
         const text = this.text(get(part, 'text'), max);
         if (text !== undefined) out.push(text);
+        if (text?.startsWith(PLACEHOLDER)) this.archived(text);
       }
     }
     return out.join('').replace(/<\/?image[^>]*>/g, '');
+  }
+
+  /** A repair's placeholder for an image it archived: the image, from the file it was saved as. */
+  private archived(text: string): void {
+    const m = /^\[image omitted by codex-session-rescue: ([^,\]]*)[^\]]*; saved as ([^\]]+)\]$/.exec(text);
+    if (m) this.images.push({ label: `[image: ${m[1]}, archived]`, archived: m[2] });
   }
 
   private image(url: JsonValue | undefined): string {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { WorkerClient } from '../../../src/extension/workerClient';
+import { stripThread } from '../../../src/core/repair/stripThread';
 import { makeFixtureSet, type FixtureSet } from '../../support/fixtures';
 import { tempDir } from '../../support/tempHome';
 import { CODEX_NEWEST_VERSION, REPO_ROOT } from '../../support/tools';
@@ -62,6 +63,33 @@ describe('search and conversation pages in the worker', function () {
       [...new Set(all.map((e) => e.line))].sort((a, b) => a - b),
       'pages neither repeat nor skip',
     );
+  });
+
+  it("shows an image a repair archived from the home's image archive, and nothing from elsewhere", async () => {
+    const home = path.join(tempDir('csr-archived-'), 'codex-home');
+    fs.cpSync(set.codexHome, home, { recursive: true });
+    const rollout = path.join(home, path.relative(set.codexHome, set.screenshots.rolloutPath));
+    stripThread({
+      codexHome: home,
+      thread: set.screenshots.threadId,
+      mode: 'in-place',
+      options: { archiveImages: true, keepImages: 0 },
+    });
+    const page = await worker.call('conversation', { path: rollout, maxChars: 200_000 });
+    const archived = page.entries.flatMap((e) => e.images).filter((i) => i.archived);
+    assert.ok(archived.length > 0, 'placeholders name the archived files');
+    const t = await worker.call('archivedThumbnail', { codexHome: home, file: archived[0].archived! });
+    assert.match(t.dataUrl ?? '', /^data:image\/png;base64,iVBOR/);
+    // A placeholder is rollout text: a path outside the archive (or another home's) is never read.
+    const outside = path.join(tempDir('csr-outside-'), path.basename(archived[0].archived!));
+    fs.copyFileSync(archived[0].archived!, outside);
+    for (const file of [outside, '/etc/passwd', path.join(home, 'rescue', 'images', '..', 'config.toml')]) {
+      const r = await worker.call('archivedThumbnail', { codexHome: home, file });
+      assert.equal(r.dataUrl, undefined, file);
+      assert.ok(r.reason, file);
+    }
+    const other = await worker.call('archivedThumbnail', { codexHome: set.codexHome, file: archived[0].archived! });
+    assert.equal(other.dataUrl, undefined);
   });
 
   it("gives a screenshot's byte range, and the thumbnail from it", async () => {
