@@ -4,7 +4,7 @@
 // by a scan (LIKE, which SQLite runs in C): slower on a huge home, same answers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SqliteDb, SqliteRow, sqliteBinding, sqliteUnavailableReason } from '../codexHome/sqlite';
+import { SqliteDb, SqliteRow, SqliteStatement, sqliteBinding, sqliteUnavailableReason } from '../codexHome/sqlite';
 import { searchIndexPath } from '../codexHome/paths';
 import { RescueError } from '../util/errors';
 import { QueryTerm, ftsMatch, isAscii, likePattern } from './query';
@@ -143,10 +143,19 @@ export class SearchStore {
     this.db.close();
   }
 
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  /** A prepared statement, prepared once per connection (a first index runs a few per file). */
+  private stmt(sql: string): SqliteStatement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   /** What tells whether each file changed (a search reads these for every file: the fewest columns). */
   files(): Map<string, FileMark> {
     const out = new Map<string, FileMark>();
-    for (const r of this.db.prepare('SELECT id, path, size, mtime_ms, ino, offset, name FROM files').all())
+    for (const r of this.stmt('SELECT id, path, size, mtime_ms, ino, offset, name FROM files').all())
       out.set(String(r.path), {
         id: Number(r.id),
         path: String(r.path),
@@ -160,23 +169,23 @@ export class SearchStore {
   }
 
   stateOf(path: string): FileState | undefined {
-    const r = this.db.prepare('SELECT * FROM files WHERE path = ?').get(path);
+    const r = this.stmt('SELECT * FROM files WHERE path = ?').get(path);
     return r ? fileState(r) : undefined;
   }
 
   meta(key: string): string | undefined {
-    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key);
+    const r = this.stmt('SELECT value FROM meta WHERE key = ?').get(key);
     return r ? String(r.value) : undefined;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+    this.stmt('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
   }
 
   filesById(ids: number[]): Map<number, FileState> {
     const out = new Map<number, FileState>();
     if (!ids.length) return out;
-    const rows = this.db.prepare(`SELECT * FROM files WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids);
+    const rows = this.stmt(`SELECT * FROM files WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids);
     for (const r of rows) out.set(Number(r.id), fileState(r));
     return out;
   }
@@ -192,7 +201,7 @@ export class SearchStore {
     entries: SearchEntry[],
     fresh: boolean,
   ): boolean {
-    const cur = this.db.prepare('SELECT * FROM files WHERE path = ?').get(state.path);
+    const cur = this.stmt('SELECT * FROM files WHERE path = ?').get(state.path);
     const now = cur ? fileState(cur) : undefined;
     if (now?.offset !== expected?.offset || now?.ino !== expected?.ino || now?.size !== expected?.size) return false;
     let id = now?.id;
@@ -238,7 +247,7 @@ export class SearchStore {
   dropFiles(ids: number[]): void {
     for (const id of ids) {
       this.deleteDocs(id, 'role IS NOT NULL');
-      this.db.prepare('DELETE FROM files WHERE id = ?').run(id);
+      this.stmt('DELETE FROM files WHERE id = ?').run(id);
     }
   }
 
@@ -257,10 +266,8 @@ export class SearchStore {
 
   private insertDocs(file: number, entries: SearchEntry[]): void {
     if (!entries.length) return;
-    const ins = this.db.prepare(
-      'INSERT INTO docs(file, line, offset, role, at, text) VALUES (?,?,?,?,?,?) RETURNING id',
-    );
-    const fts = this.engine === 'fts5' ? this.db.prepare('INSERT INTO docs_fts(rowid, text) VALUES (?, ?)') : undefined;
+    const ins = this.stmt('INSERT INTO docs(file, line, offset, role, at, text) VALUES (?,?,?,?,?,?) RETURNING id');
+    const fts = this.engine === 'fts5' ? this.stmt('INSERT INTO docs_fts(rowid, text) VALUES (?, ?)') : undefined;
     for (const e of entries) {
       const r = ins.get(file, e.line, e.offset, e.role, e.at ?? null, e.text);
       fts?.run(r?.id, e.text);
@@ -271,11 +278,11 @@ export class SearchStore {
   private deleteDocs(file: number, where: string): void {
     if (this.engine === 'fts5') {
       // External content: FTS5 forgets a row only when told its text.
-      const del = this.db.prepare("INSERT INTO docs_fts(docs_fts, rowid, text) VALUES ('delete', ?, ?)");
-      for (const r of this.db.prepare(`SELECT id, text FROM docs WHERE file = ? AND ${where}`).all(file))
+      const del = this.stmt("INSERT INTO docs_fts(docs_fts, rowid, text) VALUES ('delete', ?, ?)");
+      for (const r of this.stmt(`SELECT id, text FROM docs WHERE file = ? AND ${where}`).all(file))
         del.run(r.id, r.text);
     }
-    this.db.prepare(`DELETE FROM docs WHERE file = ? AND ${where}`).run(file);
+    this.stmt(`DELETE FROM docs WHERE file = ? AND ${where}`).run(file);
   }
 
   /**
@@ -333,19 +340,19 @@ export class SearchStore {
    */
   claimBuilder(now = Date.now()): boolean {
     return this.transaction(() => {
-      const cur = this.db.prepare("SELECT value FROM meta WHERE key = 'builder'").get();
+      const cur = this.stmt("SELECT value FROM meta WHERE key = 'builder'").get();
       const [pid, at] = String(cur?.value ?? '')
         .split(':')
         .map(Number);
       if (pid && pid !== process.pid && now - at < BUILDER_STALE_MS && alive(pid)) return false;
-      this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('builder', ?)").run(`${process.pid}:${now}`);
+      this.stmt("INSERT OR REPLACE INTO meta(key, value) VALUES ('builder', ?)").run(`${process.pid}:${now}`);
       return true;
     });
   }
 
   releaseBuilder(): void {
     this.transaction(() =>
-      this.db.prepare("DELETE FROM meta WHERE key = 'builder' AND value LIKE ?").run(`${process.pid}:%`),
+      this.stmt("DELETE FROM meta WHERE key = 'builder' AND value LIKE ?").run(`${process.pid}:%`),
     );
   }
 
