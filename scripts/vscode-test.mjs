@@ -2,7 +2,7 @@
 // The VS Code part of the test suite: builds the bundles and the tests, installs code-server (oldest and
 // newest supported VS Code) when missing, makes the fixture Codex home with the real Codex CLI, then runs
 // the integration tests through @vscode/test-cli on each VS Code (each on a fresh copy of the fixtures),
-// and the Playwright UI tests (screenshots in test/vscode/screenshots/).
+// and the Playwright UI test (screenshots in test/vscode/screenshots/).
 //   node scripts/vscode-test.mjs [--label oldest|newest] [--no-ui] [--ui-only] [--no-big] [--heavy]
 // --heavy: also the first-scan test on a heavy home (bench/heavyHome.ts, ~3,000 threads, ~2.6 GB, cached).
 import { spawnSync } from 'node:child_process';
@@ -125,13 +125,6 @@ if (withUi) {
   });
   results.push({ label: 'ui', code });
   if (code === 0) fs.rmSync(f.dir, { recursive: true, force: true });
-  // Search Sessions… and the conversation view (screenshots search-*.png, conversation-*.png).
-  const s = freshHome('search-ui');
-  const searchCode = run(process.execPath, ['test/vscode/harness/vscode-search-ui.mjs'], {
-    env: { ...process.env, CODEX_HOME: s.home, CODEX_RESCUE_TEST_MANIFEST: manifestFile },
-  });
-  results.push({ label: 'search-ui', code: searchCode });
-  if (searchCode === 0) fs.rmSync(s.dir, { recursive: true, force: true });
 }
 const failed = results.filter((r) => r.code !== 0);
 console.log(
