@@ -1,5 +1,6 @@
 // Restore: put a backup back in place (its sha256 checked), with Codex's projection rows, after saving
-// the version it replaces — and refuse when that would drop turns Codex added since the repair.
+// the version it replaces — and refuse when that would drop turns Codex added since the repair. It
+// holds the same locks as a repair's swap (swapLocks.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
@@ -22,6 +23,7 @@ import {
 } from './backups';
 import { projectionFailure } from './inPlace';
 import { refuseIfHeld } from './refusals';
+import { withSwapLocks } from './swapLocks';
 import { RepairHooks } from './types';
 
 export interface RestoreRequest {
@@ -111,7 +113,22 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   threadId = m.threadId;
   const target = checkTarget(req.codexHome, m);
   const livePath = fs.existsSync(target) ? target : current?.path;
-  refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring');
+  // Codex's maintenance lock and the thread's writer lock for the whole restore, as for a repair.
+  return withSwapLocks(req.codexHome, threadId, () => restoreLocked(req, backup, target, livePath, hooks), {
+    waitMs: hooks.lockWaitMs,
+  });
+}
+
+function restoreLocked(
+  req: RestoreRequest,
+  backup: BackupInfo,
+  target: string,
+  livePath: string | undefined,
+  hooks: RepairHooks,
+): RestoreReport {
+  const m = backup.manifest;
+  const threadId = m.threadId;
+  refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring', true);
   hooks.onProgress?.(0, m.size, 'restoring');
   if (!fs.existsSync(backup.file))
     throw new RescueError('not-found', `the backup file ${backup.file} is missing; nothing was changed`);

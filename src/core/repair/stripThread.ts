@@ -97,6 +97,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         output,
         finalPath,
         bytesAfter: stats.bytesAfter,
+        lockWaitMs: hooks.lockWaitMs,
       });
     } else {
       try {

@@ -22,6 +22,8 @@ export interface RepairHooks {
   isCancelled?: () => boolean;
   /** Milliseconds to watch the file for growth before touching it (default 1500; tests use less). */
   growthWindowMs?: number;
+  /** How long to wait while Codex holds its maintenance lock before refusing (default 5 s). */
+  lockWaitMs?: number;
 }
 
 export interface StripReport
