@@ -61,6 +61,7 @@ export function repairReport(r: RepairReportView): RunReport {
     brokenImagesFixed: r.brokenImagesFixed,
     embeddedImagesRemoved: r.embeddedImagesRemoved,
     embeddedBytesRemoved: r.embeddedBytesRemoved,
+    ordinalsRenumbered: r.ordinalsRenumbered,
     linesVerified: r.linesVerified,
     jsonErrors: r.jsonErrors,
     independentlyParsed: r.independentlyParsed,

@@ -118,6 +118,11 @@ function reportView(r: RunReport): HTMLElement {
     rows.push(['Tool outputs', `${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`]);
     if (r.brokenImagesFixed)
       rows.push(['Broken images', `${r.brokenImagesFixed} references with an invalid URL turned into text notes`]);
+    if (r.ordinalsRenumbered)
+      rows.push([
+        'Ordinals',
+        `${r.ordinalsRenumbered} records numbered again, so they run 0, 1, 2, … as Codex expects`,
+      ]);
     if (r.embeddedImagesRemoved)
       rows.push([
         'Hidden images',

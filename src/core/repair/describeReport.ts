@@ -19,6 +19,10 @@ export function describeReport(r: StripReport, mode: StripMode, keptOutput: bool
     lines.push(
       `  hidden images   ${r.embeddedImagesRemoved} base64 runs cut out of text (${formatBytes(r.embeddedBytesRemoved)}; MCP result copies, inline data URLs)`,
     );
+  if (r.ordinalsRenumbered)
+    lines.push(
+      `  ordinals        ${r.ordinalsRenumbered} records numbered again (missing, repeated or out of order), so the thread's records run 0, 1, 2, … as Codex expects`,
+    );
   const p = r.independentlyParsed;
   lines.push(
     `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors; ${p.jsonParse + p.streaming} edited lines re-parsed by an independent parser${p.streaming ? ` (${p.streaming} too long for JSON.parse, by the streaming parser)` : ''}${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,

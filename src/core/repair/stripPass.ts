@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
+import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, readSessionMeta, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
 import { imageFacts } from '../rollout/images';
 import { formatBytes } from '../scan/risk';
@@ -13,6 +13,7 @@ import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollou
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
+import { OrdinalRenumber } from './ordinals';
 import type { RepairCounts } from './counts';
 
 export interface StripOptions {
@@ -162,12 +163,14 @@ export function stripRollout(
     brokenImagesFixed: 0,
     embeddedImagesRemoved: 0,
     embeddedBytesRemoved: 0,
+    ordinalsRenumbered: 0,
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
   const archived = new Map<string, string>();
+  const ordinals = new OrdinalRenumber();
   let k = 0;
   let first = true;
   try {
@@ -186,8 +189,10 @@ export function stripRollout(
         const c = classify(l.value, first);
         const isFirst = first;
         first = false;
-        shape.update(lineShape(l, c) + '\n');
         const edits: Edit[] = [];
+        const ord = ordinals.record(l.value, isFirst, isFirst && readSessionMeta(c)?.historyMode === 'paginated');
+        if (ord.edit) edits.push(ord.edit);
+        shape.update(lineShape(l, c, ord.ordinal) + '\n');
         if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
         if (options.newThreadId && stats.threadIdInMeta)
           edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
@@ -240,6 +245,7 @@ export function stripRollout(
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = archived.size;
+    stats.ordinalsRenumbered = ordinals.renumbered;
     stats.shapeDigest = shape.digest('hex');
     return stats;
   } finally {

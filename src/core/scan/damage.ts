@@ -1,5 +1,6 @@
 // What a half-repaired or unusual thread hides, measured line by line: image references the API
-// rejects, recorded "Invalid … image_url" errors, and base64 images tucked inside text.
+// rejects, recorded "Invalid … image_url" errors, base64 images tucked inside text, and a paginated
+// thread's records whose ordinals are missing, repeated or out of order.
 import { Classified } from '../rollout/format';
 import { imageUrlError } from '../rollout/imageUrl';
 import { MIN_RUN } from '../rollout/embeddedBase64';
@@ -13,6 +14,36 @@ export interface DamageMetrics {
   imageUrlErrors: { count: number; lastAt?: string; lastMessage?: string };
   /** Base64 runs inside text (MCP result copies, data URLs printed in tool output). */
   embedded: { strings: number; bytes: number; /** in what the model sees (not UI copies) */ visibleBytes: number };
+  /** A paginated thread's record numbering (see repair/ordinals.ts for what Codex does with it). */
+  ordinals?: OrdinalFacts;
+}
+
+export interface OrdinalFacts {
+  /** Records without an ordinal. */
+  missing: number;
+  /** Records whose ordinal is not above the one before (reused, or gone back). */
+  repeated: number;
+  /** Records numbered past the next one. */
+  gaps: number;
+  /** First such record (1-based line). */
+  firstLine?: number;
+  /** The newest record's ordinal, to compare the next one with. */
+  last?: number;
+  /** The final record has none: Codex 0.171 cannot resume the thread. */
+  finalMissing: boolean;
+  finalLine?: number;
+}
+
+/** Count one record of a paginated thread (`ordinal`: its own, if it has one). */
+export function noteOrdinal(d: DamageMetrics, ordinal: number | undefined, lineNo: number): void {
+  const o = (d.ordinals ??= { missing: 0, repeated: 0, gaps: 0, finalMissing: false });
+  o.finalLine = lineNo;
+  o.finalMissing = ordinal === undefined;
+  if (ordinal === undefined) o.missing++;
+  else if (o.last !== undefined && ordinal <= o.last) o.repeated++;
+  else if (o.last !== undefined && ordinal > o.last + 1) o.gaps++;
+  if ((ordinal === undefined || o.missing + o.repeated + o.gaps > 0) && o.firstLine === undefined) o.firstLine = lineNo;
+  if (ordinal !== undefined) o.last = ordinal;
 }
 
 export function emptyDamage(): DamageMetrics {

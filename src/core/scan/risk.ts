@@ -147,6 +147,25 @@ export function assessRisk(
       `the thread's last attempt was rejected for an image URL ("${d.imageUrlErrors.lastMessage}")`,
     );
   }
+  const o = d?.ordinals;
+  if (o?.finalMissing) {
+    add(
+      'stuck',
+      'ordinal-missing-final',
+      `the last record (line ${o.finalLine}) has no ordinal, and Codex numbers a paginated thread's records 0, 1, 2, …: it refuses to resume the thread ("final paginated rollout record … is missing an ordinal")`,
+    );
+  } else if (o && o.missing + o.repeated + o.gaps > 0) {
+    const parts = [
+      o.repeated ? `${o.repeated} reuse an earlier ordinal or go back` : '',
+      o.gaps ? `${o.gaps} skip ahead` : '',
+      o.missing ? `${o.missing} have none` : '',
+    ].filter(Boolean);
+    add(
+      'high',
+      'ordinals',
+      `records out of sequence (${parts.join(', ')}; first on line ${o.firstLine}): Codex resumes the thread, but its app and IDE extension leave such records out — after an ordinal that went back, every later turn`,
+    );
+  }
   if (d?.embedded.bytes && d.embedded.bytes >= 1 * MiB) {
     add(
       d.embedded.visibleBytes >= 4 * MiB ? 'high' : 'watch',
@@ -311,6 +330,8 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[], fo
       ? `${resume} If it does not, write a handoff; the original thread (${forkOf}) is as it was.`
       : `${resume} If it does not, restore the backup and write a handoff.`;
   }
+  if (codes.has('ordinal-missing-final') || codes.has('ordinals'))
+    return `Close Codex and repair the thread: the repair numbers its records 0, 1, 2, … again, as Codex expects${imagey ? ', and strips its images' : ''}; nothing else about them changes.`;
   if (codes.has('broken-images') || codes.has('image-url-error'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
   switch (level) {
