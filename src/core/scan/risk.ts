@@ -144,7 +144,7 @@ export function assessRisk(
     add(
       'stuck',
       'image-url-error',
-      `the thread's last attempt was rejected for an image URL ("${d.imageUrlErrors.lastMessage}")`,
+      `the thread's last attempt was rejected for an image ("${d.imageUrlErrors.lastMessage}")`,
     );
   }
   const o = d?.ordinals;
@@ -332,8 +332,10 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[], fo
   }
   if (codes.has('ordinal-missing-final') || codes.has('ordinals'))
     return `Close Codex and repair the thread: the repair numbers its records 0, 1, 2, … again, as Codex expects${imagey ? ', and strips its images' : ''}; nothing else about them changes.`;
-  if (codes.has('broken-images') || codes.has('image-url-error'))
+  if (codes.has('broken-images'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
+  if (codes.has('image-url-error'))
+    return 'Close Codex and repair the thread: the repair replaces the images in its history with text notes, so the image the API refused is no longer sent (write a handoff first to be safe).';
   switch (level) {
     case 'stuck':
       return imagey
