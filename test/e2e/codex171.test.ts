@@ -119,6 +119,34 @@ describe(`the real Codex ${CODEX_NEWEST_VERSION} CLI: ordinals, compression, mig
     assert.equal(projectedTurns(home, id), 4, 'every turn projected');
   });
 
+  it('image references (#28150): local image paths and <appshot … image="…"> text never become images in a request', async () => {
+    const id = must(await exec('see this', { images: [png] }), 'exec').sessionId!;
+    ok(cli(home, ['strip', id, '--yes']), 'strip'); // the inline image out, its local path kept in the UI copy
+    const file = findRollout(home, id)!;
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes('"local_image"') && text.includes(png), 'the local path is still there');
+    // the tag a Computer Use thread holds, pointing at an image that exists on disk
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('"role":"user"') && l.includes('see this'));
+    const rec = JSON.parse(lines[at]);
+    rec.payload.content.push({ type: 'input_text', text: `<appshot app="Safari" window="Main" image="${png}">` });
+    lines[at] = JSON.stringify(rec);
+    fs.writeFileSync(file, lines.join('\n'));
+    assert.match(ok(cli(home, ['inspect', id]), 'inspect'), /references: 2 image paths or <appshot/);
+    mock.clearRequests();
+    must(await exec('what do you see?', { resumeId: id }), 'resume');
+    const bodies = mock.requests.map((r) => r.body.toString('utf8'));
+    assert.ok(bodies.length > 0);
+    assert.ok(
+      bodies.every((b) => !b.includes('input_image')),
+      'no image in any request',
+    );
+    assert.ok(
+      bodies.some((b) => b.includes('<appshot app=\\"Safari\\"')),
+      'the tag went as text',
+    );
+  });
+
   it('compression: an idle thread becomes .jsonl.zst; scan, inspect, handoff, repair, restore byte-identical, resume', async () => {
     const id = must(await exec('a screenshot', { images: [png] }), 'exec').sessionId!;
     const plain = findRollout(home, id)!;
