@@ -163,7 +163,7 @@ export function assessRisk(
     add(
       'high',
       'ordinals',
-      `records out of sequence (${parts.join(', ')}; first on line ${o.firstLine}): Codex resumes the thread, but its app and IDE extension leave such records out — after an ordinal that went back, every later turn`,
+      `records out of sequence (${parts.join(', ')}; first on line ${o.firstLine}): Codex resumes the thread, but what its app and IDE extension show skips records whose ordinal is missing or repeated — after an ordinal that went back, every later turn`,
     );
   }
   if (d?.embedded.bytes && d.embedded.bytes >= 1 * MiB) {
