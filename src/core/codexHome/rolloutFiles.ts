@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RescueError } from '../util/errors';
 import { THREAD_ID_PATTERN, archivedSessionsDir, sessionsDir, threadIdIn } from './paths';
+import { platformPath } from './windowsPaths';
 
 export interface RolloutFile {
   path: string;
@@ -87,8 +88,9 @@ export interface ResolveOptions {
 }
 
 /** Find one thread by id, unique id prefix, or rollout path; undefined when there is none. */
-export function findThread(codexHome: string, ref: string, opts: ResolveOptions = {}): RolloutFile | undefined {
+export function findThread(codexHome: string, given: string, opts: ResolveOptions = {}): RolloutFile | undefined {
   const files = listRollouts(codexHome);
+  const ref = platformPath(given); // on Windows: `\\?\C:\…` and mixed separators name the same file
   const st = statQuietly(ref);
   if (st?.isDirectory())
     throw new RescueError(

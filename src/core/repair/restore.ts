@@ -3,7 +3,8 @@
 // holds the same locks as a repair's swap (swapLocks.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
+import { findThread, insideHome, parseRolloutName } from '../codexHome/rolloutFiles';
+import { platformPath } from '../codexHome/windowsPaths';
 import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
 import { formatBytes } from '../scan/risk';
@@ -83,13 +84,26 @@ function findBackup(req: RestoreRequest, threadId: string | undefined): BackupIn
   return all[0];
 }
 
-/** A backup writes where its manifest says: only ever this thread's rollout inside the Codex home. */
+/**
+ * A backup writes where its manifest says: only ever this thread's rollout inside the Codex home —
+ * by its path, or (a sessions/ or archived_sessions/ that is a link or junction to another disk) by
+ * its folder's real path.
+ */
 function checkTarget(codexHome: string, m: BackupManifest): string {
-  const target = path.resolve(m.originalPath);
-  const inHome = [sessionsDir(codexHome), archivedSessionsDir(codexHome)].some((d) => {
+  const target = path.resolve(platformPath(m.originalPath));
+  const lexically = [sessionsDir(codexHome), archivedSessionsDir(codexHome)].some((d) => {
     const rel = path.relative(path.resolve(d), target);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   });
+  let inHome = lexically;
+  if (!inHome) {
+    try {
+      inHome =
+        insideHome(codexHome, path.join(fs.realpathSync(path.dirname(target)), path.basename(target))) !== undefined;
+    } catch {
+      // its folder is gone: not a place to write to
+    }
+  }
   if (!inHome || parseRolloutName(path.basename(target))?.id !== m.threadId)
     throw new RescueError(
       'bad-input',
