@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { codexEnv, codexExec, defaultCwd, findRollout, makeCodexHome, type ExecResult } from '../support/codexRun';
-import { startMockResponses, type MockResponses } from '../support/mockResponses';
+import { type MockResponses } from '../support/mockResponses';
+import { mockedCodexHome } from '../support/mockedHome';
 import { writeNoisePng } from '../support/png';
 import { maintenanceLockPath } from '../../src/core/codexHome/paths';
 import { CODEX_LEGACY_VERSION, CODEX_NEWEST_VERSION, REPO_ROOT, codexBin } from '../support/tools';
@@ -73,9 +74,7 @@ describe(`the real Codex ${CODEX_NEWEST_VERSION} CLI: ordinals, compression, mig
   let home: string;
   let png: string;
   before(async () => {
-    mock = await startMockResponses({ defaultText: 'Hello from the mock.' });
-    mock.unref();
-    home = makeCodexHome({ mockUrl: mock.url, mode: 'local', prefix: 'csr-171-' });
+    ({ mock, home } = await mockedCodexHome({ prefix: 'csr-171-' }));
     png = writeNoisePng(path.join(path.dirname(home), 'shot.png'), 300, 200, 7);
   });
   after(() => mock.close());

@@ -8,8 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { codexExec, findRollout, makeCodexHome, type ExecResult } from '../support/codexRun';
-import { startMockResponses, type MockResponses } from '../support/mockResponses';
+import { codexExec, findRollout, type ExecResult } from '../support/codexRun';
+import { type MockResponses } from '../support/mockResponses';
+import { mockedCodexHome } from '../support/mockedHome';
 import { acquireCodexMaintenanceLock } from '../../src/core/codexHome/maintenanceLock';
 import { holdThreadWriterLock } from '../../src/core/codexHome/writerLock';
 import { maintenanceLockPath } from '../../src/core/codexHome/paths';
@@ -35,14 +36,10 @@ describe(`Codex ${CODEX_NEWEST_VERSION}'s maintenance and writer locks, with the
   let home: string;
   let holder: ChildProcess | undefined;
   before(async () => {
-    mock = await startMockResponses({ defaultText: 'Hello from the mock.' });
-    mock.unref();
-    home = makeCodexHome({
-      mockUrl: mock.url,
-      mode: 'local',
+    ({ mock, home } = await mockedCodexHome({
       extraToml: '[features]\nlocal_thread_store_compression = true',
       prefix: 'csr-locks-',
-    });
+    }));
   });
   after(() => mock.close());
   afterEach(() => holder?.kill('SIGKILL'));
