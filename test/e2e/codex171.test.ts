@@ -95,6 +95,9 @@ describe(`the real Codex ${CODEX_NEWEST_VERSION} CLI: ordinals, compression, mig
     assert.match(inspect, /Next step: Close Codex and repair the thread: the repair numbers its records/);
     const strip = ok(cli(home, ['strip', id, '--yes']), 'strip');
     assert.match(strip, /ordinals +1 records numbered again/);
+    ok(cli(home, ['restore', id, '--yes']), 'restore');
+    assert.deepEqual(fs.readFileSync(file), before, 'restored byte for byte');
+    ok(cli(home, ['strip', id, '--yes']), 'strip again');
     must(await exec('are you there now?', { resumeId: id }), 'resume after the repair');
   });
 
