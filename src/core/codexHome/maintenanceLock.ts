@@ -14,12 +14,28 @@ export interface MaintenanceLockOptions {
 
 const DEFAULT_WAIT_MS = 5000;
 
-/** Take Codex's maintenance lock, waiting briefly; throws a RescueError in plain words when it can't. */
+/** This process's holds, by lock file: a run that holds the lock (reclaim) may repair threads under it. */
+const held = new Map<string, { lock: HeldLock; count: number }>();
+
+/**
+ * Take Codex's maintenance lock, waiting briefly; throws a RescueError in plain words when it can't.
+ * Re-entrant within this process: a second acquire while it is held shares the hold, and the lock is
+ * let go when every holder has released it.
+ */
 export function acquireCodexMaintenanceLock(codexHome: string, o: MaintenanceLockOptions = {}): HeldLock {
   const lockPath = maintenanceLockPath(codexHome);
+  const ours = held.get(lockPath);
+  if (ours) {
+    ours.count++;
+    return shared(lockPath, ours);
+  }
   const waitMs = o.waitMs ?? DEFAULT_WAIT_MS;
   const r = holdLock({ lockPath, waitMs });
-  if (typeof r !== 'string') return r;
+  if (typeof r !== 'string') {
+    const entry = { lock: r, count: 1 };
+    held.set(lockPath, entry);
+    return shared(lockPath, entry);
+  }
   if (r === 'busy')
     throw new RescueError(
       'codex-maintenance',
@@ -34,6 +50,20 @@ export function acquireCodexMaintenanceLock(codexHome: string, o: MaintenanceLoc
     'unsupported',
     `Could not take Codex's maintenance lock ${lockPath}: this system has no way to hold a file lock from here (on Linux and macOS it needs flock(1) from util-linux, or perl; on Windows, PowerShell). Nothing was changed.`,
   );
+}
+
+function shared(lockPath: string, entry: { lock: HeldLock; count: number }): HeldLock {
+  let released = false;
+  return {
+    lockPath,
+    release() {
+      if (released) return;
+      released = true;
+      if (--entry.count > 0) return;
+      held.delete(lockPath);
+      entry.lock.release();
+    },
+  };
 }
 
 /**

@@ -148,6 +148,19 @@ describe("Codex's maintenance lock", () => {
     });
   });
 
+  it('is re-entrant in one process: a repair inside a run that holds it goes on, and the lock goes with the last release', () => {
+    const home = tempCodexHome();
+    const file = maintenanceLockPath(home);
+    const outer = acquireCodexMaintenanceLock(home);
+    const t0 = Date.now();
+    const inner = withCodexMaintenanceLock(home, () => free(file), { waitMs: 2000 });
+    assert.equal(inner, false, 'still held while the inner run works');
+    assert.ok(Date.now() - t0 < 1500, 'no wait for our own lock');
+    assert.equal(free(file), false, 'the outer hold stays');
+    outer.release();
+    assert.equal(free(file), true);
+  });
+
   it('acquire and release leave no process behind', () => {
     const home = tempCodexHome();
     const lock = acquireCodexMaintenanceLock(home);

@@ -8,6 +8,7 @@ import { stripThread } from '../../../../src/core/repair/stripThread';
 import { RescueError } from '../../../../src/core/util/errors';
 import { listBackups, sha256File } from '../../../../src/core/repair/backups';
 import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
+import { withCodexMaintenanceLock } from '../../../../src/core/codexHome/maintenanceLock';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout, agentMessageLine } from '../../../support/synthetic';
@@ -153,6 +154,18 @@ describe('repair: refusals leave the original untouched', () => {
     await new Promise((r) => setTimeout(r, 200));
     restoreThread({ codexHome: home, thread: id });
     assert.deepEqual(fs.readFileSync(file), before, 'restored byte for byte');
+  });
+
+  it('a run that holds the maintenance lock itself (reclaim) can repair and restore under it', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const before = fs.readFileSync(file);
+    withCodexMaintenanceLock(home, () => {
+      stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, lockWaitMs: 300 });
+      assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
+      restoreThread({ codexHome: home, thread: id }, { lockWaitMs: 300 });
+    });
+    assert.deepEqual(fs.readFileSync(file), before);
   });
 
   it('refuses while the rollout is still growing', async () => {
