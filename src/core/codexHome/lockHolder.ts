@@ -77,8 +77,9 @@ unlink $lock if $coord ne '' && take($c);
 close $l; print "released\\n";
 `;
 
+// Its arguments come in the environment and the script as -EncodedCommand: no quoting to get wrong.
 const POWERSHELL = `
-$lock = $args[0]; $coord = $args[1]; $wait = [double]$args[2]
+$lock = $env:CSR_LOCK; $coord = $env:CSR_COORD; $wait = [double]$env:CSR_WAIT
 function Open-Locked($p, $secs) {
   $end = (Get-Date).AddSeconds($secs)
   while ($true) {
@@ -107,14 +108,17 @@ function hasFlock(): boolean {
   return flockChecked;
 }
 
-/** The holder command for this platform. */
-function holderCommand(o: HoldOptions): [string, string[]] {
+/** The holder command for this platform, and the environment it needs. */
+function holderCommand(o: HoldOptions): [string, string[], NodeJS.ProcessEnv] {
   const args = [o.lockPath, o.coordinationPath ?? '', (o.waitMs / 1000).toFixed(3)];
   const holder = o.holder ?? (process.platform === 'win32' ? 'powershell' : hasFlock() ? 'flock' : 'perl');
-  if (holder === 'powershell')
-    return ['powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `& {${POWERSHELL}}`, ...args]];
-  if (holder === 'flock') return ['sh', ['-c', SH_FLOCK, 'sh', ...args]];
-  return ['perl', ['-e', PERL, ...args]];
+  if (holder === 'powershell') {
+    const env = { ...process.env, CSR_LOCK: args[0], CSR_COORD: args[1], CSR_WAIT: args[2] };
+    const encoded = Buffer.from(POWERSHELL, 'utf16le').toString('base64');
+    return ['powershell.exe', ['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], env];
+  }
+  if (holder === 'flock') return ['sh', ['-c', SH_FLOCK, 'sh', ...args], process.env];
+  return ['perl', ['-e', PERL, ...args], process.env];
 }
 
 function sleepMs(ms: number): void {
@@ -152,10 +156,10 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
   const statusFile = path.join(statusDir, 'status');
   const out = fs.openSync(statusFile, 'w');
   let child: ChildProcess;
-  const [cmd, args] = holderCommand(o);
+  const [cmd, args, env] = holderCommand(o);
   try {
     // Own process group (so a stuck holder can be killed whole); stdin is the pipe that keeps it.
-    child = spawn(cmd, args, { stdio: ['pipe', out, 'ignore'], detached: true, windowsHide: true });
+    child = spawn(cmd, args, { stdio: ['pipe', out, 'ignore'], detached: true, windowsHide: true, env });
   } catch {
     fs.closeSync(out);
     fs.rmSync(statusDir, { recursive: true, force: true });
