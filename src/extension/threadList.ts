@@ -78,6 +78,7 @@ export class ThreadList {
   /** A scan failed or was cancelled: keep what is known; nothing is pending any more. */
   abort(): void {
     this.listedThisScan = undefined;
+    this.pendingPaths.clear();
   }
 
   clear(): void {
