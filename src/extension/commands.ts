@@ -10,7 +10,7 @@ import { ProjectionProvider, SCHEME } from './diffPreview';
 import { byUrgency, codexWithPrompt, describeThread, seedCommand } from './logic';
 import { formatBytes, levelLabel } from '../core/util/display';
 import { addRescueToolsToCodex, codexHasRescueTools } from './mcpSetup';
-import { summarisePrompt } from '../mcp/prompts';
+import { summarisePrompt } from '../core/handoff/helperPrompt';
 import { readSettings } from './settings';
 import { Ui } from './ui';
 import { errorCode } from '../core/util/errors';
@@ -276,7 +276,6 @@ export class CommandHandlers {
         const tree = this.d.tree;
         const apply = (q: string | undefined): void => {
           tree.query = q?.trim() || undefined;
-          tree.minLevel = undefined;
           tree.refresh();
         };
         if (typeof query === 'string') return apply(query);

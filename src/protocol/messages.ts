@@ -1,5 +1,5 @@
 // Every message that crosses a thread boundary between the extension host and the worker (request /
-// progress / result / cancel, with request ids), and the data they carry. Plain data only
+// progress / result, with request ids; a request is cancelled through its shared flag), and the data they carry. Plain data only
 // (structured-clone safe). The details webview's messages are in ./panel (re-exported here): that half
 // has no Node import, so the webview's own tsconfig (DOM, no Node types) compiles against it.
 
@@ -8,6 +8,7 @@ import type { ThreadJson } from '../core/scan/threadJson';
 import type { ScanResult } from '../core/scan/catalog';
 import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
+import type { PreviewRecord, RepairChoice } from '../core/repair/previewGuard';
 import type { WriteResult } from '../core/handoff/types';
 import type { ErrorView, ImageRef } from './panel';
 
@@ -18,11 +19,7 @@ export type RiskLevelName = RiskLevel;
 /** A thread as the extension sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
 export type ThreadView = ThreadJson;
 
-export interface RepairOptionsView {
-  keepImages?: number;
-  maxToolOutputBytes?: number;
-  archiveImages?: boolean;
-}
+export type RepairOptionsView = RepairChoice;
 
 export type RepairMode = 'dry-run' | 'in-place' | 'fork';
 
@@ -67,9 +64,22 @@ export interface WorkerApi {
   /** Watch CODEX_HOME in the worker (listing and stat polling stay off the extension host); 'event' messages follow. */
   watch: { params: { codexHome: string; debounceMs?: number; pollMs?: number }; result: { watching: boolean } };
   unwatch: { params: Record<string, never>; result: { watching: boolean } };
+  /** A repair; with `preview`, refused unless the file and the options are still those of that preview. */
   strip: {
-    params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string };
+    params: {
+      codexHome: string;
+      thread: string;
+      mode: RepairMode;
+      options: RepairOptionsView;
+      out?: string;
+      preview?: PreviewRecord;
+    };
     result: RepairReportView;
+  };
+  /** The repair preview: a dry run whose repaired copy is projected into `dir` beside the original's, then deleted. */
+  preview: {
+    params: { codexHome: string; thread: string; options: RepairOptionsView; dir: string; title: string };
+    result: { record: PreviewRecord; report: RepairReportView; original: string; repaired: string };
   };
   restore: {
     params: { codexHome: string; thread: string; backupPath?: string; force?: boolean };
@@ -107,7 +117,7 @@ export type WorkerRequest = {
   };
 }[WorkerMethod];
 
-export type ToWorker = WorkerRequest | { type: 'cancel'; id: number };
+export type ToWorker = WorkerRequest;
 
 export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number; phase?: string }

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { filterThreads } from '../../../src/core/scan/threadFilter';
 import {
   currentThread,
   escapeMarkdown,
@@ -56,7 +57,11 @@ describe('extension logic', () => {
       g.map((x) => x.key),
       ['ws:/w1', 'ws:/w2'],
     );
-    assert.strictEqual(groupThreads([t('a', 'ok', 0), t('c', 'watch', 0)], { minLevel: 'watch' })[0].threads.length, 1);
+    const byLevel = filterThreads([t('a', 'ok', 0), t('c', 'watch', 0), t('d', 'stuck', 0)], { level: 'watch' });
+    assert.deepStrictEqual(
+      byLevel.map((x) => x.id),
+      ['c', 'd'],
+    );
   });
 
   it('status bar: the newest thread of the workspace, else the newest', () => {
