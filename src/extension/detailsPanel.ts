@@ -12,7 +12,6 @@ import type { Outcome, Surface } from './actionRunner';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { plain } from './logic';
-import { errorMessage } from '../core/util/errors';
 import { Disposable } from './disposable';
 import { mayReveal, panelThread } from './panelData';
 
@@ -181,7 +180,8 @@ export class DetailsPanel extends Disposable implements Surface {
         if (!ref) return;
         try {
           const r = await this.deps.worker.call('thumbnail', {
-            path: this.thread.path,
+            codexHome: this.deps.store.codexHome,
+            thread: this.thread.path,
             start: ref.start,
             end: ref.end,
           });
@@ -211,7 +211,11 @@ export class DetailsPanel extends Disposable implements Surface {
       return;
     }
     try {
-      const r = await this.deps.worker.call('images', { path: this.thread.path, limit: 300 });
+      const r = await this.deps.worker.call('images', {
+        codexHome: this.deps.store.codexHome,
+        thread: this.thread.path,
+        limit: 300,
+      });
       this.images = r.images.map((i) => ({ start: i.start, end: i.end }));
       this.post({ type: 'images', images: r.images, total: r.total });
     } catch {

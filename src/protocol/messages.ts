@@ -34,12 +34,6 @@ export type HandoffReportView = Omit<WriteResult, 'sections'>;
 /** A scan as the UI sees it: the core's ScanResult with its threads as ThreadViews. */
 export type ScanResultView = Omit<ScanResult, 'threads'> & { threads: ThreadView[]; ms: number };
 
-export interface ProjectionView {
-  lines: number;
-  truncatedLines: number;
-  bytes: number;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker
 
@@ -93,11 +87,12 @@ export interface WorkerApi {
     params: { codexHome: string; thread: string; budgetTokens?: number; out?: string };
     result: HandoffReportView;
   };
-  /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
-  project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
-  images: { params: { path: string; limit?: number }; result: { images: ImageRef[]; total: number } };
+  images: {
+    params: { codexHome: string; thread: string; limit?: number };
+    result: { images: ImageRef[]; total: number };
+  };
   thumbnail: {
-    params: { path: string; start: number; end: number; maxBytes?: number };
+    params: { codexHome: string; thread: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
   };
 }

@@ -8,6 +8,7 @@ import { stripThread } from '../core/repair/stripThread';
 import { writeHandoff } from '../core/handoff/write';
 import { checkPreview } from '../core/repair/previewGuard';
 import { repairDiff } from '../core/preview/repairDiff';
+import { listImages, thumbnail as imageThumbnail } from '../core/preview/imageList';
 import type { HandoffReportView, ParamsOf, RepairReportView, RestoreReportView, ResultOf } from '../protocol/messages';
 
 export interface Hooks {
@@ -64,4 +65,16 @@ export function handoff(
     isCancelled: hooks.isCancelled,
   });
   return r;
+}
+
+/** The images of one of the home's threads (the details panel's gallery). */
+export function images(p: ParamsOf<'images'>, hooks: Hooks): ResultOf<'images'> {
+  return listImages(resolveThread(p.codexHome, p.thread).path, p.limit ?? 500, {
+    isCancelled: hooks.isCancelled,
+    onProgress: (d, n) => hooks.onProgress?.(d, n, 'images'),
+  });
+}
+
+export function thumbnail(p: ParamsOf<'thumbnail'>): ResultOf<'thumbnail'> {
+  return imageThumbnail(resolveThread(p.codexHome, p.thread).path, p.start, p.end, p.maxBytes);
 }

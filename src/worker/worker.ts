@@ -2,11 +2,7 @@
 // Requests come with an id and (optionally) a SharedArrayBuffer cancel flag that the synchronous core
 // passes poll; progress and the result go back tagged with the same id. Messages: src/protocol/messages.ts.
 import { parentPort } from 'node:worker_threads';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { errorCode, errorMessage } from '../core/util/errors';
-import { writeProjection } from '../core/preview/projection';
-import { listImages, thumbnail } from '../core/preview/imageList';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
 import type { ErrorView, FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
@@ -35,22 +31,9 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   listBackups: (p) => bridge.listBackups(p.codexHome, p.thread),
   handoff: (p, ctx) => bridge.handoff(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
-  project: (p, ctx) => {
-    fs.mkdirSync(path.dirname(p.out), { recursive: true });
-    const s = writeProjection(p.path, p.out, {
-      title: p.title,
-      isCancelled: ctx.isCancelled,
-      onProgress: (d, n) => ctx.progress(d, n, 'projection'),
-    });
-    return { lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
-  },
   preview: (p, ctx) => bridge.preview(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
-  images: (p, ctx) =>
-    listImages(p.path, p.limit ?? 500, {
-      isCancelled: ctx.isCancelled,
-      onProgress: (d, n) => ctx.progress(d, n, 'images'),
-    }),
-  thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  images: (p, ctx) => bridge.images(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  thumbnail: (p) => bridge.thumbnail(p),
 };
 
 function post(m: FromWorker): void {

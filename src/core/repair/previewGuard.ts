@@ -90,7 +90,7 @@ export function previewRepair<T = undefined>(
   hooks: RepairHooks = {},
   useCopy?: (copy: string, report: StripReport) => T,
 ): { record: PreviewRecord; report: StripReport; used?: T } {
-  const f = resolveThread(req.codexHome, req.thread);
+  const f = resolveThread(req.codexHome, req.thread, { outside: req.outside });
   const before = stampFile(f.path);
   const report = stripThread({ ...req, thread: f.path, mode: 'dry-run' }, hooks);
   let used: T | undefined;

@@ -22,6 +22,8 @@ import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview } from '../../../src/protocol/messages';
 import { REPO_ROOT } from '../../support/tools';
 import { threadView } from '../../support/threadView';
+import { tempCodexHome } from '../../support/tempHome';
+import { sessionPath } from '../../support/synthetic';
 
 const t = threadView;
 
@@ -158,12 +160,13 @@ describe('worker client with the real worker bundle', function () {
         isCancellationRequested: false,
         onCancellationRequested: (l: () => void) => ((cancel = l), { dispose() {} }),
       };
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wc-'));
-      const big = path.join(dir, 'big.jsonl');
+      const home = tempCodexHome();
+      const big = sessionPath(home, '0199a000-0000-7000-8000-00000000c0de', new Date());
+      fs.mkdirSync(path.dirname(big), { recursive: true });
       const line = JSON.stringify({ type: 'response_item', payload: { text: 'z'.repeat(1 << 20) } }) + '\n';
       fs.writeFileSync(big, line.repeat(200));
       let progress = 0;
-      const p = w.call('project', { path: big, out: path.join(dir, 'o.txt') }, { token, onProgress: () => progress++ });
+      const p = w.call('images', { codexHome: home, thread: big }, { token, onProgress: () => progress++ });
       setTimeout(() => cancel(), 5);
       await assert.rejects(p, CancelledError);
       const again = await w.call('ping', {});
