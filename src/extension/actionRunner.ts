@@ -104,7 +104,7 @@ export class ActionRunner {
       try {
         if (!long) {
           const out = await spec.run(t, QUICK, a);
-          if (out.summary) void ui.info(out.summary);
+          if (out.summary) void ui.info(out.summary); // a message resolves when dismissed: never waited for
           return out.value;
         }
         const out = await surface.track(id, title, (run) => spec.run(t, run, a));
@@ -120,7 +120,7 @@ export class ActionRunner {
         }
         if (!isCancelled(err)) this.log.error(`${title}: ${errorMessage(err)}`);
         if (long) surface.failed(id, title, err);
-        else void ui.error(`${title} failed: ${errorMessage(err)}`);
+        else void ui.error(`${title} failed: ${errorMessage(err)}`); // as above
         return undefined;
       }
     }
@@ -139,13 +139,16 @@ export class NotificationSurface implements Surface {
     const text = [out.summary, out.details].filter(Boolean).join(' ');
     if (!text) return;
     const next = out.next ?? [];
-    // The notification stays until dismissed: never make the command wait for it.
-    void Promise.resolve(this.ui().info(text, ...next.map((n) => n.label))).then((pick) =>
-      next.find((n) => n.label === pick)?.run(),
+    // The notification stays until dismissed: never make the command wait for it. A button's command
+    // reports its own failures.
+    void Promise.resolve(this.ui().info(text, ...next.map((n) => n.label))).then(
+      (pick) => next.find((n) => n.label === pick)?.run(),
+      () => undefined,
     );
   }
 
   failed(_action: string, title: string, err: unknown): void {
+    // messages resolve when dismissed: never waited for
     if (isCancelled(err)) void this.ui().info(`${title}: cancelled. Nothing was changed.`);
     else void this.ui().error(`${title} failed: ${errorMessage(err)}`);
   }
