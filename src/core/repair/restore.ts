@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
 import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
