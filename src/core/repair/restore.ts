@@ -7,7 +7,7 @@ import { findThread, insideHome, parseRolloutName } from '../codexHome/rolloutFi
 import { platformPath } from '../codexHome/windowsPaths';
 import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';

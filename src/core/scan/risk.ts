@@ -1,10 +1,9 @@
 // Turns measured ThreadMetrics into a level with reasons a person can act on.
 import { ThreadMetrics } from './metrics';
-import { RiskLevel, formatBytes, formatCount } from '../util/display';
+import { RISK_ORDER, RiskLevel, formatBytes, formatCount, levelRank } from '../util/display';
 
 export type { RiskLevel };
-export { formatBytes, formatCount };
-export const RISK_ORDER: RiskLevel[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
+export { RISK_ORDER, formatBytes, formatCount };
 
 export interface RiskThresholds {
   /** Rollout file size (bytes): Desktop's renderer fails past ~512 MiB (V8's longest string). */
@@ -58,16 +57,12 @@ function levelFor(value: number, t: [number, number, number]): RiskLevel {
   return 'ok';
 }
 
-function rank(l: RiskLevel): number {
-  return RISK_ORDER.indexOf(l);
-}
-
 export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
-  return rank(a) >= rank(b) ? a : b;
+  return levelRank(a) >= levelRank(b) ? a : b;
 }
 
 export function compareRisk(a: RiskLevel, b: RiskLevel): number {
-  return rank(b) - rank(a);
+  return levelRank(b) - levelRank(a);
 }
 
 function minutesBetween(a: string, b: string): number {

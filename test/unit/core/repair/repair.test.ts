@@ -73,6 +73,15 @@ describe('repair: in place, fork, restore', () => {
     const first = JSON.parse(fs.readFileSync(r.outputPath, 'utf8').split('\n')[0]);
     assert.equal(first.payload.id, r.newThreadId);
     assert.equal(r.resumeCommand, `codex resume ${r.newThreadId}`);
+    // a fork makes no backup: its placeholders point at the thread it was made from
+    const text = fs.readFileSync(r.outputPath, 'utf8');
+    assert.match(
+      text,
+      new RegExp(
+        `image omitted by codex-session-rescue: [^\\]]*the original is in thread ${id}, which the fork was made from`,
+      ),
+    );
+    assert.doesNotMatch(text, /rescue backup/);
   });
 
   it('dry run changes nothing and reports what would change', () => {
