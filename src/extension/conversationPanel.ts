@@ -80,7 +80,8 @@ export class ConversationPanel extends Disposable {
   }
 
   private async page(cursor: string | undefined, maxChars = PAGE_CHARS, toolChars?: number) {
-    return this.worker.call('conversation', { path: this.target.path, cursor, maxChars, toolChars });
+    const where = { codexHome: this.codexHome(), thread: this.target.path };
+    return this.worker.call('conversation', { ...where, cursor, maxChars, toolChars });
   }
 
   private static view(r: ResultOf<'conversation'>, cursor: string | undefined): ConversationPage {
@@ -124,7 +125,12 @@ export class ConversationPanel extends Disposable {
           return this.post({ type: 'thumb', key: m.key, dataUrl: r.dataUrl, reason: r.reason });
         }
         case 'thumb': {
-          const r = await this.worker.call('thumbnail', { path: this.target.path, start: m.start, end: m.end });
+          const r = await this.worker.call('thumbnail', {
+            codexHome: this.codexHome(),
+            thread: this.target.path,
+            start: m.start,
+            end: m.end,
+          });
           return this.post({ type: 'thumb', key: m.key, dataUrl: r.dataUrl, reason: r.reason });
         }
       }

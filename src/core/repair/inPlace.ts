@@ -1,5 +1,6 @@
-// The in-place swap: back up the original, take Codex's projection write lock, rename the verified copy
-// over the original, clear the projection rows, and undo everything if any step fails.
+// The in-place swap: with Codex's maintenance lock and the thread's writer lock held, back up the
+// original, take Codex's projection write lock, rename the verified copy over the original, clear the
+// projection rows, and undo everything if any step fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
@@ -12,6 +13,7 @@ import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
 import { assertUnchangedSince } from './refusals';
+import { withSwapLocks } from './swapLocks';
 import { StripRequest } from './types';
 
 export interface SwapInput {
@@ -26,6 +28,8 @@ export interface SwapInput {
   output: string;
   finalPath: string;
   bytesAfter: number;
+  /** How long to wait for Codex's maintenance lock (default 5 s). */
+  lockWaitMs?: number;
 }
 
 export interface SwapResult {
@@ -43,6 +47,10 @@ export function projectionFailure(err: unknown, outcome: string): RescueError {
 }
 
 export function swapInPlace(s: SwapInput): SwapResult {
+  return withSwapLocks(s.req.codexHome, s.f.id, () => swapLocked(s), { waitMs: s.lockWaitMs });
+}
+
+function swapLocked(s: SwapInput): SwapResult {
   const { req, f, stat } = s;
   const threadId = f.id;
   assertUnchangedSince(req.codexHome, f, stat);

@@ -4,15 +4,16 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
+import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, readSessionMeta, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
 import { imageFacts } from '../rollout/images';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { digestImage } from './imageArchive';
 import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollout/imageUrl';
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
+import { OrdinalRenumber } from './ordinals';
 import type { RepairCounts } from './counts';
 
 export interface StripOptions {
@@ -24,6 +25,8 @@ export interface StripOptions {
   archiveDir?: string;
   /** Give the copy a new thread id (fork): every string value equal to the old id is replaced. */
   newThreadId?: string;
+  /** Where the original bytes stay, as the placeholders name it: plain words, no quote or backslash (default "the rescue backup"). */
+  originalIn?: string;
 }
 
 export const DEFAULT_MAX_TOOL_OUTPUT = 256 * 1024;
@@ -141,6 +144,7 @@ export function stripRollout(
 ): StripStats {
   const cap = options.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT;
   const keepImages = options.keepImages ?? 0;
+  const originalIn = options.originalIn ?? 'the rescue backup';
   const plan: Plan =
     keepImages > 0
       ? planKeep(src, keepImages, hooks, options.archiveDir)
@@ -162,16 +166,18 @@ export function stripRollout(
     brokenImagesFixed: 0,
     embeddedImagesRemoved: 0,
     embeddedBytesRemoved: 0,
+    ordinalsRenumbered: 0,
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
   const archived = new Map<string, string>();
+  const ordinals = new OrdinalRenumber();
   let k = 0;
   let first = true;
   try {
-    const summary = readRollout(
+    readRollout(
       src,
       (l: RolloutLine) => {
         stats.lines = l.index + 1;
@@ -186,8 +192,10 @@ export function stripRollout(
         const c = classify(l.value, first);
         const isFirst = first;
         first = false;
-        shape.update(lineShape(l, c) + '\n');
         const edits: Edit[] = [];
+        const ord = ordinals.record(l.value, isFirst, isFirst && readSessionMeta(c)?.historyMode === 'paginated');
+        if (ord.edit) edits.push(ord.edit);
+        shape.update(lineShape(l, c, ord.ordinal) + '\n');
         if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
         if (options.newThreadId && stats.threadIdInMeta)
           edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
@@ -204,7 +212,7 @@ export function stripRollout(
             stats.imagesKept++;
             continue;
           }
-          edits.push(imageEdit(srcFd, site, options.archiveDir, archived, stats));
+          edits.push(imageEdit(srcFd, site, options.archiveDir, archived, originalIn));
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
         }
@@ -220,11 +228,11 @@ export function stripRollout(
           stats.brokenImagesFixed++;
         }
         const embedded = { runs: 0, bytes: 0 };
-        edits.push(...embeddedImageEdits(srcFd, c, embedded));
+        edits.push(...embeddedImageEdits(srcFd, c, embedded, originalIn));
         stats.embeddedImagesRemoved += embedded.runs;
         stats.embeddedBytesRemoved += embedded.bytes;
         // Capping comes last: where a cut overlaps a run already replaced, the writer keeps the first edit.
-        if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
+        if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats, originalIn));
         if (edits.length) stats.editedLines.push(l.index);
         writer.line(l.start, lineEnd, edits);
       },
@@ -236,10 +244,10 @@ export function stripRollout(
         onBytes: hooks.onSourceBytes,
       },
     );
-    void summary;
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = archived.size;
+    stats.ordinalsRenumbered = ordinals.renumbered;
     stats.shapeDigest = shape.digest('hex');
     return stats;
   } finally {
@@ -269,10 +277,10 @@ function imageIdMode(archiveDir: string | undefined): 'full' | 'fingerprint' {
   return archiveDir ? 'full' : 'fingerprint';
 }
 
-function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined): string {
+function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined, originalIn: string): string {
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
   const size = f.width && f.height ? ` ${f.width}x${f.height}` : '';
-  const where = savedAs ? `saved as ${savedAs}` : 'the original is in the rescue backup';
+  const where = savedAs ? `saved as ${savedAs}` : `the original is in ${originalIn}`;
   return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
 }
 
@@ -286,12 +294,11 @@ function imageEdit(
   site: ImageSite,
   archiveDir: string | undefined,
   archived: Map<string, string>,
-  stats: StripStats,
+  originalIn: string,
 ): Edit {
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
   const { sha256, savedAs } = digestImage(srcFd, site.str, f.mediaType, archiveDir, archived);
-  void stats;
-  const text = placeholderText(site, sha256, savedAs);
+  const text = placeholderText(site, sha256, savedAs, originalIn);
   if (site.generated) {
     return { start: site.str.start, end: site.str.end, bytes: Buffer.alloc(0) };
   }
@@ -304,7 +311,7 @@ function imageEdit(
 }
 
 /** Strings inside tool outputs (and UI copies of command output) that are longer than `cap`. */
-function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats): Edit[] {
+function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats, originalIn: string): Edit[] {
   let root: JsonValue | undefined;
   if (c.lineType === 'response_item' && TOOL_OUTPUT_TYPES.has(c.itemType ?? ''))
     root = isObject(c.payload) ? c.payload.output : undefined;
@@ -321,7 +328,7 @@ function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: Strip
       if (span) content = [span[0] + 1, span[1] - 1];
     }
     if (!content || content[1] - content[0] <= cap) return;
-    const edit = capEdit(srcFd, content, cap);
+    const edit = capEdit(srcFd, content, cap, originalIn);
     if (!edit) return;
     edits.push(edit);
     stats.toolOutputsCapped++;
@@ -333,12 +340,12 @@ function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: Strip
 }
 
 /** Replace the middle of a long string's raw content [start, end) with a marker; keep head and tail. */
-function capEdit(srcFd: number, [start, end]: Span, cap: number): Edit | undefined {
+function capEdit(srcFd: number, [start, end]: Span, cap: number, originalIn: string): Edit | undefined {
   const half = Math.max(1, Math.floor(cap / 2));
   const headEnd = safeCutPoint(srcFd, start + half, start);
   const tailStart = safeCutPoint(srcFd, end - half, headEnd);
   if (tailStart <= headEnd) return undefined;
   const cut = tailStart - headEnd;
-  const marker = `\n\n[… ${formatBytes(cut)} of output cut by codex-session-rescue; kept the first ${formatBytes(headEnd - start)} and the last ${formatBytes(end - tailStart)}; the full output is in the rescue backup …]\n\n`;
+  const marker = `\n\n[… ${formatBytes(cut)} of output cut by codex-session-rescue; kept the first ${formatBytes(headEnd - start)} and the last ${formatBytes(end - tailStart)}; the full output is in ${originalIn} …]\n\n`;
   return { start: headEnd, end: tailStart, bytes: Buffer.from(JSON.stringify(marker).slice(1, -1)) };
 }

@@ -8,6 +8,7 @@ import { resolveThread } from '../codexHome/rolloutFiles';
 import { imageArchiveDir } from '../codexHome/paths';
 import { describeWriteError, removeQuietly, removeStaleTemps } from '../util/atomicWrite';
 import { CancelledError, RescueError } from '../util/errors';
+import { resumeCommand } from '../util/display';
 import { StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
@@ -38,6 +39,13 @@ function noteFork(codexHome: string, forkId: string, forkOf: string, stats: Stri
   }
 }
 
+/** Where the placeholders say the original is: only an in-place repair makes a backup (a dry run previews one). */
+function originalIn(mode: StripRequest['mode'], threadId: string): string {
+  if (mode === 'fork') return `thread ${threadId}, which the fork was made from`;
+  if (mode === 'copy') return 'the rollout this copy was made from';
+  return 'the rescue backup';
+}
+
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
 export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripReport {
   const started = Date.now();
@@ -61,7 +69,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     const stats: StripStats = stripRollout(
       src.path,
       output,
-      { ...opts, archiveDir, newThreadId },
+      { ...opts, archiveDir, newThreadId, originalIn: originalIn(req.mode, threadId) },
       {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
@@ -97,6 +105,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         output,
         finalPath,
         bytesAfter: stats.bytesAfter,
+        lockWaitMs: hooks.lockWaitMs,
       });
     } else {
       try {
@@ -122,7 +131,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       newThreadId,
       archiveDir: stats.imagesArchived ? archiveDir : undefined,
       projectionRowsCleared: rows,
-      resumeCommand: `codex resume ${newThreadId ?? threadId}`,
+      resumeCommand: resumeCommand(newThreadId ?? threadId),
       elapsedMs: Date.now() - started,
     };
   } finally {

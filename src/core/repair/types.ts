@@ -11,7 +11,7 @@ export interface StripRequest {
   mode: StripMode;
   /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
   out?: string;
-  options?: Omit<StripOptions, 'newThreadId' | 'archiveDir'> & { archiveImages?: boolean };
+  options?: Omit<StripOptions, 'newThreadId' | 'archiveDir' | 'originalIn'> & { archiveImages?: boolean };
   env?: NodeJS.ProcessEnv;
   /**
    * Accept a rollout path outside the Codex home for a dry run, a copy or a fork (the CLI, for a file
@@ -27,6 +27,8 @@ export interface RepairHooks {
   isCancelled?: () => boolean;
   /** Milliseconds to watch the file for growth before touching it (default 1500; tests use less). */
   growthWindowMs?: number;
+  /** How long to wait while Codex holds its maintenance lock before refusing (default 5 s). */
+  lockWaitMs?: number;
 }
 
 export interface StripReport

@@ -37,22 +37,23 @@ describe('search and conversation pages in the worker', function () {
     const hit = r.hits[0];
     assert.equal(hit?.threadId, set.tools.threadId);
     assert.equal(hit.role, 'command');
-    const page = await worker.call('conversation', { path: hit.path, cursor: hit.cursor });
+    const page = await worker.call('conversation', { codexHome: set.codexHome, thread: hit.path, cursor: hit.cursor });
     assert.equal(page.entries[0].line, hit.line);
     assert.equal(page.entries[0].kind, 'tool-call');
     assert.match(page.entries[0].text, /tools-fixture-ok/);
     // The tool's big output is shortened, and whole enough when asked again with more room.
-    const from = await worker.call('conversation', { path: hit.path });
+    const from = await worker.call('conversation', { codexHome: set.codexHome, thread: hit.path });
     const all = [...from.entries];
     for (let c = from.nextCursor; c;) {
-      const p = await worker.call('conversation', { path: hit.path, cursor: c });
+      const p = await worker.call('conversation', { codexHome: set.codexHome, thread: hit.path, cursor: c });
       all.push(...p.entries);
       c = p.nextCursor;
     }
     const big = all.find((e) => e.kind === 'tool-output' && e.shortened);
     assert.ok(big, 'the seq 1 60000 output is shortened');
     const more = await worker.call('conversation', {
-      path: hit.path,
+      codexHome: set.codexHome,
+      thread: hit.path,
       cursor: big.cursor,
       maxChars: 200_000,
       toolChars: 200_000,
@@ -75,7 +76,7 @@ describe('search and conversation pages in the worker', function () {
       mode: 'in-place',
       options: { archiveImages: true, keepImages: 0 },
     });
-    const page = await worker.call('conversation', { path: rollout, maxChars: 200_000 });
+    const page = await worker.call('conversation', { codexHome: home, thread: rollout, maxChars: 200_000 });
     const archived = page.entries.flatMap((e) => e.images).filter((i) => i.archived);
     assert.ok(archived.length > 0, 'placeholders name the archived files');
     const t = await worker.call('archivedThumbnail', { codexHome: home, file: archived[0].archived! });
@@ -92,11 +93,27 @@ describe('search and conversation pages in the worker', function () {
     assert.equal(other.dataUrl, undefined);
   });
 
+  it("reads conversations of the home's own threads only", async () => {
+    const elsewhere = path.join(tempDir('csr-elsewhere-'), path.basename(set.small.rolloutPath));
+    fs.copyFileSync(set.small.rolloutPath, elsewhere);
+    await assert.rejects(worker.call('conversation', { codexHome: set.codexHome, thread: elsewhere }));
+    await assert.rejects(worker.call('conversation', { codexHome: set.codexHome, thread: '/etc/passwd' }));
+  });
+
   it("gives a screenshot's byte range, and the thumbnail from it", async () => {
-    const page = await worker.call('conversation', { path: set.screenshots.rolloutPath, maxChars: 200_000 });
+    const page = await worker.call('conversation', {
+      codexHome: set.codexHome,
+      thread: set.screenshots.rolloutPath,
+      maxChars: 200_000,
+    });
     const img = page.entries.flatMap((e) => e.images).find((i) => i.start !== undefined);
     assert.ok(img, 'an image with its byte range');
-    const t = await worker.call('thumbnail', { path: set.screenshots.rolloutPath, start: img.start!, end: img.end! });
+    const t = await worker.call('thumbnail', {
+      codexHome: set.codexHome,
+      thread: set.screenshots.rolloutPath,
+      start: img.start!,
+      end: img.end!,
+    });
     assert.match(t.dataUrl ?? '', /^data:image\/png;base64,iVBOR/);
     assert.equal(fs.existsSync(set.screenshots.rolloutPath), true);
   });
