@@ -41,6 +41,20 @@ describe('package manifest (Marketplace, Open VSX)', () => {
     assert.ok(manifest.categories.some((c: string) => c !== 'Other'));
   });
 
+  it("packages what the webviews load and the workers' bundles", () => {
+    for (const file of [
+      'media/page.css',
+      'media/details.css',
+      'media/conversation.css',
+      'dist/webview.js',
+      'dist/conversation.js',
+      'dist/worker.js',
+      'dist/scanWorker.js',
+      'dist/indexWorker.js',
+    ])
+      assert.ok(packaged(file), `${file} is in the package`);
+  });
+
   it('has a walkthrough whose media are packaged and whose command links are contributed', () => {
     const [walk] = manifest.contributes.walkthroughs;
     assert.deepEqual(
