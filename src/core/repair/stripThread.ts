@@ -100,6 +100,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         plainSha256,
         repaired: output,
         editedLines: stats.editedLines,
+        known: stats.knownImages,
         store: store!,
         zst: f.compressed ? { path: f.path, sha256: sha256File(f.path) } : undefined,
         isCancelled: hooks.isCancelled,
@@ -129,7 +130,14 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     const projection = swapped?.projection;
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
-    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, editedLines: _edited, ...counts } = stats;
+    const {
+      lines: _lines,
+      shapeDigest: _digest,
+      threadIdInMeta: _meta,
+      editedLines: _edited,
+      knownImages: _known,
+      ...counts
+    } = stats;
     return {
       ...counts,
       mode: req.mode,

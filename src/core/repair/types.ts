@@ -25,7 +25,7 @@ export interface RepairHooks {
 }
 
 export interface StripReport
-  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'>, VerifyCounts {
+  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines' | 'knownImages'>, VerifyCounts {
   mode: StripMode;
   threadId: string;
   sourcePath: string;
