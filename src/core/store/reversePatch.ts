@@ -423,7 +423,7 @@ interface RebuildInput {
 }
 
 /** Encoded images kept for a rebuild while they fit in this many bytes (copies repeat the same few). */
-const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 function damaged(what: string): RescueError {
   return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
