@@ -43,7 +43,7 @@ function noteFork(codexHome: string, forkId: string, forkOf: string, stats: Stri
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
 export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripReport {
   const started = Date.now();
-  const f = resolveThread(req.codexHome, req.thread);
+  const f = resolveThread(req.codexHome, req.thread, { outside: req.outside && req.mode !== 'in-place' });
   const progress = (phase: Phase) => (done: number, total: number) => hooks.onProgress?.(done, total, phase);
   hooks.onProgress?.(0, f.size, 'checking');
   const meta = requireSessionMeta(f);

@@ -13,6 +13,11 @@ export interface StripRequest {
   out?: string;
   options?: Omit<StripOptions, 'newThreadId' | 'store'> & { archiveImages?: boolean };
   env?: NodeJS.ProcessEnv;
+  /**
+   * Accept a rollout path outside the Codex home for a dry run, a copy or a fork (the CLI, for a file
+   * the user names). An in-place repair only ever rewrites one of the home's own rollouts.
+   */
+  outside?: boolean;
 }
 
 export type Phase = 'checking' | 'stripping' | 'verifying' | 'saving restore data' | 'swapping' | 'restoring';
