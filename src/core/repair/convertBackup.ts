@@ -3,11 +3,10 @@
 // the original from it, and only then is the copy dropped. The thread itself is only read.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { findThread } from '../codexHome/rolloutFiles';
 import { threadBackupsDir } from '../codexHome/paths';
-import { readRollout } from '../rollout/reader';
-import { describeWriteError, fsyncDir, removeQuietly, tempBeside } from '../util/atomicWrite';
+import { decompressToTemp } from '../store/zstdFile';
+import { fsyncDir, removeQuietly } from '../util/atomicWrite';
 import { RescueError } from '../util/errors';
 import { openStore, storeStats } from '../store/imageStore';
 import {
@@ -36,24 +35,8 @@ export interface ConvertReport {
 /** The plain bytes of a backed-up original: the file, or a decompressed temp copy of a .zst (with its sha256). */
 function plainOriginal(file: string, beside: string): { path: string; sha256: string; cleanup?: string } {
   if (!file.endsWith('.zst')) return { path: file, sha256: sha256Prefix(file) };
-  const tmp = tempBeside(beside, 'unzst');
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  const hash = createHash('sha256');
-  try {
-    readRollout(file, () => undefined, {
-      hashDataUrls: false,
-      onDecompressed: (c) => {
-        hash.update(c);
-        for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off, c.length - off);
-      },
-    });
-  } catch (err) {
-    fs.closeSync(fd);
-    removeQuietly(tmp);
-    throw describeWriteError(err, tmp);
-  }
-  fs.closeSync(fd);
-  return { path: tmp, sha256: hash.digest('hex'), cleanup: tmp };
+  const plain = decompressToTemp(file, beside);
+  return { path: plain.path, sha256: plain.sha256, cleanup: plain.path };
 }
 
 /**
@@ -88,7 +71,7 @@ export function convertBackupToRestoreData(
     );
   const live = findThread(codexHome, threadId)?.path;
   const saved = listBackups(codexHome, threadId).filter((x) => x.manifest.kind === 'before-restore');
-  const repaired = repairedSource(codexHome, m, live, false, saved);
+  const repaired = repairedSource(m, live, false, saved);
   if (!repaired)
     throw new RescueError(
       'changed-since-repair',
@@ -134,5 +117,6 @@ export function convertBackupToRestoreData(
   } finally {
     discardRestoreData(prepared);
     removeQuietly(original.cleanup);
+    removeQuietly(repaired.cleanup);
   }
 }

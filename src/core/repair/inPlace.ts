@@ -141,7 +141,7 @@ export function swapInPlace(s: SwapInput): SwapResult {
       // the repair stands; only a restore of the projection rows would be missing
     }
   }
-  if (f.compressed) {
+  if (f.compressed && s.finalPath !== f.path) {
     // Its bytes are in the backup; the plain .jsonl now wins. If it can't go, Codex still prefers the .jsonl.
     try {
       fs.rmSync(f.path);

@@ -230,12 +230,16 @@ function rebuildFromRestoreData(
 ): string {
   const m = backup.manifest;
   const saved = listBackups(req.codexHome, m.threadId).filter((b) => b.manifest.kind === 'before-restore');
-  const repaired = repairedSource(req.codexHome, m, livePath, Boolean(req.force), saved);
+  const repaired = repairedSource(m, livePath, Boolean(req.force), saved);
   if (!repaired)
     throw new RescueError(
       'not-found',
       `thread ${m.threadId}'s restore data applies to the repaired file as the repair left it (${formatBytes(m.repaired?.size ?? 0)}), and neither the thread nor a saved version holds it any more; nothing was restored`,
     );
   hooks.onProgress?.(0, m.size, 'restoring');
-  return rebuildToTemp(req.codexHome, backup, repaired, target, hooks.isCancelled);
+  try {
+    return rebuildToTemp(req.codexHome, backup, repaired, target, hooks.isCancelled);
+  } finally {
+    removeQuietly(repaired.cleanup);
+  }
 }

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { resolveThread } from '../codexHome/rolloutFiles';
-import { describeWriteError, removeQuietly, removeStaleTemps } from '../util/atomicWrite';
+import { describeWriteError, removeQuietly, removeStaleTemps, tempBeside } from '../util/atomicWrite';
+import { canWriteZstd, zstdFile } from '../store/zstdFile';
 import { openStore } from '../store/imageStore';
 import { PreparedRestoreData, discardRestoreData, prepareRestoreData, restoreDataBytes } from '../store/restoreData';
 import { CancelledError, RescueError } from '../util/errors';
@@ -55,9 +56,15 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   // In place, the images go to the store (restore data refers to them); elsewhere when asked.
   const store = req.mode === 'in-place' || opts.archiveImages ? openStore(req.codexHome) : undefined;
   // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
+  if (req.mode === 'in-place' && req.keepCompressed && f.compressed && !canWriteZstd())
+    throw new RescueError(
+      'unsupported',
+      'keeping a .zst thread compressed needs Node 22.15 or later (its zstd); nothing was changed',
+    );
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
   let prepared: PreparedRestoreData | undefined;
+  let zstOut: string | undefined;
   const sourceHash = createHash('sha256');
   try {
     src = plainSource(f, hooks.isCancelled);
@@ -108,6 +115,11 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       prepared = made.prepared;
       fullCopyKept = made.notKept;
       if (hooks.isCancelled?.()) throw new CancelledError();
+      // staying .zst: what goes in place is the verified copy, compressed (the restore data is against its content)
+      if (finalPath === f.path && f.compressed) {
+        zstOut = tempBeside(f.path, 'rescue');
+        zstdFile(output, zstOut);
+      }
       hooks.onProgress?.(0, 1, 'swapping');
       swapped = swapInPlace({
         req,
@@ -115,9 +127,9 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         meta,
         stat,
         sourceSha256: plainSha256,
-        output,
+        output: zstOut ?? output,
         finalPath,
-        bytesAfter: stats.bytesAfter,
+        bytesAfter: zstOut ? fs.statSync(zstOut).size : stats.bytesAfter,
         restoreData: prepared,
       });
     } else {
@@ -164,6 +176,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   } finally {
     removeQuietly(output !== finalPath ? output : undefined);
     removeQuietly(src?.cleanup);
+    removeQuietly(zstOut); // renamed into place when the swap went through
     discardRestoreData(prepared); // moved into the backup folder when the swap went through
   }
 }

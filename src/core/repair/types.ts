@@ -12,6 +12,8 @@ export interface StripRequest {
   /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
   out?: string;
   options?: Omit<StripOptions, 'newThreadId' | 'store'> & { archiveImages?: boolean };
+  /** In place: a .zst thread stays .zst (written with Node's zstd, 22.15+); otherwise it becomes a plain .jsonl. */
+  keepCompressed?: boolean;
   env?: NodeJS.ProcessEnv;
   /**
    * Accept a rollout path outside the Codex home for a dry run, a copy or a fork (the CLI, for a file

@@ -23,7 +23,7 @@ import { RescueError } from '../util/errors';
 import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch, rebuildOriginal } from './reversePatch';
-import { canWriteZstd, zstdFile, zstdSha256 } from './zstdFile';
+import { canWriteZstd, decompressToTemp, zstdFile, zstdSha256 } from './zstdFile';
 
 export const PATCH_FILE = 'patch.jsonl';
 export const RAW_FILE = 'patch.raw';
@@ -177,29 +177,47 @@ export function sha256Prefix(file: string, limit = Infinity): string {
  * Codex appended to it since), else the version an earlier restore saved. Undefined: none is left.
  */
 export function repairedSource(
-  codexHome: string,
   m: BackupManifest,
   livePath: string | undefined,
   force: boolean,
   savedVersions: BackupInfo[],
-): { path: string; size: number } | undefined {
+): RepairedSource | undefined {
   const want = m.repaired;
   if (!want) return undefined;
-  if (livePath && !livePath.endsWith('.zst')) {
+  const candidates = [livePath, ...savedVersions.filter((b) => b.manifest.sha256 === want.sha256).map((b) => b.file)];
+  for (const [i, file] of candidates.entries()) {
+    if (!file) continue;
     try {
-      const size = fs.statSync(livePath).size;
-      if (size === want.size && sha256Prefix(livePath) === want.sha256) return { path: livePath, size };
-      if (force && size > want.size && sha256Prefix(livePath, want.size) === want.sha256)
-        return { path: livePath, size: want.size };
+      const size = fs.statSync(file).size;
+      if (size === want.size && sha256Prefix(file) === want.sha256) return plainOf(file, size);
+      // Codex appended turns since (plain files only: it does not append to a .zst)
+      if (
+        i === 0 &&
+        force &&
+        size > want.size &&
+        !file.endsWith('.zst') &&
+        sha256Prefix(file, want.size) === want.sha256
+      )
+        return { path: file, size: want.size };
     } catch {
-      // gone: look at the saved versions
+      // gone: the next one
     }
   }
-  void codexHome;
-  for (const b of savedVersions)
-    if (b.manifest.sha256 === want.sha256 && fs.existsSync(b.file) && !b.file.endsWith('.zst'))
-      return { path: b.file, size: want.size };
   return undefined;
+}
+
+/** Where the repaired bytes are, plain (a repaired thread kept as .zst is decompressed to a temp file). */
+export interface RepairedSource {
+  path: string;
+  size: number;
+  /** A temp file to remove once the restore is done. */
+  cleanup?: string;
+}
+
+function plainOf(file: string, size: number): RepairedSource {
+  if (!file.endsWith('.zst')) return { path: file, size };
+  const plain = decompressToTemp(file, file.replace(/\.zst$/, ''));
+  return { path: plain.path, size: plain.size, cleanup: plain.path };
 }
 
 /**
@@ -210,7 +228,7 @@ export function repairedSource(
 export function rebuildToTemp(
   codexHome: string,
   b: BackupInfo,
-  repaired: { path: string; size: number },
+  repaired: RepairedSource,
   target: string,
   isCancelled?: () => boolean,
 ): string {

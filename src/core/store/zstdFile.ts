@@ -1,9 +1,11 @@
-// Writing .zst files with Node's own zstd (node:zlib, from Node 22.15 — VS Code's Node): a file is
-// compressed piece by piece, synchronously (the worker's passes are synchronous), into one frame.
+// .zst files both ways: written with Node's own zstd (node:zlib, from Node 22.15 — VS Code's Node),
+// synchronously (the worker's passes are synchronous); read back into a plain temp file with the one
+// streaming reader (fzstd), for the passes that need byte offsets.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { describeWriteError } from '../util/atomicWrite';
+import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
+import { readRollout } from '../rollout/reader';
 
 type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
 const z = zlib as unknown as ZstdZlib;
@@ -61,4 +63,33 @@ export function zstdSha256(src: string): string {
   const h = createHash('sha256');
   zstdFile(src, undefined, (b) => h.update(b));
   return h.digest('hex');
+}
+
+/** A .zst file's content in a new temp file beside `beside` (a path whose folder and name it borrows). */
+export function decompressToTemp(
+  zst: string,
+  beside: string,
+  isCancelled?: () => boolean,
+): { path: string; size: number; sha256: string } {
+  const tmp = tempBeside(beside, 'unzst');
+  const hash = createHash('sha256');
+  let size = 0;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    readRollout(zst, () => undefined, {
+      hashDataUrls: false,
+      isCancelled,
+      onDecompressed: (c) => {
+        hash.update(c);
+        size += c.length;
+        for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off, c.length - off);
+      },
+    });
+  } catch (err) {
+    fs.closeSync(fd);
+    removeQuietly(tmp);
+    throw describeWriteError(err, tmp); // our own errors (cancelled, unreadable) pass through as they are
+  }
+  fs.closeSync(fd);
+  return { path: tmp, size, sha256: hash.digest('hex') };
 }

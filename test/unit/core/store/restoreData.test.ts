@@ -189,6 +189,28 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.ok(!fs.existsSync(t.file));
   });
 
+  it('a .zst thread kept compressed (reclaim): stays .zst without its images, and restores to the very .zst', () => {
+    const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer; zstdDecompressSync(b: Buffer): Buffer };
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const zst = t.file + '.zst';
+    fs.writeFileSync(zst, zlib.zstdCompressSync(t.original));
+    fs.rmSync(t.file);
+    const zstBytes = fs.readFileSync(zst);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(zst, old, old);
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place', keepCompressed: true }, quiet);
+    assert.equal(r.outputPath, zst);
+    assert.ok(!fs.existsSync(t.file), 'no plain .jsonl beside it');
+    const content = zlib.zstdDecompressSync(fs.readFileSync(zst));
+    assert.equal(content.length, r.bytesAfter);
+    assert.ok(!content.includes('data:image/png;base64,iVBOR'), 'its images are gone');
+    assert.ok(r.restoreData && !r.fullCopyKept);
+    assert.deepEqual(tempsIn(path.dirname(zst)), []);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(zst), zstBytes);
+  });
+
   it('restore refuses, naming the image, when a store file is missing or damaged; nothing is written', () => {
     const home = tempCodexHome();
     const t = makeThread(home);
