@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { resolveThread } from '../core/codexHome/rolloutFiles';
 import { listBackups as coreListBackups } from '../core/repair/backups';
+import { restoreDataBytes } from '../core/store/restoreData';
 import { restoreThread } from '../core/repair/restore';
 import { stripThread } from '../core/repair/stripThread';
 import { writeHandoff } from '../core/handoff/write';
@@ -43,6 +44,14 @@ export function listBackups(codexHome: string, thread: string): { path: string; 
       st = fs.statSync(typeof b === 'string' ? b : String(info.file ?? p));
     } catch {
       st = undefined;
+    }
+    // restore data instead of a copy of the original: the folder's time, the patch's bytes
+    if (!st && info.dir) {
+      try {
+        return { path: p, bytes: restoreDataBytes(info.dir), mtimeMs: fs.statSync(info.dir).mtimeMs };
+      } catch {
+        // gone meanwhile
+      }
     }
     return { path: p, bytes: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0 };
   });

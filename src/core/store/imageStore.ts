@@ -154,15 +154,12 @@ export function migrateArchive(codexHome: string): void {
     const canonical = storeFileName(bytes, sha);
     const dest = path.join(dir, canonical);
     if (!intact(dest, sha, bytes.length)) {
+      removeQuietly(dest); // damaged
       try {
-        removeQuietly(dest);
         fs.linkSync(path.join(dir, n), dest);
-      } catch {
-        try {
-          fs.copyFileSync(path.join(dir, n), dest);
-        } catch (err) {
-          throw describeWriteError(err, dest);
-        }
+      } catch (err) {
+        // EEXIST: another run made it meanwhile (never copy over it: it may be this very file's link)
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') new ImageStore(codexHome).put(bytes, sha);
       }
     }
     aliases[n] = canonical;

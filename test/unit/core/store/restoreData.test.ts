@@ -10,7 +10,10 @@ import { listBackups, writeManifest } from '../../../../src/core/repair/backups'
 import { convertBackupToRestoreData } from '../../../../src/core/repair/convertBackup';
 import { ImageStore, openStore, storeDir, storeStats } from '../../../../src/core/store/imageStore';
 import { buildReversePatch, rebuildOriginal } from '../../../../src/core/store/reversePatch';
-import { referencedImages } from '../../../../src/core/store/restoreData';
+import { referencedImages, restoreDataBytes } from '../../../../src/core/store/restoreData';
+import { listBackups as listBackupsForPanel } from '../../../../src/worker/coreBridge';
+import { estimateReclaim } from '../../../../src/core/store/estimate';
+import { inspectThread } from '../../../../src/core/scan/inspect';
 import { noisePng } from '../../../support/png';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
@@ -131,6 +134,11 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.ok(data.rawBytes > capped && data.rawBytes < capped + 40_000, `raw bytes ${data.rawBytes}`);
     assert.ok(!fs.existsSync(b.file), 'no copy of the original');
     assert.equal(b.manifest.sha256, sha(t.original));
+
+    // the panel's list of backups (through the worker) shows the folder and what it takes
+    const [listed] = listBackupsForPanel(home, t.id);
+    assert.equal(listed.path, b.dir);
+    assert.ok(listed.bytes > 0 && listed.bytes === restoreDataBytes(b.dir) && listed.mtimeMs > 0);
 
     const back = restoreThread({ codexHome: home, thread: t.id });
     assert.deepEqual(fs.readFileSync(t.file), t.original, 'byte for byte');
@@ -335,5 +343,25 @@ describe('restore data on a full disk (a real tmpfs)', () => {
     fs.rmSync(filler);
     restoreThread({ codexHome: home, thread: t.id });
     assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+});
+
+describe('store: a plan figure from the scan (estimateReclaim)', () => {
+  it('is near what an in-place repair then frees, and counts an image once across threads', () => {
+    const home = tempCodexHome();
+    const a = makeThread(home);
+    const b = makeThread(home, new Date('2026-11-21T10:00:00Z'));
+    const inStore = new Set<string>();
+    const ea = estimateReclaim(a.original.length, inspectThread(home, a.id).metrics, inStore);
+    const eb = estimateReclaim(b.original.length, inspectThread(home, b.id).metrics, inStore);
+    assert.ok(eb.storeBytes < ea.storeBytes / 2, 'the second thread brings (almost) no new image');
+    const storeBefore = storeStats(home).bytes;
+    const r = stripThread({ codexHome: home, thread: a.id, mode: 'in-place' }, quiet);
+    const after = r.bytesAfter + r.restoreData!.bytes;
+    const storeGrowth = storeStats(home).bytes - storeBefore;
+    const freed = a.original.length - after - storeGrowth;
+    // within a fifth: the plan's figure, not the run's
+    assert.ok(Math.abs(ea.freedBytes - freed) < freed / 5, `estimated ${ea.freedBytes}, freed ${freed}`);
+    assert.ok(Math.abs(ea.storeBytes - storeGrowth) < storeGrowth / 5, `store ${ea.storeBytes} vs ${storeGrowth}`);
   });
 });
