@@ -14,6 +14,18 @@
 //   listStore(codexHome)              every image (sha256, file, bytes); aliases: old archive names
 //   removeStoreImage(codexHome, sha)  drop an image and its aliases (retention: only images no restore
 //                                     data refers to — see referencedImages in restoreData.ts)
+//   migrateArchive(codexHome)         the old archive's migration (openStore does it; call it once before
+//                                     starting workers that open the store side by side)
+//
+// Reclaim's other entry points:
+//   stripThread({ mode: 'in-place', keepCompressed? })  repair/stripThread.ts: restore data is the default
+//       path of every in-place repair (report: restoreData {bytes, imageRefs, images, rawBytes}, or
+//       fullCopyKept: why a full copy was kept); keepCompressed: a .zst thread stays .zst
+//   convertBackupToRestoreData(codexHome, threadId, backupDir)  repair/convertBackup.ts: an old full
+//       backup → restore data (rebuild checked first, then the copy dropped) → { freedBytes, … }
+//   restoreThread(…)  repair/restore.ts: from restore data or a full backup, as before
+//   estimateReclaim(sizeBytes, metrics, inStore)  store/estimate.ts: a plan's figure from the scan
+//   referencedImages(codexHome), restoreDataBytes(dir)  store/restoreData.ts
 //
 // The old archive (`--archive-images`, before the store) used the same folder but named each file by the
 // sha256 of the image *as stored in the rollout* (base64 text, data: header included). Migration (once,
