@@ -108,6 +108,19 @@ function makeThread(home: string, when = new Date('2026-11-20T10:00:00Z')) {
   return { id, file, original: fs.readFileSync(file) };
 }
 
+const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer; zstdDecompressSync(b: Buffer): Buffer }; // Node ≥ 22.15
+
+/** The thread as a .zst, compressed by Node (so Node's zstd gives back the very file). */
+function makeZstThread(home: string) {
+  const t = makeThread(home);
+  const zst = t.file + '.zst';
+  fs.writeFileSync(zst, zlib.zstdCompressSync(t.original));
+  fs.rmSync(t.file);
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(zst, old, old);
+  return { t, zst, zstBytes: fs.readFileSync(zst) };
+}
+
 const tempsIn = (dir: string) =>
   fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((n) => String(n).endsWith('.tmp')) : [];
 
@@ -178,15 +191,8 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
   });
 
   it('a .zst original: the patch is against its content, and the restore gives back the very .zst', () => {
-    const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
     const home = tempCodexHome();
-    const t = makeThread(home);
-    const zst = t.file + '.zst';
-    fs.writeFileSync(zst, zlib.zstdCompressSync(t.original));
-    fs.rmSync(t.file);
-    const zstBytes = fs.readFileSync(zst);
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(zst, old, old);
+    const { t, zst, zstBytes } = makeZstThread(home);
     const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
     assert.ok(r.restoreData && !r.fullCopyKept);
     const [b] = listBackups(home, t.id);
@@ -198,15 +204,8 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
   });
 
   it('a .zst thread kept compressed (reclaim): stays .zst without its images, and restores to the very .zst', () => {
-    const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer; zstdDecompressSync(b: Buffer): Buffer };
     const home = tempCodexHome();
-    const t = makeThread(home);
-    const zst = t.file + '.zst';
-    fs.writeFileSync(zst, zlib.zstdCompressSync(t.original));
-    fs.rmSync(t.file);
-    const zstBytes = fs.readFileSync(zst);
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(zst, old, old);
+    const { t, zst, zstBytes } = makeZstThread(home);
     const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place', keepCompressed: true }, quiet);
     assert.equal(r.outputPath, zst);
     assert.ok(!fs.existsSync(t.file), 'no plain .jsonl beside it');
