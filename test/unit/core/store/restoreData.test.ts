@@ -10,7 +10,8 @@ import { listBackups, writeManifest } from '../../../../src/core/repair/backups'
 import { convertBackupToRestoreData } from '../../../../src/core/repair/convertBackup';
 import { ImageStore, openStore, storeDir, storeStats } from '../../../../src/core/store/imageStore';
 import { buildReversePatch, rebuildOriginal } from '../../../../src/core/store/reversePatch';
-import { referencedImages, restoreDataBytes } from '../../../../src/core/store/restoreData';
+import { prepareRestoreData, referencedImages, restoreDataBytes } from '../../../../src/core/store/restoreData';
+import { rescueDir } from '../../../../src/core/codexHome/paths';
 import { listBackups as listBackupsForPanel } from '../../../../src/worker/coreBridge';
 import { estimateReclaim } from '../../../../src/core/store/estimate';
 import { inspectThread } from '../../../../src/core/scan/inspect';
@@ -248,15 +249,15 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.deepEqual(fs.readFileSync(t.file), t.original);
   });
 
-  it('converts an old full backup (placeholders in older words) into restore data, checked, then drops the copy', () => {
-    const home = tempCodexHome();
+  /** A thread repaired in place as an older version left it: the original's copy, no restore data, no store. */
+  function oldStyleRepair(home: string) {
     const t = makeThread(home);
     stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
-    // as an older version left it: the original's copy, no restore data, its own placeholder wording
     const [b] = listBackups(home, t.id);
     const { restoreData: _drop, ...m } = b.manifest;
     for (const f of ['patch.jsonl', 'patch.raw']) fs.rmSync(path.join(b.dir, f));
     fs.writeFileSync(b.file, t.original);
+    // its own placeholder wording
     const older = fs
       .readFileSync(t.file, 'utf8')
       .replace(/saved as [^\]]*\]/g, 'the original is in the rescue backup]');
@@ -264,7 +265,38 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     m.repaired = { size: Buffer.byteLength(older), sha256: sha(Buffer.from(older)) };
     writeManifest(b.dir, m);
     fs.rmSync(storeDir(home), { recursive: true });
+    return { t, b };
+  }
 
+  it('an old full backup still restores, byte for byte', () => {
+    const home = tempCodexHome();
+    const { t, b } = oldStyleRepair(home);
+    const r = restoreThread({ codexHome: home, thread: t.id });
+    assert.equal(r.fromBackup, b.file);
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+
+  it('no restore data stands in for the original unless its rebuild gives back the original', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const repaired = path.join(tempDir(), 'r.jsonl');
+    stripThread({ codexHome: home, thread: t.id, mode: 'copy', out: repaired }, quiet);
+    const made = prepareRestoreData({
+      codexHome: home,
+      threadId: t.id,
+      original: t.file,
+      plainSha256: sha(Buffer.from('another original')),
+      repaired,
+      store: openStore(home),
+    });
+    assert.equal(made.prepared, undefined);
+    assert.match(made.notKept ?? '', /did not give back the original, so a full copy is kept/);
+    assert.deepEqual(tempsIn(rescueDir(home)), []);
+  });
+
+  it('converts an old full backup (placeholders in older words) into restore data, checked, then drops the copy', () => {
+    const home = tempCodexHome();
+    const { t, b } = oldStyleRepair(home);
     const c = convertBackupToRestoreData(home, t.id, b.dir);
     assert.equal(c.freedBytes, t.original.length);
     assert.ok(c.restoreDataBytes < 60_000 + 16_000 * 30, `restore data ${c.restoreDataBytes}`);
