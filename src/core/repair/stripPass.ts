@@ -33,8 +33,6 @@ export const DEFAULT_MAX_TOOL_OUTPUT = 256 * 1024;
 export interface StripHooks {
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
-  /** Sees every byte of the original as it is read (to hash it). */
-  onSourceBytes?: (chunk: Buffer) => void;
 }
 
 export interface StripStats extends RepairCounts {
@@ -244,7 +242,6 @@ export function stripRollout(
         hashDataUrls: imageIdMode(options.store), // taken while the image streams by (no second read)
         onProgress: hooks.onProgress,
         isCancelled: hooks.isCancelled,
-        onBytes: hooks.onSourceBytes,
       },
     );
     void summary;

@@ -4,7 +4,6 @@
 // checked (store/restoreData.ts), then the swap in inPlace.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { resolveThread } from '../codexHome/rolloutFiles';
 import { describeWriteError, removeQuietly, removeStaleTemps, tempBeside } from '../util/atomicWrite';
 import { canWriteZstd, zstdFile } from '../store/zstdFile';
@@ -65,7 +64,6 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   let src: { path: string; cleanup?: string } | undefined;
   let prepared: PreparedRestoreData | undefined;
   let zstOut: string | undefined;
-  const sourceHash = createHash('sha256');
   try {
     src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
@@ -75,8 +73,6 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
-        // the backup manifest needs the original's sha256; other modes leave the original alone
-        onSourceBytes: req.mode === 'in-place' ? (chunk) => sourceHash.update(chunk) : undefined,
       },
     );
     hooks.onProgress?.(0, stats.bytesAfter, 'verifying');
@@ -98,13 +94,11 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     let swapped: ReturnType<typeof swapInPlace> | undefined;
     let fullCopyKept: string | undefined;
     if (req.mode === 'in-place') {
-      const plainSha256 = sourceHash.digest('hex');
       hooks.onProgress?.(0, 1, 'saving restore data');
       const made = prepareRestoreData({
         codexHome: req.codexHome,
         threadId,
         original: src.path,
-        plainSha256,
         repaired: output,
         editedLines: stats.editedLines,
         known: stats.knownImages,
@@ -114,6 +108,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       });
       prepared = made.prepared;
       fullCopyKept = made.notKept;
+      // the backup manifest needs the original's sha256: the rebuild's when it was the original
+      const plainSha256 = prepared?.data.plain.sha256 ?? sha256File(src.path);
       if (hooks.isCancelled?.()) throw new CancelledError();
       // staying .zst: what goes in place is the verified copy, compressed (the restore data is against its content)
       if (finalPath === f.path && f.compressed) {

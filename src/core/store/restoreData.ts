@@ -50,9 +50,9 @@ export interface PreparedRestoreData {
 export interface PrepareInput {
   codexHome: string;
   threadId: string;
-  /** The original's plain bytes (a .zst decompressed) and their sha256. */
+  /** The original's plain bytes (a .zst decompressed), and their sha256 when known (checked too). */
   original: string;
-  plainSha256: string;
+  plainSha256?: string;
   /** The repaired file (plain). */
   repaired: string;
   /** Lines the repair changed (faster); absent: every line is compared. */
@@ -103,25 +103,60 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
     });
     // the images must be on disk for good before anything may depend on them
     p.store.sync();
-    const rebuilt = rebuildOriginal({
-      codexHome: p.codexHome,
-      repaired: p.repaired,
-      patchPath: patchTmp,
-      rawPath: rawTmp,
-      index,
-      isCancelled: p.isCancelled,
-    });
-    const size = fs.statSync(p.original).size;
-    if (rebuilt.sha256 !== p.plainSha256 || rebuilt.size !== size) {
+    // The rebuild is compared with the original byte for byte (cheaper than hashing the original too):
+    // when they are the same, the rebuild's sha256 is the original's.
+    const same = new SameAs(p.original);
+    let rebuilt: { size: number; sha256: string };
+    try {
+      rebuilt = rebuildOriginal({
+        codexHome: p.codexHome,
+        repaired: p.repaired,
+        patchPath: patchTmp,
+        rawPath: rawTmp,
+        index,
+        sink: (b) => same.next(b),
+        isCancelled: p.isCancelled,
+      });
+    } finally {
+      same.close();
+    }
+    const size = same.size;
+    if (!same.same || rebuilt.size !== size || (p.plainSha256 && rebuilt.sha256 !== p.plainSha256)) {
       drop();
       return { notKept: 'the rebuild from the restore data did not give back the original, so a full copy is kept' };
     }
-    const data: RestoreData = { format: 1, ...index, plain: { size, sha256: p.plainSha256 } };
+    const data: RestoreData = { format: 1, ...index, plain: { size, sha256: rebuilt.sha256 } };
     if (p.zst) data.zstd = { exact: zstdSha256(p.original) === p.zst.sha256 };
     return { prepared: { data, patchTmp, rawTmp } };
   } catch (err) {
     drop();
     throw err;
+  }
+}
+
+/** Compares what it is fed, in order, with a file's bytes. */
+class SameAs {
+  private readonly fd: number;
+  private readonly buf = Buffer.allocUnsafe(1024 * 1024);
+  private pos = 0;
+  readonly size: number;
+  same = true;
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'r');
+    this.size = fs.fstatSync(this.fd).size;
+  }
+  next(b: Buffer): void {
+    for (let off = 0; off < b.length && this.same;) {
+      const len = Math.min(this.buf.length, b.length - off);
+      const n = fs.readSync(this.fd, this.buf, 0, len, this.pos);
+      if (n !== len || b.compare(this.buf, 0, n, off, off + len) !== 0) this.same = false;
+      off += len;
+      this.pos += len;
+    }
+  }
+  close(): void {
+    fs.closeSync(this.fd);
+    if (this.pos !== this.size) this.same = false;
   }
 }
 
