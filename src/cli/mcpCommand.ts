@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VERSION } from '../core/util/version';
+import { MCP_BUNDLE } from '../core/util/bundles';
 import { RescueError, UsageError } from '../core/util/errors';
 import { Command } from './command';
 
@@ -40,6 +41,3 @@ function loadMcpServer(): typeof import('../mcp/server') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(fromSources ? path.join(__dirname, '..', 'mcp', 'server') : bundled);
 }
-
-/** The MCP server bundle's file name, beside the CLI's (esbuild.mjs; the extension copies both). */
-export const MCP_BUNDLE = 'mcp.js';

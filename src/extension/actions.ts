@@ -1,7 +1,6 @@
-// What each command does to one thread. Every long step goes through the worker and reports to a
-// `Run` (a withProgress notification for commands, the details panel for panel buttons).
+// What each action does to one thread, through the worker: the steps only. Questions, progress,
+// summaries and reports are the action runner's (actionRunner.ts, with the table in actionTable.ts).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type {
   HandoffReportView,
@@ -10,22 +9,15 @@ import type {
   RestoreReportView,
   ThreadView,
 } from '../protocol/messages';
-import { errorCode } from '../core/util/errors';
+import { resumeCommand } from '../core/util/display';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
-import { ProjectionProvider, PreviewRecord } from './diffPreview';
+import { OpenPreview, ProjectionProvider } from './diffPreview';
 import { Settings } from './settings';
-import { reportSummary } from './logic';
-import { formatBytes } from '../core/util/display';
 
 export interface Run {
   token: vscode.CancellationToken;
   progress(done: number, total: number, phase?: string): void;
-}
-
-export interface ActionResult<R> {
-  summary: string;
-  report: R;
 }
 
 export class Actions {
@@ -34,11 +26,10 @@ export class Actions {
     private readonly store: SessionStore,
     private readonly projections: ProjectionProvider,
     private readonly settings: () => Settings,
-    private readonly storageDir: string,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  async handoff(t: ThreadView, run: Run): Promise<ActionResult<HandoffReportView> & { path: string }> {
+  async handoff(t: ThreadView, run: Run): Promise<{ report: HandoffReportView; path: string }> {
     const s = this.settings();
     // A handoff always lands in CODEX_HOME/rescue/handoffs/<id>/; the setting adds a copy in a folder of the user's.
     const out = s.handoffFolder || undefined;
@@ -50,70 +41,61 @@ export class Actions {
     );
     const file = r.outPath ?? r.path;
     this.log.info(`handoff for ${t.id} written to ${file}`);
-    return { summary: `Handoff written: ${file}`, report: r, path: file };
+    return { report: r, path: file };
   }
 
-  async preview(t: ThreadView, run: Run): Promise<ActionResult<RepairReportView> & { preview: PreviewRecord }> {
-    const s = this.settings();
-    const report = await this.worker.call(
-      'strip',
-      { codexHome: s.codexHome, thread: t.path, mode: 'dry-run', options: s.repair },
-      { token: run.token, onProgress: (d, n) => run.progress(d, n * 3, 'dry run') },
-    );
-    const dir = fs.mkdtempSync(path.join(this.storageDir, 'preview-'));
-    const left = await this.worker.call(
-      'project',
-      { path: t.path, out: path.join(dir, 'original.txt'), title: t.name },
-      { token: run.token, onProgress: (d, n) => run.progress(n + d, n * 3, 'projecting original') },
-    );
-    const right = await this.worker.call(
-      'project',
-      { path: report.outputPath, out: path.join(dir, 'repaired.txt'), title: t.name },
-      { token: run.token, onProgress: (d, n) => run.progress(2 * n + d, n * 3, 'projecting repaired copy') },
-    );
-    const l = this.projections.add(t.id, 'original', left.out, t.name);
-    const r = this.projections.add(t.id, 'repaired', right.out, t.name);
-    const preview: PreviewRecord = { threadId: t.id, threadPath: t.path, name: t.name, left: l, right: r, report };
-    this.projections.previews.set(t.id, preview);
-    await vscode.commands.executeCommand('vscode.diff', l, r, `${t.name}: original ↔ repaired (preview)`, {
-      preview: false,
-      viewColumn: vscode.ViewColumn.Active,
-    });
-    return {
-      summary: `Preview: ${formatBytes(report.bytesBefore)} → ${formatBytes(report.bytesAfter)}, ${report.imagesReplaced} images replaced, ${report.toolOutputsCapped} tool outputs capped. Nothing changed yet.`,
-      report,
-      preview,
-    };
-  }
-
-  async repair(t: ThreadView, mode: Exclude<RepairMode, 'dry-run'>, run: Run): Promise<ActionResult<RepairReportView>> {
-    const s = this.settings();
-    const report = await this.worker.call(
-      'strip',
-      { codexHome: s.codexHome, thread: t.path, mode, options: s.repair },
-      { token: run.token, onProgress: run.progress },
-    );
-    this.log.info(`repair (${mode}) of ${t.id}: ${JSON.stringify(report)}`);
-    void this.store.refresh().catch(() => undefined);
-    return {
-      summary: `${mode === 'fork' ? 'Repaired as fork' : 'Repaired in place'}: ${reportSummary(report)}`,
-      report,
-    };
-  }
-
-  async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<ActionResult<RestoreReportView>> {
+  /** A dry run shown as a diff of two projections; the worker keeps no repaired copy. */
+  async preview(t: ThreadView, run: Run): Promise<{ report: RepairReportView; preview: OpenPreview }> {
     const s = this.settings();
     const r = await this.worker.call(
+      'preview',
+      { codexHome: s.codexHome, thread: t.path, options: s.repair, dir: this.projections.storageDir, title: t.name },
+      { token: run.token, onProgress: run.progress },
+    );
+    const preview = this.projections.add(r, t.name);
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      preview.left,
+      preview.right,
+      `${t.name}: original ↔ repaired (preview)`,
+      {
+        preview: false,
+        viewColumn: vscode.ViewColumn.Active,
+      },
+    );
+    this.projections.opened(preview);
+    return { report: r.report, preview };
+  }
+
+  /** A repair; after a preview, only while the file and the repair settings are still those of the preview. */
+  async repair(
+    t: ThreadView,
+    mode: Exclude<RepairMode, 'dry-run'>,
+    run: Run,
+    preview?: OpenPreview,
+  ): Promise<{ report: RepairReportView }> {
+    const s = this.settings();
+    const report = await this.worker.call(
+      'strip',
+      { codexHome: s.codexHome, thread: t.path, mode, options: s.repair, preview: preview?.record },
+      { token: run.token, onProgress: run.progress },
+    );
+    if (preview) this.projections.applied(preview);
+    this.log.info(`repair (${mode}) of ${t.id}: ${JSON.stringify(report)}`);
+    void this.store.refresh().catch(() => undefined);
+    return { report };
+  }
+
+  async restore(t: ThreadView, run: Run, backupPath?: string, force = false): Promise<{ report: RestoreReportView }> {
+    const s = this.settings();
+    const report = await this.worker.call(
       'restore',
       { codexHome: s.codexHome, thread: t.path, backupPath, force },
       { token: run.token, onProgress: run.progress },
     );
-    this.log.info(`restore of ${t.id}: ${JSON.stringify(r)}`);
+    this.log.info(`restore of ${t.id}: ${JSON.stringify(report)}`);
     void this.store.refresh().catch(() => undefined);
-    return {
-      summary: `Restored ${t.name} from ${r.fromBackup}${r.savedCurrentAs ? ` (the version it replaced is saved at ${r.savedCurrentAs})` : ''}.`,
-      report: r,
-    };
+    return { report };
   }
 
   backups(t: ThreadView): Promise<{ path: string; bytes: number; mtimeMs: number }[]> {
@@ -121,10 +103,6 @@ export class Actions {
   }
 
   resumeCommand(t: ThreadView): string {
-    return `codex resume ${t.id}`;
+    return resumeCommand(t.id);
   }
-}
-
-export function isCancelled(err: unknown): boolean {
-  return errorCode(err) === 'cancelled';
 }

@@ -1,56 +1,45 @@
 // Command registrations: each works on the selected tree item (or status-bar thread id, or a URI from
-// the diff editor) or asks with a quick pick, most urgent first. Long work: withProgress + cancel.
+// the diff editor) or asks with a quick pick, most urgent first. The thread actions are the action
+// table's (actionTable.ts), run by the one action runner with a notification as their surface.
 import * as vscode from 'vscode';
-import type { PanelAction, ThreadView } from '../protocol/messages';
-import { Actions, Run, isCancelled } from './actions';
+import type { ThreadView } from '../protocol/messages';
+import { Actions, Run } from './actions';
+import { ActionRunner, NotificationSurface } from './actionRunner';
 import { SessionStore } from './store';
 import { ThreadItem, SessionsTreeProvider } from './sessionsTree';
 import { DetailsPanel } from './detailsPanel';
 import { ProjectionProvider, SCHEME } from './diffPreview';
 import { byUrgency, codexWithPrompt, describeThread, seedCommand } from './logic';
-import { formatBytes, levelLabel } from '../core/util/display';
+import { levelLabel } from '../core/util/display';
 import { addRescueToolsToCodex, codexHasRescueTools } from './mcpSetup';
-import { summarisePrompt } from '../mcp/prompts';
+import { summarisePrompt } from '../core/handoff/helperPrompt';
 import { readSettings } from './settings';
 import { Ui } from './ui';
 import { errorCode } from '../core/util/errors';
-
-export const COMMANDS = {
-  scan: 'codexRescue.scan',
-  refresh: 'codexRescue.refresh',
-  openDetails: 'codexRescue.openDetails',
-  writeHandoff: 'codexRescue.writeHandoff',
-  previewRepair: 'codexRescue.previewRepair',
-  repairInPlace: 'codexRescue.repairInPlace',
-  repairAsFork: 'codexRescue.repairAsFork',
-  applyPreviewedRepair: 'codexRescue.applyPreviewedRepair',
-  restoreBackup: 'codexRescue.restoreBackup',
-  continueInNewThread: 'codexRescue.continueInNewThread',
-  copyResumeCommand: 'codexRescue.copyResumeCommand',
-  revealRollout: 'codexRescue.revealRollout',
-  openSettings: 'codexRescue.openSettings',
-  filter: 'codexRescue.filter',
-  groupBy: 'codexRescue.groupBy',
-  addMcpServer: 'codexRescue.addMcpServer',
-  sortBy: 'codexRescue.sortBy',
-} as const;
+import { COMMANDS } from './commandIds';
 
 export interface CommandDeps {
   ctx: vscode.ExtensionContext;
   store: SessionStore;
   actions: Actions;
+  runner: ActionRunner;
   tree: SessionsTreeProvider;
   projections: ProjectionProvider;
   ui: Ui;
   log: vscode.LogOutputChannel;
   openDetails(t: ThreadView): DetailsPanel;
-  runPanelAction(action: PanelAction, t: ThreadView, panel?: DetailsPanel): Promise<void>;
 }
 
 type Target = ThreadItem | ThreadView | string | vscode.Uri | undefined;
 
 export class CommandHandlers {
-  constructor(private readonly d: CommandDeps) {}
+  /** Where the commands' progress and outcomes show. */
+  readonly notifications: NotificationSurface;
+
+  constructor(private readonly d: CommandDeps) {
+    // The Ui is read at each use: the extension's API may replace it (tests pass a fake).
+    this.notifications = new NotificationSurface(() => this.d.ui);
+  }
 
   /** The thread a command acts on: the argument, the selection, or a quick pick. */
   async resolve(arg: Target, placeHolder: string): Promise<ThreadView | undefined> {
@@ -60,7 +49,7 @@ export class CommandHandlers {
     if (arg instanceof vscode.Uri) {
       if (arg.scheme === SCHEME) {
         const p = this.d.projections.previewFor(arg);
-        return p ? store.find(p.threadId) : undefined;
+        return p ? store.find(p.record.threadId) : undefined;
       }
       return store.find(arg.fsPath);
     }
@@ -84,31 +73,27 @@ export class CommandHandlers {
     return picked?.thread;
   }
 
-  /** Run a long action under a cancellable progress notification. */
+  /** Long work that is not a thread action, under a cancellable progress notification. */
   progress<T>(title: string, fn: (run: Run) => Promise<T>): Promise<T | undefined> {
-    return Promise.resolve(
-      this.d.ui.withProgress(title, async (run) => {
-        try {
-          return await fn(run);
-        } catch (err) {
-          if (isCancelled(err)) {
-            void this.d.ui.info(`${title}: cancelled. Nothing was changed.`);
-            return undefined;
-          }
-          this.d.log.error(`${title}: ${(err as Error).message}`);
-          void this.d.ui.error(`${title} failed: ${(err as Error).message}`);
-          return undefined;
-        }
-      }),
+    return this.notifications.attempt(title, fn, this.d.log);
+  }
+
+  /** A thread action from a command: the thread from the argument (or a pick), then the runner. */
+  runCommand(id: string, arg: unknown, extra: unknown[]): Promise<unknown> {
+    const spec = this.d.runner.table[id];
+    return this.resolve(arg as Target, spec.pick).then((t) =>
+      t ? this.d.runner.run(id, t, this.notifications, spec.argsFrom?.(extra) ?? {}) : undefined,
     );
   }
 
   register(): vscode.Disposable[] {
     const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
     const { store, actions } = this.d;
-    // The Ui is read at each use: the extension's API may replace it (tests pass a fake).
     const ui = (): Ui => this.d.ui;
     return [
+      ...Object.entries(this.d.runner.table).map(([id, spec]) =>
+        reg(spec.command, (arg, ...extra) => this.runCommand(id, arg, extra)),
+      ),
       reg(COMMANDS.scan, () =>
         this.progress('Scanning Codex sessions', (run) =>
           store.refresh({ token: run.token, onProgress: run.progress, reset: true }),
@@ -122,98 +107,15 @@ export class CommandHandlers {
         if (t) return this.d.openDetails(t);
         return undefined;
       }),
-      reg(COMMANDS.writeHandoff, async (arg) => {
-        const t = await this.resolve(arg as Target, 'Write a handoff for which thread?');
-        if (!t) return undefined;
-        const r = await this.progress(`Writing handoff for ${t.name}`, (run) => actions.handoff(t, run));
-        // The notification stays until dismissed: never make the command wait for it.
-        if (r) {
-          void ui()
-            .info(r.summary, 'Open')
-            .then((open) => {
-              if (open === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(r.path), { preview: false });
-            });
-        }
-        return r;
-      }),
-      reg(COMMANDS.previewRepair, async (arg) => {
-        const t = await this.resolve(arg as Target, 'Preview the repair of which thread?');
-        if (!t) return undefined;
-        const r = await this.progress(`Previewing repair of ${t.name}`, (run) => actions.preview(t, run));
-        if (r)
-          void ui()
-            .info(r.summary, 'Apply Repair')
-            .then(
-              (a) =>
-                a === 'Apply Repair' && vscode.commands.executeCommand(COMMANDS.applyPreviewedRepair, r.preview.right),
-            );
-        return r;
-      }),
-      reg(COMMANDS.repairInPlace, (arg) => this.repair(arg as Target, 'in-place')),
-      reg(COMMANDS.repairAsFork, (arg) => this.repair(arg as Target, 'fork')),
       reg(COMMANDS.applyPreviewedRepair, async (arg) => {
         const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
         const p = this.d.projections.previewFor(uri?.scheme === SCHEME ? uri : undefined);
-        if (!p) {
+        const t = p && store.find(p.record.threadId);
+        if (!p || !t) {
           void ui().info('No repair preview is open. Run "Preview Repair" first.');
           return undefined;
         }
-        return this.repair(p.threadId, 'in-place');
-      }),
-      reg(COMMANDS.restoreBackup, async (arg, backupArg) => {
-        const t = await this.resolve(arg as Target, 'Restore which thread from its backup?');
-        if (!t) return undefined;
-        let backupPath = typeof backupArg === 'string' ? backupArg : undefined;
-        if (!backupPath) {
-          const backups = await actions.backups(t).catch(() => []);
-          if (!backups.length) {
-            void ui().info(`No backups of ${t.name} were found.`);
-            return undefined;
-          }
-          if (backups.length > 1) {
-            const pick = await ui().pick(
-              backups
-                .sort((a, b) => b.mtimeMs - a.mtimeMs)
-                .map((b) => ({
-                  label: new Date(b.mtimeMs).toLocaleString(),
-                  description: formatBytes(b.bytes),
-                  detail: b.path,
-                  path: b.path,
-                })),
-              { placeHolder: 'Which backup?' },
-            );
-            if (!pick) return undefined;
-            backupPath = pick.path;
-          } else backupPath = backups[0].path;
-        }
-        if (
-          !(await ui().confirm(
-            `Restore "${t.name}" from its backup? The current file is replaced by the backup (${backupPath}).`,
-            'Restore',
-          ))
-        )
-          return undefined;
-        // A thread Codex wrote to since the repair is refused first: ask before moving those turns aside.
-        const changed = Symbol('changed');
-        let r = await this.progress(`Restoring ${t.name}`, (run) =>
-          actions.restore(t, run, backupPath).catch((e: unknown) => {
-            if (errorCode(e) === 'changed-since-repair') return changed;
-            throw e;
-          }),
-        );
-        if (r === changed) {
-          if (
-            !(await ui().confirm(
-              `"${t.name}" changed since it was repaired: Codex added new turns. Restore the backup anyway? The current version, with those turns, is saved as a backup first.`,
-              'Restore anyway',
-            ))
-          )
-            return undefined;
-          r = await this.progress(`Restoring ${t.name}`, (run) => actions.restore(t, run, backupPath, true));
-        }
-        if (typeof r === 'symbol') return undefined;
-        if (r) void ui().info(r.summary);
-        return r;
+        return this.d.runner.run('repairInPlace', t, this.notifications, { preview: p });
       }),
       reg(COMMANDS.continueInNewThread, async (arg, howArg) => {
         const t = await this.resolve(arg as Target, 'Continue which thread in a new Codex thread?');
@@ -250,21 +152,6 @@ export class CommandHandlers {
         term.sendText(seedCommand(r.path, vscode.env.shell), true);
         return { terminal: term.name, handoff: r.path };
       }),
-      reg(COMMANDS.copyResumeCommand, async (arg) => {
-        const t = await this.resolve(arg as Target, 'Copy the resume command of which thread?');
-        if (!t) return undefined;
-        const cmd = actions.resumeCommand(t);
-        await vscode.env.clipboard.writeText(cmd);
-        void ui().info(`Copied: ${cmd}`);
-        return cmd;
-      }),
-      reg(COMMANDS.revealRollout, async (arg) => {
-        const t = await this.resolve(arg as Target, 'Reveal the rollout file of which thread?');
-        if (!t) return undefined;
-        // Web / remote: say where it is; opening a multi-GB file in the editor would not help.
-        await revealFile(t.path, ui(), `Rollout: ${t.path} (${formatBytes(t.sizeBytes)}) — path copied.`);
-        return t.path;
-      }),
       reg(COMMANDS.openSettings, () =>
         vscode.commands.executeCommand(
           'workbench.action.openSettings',
@@ -276,7 +163,6 @@ export class CommandHandlers {
         const tree = this.d.tree;
         const apply = (q: string | undefined): void => {
           tree.query = q?.trim() || undefined;
-          tree.minLevel = undefined;
           tree.refresh();
         };
         if (typeof query === 'string') return apply(query);
@@ -359,24 +245,6 @@ export class CommandHandlers {
     term.show();
     term.sendText(codexWithPrompt(prompt, vscode.env.shell), true);
     return { terminal: term.name, prompt };
-  }
-
-  async repair(arg: Target, mode: 'in-place' | 'fork'): Promise<unknown> {
-    const t = await this.resolve(
-      arg,
-      mode === 'fork' ? 'Repair which thread as a fork?' : 'Repair which thread in place?',
-    );
-    if (!t) return undefined;
-    const msg =
-      mode === 'fork'
-        ? `Write a repaired copy of "${t.name}" as a new thread? The original stays untouched.`
-        : `Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`;
-    if (!(await this.d.ui.confirm(msg, mode === 'fork' ? 'Repair as Fork' : 'Repair In Place'))) return undefined;
-    const r = await this.progress(mode === 'fork' ? `Repairing ${t.name} as a fork` : `Repairing ${t.name}`, (run) =>
-      this.d.actions.repair(t, mode, run),
-    );
-    if (r) void this.d.ui.info(r.summary);
-    return r;
   }
 }
 

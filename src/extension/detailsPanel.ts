@@ -1,24 +1,27 @@
 // The details panel: one webview per thread, restored on reload by a serializer. Strict CSP with a
 // nonce; the page script (src/webview, bundled to dist/webview.js) renders everything as text nodes.
+// Its buttons run the same actions as the commands, through the action runner; the panel is their
+// surface (progress and outcome in its run area) and owns its busy/cancel state.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { FromWebview, PanelAction, PanelState, RunReport, ThreadView, ToWebview } from '../protocol/messages';
 import { LONG_ACTIONS, isFromWebview } from '../protocol/messages';
+import { errorCode, errorMessage } from '../core/util/errors';
+import type { Run } from './actions';
+import type { Outcome, Surface } from './actionRunner';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { plain } from './logic';
-import { errorMessage } from '../core/util/errors';
 import { Disposable } from './disposable';
 import { mayReveal, panelThread } from './panelData';
 
 export const VIEW_TYPE = 'codexRescue.details';
 
-export type ActionRunner = (action: PanelAction, thread: ThreadView, panel: DetailsPanel) => Promise<void>;
-
 export interface PanelDeps {
   store: SessionStore;
   worker: WorkerClient;
-  run: ActionRunner;
+  /** The action runner, with this panel as the surface. */
+  run(action: PanelAction, thread: ThreadView, panel: DetailsPanel): Promise<unknown>;
   /** Folders a report's paths must be inside for the panel to reveal them. */
   revealRoots(): string[];
   reveal(file: string): Promise<void>;
@@ -27,11 +30,11 @@ export interface PanelDeps {
   onPost(threadId: string, m: ToWebview): void;
 }
 
-export class DetailsPanel extends Disposable {
+export class DetailsPanel extends Disposable implements Surface {
   static readonly panels = new Map<string, DetailsPanel>();
   private images: { start: number; end: number }[] = [];
-  cancelSource: vscode.CancellationTokenSource | undefined;
-  busy: PanelAction | undefined;
+  private cancelSource: vscode.CancellationTokenSource | undefined;
+  private busy: PanelAction | undefined;
 
   static show(ctx: vscode.ExtensionContext, thread: ThreadView, deps: PanelDeps): DetailsPanel {
     const existing = DetailsPanel.panels.get(thread.id);
@@ -123,6 +126,43 @@ export class DetailsPanel extends Disposable {
     this.post({ type: 'thread', thread: panelThread(this.thread), busy: this.busy });
   }
 
+  /** A button's action, as if the webview asked (one long action at a time). */
+  async runAction(action: PanelAction): Promise<unknown> {
+    if (this.busy && LONG_ACTIONS.has(action)) return undefined;
+    return this.deps.run(action, this.thread, this);
+  }
+
+  async track<T>(action: string, _title: string, fn: (run: Run) => Promise<T>): Promise<T> {
+    const a = action as PanelAction;
+    const cts = new vscode.CancellationTokenSource();
+    this.cancelSource = cts;
+    this.busy = a;
+    this.pushThread();
+    try {
+      return await fn({
+        token: cts.token,
+        progress: (done, total, phase) => this.post({ type: 'progress', action: a, done, total, phase }),
+      });
+    } finally {
+      this.busy = undefined;
+      this.cancelSource = undefined;
+      cts.dispose();
+      this.pushThread();
+    }
+  }
+
+  done(action: string, out: Outcome): void {
+    this.post({ type: 'done', action: action as PanelAction, summary: out.summary ?? '', report: out.report });
+  }
+
+  failed(action: string, _title: string, err: unknown): void {
+    this.post({
+      type: 'failed',
+      action: action as PanelAction,
+      error: { code: errorCode(err), message: errorMessage(err) },
+    });
+  }
+
   private async onMessage(raw: unknown): Promise<void> {
     if (!isFromWebview(raw)) return;
     const m: FromWebview = raw;
@@ -140,7 +180,8 @@ export class DetailsPanel extends Disposable {
         if (!ref) return;
         try {
           const r = await this.deps.worker.call('thumbnail', {
-            path: this.thread.path,
+            codexHome: this.deps.store.codexHome,
+            thread: this.thread.path,
             start: ref.start,
             end: ref.end,
           });
@@ -151,8 +192,7 @@ export class DetailsPanel extends Disposable {
         return;
       }
       case 'action':
-        if (this.busy && LONG_ACTIONS.has(m.action)) return;
-        await this.deps.run(m.action, this.thread, this);
+        await this.runAction(m.action);
         return;
       case 'revealPath':
         if (mayReveal(m.path, this.lastReport, this.deps.revealRoots())) await this.deps.reveal(m.path);
@@ -171,7 +211,11 @@ export class DetailsPanel extends Disposable {
       return;
     }
     try {
-      const r = await this.deps.worker.call('images', { path: this.thread.path, limit: 300 });
+      const r = await this.deps.worker.call('images', {
+        codexHome: this.deps.store.codexHome,
+        thread: this.thread.path,
+        limit: 300,
+      });
       this.images = r.images.map((i) => ({ start: i.start, end: i.end }));
       this.post({ type: 'images', images: r.images, total: r.total });
     } catch {

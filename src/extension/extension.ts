@@ -1,23 +1,23 @@
 // Extension entry point: wires the worker, the session store (scan + watcher), the Sessions tree,
 // the status bar, commands, the details panel and the repair preview documents. Activation only
 // creates objects; the first scan runs in the worker after activation returns.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelAction, RunReport, ThreadView, ToWebview } from '../protocol/messages';
+import type { ThreadView, ToWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { SessionNode, SessionsTreeProvider } from './sessionsTree';
 import { StatusBarController } from './statusBar';
-import { Actions, Run, isCancelled } from './actions';
+import { Actions } from './actions';
+import { ActionRunner } from './actionRunner';
+import { actionTable } from './actionTable';
 import { ProjectionProvider, SCHEME } from './diffPreview';
-import { CommandHandlers, COMMANDS, revealFile } from './commands';
+import { CommandHandlers, revealFile } from './commands';
+import { COMMANDS } from './commandIds';
 import { DetailsPanel, DetailsSerializer, PanelDeps, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
 import { Ui, WindowUi } from './ui';
-import { errorCode, errorMessage } from '../core/util/errors';
 import { rescueDir } from '../core/codexHome/paths';
-import { handoffReport, repairReport, restoreReport } from './panelData';
 import { levelLabel } from '../core/util/display';
 import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
 import { attentionCount, measuringText } from './logic';
@@ -55,13 +55,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
 
   const store = new SessionStore(w, settings, log);
   ctx.subscriptions.push(store);
-  const storage = ctx.globalStorageUri.fsPath;
-  fs.mkdirSync(storage, { recursive: true });
-  // Old previews from earlier sessions: keep the folder small.
-  for (const e of safeReaddir(storage))
-    if (e.startsWith('preview-')) fs.rmSync(path.join(storage, e), { recursive: true, force: true });
-
-  const projections = new ProjectionProvider();
+  const projections = new ProjectionProvider(ctx.globalStorageUri.fsPath);
   ctx.subscriptions.push(projections, vscode.workspace.registerTextDocumentContentProvider(SCHEME, projections));
 
   const tree = new SessionsTreeProvider(store);
@@ -94,74 +88,25 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   let ui: Ui = new WindowUi();
   const posted = new vscode.EventEmitter<{ threadId: string; message: ToWebview }>();
   ctx.subscriptions.push(posted);
-  const actions = new Actions(w, store, projections, settings, storage, log);
-
-  const runPanelAction = async (action: PanelAction, t: ThreadView, panel?: DetailsPanel): Promise<void> => {
-    if (action === 'openRollout') {
-      await vscode.commands.executeCommand(COMMANDS.revealRollout, t.id);
-      return;
-    }
-    if (action === 'copyResume') {
-      await vscode.commands.executeCommand(COMMANDS.copyResumeCommand, t.id);
-      return;
-    }
-    if (!panel) return;
-    const ok =
-      action === 'repairInPlace'
-        ? await ui.confirm(
-            `Repair "${t.name}" in place? A backup is made first; close Codex on this thread before you continue.`,
-            'Repair In Place',
-          )
-        : action === 'repairFork'
-          ? await ui.confirm(`Write a repaired copy of "${t.name}" as a new thread?`, 'Repair as Fork')
-          : action === 'restore'
-            ? await ui.confirm(`Restore "${t.name}" from its newest backup?`, 'Restore')
-            : true;
-    if (!ok) return;
-    const cts = new vscode.CancellationTokenSource();
-    panel.cancelSource = cts;
-    panel.busy = action;
-    panel.pushThread();
-    const run: Run = {
-      token: cts.token,
-      progress: (done, total, phase) => panel.post({ type: 'progress', action, done, total, phase }),
-    };
-    try {
-      // One sentence above the report (the report has the figures and paths).
-      let summary = '';
-      let report: RunReport | undefined;
-      if (action === 'handoff') {
-        report = handoffReport((await actions.handoff(t, run)).report);
-        summary = 'Handoff written. Start a new Codex thread with it to continue the work.';
-      } else if (action === 'preview') {
-        report = repairReport((await actions.preview(t, run)).report);
-        summary = 'Preview: the repaired copy is open beside the original in the diff editor. Nothing changed yet.';
-      } else if (action === 'repairInPlace' || action === 'repairFork') {
-        const fork = action === 'repairFork';
-        report = repairReport((await actions.repair(t, fork ? 'fork' : 'in-place', run)).report);
-        summary = fork
-          ? 'Repaired as a fork: a new thread; the original is untouched.'
-          : 'Repaired in place. The original is kept in the backup below.';
-      } else if (action === 'restore') {
-        report = restoreReport((await actions.restore(t, run)).report);
-        summary = 'Restored from the backup.';
-      }
-      panel.post({ type: 'done', action, summary, report });
-    } catch (err) {
-      panel.post({ type: 'failed', action, error: { code: errorCode(err), message: errorMessage(err) } });
-      if (!isCancelled(err)) log.error(`${action} on ${t.id}: ${errorMessage(err)}`);
-    } finally {
-      panel.busy = undefined;
-      panel.cancelSource = undefined;
-      cts.dispose();
-      panel.pushThread();
-    }
-  };
+  const actions = new Actions(w, store, projections, settings, log);
+  // One runner for the tree, the palette and the panels; `ui` is read at each use (tests replace it).
+  const runner = new ActionRunner(
+    actionTable({
+      actions,
+      ui: () => ui,
+      openFile: (file) => vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false }),
+      applyPreview: (p) => vscode.commands.executeCommand(COMMANDS.applyPreviewedRepair, p.right),
+      copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      reveal: (file, copiedMessage) => revealFile(file, ui, copiedMessage),
+    }),
+    () => ui,
+    log,
+  );
 
   const panelDeps: PanelDeps = {
     store,
     worker: w,
-    run: (a, t, p) => runPanelAction(a, t, p),
+    run: (a, t, p) => runner.run(a, t, p),
     revealRoots: () => [rescueDir(store.codexHome), settings().handoffFolder].filter(Boolean),
     reveal: (file) => revealFile(file, ui),
     copy: async (text) => {
@@ -179,6 +124,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     ctx,
     store,
     actions,
+    runner,
     tree,
     projections,
     get ui() {
@@ -186,7 +132,6 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     },
     log,
     openDetails,
-    runPanelAction,
   });
   ctx.subscriptions.push(...handlers.register());
 
@@ -270,14 +215,6 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     mcp,
     ready,
   };
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 export function deactivate(): void {

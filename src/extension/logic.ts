@@ -1,15 +1,10 @@
 // Pure UI logic of the extension (no `vscode` import): grouping, labels, tooltips, the status-bar pick,
-// quick-pick order. (Risk crossings: core/riskCrossing.ts, used by the store.) Unit-tested with plain mocha.
+// quick-pick order. (Risk crossings: core/scan/riskMonitor.ts, used by the store.) Unit-tested with plain mocha.
 import type { RiskLevelName, ThreadView } from '../protocol/messages';
-import { RISK_ORDER } from '../core/scan/risk';
-import { formatBytes, formatCount, levelLabel } from '../core/util/display';
+import { formatBytes, formatCount, levelLabel, levelRank } from '../core/util/display';
+import { matchesFilter } from '../core/scan/threadFilter';
 
-export const LEVELS: readonly RiskLevelName[] = RISK_ORDER;
 export const ATTENTION: ReadonlySet<RiskLevelName> = new Set(['high', 'critical', 'stuck']);
-
-export function levelRank(l: RiskLevelName): number {
-  return LEVELS.indexOf(l);
-}
 
 export type GroupKey = 'attention' | 'today' | 'yesterday' | 'week' | 'older' | 'archived';
 export const GROUP_LABELS: Record<GroupKey, string> = {
@@ -49,12 +44,10 @@ export function dayGroup(t: ThreadView, now: number): GroupKey {
 
 export interface GroupOptions {
   byWorkspace?: boolean;
-  /** Only threads at or above this level. */
-  minLevel?: RiskLevelName;
   now?: number;
   /** "Needs attention" holds at-risk threads active within this many days (default 14). */
   attentionDays?: number;
-  /** Quick filter: every word must occur in the name, workspace, id or level. */
+  /** Quick filter: every word must occur in the name, workspace, id, level or first request. */
   query?: string;
   /** Order within groups: last activity (default) or size, largest first. */
   sortBy?: SortKey;
@@ -75,14 +68,6 @@ export function attentionCount(threads: ThreadView[], now = Date.now(), days = D
   return n;
 }
 
-/** The quick filter: each word (case-insensitive) must occur in the name, workspace, id or level. */
-export function matchesQuery(t: ThreadView, query: string | undefined): boolean {
-  const words = query?.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words?.length) return true;
-  const hay = `${t.name}\n${t.cwd ?? ''}\n${t.id}\n${t.risk.level}${t.archived ? '\narchived' : ''}`.toLowerCase();
-  return words.every((w) => hay.includes(w));
-}
-
 function comparator(sortBy: SortKey | undefined): (a: ThreadView, b: ThreadView) => number {
   return sortBy === 'size'
     ? (a, b) => b.sizeBytes - a.sizeBytes || activityMs(b) - activityMs(a)
@@ -96,10 +81,9 @@ function comparator(sortBy: SortKey | undefined): (a: ThreadView, b: ThreadView)
  */
 export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Group[] {
   const now = opts.now ?? Date.now();
-  const min = opts.minLevel ? levelRank(opts.minLevel) : 0;
   const days = opts.attentionDays ?? DEFAULT_ATTENTION_DAYS;
   const order = comparator(opts.sortBy);
-  const list = threads.filter((t) => levelRank(t.risk.level) >= min && matchesQuery(t, opts.query)).sort(order);
+  const list = threads.filter((t) => matchesFilter(t, { query: opts.query })).sort(order);
   const attention = list
     .filter((t) => needsAttention(t, now, days))
     .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || order(a, b));

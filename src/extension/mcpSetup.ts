@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESCUE_SERVER_NAME, addMcpServerToConfig, hasMcpServer } from '../core/codexHome/codexConfig';
-import { MCP_BUNDLE } from '../cli/mcpCommand';
+import { MCP_BUNDLE } from '../core/util/bundles';
 import { Settings } from './settings';
 
 export const PROVIDER_ID = 'codexRescue.mcp';

@@ -1,6 +1,7 @@
 // What the details panel is sent (no `vscode` import): a thread cut down to what the panel renders,
 // and each run's report as the panel's RunReport. The compiler checks both against the core's types.
 import * as path from 'node:path';
+import { resumeCommand } from '../core/util/display';
 import type {
   HandoffReportView,
   PanelThread,
@@ -61,6 +62,7 @@ export function repairReport(r: RepairReportView): RunReport {
     brokenImagesFixed: r.brokenImagesFixed,
     embeddedImagesRemoved: r.embeddedImagesRemoved,
     embeddedBytesRemoved: r.embeddedBytesRemoved,
+    ordinalsRenumbered: r.ordinalsRenumbered,
     linesVerified: r.linesVerified,
     jsonErrors: r.jsonErrors,
     independentlyParsed: r.independentlyParsed,
@@ -78,7 +80,7 @@ export function restoreReport(r: RestoreReportView): RunReport {
     restoredPath: r.restoredPath,
     bytes: r.bytes,
     savedCurrentAs: r.savedCurrentAs,
-    resumeCommand: `codex resume ${r.threadId}`,
+    resumeCommand: resumeCommand(r.threadId),
   };
 }
 

@@ -2,7 +2,7 @@
 // Archived) holding thread items; rows not measured yet say so until their badge arrives.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RiskLevelName, ThreadView } from '../protocol/messages';
+import type { ThreadView } from '../protocol/messages';
 import {
   Group,
   LEVEL_ICON,
@@ -90,7 +90,6 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly emitter = this._register(new vscode.EventEmitter<SessionNode | undefined | void>());
   readonly onDidChangeTreeData = this.emitter.event;
   byWorkspace = false;
-  minLevel: RiskLevelName | undefined;
   /** Quick filter text (name, workspace, id, level). */
   query: string | undefined;
   sortBy: SortKey = 'activity';
@@ -112,7 +111,6 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   groups(): Group[] {
     return groupThreads(this.store.threads, {
       byWorkspace: this.byWorkspace,
-      minLevel: this.minLevel,
       query: this.query,
       sortBy: this.sortBy,
       attentionDays: this.attentionDays,

@@ -7,6 +7,8 @@ import type { ScanPartial, ScanResultView, ThreadView } from '../protocol/messag
 export class ThreadList {
   private readonly byPath = new Map<string, ThreadView>();
   private readonly pendingPaths = new Set<string>();
+  /** Rows a cancelled or failed scan left unmeasured: shown without a spinner, still to be measured. */
+  private readonly unmeasured = new Set<string>();
   private listedThisScan: Set<string> | undefined;
   private cache: ThreadView[] | undefined;
   measured = 0;
@@ -41,8 +43,10 @@ export class ThreadList {
         this.listedThisScan.add(t.path);
         const known = this.byPath.get(t.path);
         // A listed row never hides a badge already measured for the same bytes.
-        if (pending.has(t.path) && known && !this.pendingPaths.has(t.path) && known.sizeBytes === t.sizeBytes) continue;
+        const measured = known && !this.pendingPaths.has(t.path) && !this.unmeasured.has(t.path);
+        if (pending.has(t.path) && measured && known.sizeBytes === t.sizeBytes) continue;
         this.byPath.set(t.path, t);
+        this.unmeasured.delete(t.path);
         if (pending.has(t.path)) this.pendingPaths.add(t.path);
         else this.pendingPaths.delete(t.path);
       }
@@ -50,6 +54,7 @@ export class ThreadList {
       for (const t of p.threads) {
         this.byPath.set(t.path, t);
         this.pendingPaths.delete(t.path);
+        this.unmeasured.delete(t.path);
       }
     }
     this.cache = undefined;
@@ -60,6 +65,7 @@ export class ThreadList {
     if (!r.streamed) {
       this.byPath.clear();
       this.pendingPaths.clear();
+      this.unmeasured.clear();
       for (const t of r.threads) this.byPath.set(t.path, t);
     } else {
       const listed = this.listedThisScan ?? new Set<string>();
@@ -68,6 +74,7 @@ export class ThreadList {
         if (listed.has(p) && !failed.has(p)) continue;
         this.byPath.delete(p);
         this.pendingPaths.delete(p);
+        this.unmeasured.delete(p);
       }
     }
     this.listedThisScan = undefined;
@@ -75,14 +82,17 @@ export class ThreadList {
     this.cache = undefined;
   }
 
-  /** A scan failed or was cancelled: keep what is known; nothing is pending any more. */
+  /** A scan failed or was cancelled: keep what is known; no row keeps a spinner (the next scan measures them). */
   abort(): void {
     this.listedThisScan = undefined;
+    for (const p of this.pendingPaths) this.unmeasured.add(p);
+    this.pendingPaths.clear();
   }
 
   clear(): void {
     this.byPath.clear();
     this.pendingPaths.clear();
+    this.unmeasured.clear();
     this.cache = undefined;
   }
 }

@@ -42,10 +42,6 @@ export class WorkerClient extends Disposable {
     return this.worker !== undefined;
   }
 
-  get busy(): number {
-    return this.pending.size;
-  }
-
   private ensure(): Worker {
     if (this.isDisposed) throw new RescueError('internal', 'The Codex Rescue worker was shut down.');
     if (this.worker) return this.worker;
@@ -97,11 +93,6 @@ export class WorkerClient extends Disposable {
     const p = this.pending.get(id);
     if (!p) return;
     Atomics.store(p.flag, 0, 1);
-    this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
-  }
-
-  cancelAll(): void {
-    for (const id of this.pending.keys()) this.cancel(id);
   }
 
   /** Unsolicited worker events (the session watcher's); returns the unsubscribe function. */

@@ -1,7 +1,6 @@
 // The tools that only read a thread (and write_handoff, which writes a new Markdown file beside the
 // Codex home's threads, never into them): list, inspect, read the conversation, write a handoff.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ThreadSummary, ScanIndex, loadIndex, saveIndex, scanCatalog } from '../core/scan/catalog';
@@ -12,6 +11,7 @@ import { resolveThread } from '../core/codexHome/rolloutFiles';
 import { imageStats } from '../core/scan/threadJson';
 import { readTranscript } from '../core/preview/transcript';
 import { writeHandoff } from '../core/handoff/write';
+import { filterThreads } from '../core/scan/threadFilter';
 import { Log, guarded, ok } from './results';
 
 export interface ToolContext {
@@ -55,22 +55,6 @@ function row(t: ThreadSummary): z.infer<typeof threadRow> {
     recommendation: t.risk.recommendation,
     path: t.path,
   };
-}
-
-/** Threads at or above `level`, under `workspace`, matching every word of `query`. */
-export function filterThreads(
-  threads: ThreadSummary[],
-  f: { level?: RiskLevel; workspace?: string; query?: string },
-): ThreadSummary[] {
-  const min = f.level ? RISK_ORDER.indexOf(f.level) : 0;
-  const ws = f.workspace ? path.resolve(f.workspace) : undefined;
-  const words = (f.query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  return threads.filter((t) => {
-    if (RISK_ORDER.indexOf(t.risk.level) < min) return false;
-    if (ws && !(t.cwd && (path.resolve(t.cwd) === ws || path.resolve(t.cwd).startsWith(ws + path.sep)))) return false;
-    const hay = `${t.id} ${t.name} ${t.cwd ?? ''} ${t.firstUserMessage ?? ''}`.toLowerCase();
-    return words.every((w) => hay.includes(w));
-  });
 }
 
 export function registerReadTools(server: McpServer, ctx: ToolContext): void {

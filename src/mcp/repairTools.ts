@@ -1,7 +1,6 @@
 // The repair tools. preview_repair (a dry run: nothing changes) is always offered; repair_thread and
 // restore_thread only when the server runs with --allow-repair, and a repair only follows a preview
 // of the same thread, made with the options it will use, while the file is still what was previewed.
-import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StripReport } from '../core/repair/types';
@@ -9,10 +8,9 @@ import { restoreThread } from '../core/repair/restore';
 import { stripThread } from '../core/repair/stripThread';
 import { refuseIfHeld } from '../core/repair/refusals';
 import { describeReport } from '../core/repair/describeReport';
-import { formatBytes } from '../core/scan/risk';
+import { formatBytes } from '../core/util/display';
 import { resolveThread } from '../core/codexHome/rolloutFiles';
-import { RescueError } from '../core/util/errors';
-import { PreviewRegistry, stampFile } from './previews';
+import { PreviewRegistry, previewRepair } from '../core/repair/previewGuard';
 import { guarded, ok } from './results';
 import { THREAD, type ToolContext } from './readTools';
 
@@ -74,16 +72,8 @@ export function registerRepairTools(server: McpServer, ctx: ToolContext): void {
     guarded('preview_repair', ctx.log, (a: { thread: string; keepImages?: number; maxToolOutputBytes?: number }) => {
       const f = resolveThread(ctx.codexHome, a.thread);
       const options = { keepImages: a.keepImages ?? 0, maxToolOutputBytes: a.maxToolOutputBytes };
-      const stamp = stampFile(f.path);
-      const r = stripThread({ codexHome: ctx.codexHome, thread: f.path, mode: 'dry-run', options });
-      fs.rmSync(r.outputPath, { force: true });
-      const now = stampFile(f.path);
-      if (now.size !== stamp.size || now.mtimeNs !== stamp.mtimeNs)
-        throw new RescueError(
-          'growing',
-          `Thread ${f.id} changed while it was being previewed (something is writing it, probably Codex). Nothing was changed; close Codex on it and preview again.`,
-        );
-      const rec = previews.add(f.id, f.path, options, stamp);
+      const { record, report: r } = previewRepair({ codexHome: ctx.codexHome, thread: f.path, options });
+      const rec = previews.add(record);
       const text = `${describeReport(r, 'dry-run', false)}\n\npreviewId: ${rec.id}${ctx.allowRepair ? ` (pass it to repair_thread to apply exactly this repair)` : ''}`;
       return ok(text, { previewId: rec.id, ...reportFields(r, text) });
     }),

@@ -1,5 +1,5 @@
 // Every message that crosses a thread boundary between the extension host and the worker (request /
-// progress / result / cancel, with request ids), and the data they carry. Plain data only
+// progress / result, with request ids; a request is cancelled through its shared flag), and the data they carry. Plain data only
 // (structured-clone safe). The details webview's messages are in ./panel (re-exported here): that half
 // has no Node import, so the webview's own tsconfig (DOM, no Node types) compiles against it.
 
@@ -8,6 +8,7 @@ import type { ThreadJson } from '../core/scan/threadJson';
 import type { ScanResult } from '../core/scan/catalog';
 import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
+import type { PreviewRecord, RepairChoice } from '../core/repair/previewGuard';
 import type { WriteResult } from '../core/handoff/types';
 import type { ErrorView, ImageRef } from './panel';
 
@@ -18,11 +19,7 @@ export type RiskLevelName = RiskLevel;
 /** A thread as the extension sees it: `threadJson(summary)` — summary fields plus condensed image stats. */
 export type ThreadView = ThreadJson;
 
-export interface RepairOptionsView {
-  keepImages?: number;
-  maxToolOutputBytes?: number;
-  archiveImages?: boolean;
-}
+export type RepairOptionsView = RepairChoice;
 
 export type RepairMode = 'dry-run' | 'in-place' | 'fork';
 
@@ -36,12 +33,6 @@ export type HandoffReportView = Omit<WriteResult, 'sections'>;
 
 /** A scan as the UI sees it: the core's ScanResult with its threads as ThreadViews. */
 export type ScanResultView = Omit<ScanResult, 'threads'> & { threads: ThreadView[]; ms: number };
-
-export interface ProjectionView {
-  lines: number;
-  truncatedLines: number;
-  bytes: number;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker
@@ -67,9 +58,22 @@ export interface WorkerApi {
   /** Watch CODEX_HOME in the worker (listing and stat polling stay off the extension host); 'event' messages follow. */
   watch: { params: { codexHome: string; debounceMs?: number; pollMs?: number }; result: { watching: boolean } };
   unwatch: { params: Record<string, never>; result: { watching: boolean } };
+  /** A repair; with `preview`, refused unless the file and the options are still those of that preview. */
   strip: {
-    params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string };
+    params: {
+      codexHome: string;
+      thread: string;
+      mode: RepairMode;
+      options: RepairOptionsView;
+      out?: string;
+      preview?: PreviewRecord;
+    };
     result: RepairReportView;
+  };
+  /** The repair preview: a dry run whose repaired copy is projected into `dir` beside the original's, then deleted. */
+  preview: {
+    params: { codexHome: string; thread: string; options: RepairOptionsView; dir: string; title: string };
+    result: { record: PreviewRecord; report: RepairReportView; original: string; repaired: string };
   };
   restore: {
     params: { codexHome: string; thread: string; backupPath?: string; force?: boolean };
@@ -83,11 +87,12 @@ export interface WorkerApi {
     params: { codexHome: string; thread: string; budgetTokens?: number; out?: string };
     result: HandoffReportView;
   };
-  /** Write the readable projection of a rollout to `out` (small even for a multi-GB file). */
-  project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
-  images: { params: { path: string; limit?: number }; result: { images: ImageRef[]; total: number } };
+  images: {
+    params: { codexHome: string; thread: string; limit?: number };
+    result: { images: ImageRef[]; total: number };
+  };
   thumbnail: {
-    params: { path: string; start: number; end: number; maxBytes?: number };
+    params: { codexHome: string; thread: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
   };
 }
@@ -107,7 +112,7 @@ export type WorkerRequest = {
   };
 }[WorkerMethod];
 
-export type ToWorker = WorkerRequest | { type: 'cancel'; id: number };
+export type ToWorker = WorkerRequest;
 
 export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number; phase?: string }

@@ -4,6 +4,9 @@
 import type { ErrorCode } from '../core/util/errors';
 import type { CATEGORY_LABELS, RiskLevel } from '../core/util/display';
 import type { RepairCounts, VerifyCounts } from '../core/repair/counts';
+import type { ImageRef } from '../core/preview/imageRef';
+
+export type { ImageRef };
 
 export type Category = keyof typeof CATEGORY_LABELS;
 
@@ -29,20 +32,6 @@ export interface PanelThread {
   compactions: number;
   toolOutputs: number;
   tokens: { series: { used: number; window?: number; at?: string }[]; window?: number };
-}
-
-export interface ImageRef {
-  /** Position in the thread (0-based, file order). */
-  index: number;
-  line: number;
-  /** Byte range of the data URL's raw content in the rollout. */
-  start: number;
-  end: number;
-  mediaType: string;
-  storedBytes: number;
-  width?: number;
-  height?: number;
-  where: string;
 }
 
 /** What a run did, for the panel's summary (each built from the core's report by the extension). */
@@ -72,27 +61,26 @@ export interface ErrorView {
   message: string;
 }
 
-export type PanelAction =
-  'handoff' | 'preview' | 'repairInPlace' | 'repairFork' | 'restore' | 'openRollout' | 'copyResume';
+/**
+ * The panel's buttons, in order: the one list the action names, the buttons and the extension's action
+ * table (src/extension/actionTable.ts) follow. `long`: runs in the worker, one at a time per panel, with
+ * progress and cancel.
+ */
+export const PANEL_ACTIONS = [
+  { id: 'preview', label: 'Preview repair', title: 'Dry run: see what would change as a diff', long: true },
+  { id: 'handoff', label: 'Write handoff', title: 'Write a Markdown handoff from the rollout', long: true },
+  { id: 'repairInPlace', label: 'Repair in place', title: 'Backup, strip images, verify, swap', long: true },
+  { id: 'repairFork', label: 'Repair as fork', title: 'Write a repaired copy as a new thread', long: true },
+  { id: 'restore', label: 'Restore backup', title: 'Bring back the original from its backup', long: true },
+  { id: 'openRollout', label: 'Open rollout', title: 'Show where the rollout file is', long: false },
+  { id: 'copyResume', label: 'Copy resume command', title: 'Copy `codex resume <id>`', long: false },
+] as const;
 
-export const PANEL_ACTIONS: readonly PanelAction[] = [
-  'handoff',
-  'preview',
-  'repairInPlace',
-  'repairFork',
-  'restore',
-  'openRollout',
-  'copyResume',
-];
+export type PanelAction = (typeof PANEL_ACTIONS)[number]['id'];
 
-/** Actions that run in the worker: one at a time per panel, with progress and cancel. */
-export const LONG_ACTIONS: ReadonlySet<PanelAction> = new Set([
-  'handoff',
-  'preview',
-  'repairInPlace',
-  'repairFork',
-  'restore',
-]);
+const ACTION_IDS: ReadonlySet<string> = new Set(PANEL_ACTIONS.map((a) => a.id));
+
+export const LONG_ACTIONS: ReadonlySet<PanelAction> = new Set(PANEL_ACTIONS.filter((a) => a.long).map((a) => a.id));
 
 export type FromWebview =
   | { type: 'ready' }
@@ -123,7 +111,7 @@ export function isFromWebview(m: unknown): m is FromWebview {
   if (!m || typeof m !== 'object') return false;
   const t = (m as { type?: unknown }).type;
   if (t === 'ready' || t === 'cancel' || t === 'copyResumeCommand') return true;
-  if (t === 'action') return PANEL_ACTIONS.includes((m as { action: PanelAction }).action);
+  if (t === 'action') return ACTION_IDS.has((m as { action: string }).action);
   if (t === 'loadImage') return Number.isInteger((m as { index: unknown }).index);
   if (t === 'revealPath') return typeof (m as { path: unknown }).path === 'string';
   return false;

@@ -1,20 +1,10 @@
 // The actions row and the run area under it: progress with Cancel while a run goes, then its outcome
 // as a readable summary (a cancelled run says nothing was changed; it is not a failure).
 import type { ErrorView, PanelAction, RunReport } from '../protocol/panel';
-import { LONG_ACTIONS } from '../protocol/panel';
+import { LONG_ACTIONS, PANEL_ACTIONS } from '../protocol/panel';
 import { formatBytes, formatCount } from '../core/util/display';
 import { el } from './dom';
 import { post } from './vscodeApi';
-
-const ACTIONS: [PanelAction, string, string][] = [
-  ['preview', 'Preview repair', 'Dry run: see what would change as a diff'],
-  ['handoff', 'Write handoff', 'Write a Markdown handoff from the rollout'],
-  ['repairInPlace', 'Repair in place', 'Backup, strip images, verify, swap'],
-  ['repairFork', 'Repair as fork', 'Write a repaired copy as a new thread'],
-  ['restore', 'Restore backup', 'Bring back the original from its backup'],
-  ['openRollout', 'Open rollout', 'Show where the rollout file is'],
-  ['copyResume', 'Copy resume command', 'Copy `codex resume <id>`'],
-];
 
 export type RunState =
   | { state: 'idle' }
@@ -23,13 +13,13 @@ export type RunState =
   | { state: 'failed'; action: PanelAction; error: ErrorView };
 
 function labelOf(a: PanelAction): string {
-  return ACTIONS.find((x) => x[0] === a)?.[1] ?? a;
+  return PANEL_ACTIONS.find((x) => x.id === a)?.label ?? a;
 }
 
 export function actionsSection(run: RunState, act: (a: PanelAction) => void): HTMLElement {
   const busy = run.state === 'running';
   const row = el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' });
-  ACTIONS.forEach(([id, label, title], i) =>
+  PANEL_ACTIONS.forEach(({ id, label, title }, i) =>
     row.append(
       el('button', {
         id: `action-${id}`,
@@ -118,6 +108,11 @@ function reportView(r: RunReport): HTMLElement {
     rows.push(['Tool outputs', `${r.toolOutputsCapped} capped (${formatBytes(r.toolOutputBytesRemoved)} cut)`]);
     if (r.brokenImagesFixed)
       rows.push(['Broken images', `${r.brokenImagesFixed} references with an invalid URL turned into text notes`]);
+    if (r.ordinalsRenumbered)
+      rows.push([
+        'Ordinals',
+        `${r.ordinalsRenumbered} records numbered again, so they run 0, 1, 2, … as Codex expects`,
+      ]);
     if (r.embeddedImagesRemoved)
       rows.push([
         'Hidden images',

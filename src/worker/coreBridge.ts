@@ -1,29 +1,40 @@
 // The worker's calls into the core's repair and handoff modules, shaped for the protocol.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { resolveThread } from '../core/codexHome/rolloutFiles';
 import { listBackups as coreListBackups } from '../core/repair/backups';
-import { restoreDataBytes } from '../core/store/restoreData';
 import { restoreThread } from '../core/repair/restore';
 import { stripThread } from '../core/repair/stripThread';
 import { writeHandoff } from '../core/handoff/write';
-import type {
-  HandoffReportView,
-  RepairOptionsView,
-  RepairReportView,
-  RepairMode,
-  RestoreReportView,
-} from '../protocol/messages';
+import { checkPreview } from '../core/repair/previewGuard';
+import { repairDiff } from '../core/preview/repairDiff';
+import { listImages, thumbnail as imageThumbnail } from '../core/preview/imageList';
+import type { HandoffReportView, ParamsOf, RepairReportView, RestoreReportView, ResultOf } from '../protocol/messages';
 
 export interface Hooks {
   onProgress?: (done: number, total: number, phase?: string) => void;
   isCancelled?: () => boolean;
 }
 
-export function strip(
-  params: { codexHome: string; thread: string; mode: RepairMode; options: RepairOptionsView; out?: string },
-  hooks: Hooks,
-): RepairReportView {
-  return stripThread({ ...params }, hooks);
+export function strip(p: ParamsOf<'strip'>, hooks: Hooks): RepairReportView {
+  const { preview, ...req } = p;
+  if (preview)
+    checkPreview(
+      preview,
+      resolveThread(req.codexHome, req.thread).path,
+      req.options,
+      'Run "Preview Repair" again, then apply that preview.',
+    );
+  return stripThread(req, hooks);
+}
+
+export function preview(p: ParamsOf<'preview'>, hooks: Hooks): ResultOf<'preview'> {
+  return repairDiff(
+    { codexHome: p.codexHome, thread: p.thread, options: p.options },
+    fs.mkdtempSync(path.join(p.dir, 'preview-')),
+    p.title,
+    hooks,
+  );
 }
 
 export function restore(
@@ -33,28 +44,14 @@ export function restore(
   return restoreThread(params, hooks);
 }
 
+/** A thread's backups, newest first: the folder (what restore takes), the file's size, when it was made. */
 export function listBackups(codexHome: string, thread: string): { path: string; bytes: number; mtimeMs: number }[] {
   const t = resolveThread(codexHome, thread);
-  const raw = coreListBackups(codexHome, t.id) as unknown[];
-  return (raw ?? []).map((b) => {
-    const info = b as { dir?: string; file?: string; path?: string };
-    const p = typeof b === 'string' ? b : String(info.dir ?? info.path ?? info.file ?? '');
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(typeof b === 'string' ? b : String(info.file ?? p));
-    } catch {
-      st = undefined;
-    }
-    // restore data instead of a copy of the original: the folder's time, the patch's bytes
-    if (!st && info.dir) {
-      try {
-        return { path: p, bytes: restoreDataBytes(info.dir), mtimeMs: fs.statSync(info.dir).mtimeMs };
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return { path: p, bytes: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0 };
-  });
+  return coreListBackups(codexHome, t.id).map((b) => ({
+    path: b.dir,
+    bytes: b.manifest.size,
+    mtimeMs: Date.parse(b.manifest.createdAt) || 0,
+  }));
 }
 
 export function handoff(
@@ -68,4 +65,16 @@ export function handoff(
     isCancelled: hooks.isCancelled,
   });
   return r;
+}
+
+/** The images of one of the home's threads (the details panel's gallery). */
+export function images(p: ParamsOf<'images'>, hooks: Hooks): ResultOf<'images'> {
+  return listImages(resolveThread(p.codexHome, p.thread).path, p.limit ?? 500, {
+    isCancelled: hooks.isCancelled,
+    onProgress: (d, n) => hooks.onProgress?.(d, n, 'images'),
+  });
+}
+
+export function thumbnail(p: ParamsOf<'thumbnail'>): ResultOf<'thumbnail'> {
+  return imageThumbnail(resolveThread(p.codexHome, p.thread).path, p.start, p.end, p.maxBytes);
 }

@@ -2,16 +2,10 @@
 // Requests come with an id and (optionally) a SharedArrayBuffer cancel flag that the synchronous core
 // passes poll; progress and the result go back tagged with the same id. Messages: src/protocol/messages.ts.
 import { parentPort } from 'node:worker_threads';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { readRollout } from '../core/rollout/reader';
 import { errorCode, errorMessage } from '../core/util/errors';
-import { isImageString, walk, classify } from '../core/rollout/format';
-import { imageFacts } from '../core/rollout/images';
-import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
-import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+import type { ErrorView, FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
 
@@ -28,81 +22,6 @@ function errorView(err: unknown): ErrorView {
   return { code: errorCode(err), message: errorMessage(err) };
 }
 
-/** Images of a rollout in file order, with byte ranges for lazy thumbnails. */
-export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}): { images: ImageRef[]; total: number } {
-  const images: ImageRef[] = [];
-  let total = 0;
-  let first = true;
-  readRollout(
-    file,
-    (l) => {
-      if (!l.value) return;
-      const c = classify(l.value, first);
-      first = false;
-      const where = [c.lineType, c.itemType].filter(Boolean).join('/');
-      walk(l.value, (v) => {
-        if (!isImageString(v)) return;
-        const k = total++;
-        if (images.length >= limit) return;
-        const f = imageFacts(v);
-        const comma = v.prefix.indexOf(',');
-        images.push({
-          index: k,
-          line: l.index + 1,
-          start: v.start + (comma >= 0 ? comma + 1 : 0),
-          end: v.end,
-          mediaType: f.mediaType,
-          storedBytes: f.storedBytes,
-          width: f.width,
-          height: f.height,
-          where,
-        });
-      });
-    },
-    {
-      hashDataUrls: false,
-      isCancelled: ctx.isCancelled,
-      onProgress: ctx.progress ? (d, n) => ctx.progress?.(d, n, 'images') : undefined,
-    },
-  );
-  return { images, total };
-}
-
-/** One image's base64 payload straight from its byte range: a data URL for the webview. */
-export function thumbnail(
-  file: string,
-  start: number,
-  end: number,
-  maxBytes = 8 * 1024 * 1024,
-): { dataUrl?: string; reason?: string } {
-  const len = end - start;
-  if (len <= 0) return { reason: 'empty image' };
-  if (len > maxBytes) return { reason: `image too large to preview (${len} bytes)` };
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, start);
-    // JSON may escape '/' as '\/' inside the string; base64 has no other escapes.
-    const b64 = buf.toString('latin1').replace(/\\\//g, '/');
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
-    const bytes = Buffer.from(b64, 'base64');
-    const type =
-      bytes[0] === 0x89 && bytes[1] === 0x50
-        ? 'image/png'
-        : bytes[0] === 0xff && bytes[1] === 0xd8
-          ? 'image/jpeg'
-          : bytes.toString('latin1', 0, 4) === 'GIF8'
-            ? 'image/gif'
-            : bytes.toString('latin1', 8, 12) === 'WEBP'
-              ? 'image/webp'
-              : undefined;
-    if (!type) return { reason: 'unknown image format' };
-    return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 const handlers: { [M in WorkerMethod]: Handler<M> } = {
   ping: (p) => ({ pong: p.echo ?? 'pong', pid: process.pid, node: process.version }),
   scan: (p, ctx) => jobs.scan(p, { ...ctx, id: ctx.id, post }),
@@ -112,17 +31,9 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   restore: (p, ctx) => bridge.restore(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   listBackups: (p) => bridge.listBackups(p.codexHome, p.thread),
   handoff: (p, ctx) => bridge.handoff(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
-  project: (p, ctx) => {
-    fs.mkdirSync(path.dirname(p.out), { recursive: true });
-    const s = writeProjection(p.path, p.out, {
-      title: p.title,
-      isCancelled: ctx.isCancelled,
-      onProgress: (d, n) => ctx.progress(d, n, 'projection'),
-    });
-    return { lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
-  },
-  images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
-  thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  preview: (p, ctx) => bridge.preview(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  images: (p, ctx) => bridge.images(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
+  thumbnail: (p) => bridge.thumbnail(p),
 };
 
 function post(m: FromWorker): void {
@@ -130,7 +41,7 @@ function post(m: FromWorker): void {
 }
 
 async function handle(msg: ToWorker): Promise<void> {
-  if (msg.type !== 'request') return; // 'cancel' arrives through the shared flag; the message is a fallback for idle time
+  // Cancelling sets the request's shared flag, which the synchronous core passes poll (no message needed).
   const flag = msg.cancel ? new Int32Array(msg.cancel) : undefined;
   let lastProgress = 0;
   const ctx: Ctx = {

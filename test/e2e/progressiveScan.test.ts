@@ -162,4 +162,41 @@ describe('progressive scan in the worker', function () {
     assert.equal(list.threads.find((t) => t.path === quiet.path)!.sizeBytes, fs.statSync(quiet.path).size);
     assert.equal(list.pendingCount, 0);
   });
+
+  it('a cancelled scan keeps its rows and leaves none "measuring…"', async () => {
+    const list = new ThreadList();
+    let cancel: (() => void) | undefined;
+    const token = {
+      isCancellationRequested: false,
+      onCancellationRequested(l: () => void) {
+        cancel = () => {
+          token.isCancellationRequested = true;
+          l();
+        };
+        return { dispose: () => undefined };
+      },
+    };
+    list.begin();
+    let pendingAtCancel = 0;
+    const scan = worker.call(
+      'scan',
+      { codexHome: home, progressive: true, reset: true },
+      {
+        token,
+        onPartial: (p) => {
+          list.apply(p);
+          if (p.kind === 'listed' && !pendingAtCancel) {
+            pendingAtCancel = list.pendingCount;
+            cancel?.();
+          }
+        },
+      },
+    );
+    await assert.rejects(scan, (e: Error & { code?: string }) => e.code === 'cancelled');
+    assert.ok(pendingAtCancel > 0, 'rows were still being measured when the scan was cancelled');
+    list.abort(); // what the store does when a scan is cancelled or fails
+    assert.equal(list.pendingCount, 0);
+    assert.ok(list.threads.length >= pendingAtCancel, 'the rows listed so far stay');
+    assert.ok(list.threads.every((t) => !list.isPending(t.path)));
+  });
 });

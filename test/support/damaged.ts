@@ -156,3 +156,74 @@ export function writeDamagedRollout(file: string, id: string, kind: DamageCase):
   fs.writeFileSync(file, out.join('\n') + '\n');
   return { lines: out.length };
 }
+
+/** How a paginated thread's record numbering is broken (openai/codex#45150, #35746). */
+export type OrdinalDamage = 'final-missing' | 'reused' | 'gap' | 'mid-missing';
+export const ORDINAL_DAMAGE: OrdinalDamage[] = ['final-missing', 'reused', 'gap', 'mid-missing'];
+
+/**
+ * A paginated (0.17x) thread of three turns whose ordinals are broken the way the reports show:
+ * the final record without one (a writer cut off, #45150), a turn that reused earlier ordinals
+ * (#35746), a jump ahead, a record without one in the middle. Returns the 1-based line of the first
+ * broken record and how many records there are.
+ */
+export function writeOrdinalDamagedRollout(
+  file: string,
+  id: string,
+  kind: OrdinalDamage,
+): { firstBad: number; records: number } {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const records: Record<string, unknown>[] = [];
+  let t = Date.parse('2026-11-20T10:00:00Z');
+  const rec = (type: string, payload: unknown) =>
+    records.push({ timestamp: new Date((t += 1000)).toISOString(), type, payload });
+  rec('session_meta', {
+    id,
+    session_id: id,
+    timestamp: new Date(t).toISOString(),
+    cwd: '/home/dev/ordinals',
+    originator: 'codex_exec',
+    cli_version: '0.171.0',
+    source: 'exec',
+    model_provider: 'openai',
+    history_mode: 'paginated',
+  });
+  for (let turn = 1; turn <= 3; turn++) {
+    const turnId = `turn-${turn}`;
+    rec('event_msg', { type: 'task_started', turn_id: turnId, model_context_window: 258400 });
+    rec('response_item', {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: `question ${turn}` }],
+    });
+    rec('response_item', {
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: `answer ${turn}` }],
+    });
+    rec('event_msg', { type: 'task_complete', turn_id: turnId, last_agent_message: `answer ${turn}` });
+  }
+  // Codex writes "ordinal" right after "timestamp".
+  let ordinals: (number | undefined)[] = records.map((_, i) => i);
+  let firstBad: number;
+  if (kind === 'final-missing') {
+    firstBad = records.length;
+    ordinals[records.length - 1] = undefined;
+  } else if (kind === 'reused') {
+    // the third turn numbered from 5 again, as Codex does after a final record whose ordinal went back
+    firstBad = 10;
+    ordinals = ordinals.map((o, i) => (i >= 9 ? i - 4 : o));
+  } else if (kind === 'gap') {
+    firstBad = 7;
+    ordinals = ordinals.map((o, i) => (i >= 6 ? i + 3 : o));
+  } else {
+    firstBad = 6;
+    ordinals[5] = undefined;
+  }
+  const lines = records.map((r, i) => {
+    const { timestamp, ...rest } = r;
+    return JSON.stringify(ordinals[i] === undefined ? r : { timestamp, ordinal: ordinals[i], ...rest });
+  });
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { firstBad, records: records.length };
+}

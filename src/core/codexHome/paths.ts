@@ -31,8 +31,12 @@ export const sessionsDir = (home: string) => path.join(home, 'sessions');
 export const archivedSessionsDir = (home: string) => path.join(home, 'archived_sessions');
 export const sessionIndexPath = (home: string) => path.join(home, 'session_index.jsonl');
 export const configTomlPath = (home: string) => path.join(home, 'config.toml');
-export const writerLockPath = (home: string, threadId: string) =>
-  path.join(home, 'thread-writer-locks', `${threadId}.lock`);
+export const writerLocksDir = (home: string) => path.join(home, 'thread-writer-locks');
+export const writerLockPath = (home: string, threadId: string) => path.join(writerLocksDir(home), `${threadId}.lock`);
+/** Codex 0.171 takes this (exclusive flock) around taking or removing a thread's writer lock. */
+export const writerCoordinationLockPath = (home: string) => path.join(writerLocksDir(home), '.coordination.lock');
+/** Codex 0.171 runs its rollout maintenance (compression, migration) under an exclusive flock on this. */
+export const maintenanceLockPath = (home: string) => path.join(home, '.tmp', 'rollout-maintenance.lock');
 /** Both databases live in the sqlite home (see `sqliteHome`), which is usually CODEX_HOME. */
 export const STATE_DB = 'state_5.sqlite';
 export const THREAD_HISTORY_DB = 'thread_history_1.sqlite';

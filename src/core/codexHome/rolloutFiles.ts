@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RescueError } from '../util/errors';
 import { THREAD_ID_PATTERN, archivedSessionsDir, sessionsDir, threadIdIn } from './paths';
+import { platformPath } from './windowsPaths';
 
 export interface RolloutFile {
   path: string;
@@ -87,15 +88,17 @@ export interface ResolveOptions {
 }
 
 /** Find one thread by id, unique id prefix, or rollout path; undefined when there is none. */
-export function findThread(codexHome: string, ref: string, opts: ResolveOptions = {}): RolloutFile | undefined {
-  const files = listRollouts(codexHome);
+export function findThread(codexHome: string, given: string, opts: ResolveOptions = {}): RolloutFile | undefined {
+  const ref = platformPath(given); // on Windows: `\\?\C:\…` and mixed separators name the same file
   const st = statQuietly(ref);
   if (st?.isDirectory())
     throw new RescueError(
       'usage',
       `${ref} is a folder; give one rollout file (sessions/…/rollout-….jsonl), a thread id or an id prefix`,
     );
-  if (st?.isFile()) return threadAtPath(codexHome, files, ref, opts);
+  // A path needs no listing of the home (the panel asks for thumbnails by path, many at a time).
+  if (st?.isFile()) return threadAtPath(codexHome, ref, opts);
+  const files = listRollouts(codexHome);
   const needle = ref.toLowerCase();
   const exact = files.filter((f) => f.id === needle);
   if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
@@ -124,16 +127,16 @@ function statQuietly(p: string): fs.Stats | undefined {
  * file inside the home's real sessions/ or archived_sessions/ folder; else, only when `outside` allows
  * it, the file as it is; else a refusal that says which threads can be reached.
  */
-function threadAtPath(codexHome: string, files: RolloutFile[], ref: string, opts: ResolveOptions): RolloutFile {
+function threadAtPath(codexHome: string, ref: string, opts: ResolveOptions): RolloutFile {
   const real = fs.realpathSync(ref);
   const inside = insideHome(codexHome, real);
-  if (inside && parseRolloutName(path.basename(real))) {
-    const known = files.find((f) => realpathQuietly(f.path) === real);
-    if (known) return known;
+  const parsed = parseRolloutName(path.basename(real));
+  if (inside && parsed) {
     const st = fs.statSync(real);
-    const parsed = parseRolloutName(path.basename(real))!;
+    // The path as the listing names it (a linked sessions/ folder stays linked), when it is that file.
+    const named = path.resolve(ref);
     return {
-      path: real,
+      path: realpathQuietly(named) === real ? named : real,
       id: parsed.id,
       rolloutId: parsed.rolloutId,
       archived: inside === 'archived',

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'smol-toml';
+import { RescueError } from '../util/errors';
 
 // Access to Codex's SQLite databases through Node's built-in `node:sqlite` (the binding VS Code's
 // extension host has from 1.101). Where it is missing we say so once and work from files alone.
@@ -66,7 +68,7 @@ export interface OpenOptions {
  */
 export function openDb(path: string, opts: OpenOptions): SqliteDb {
   const Db = sqliteBinding();
-  if (!Db) throw new Error(unavailableReason ?? 'node:sqlite is not available');
+  if (!Db) throw new RescueError('unsupported', unavailableReason ?? 'node:sqlite is not available');
   const db = new Db(path, { readOnly: opts.readOnly, open: true });
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
   return db;
@@ -80,11 +82,11 @@ export function sqliteHome(codexHome: string, env: NodeJS.ProcessEnv = process.e
   const fromEnv = env.CODEX_SQLITE_HOME?.trim();
   if (fromEnv) return fromEnv;
   try {
-    const toml = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
-    const m = /^\s*sqlite_home\s*=\s*["']([^"']+)["']/m.exec(toml);
-    if (m) return m[1].startsWith('~') ? path.join(os.homedir(), m[1].slice(1)) : path.resolve(codexHome, m[1]);
+    const home = parse(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8')).sqlite_home;
+    if (typeof home === 'string' && home)
+      return home.startsWith('~') ? path.join(os.homedir(), home.slice(1)) : path.resolve(codexHome, home);
   } catch {
-    // no config.toml: the default applies
+    // no config.toml, or one Codex could not read either: the default applies
   }
   return codexHome;
 }

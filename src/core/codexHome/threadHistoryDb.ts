@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDb, sqliteBinding, sqliteHome, sqliteUnavailableReason, SqliteDb } from './sqlite';
+import { RescueError } from '../util/errors';
 
 export const PROJECTION_TABLES = [
   'thread_history_projection_state',
@@ -79,7 +80,8 @@ export function beginDropProjection(
   const dbPath = projectionDbPath(codexHome, env);
   if (!fs.existsSync(dbPath)) return undefined;
   if (!sqliteBinding())
-    throw new Error(
+    throw new RescueError(
+      'unsupported',
       `${sqliteUnavailableReason()}. This thread's projection in ${dbPath} must be cleared with the repair; run it from VS Code ≥ 1.101 or Node ≥ 22.13.`,
     );
   let db: SqliteDb | undefined;

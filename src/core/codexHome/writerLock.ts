@@ -2,7 +2,9 @@
 // Codex holds an exclusive file lock on thread-writer-locks/<threadId>.lock while it writes.
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { writerLockPath } from './paths';
+import { writerCoordinationLockPath, writerLockPath } from './paths';
+import { HeldLock, holdLock } from './lockHolder';
+import { RescueError } from '../util/errors';
 
 export interface LockState {
   held: boolean;
@@ -122,4 +124,35 @@ export function threadLockState(codexHome: string, threadId: string): LockState 
     detail: `a writer lock exists at ${lockPath} and this system cannot tell whether Codex still holds it. Close every Codex window and CLI session; if the file is still there afterwards, delete it and try again.`,
     lockPath,
   };
+}
+
+/**
+ * Hold the thread's writer lock ourselves, the way Codex 0.171 takes it (under its coordination
+ * lock), so no Codex can open the thread until release(): Codex then says the thread "already has
+ * an active writer". Throws RescueError 'held-by-codex' when Codex holds it.
+ */
+export function holdThreadWriterLock(codexHome: string, threadId: string, o: { waitMs?: number } = {}): HeldLock {
+  const lockPath = writerLockPath(codexHome, threadId);
+  const coordinationPath = writerCoordinationLockPath(codexHome);
+  const r = holdLock({ lockPath, coordinationPath, waitMs: o.waitMs ?? 5000 });
+  if (typeof r !== 'string') return r;
+  if (r === 'held')
+    throw new RescueError(
+      'held-by-codex',
+      `Codex is writing thread ${threadId} right now (it holds ${lockPath}). Nothing was changed. Close the Codex CLI session, the Codex IDE extension or Codex Desktop that has this thread open, then try again.`,
+    );
+  if (r === 'busy')
+    throw new RescueError(
+      'held-by-codex',
+      `Another process kept Codex's lock ${coordinationPath} (taken while Codex opens or closes a thread) for several seconds; a Codex process may be stopped or hung. Nothing was changed. Close Codex and try again.`,
+    );
+  if (r === 'error')
+    throw new RescueError(
+      'write-failed',
+      `Could not open the thread's writer lock ${lockPath} (check that the Codex home is writable). Nothing was changed.`,
+    );
+  throw new RescueError(
+    'unsupported',
+    `Could not take thread ${threadId}'s writer lock: this system has no way to hold a file lock from here (flock(1) or perl; PowerShell on Windows). Nothing was changed.`,
+  );
 }

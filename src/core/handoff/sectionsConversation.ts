@@ -1,7 +1,7 @@
 // Handoff sections about the conversation: header and how to continue, goal, history, decisions, plan,
 // the last exchanges, open ends.
 import { ThreadSummary } from '../scan/catalog';
-import { formatBytes, formatCount } from '../scan/risk';
+import { formatBytes, formatCount, resumeCommand } from '../util/display';
 import { shellQuote } from '../util/shellQuote';
 import { HandoffData, Turn } from './collect';
 import { cut, fence, gist, plural, quote, when } from './markdown';
@@ -76,7 +76,7 @@ export function headerSection(d: HandoffData, t: ThreadSummary, now: Date, hando
         );
         out.push(
           fence(
-            `${cd}codex resume ${t.id}\n# or, non-interactively:\n${cd}codex exec resume ${t.id} "Continue from where you stopped."`,
+            `${cd}${resumeCommand(t.id)}\n# or, non-interactively:\n${cd}codex exec resume ${t.id} "Continue from where you stopped."`,
             'sh',
           ),
           '',

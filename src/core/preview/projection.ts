@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { BigStr, JsonValue } from '../rollout/jsonSkeleton';
 import { imageFacts } from '../rollout/images';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { readRollout } from '../rollout/reader';
 
 export interface ProjectionOptions {

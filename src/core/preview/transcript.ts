@@ -17,7 +17,7 @@ import {
 import { readRollout } from '../rollout/reader';
 import { BigTextReader } from '../rollout/bigText';
 import { bigStrLabel } from './projection';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { UsageError } from '../util/errors';
 
 export interface TranscriptOptions {

@@ -16,6 +16,8 @@ export interface RepairCounts {
   /** Base64 runs cut out of text (MCP result copies, data URLs inside tool output). */
   embeddedImagesRemoved: number;
   embeddedBytesRemoved: number;
+  /** Records of a paginated thread given a new ordinal (missing, repeated or out of order). */
+  ordinalsRenumbered: number;
 }
 
 /** What the verifier checked in the repaired copy. */

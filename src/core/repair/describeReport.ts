@@ -1,7 +1,7 @@
 // A repair report in plain words (dry run, in place, fork or copy): what was (or would be) replaced,
 // the backup (restore data, or a full copy), and how to continue. The CLI's `strip` and the MCP server's repair tools print it.
 import { StripMode, StripReport } from './types';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 
 export function describeReport(r: StripReport, mode: StripMode, keptOutput: boolean): string {
   const pct = r.bytesBefore ? Math.round((1 - r.bytesAfter / r.bytesBefore) * 100) : 0;
@@ -18,6 +18,10 @@ export function describeReport(r: StripReport, mode: StripMode, keptOutput: bool
   if (r.embeddedImagesRemoved)
     lines.push(
       `  hidden images   ${r.embeddedImagesRemoved} base64 runs cut out of text (${formatBytes(r.embeddedBytesRemoved)}; MCP result copies, inline data URLs)`,
+    );
+  if (r.ordinalsRenumbered)
+    lines.push(
+      `  ordinals        ${r.ordinalsRenumbered} records numbered again (missing, repeated or out of order), so the thread's records run 0, 1, 2, … as Codex expects`,
     );
   const p = r.independentlyParsed;
   lines.push(

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { BigStr, spansOf } from '../rollout/jsonSkeleton';
 import { Classified } from '../rollout/format';
 import { MIN_RUN, base64Runs, forEachTextString, runKind } from '../rollout/embeddedBase64';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { hashRange } from './imageArchive';
 import { Edit } from './rangeWriter';
 import { dataUrlStart } from '../store/imageRuns';
@@ -16,7 +16,7 @@ export interface EmbeddedStats {
 }
 
 /** Edits replacing every embedded base64 run in the text strings of one line. */
-export function embeddedImageEdits(srcFd: number, c: Classified, stats: EmbeddedStats): Edit[] {
+export function embeddedImageEdits(srcFd: number, c: Classified, stats: EmbeddedStats, originalIn: string): Edit[] {
   const edits: Edit[] = [];
   forEachTextString(c, (v, parent, key) => {
     let range: [number, number] | undefined;
@@ -28,7 +28,7 @@ export function embeddedImageEdits(srcFd: number, c: Classified, stats: Embedded
     if (!range || range[1] - range[0] < MIN_RUN) return;
     for (const [a, b] of base64Runs(srcFd, range[0], range[1])) {
       const start = dataUrlStart(srcFd, a, range[0]);
-      edits.push({ start, end: b, bytes: Buffer.from(placeholder(srcFd, a, b)) });
+      edits.push({ start, end: b, bytes: Buffer.from(placeholder(srcFd, a, b, originalIn)) });
       stats.runs++;
       stats.bytes += b - start;
     }
@@ -36,10 +36,10 @@ export function embeddedImageEdits(srcFd: number, c: Classified, stats: Embedded
   return edits;
 }
 
-function placeholder(fd: number, a: number, b: number): string {
+function placeholder(fd: number, a: number, b: number, originalIn: string): string {
   const head = Buffer.alloc(16);
   fs.readSync(fd, head, 0, 16, a);
   const kind = runKind(head.toString('latin1'));
   const sha = hashRange(fd, a, b).slice(0, 16);
-  return `[${kind} omitted by codex-session-rescue: ${formatBytes(Math.floor(((b - a) * 3) / 4))}, sha256:${sha}; the original is in the rescue backup]`;
+  return `[${kind} omitted by codex-session-rescue: ${formatBytes(Math.floor(((b - a) * 3) / 4))}, sha256:${sha}; the original is in ${originalIn}]`;
 }

@@ -1,6 +1,7 @@
-// The in-place swap: back up the original (a hard link while the swap runs; then only its verified restore
-// data stays, when there is one), take Codex's projection write lock, rename the verified copy over the
-// original, clear the projection rows, and undo everything if any step fails.
+// The in-place swap: with Codex's maintenance lock and the thread's writer lock held, back up the
+// original (a hard link while the swap runs; then only its verified restore data stays, when there is
+// one), take Codex's projection write lock, rename the verified copy over the original, clear the
+// projection rows, and undo everything if any step fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
@@ -14,6 +15,7 @@ import { VERSION } from '../util/version';
 import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
 import { PreparedRestoreData, RestoreData, commitRestoreData } from '../store/restoreData';
 import { assertUnchangedSince } from './refusals';
+import { withSwapLocks } from './swapLocks';
 import { StripRequest } from './types';
 
 export interface SwapInput {
@@ -30,6 +32,8 @@ export interface SwapInput {
   bytesAfter: number;
   /** The repair's verified restore data: kept instead of the original once the swap stands. */
   restoreData?: PreparedRestoreData;
+  /** How long to wait for Codex's maintenance lock (default 5 s). */
+  lockWaitMs?: number;
 }
 
 export interface SwapResult {
@@ -49,6 +53,10 @@ export function projectionFailure(err: unknown, outcome: string): RescueError {
 }
 
 export function swapInPlace(s: SwapInput): SwapResult {
+  return withSwapLocks(s.req.codexHome, s.f.id, () => swapLocked(s), { waitMs: s.lockWaitMs });
+}
+
+function swapLocked(s: SwapInput): SwapResult {
   const { req, f, stat } = s;
   const threadId = f.id;
   assertUnchangedSince(req.codexHome, f, stat);

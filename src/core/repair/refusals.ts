@@ -52,10 +52,18 @@ export function requireSessionMeta(f: RolloutFile): SessionMeta {
   return meta;
 }
 
-/** Refuse while Codex holds the thread (writer lock) or another process has the rollout open. */
-export function refuseIfHeld(codexHome: string, f: Pick<RolloutFile, 'id' | 'path'>, verb = 'touching'): void {
-  const lock = threadLockState(codexHome, f.id);
-  if (lock.held) throw new RescueError('held-by-codex', `Not ${verb} thread ${f.id}: ${lock.detail}`);
+/**
+ * Refuse while Codex holds the thread (writer lock) or another process has the rollout open.
+ * `ownWriterLock`: we hold the writer lock ourselves (so the probe would only find us).
+ */
+export function refuseIfHeld(
+  codexHome: string,
+  f: Pick<RolloutFile, 'id' | 'path'>,
+  verb = 'touching',
+  ownWriterLock = false,
+): void {
+  const lock = ownWriterLock ? undefined : threadLockState(codexHome, f.id);
+  if (lock?.held) throw new RescueError('held-by-codex', `Not ${verb} thread ${f.id}: ${lock.detail}`);
   // Older Codex versions hold a thread by keeping its rollout open.
   const holders = processesHolding(f.path);
   if (holders && holders.length) {
@@ -84,7 +92,10 @@ export function assertQuiet(codexHome: string, f: RolloutFile, growthWindowMs = 
   return before;
 }
 
-/** Just before the swap: the file is as it was when the pass began, and nobody has opened the thread since. */
+/**
+ * Just before the swap (with the thread's writer lock held by us): the file is as it was when the
+ * pass began, and no other process has it open.
+ */
 export function assertUnchangedSince(codexHome: string, f: RolloutFile, stat: fs.Stats): void {
   const now = fs.statSync(f.path);
   if (now.size !== stat.size || now.mtimeMs !== stat.mtimeMs) {
@@ -94,7 +105,7 @@ export function assertUnchangedSince(codexHome: string, f: RolloutFile, stat: fs
     );
   }
   try {
-    refuseIfHeld(codexHome, f);
+    refuseIfHeld(codexHome, f, 'touching', true);
   } catch (err) {
     throw new RescueError(
       'held-by-codex',

@@ -1,12 +1,14 @@
 // Restore: put a backup back in place (its sha256 checked) — the original's copy, or the original rebuilt
 // from the repair's restore data (store/restoreData.ts) — with Codex's projection rows, after saving the
-// version it replaces; and refuse when that would drop turns Codex added since the repair.
+// version it replaces; and refuse when that would drop turns Codex added since the repair. It holds the
+// same locks as a repair's swap (swapLocks.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
+import { findThread, insideHome, parseRolloutName } from '../codexHome/rolloutFiles';
+import { platformPath } from '../codexHome/windowsPaths';
 import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { describeWriteError, fsyncDir, removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
 import { rebuildToTemp, repairedSource } from '../store/restoreData';
 import { RescueError, errorMessage } from '../util/errors';
@@ -24,6 +26,7 @@ import {
 } from './backups';
 import { projectionFailure } from './inPlace';
 import { refuseIfHeld } from './refusals';
+import { withSwapLocks } from './swapLocks';
 import { RepairHooks } from './types';
 
 export interface RestoreRequest {
@@ -83,13 +86,26 @@ function findBackup(req: RestoreRequest, threadId: string | undefined): BackupIn
   return all[0];
 }
 
-/** A backup writes where its manifest says: only ever this thread's rollout inside the Codex home. */
+/**
+ * A backup writes where its manifest says: only ever this thread's rollout inside the Codex home —
+ * by its path, or (a sessions/ or archived_sessions/ that is a link or junction to another disk) by
+ * its folder's real path.
+ */
 function checkTarget(codexHome: string, m: BackupManifest): string {
-  const target = path.resolve(m.originalPath);
-  const inHome = [sessionsDir(codexHome), archivedSessionsDir(codexHome)].some((d) => {
+  const target = path.resolve(platformPath(m.originalPath));
+  const lexically = [sessionsDir(codexHome), archivedSessionsDir(codexHome)].some((d) => {
     const rel = path.relative(path.resolve(d), target);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   });
+  let inHome = lexically;
+  if (!inHome) {
+    try {
+      inHome =
+        insideHome(codexHome, path.join(fs.realpathSync(path.dirname(target)), path.basename(target))) !== undefined;
+    } catch {
+      // its folder is gone: not a place to write to
+    }
+  }
   if (!inHome || parseRolloutName(path.basename(target))?.id !== m.threadId)
     throw new RescueError(
       'bad-input',
@@ -113,7 +129,22 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   threadId = m.threadId;
   const target = checkTarget(req.codexHome, m);
   const livePath = fs.existsSync(target) ? target : current?.path;
-  refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring');
+  // Codex's maintenance lock and the thread's writer lock for the whole restore, as for a repair.
+  return withSwapLocks(req.codexHome, threadId, () => restoreLocked(req, backup, target, livePath, hooks), {
+    waitMs: hooks.lockWaitMs,
+  });
+}
+
+function restoreLocked(
+  req: RestoreRequest,
+  backup: BackupInfo,
+  target: string,
+  livePath: string | undefined,
+  hooks: RepairHooks,
+): RestoreReport {
+  const m = backup.manifest;
+  const threadId = m.threadId;
+  refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring', true);
   hooks.onProgress?.(0, m.size, 'restoring');
   // A copy of the original when there is one (a repair killed before it dropped the copy leaves both).
   const fromCopy = fs.existsSync(backup.file);

@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
-import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
+import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, readSessionMeta, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
 import { dataUrlHeaderLength, imageFacts } from '../rollout/images';
-import { formatBytes } from '../scan/risk';
+import { formatBytes } from '../util/display';
 import { SavedImage, digestImage } from './imageArchive';
 import type { ImageStore } from '../store/imageStore';
 import type { KnownImages } from '../store/reversePatch';
@@ -15,6 +15,7 @@ import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollou
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
+import { OrdinalRenumber } from './ordinals';
 import type { RepairCounts } from './counts';
 
 export interface StripOptions {
@@ -26,6 +27,8 @@ export interface StripOptions {
   store?: ImageStore;
   /** Give the copy a new thread id (fork): every string value equal to the old id is replaced. */
   newThreadId?: string;
+  /** Where the original bytes stay, as the placeholders name it: plain words, no quote or backslash (default "the rescue backup"). */
+  originalIn?: string;
 }
 
 export const DEFAULT_MAX_TOOL_OUTPUT = 256 * 1024;
@@ -143,6 +146,7 @@ export function stripRollout(
 ): StripStats {
   const cap = options.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT;
   const keepImages = options.keepImages ?? 0;
+  const originalIn = options.originalIn ?? 'the rescue backup';
   const plan: Plan =
     keepImages > 0
       ? planKeep(src, keepImages, hooks, options.store)
@@ -164,6 +168,7 @@ export function stripRollout(
     brokenImagesFixed: 0,
     embeddedImagesRemoved: 0,
     embeddedBytesRemoved: 0,
+    ordinalsRenumbered: 0,
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
@@ -171,10 +176,11 @@ export function stripRollout(
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
   const saved = new Map<string, SavedImage>();
+  const ordinals = new OrdinalRenumber();
   let k = 0;
   let first = true;
   try {
-    const summary = readRollout(
+    readRollout(
       src,
       (l: RolloutLine) => {
         stats.lines = l.index + 1;
@@ -189,8 +195,10 @@ export function stripRollout(
         const c = classify(l.value, first);
         const isFirst = first;
         first = false;
-        shape.update(lineShape(l, c) + '\n');
         const edits: Edit[] = [];
+        const ord = ordinals.record(l.value, isFirst, isFirst && readSessionMeta(c)?.historyMode === 'paginated');
+        if (ord.edit) edits.push(ord.edit);
+        shape.update(lineShape(l, c, ord.ordinal) + '\n');
         if (isFirst) stats.threadIdInMeta = str(c.payload, 'id') ?? str(c.payload, 'meta', 'id');
         if (options.newThreadId && stats.threadIdInMeta)
           edits.push(...renameThread(l.value, stats.threadIdInMeta, options.newThreadId));
@@ -207,7 +215,7 @@ export function stripRollout(
             stats.imagesKept++;
             continue;
           }
-          edits.push(imageEdit(srcFd, site, options.store, saved));
+          edits.push(imageEdit(srcFd, site, options.store, saved, originalIn));
           if (stats.knownImages && site.str.hash?.length === 64)
             stats.knownImages.at.set(site.str.start, {
               end: site.str.end,
@@ -229,11 +237,11 @@ export function stripRollout(
           stats.brokenImagesFixed++;
         }
         const embedded = { runs: 0, bytes: 0 };
-        edits.push(...embeddedImageEdits(srcFd, c, embedded));
+        edits.push(...embeddedImageEdits(srcFd, c, embedded, originalIn));
         stats.embeddedImagesRemoved += embedded.runs;
         stats.embeddedBytesRemoved += embedded.bytes;
         // Capping comes last: where a cut overlaps a run already replaced, the writer keeps the first edit.
-        if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats));
+        if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats, originalIn));
         if (edits.length) stats.editedLines.push(l.index);
         writer.line(l.start, lineEnd, edits);
       },
@@ -244,11 +252,11 @@ export function stripRollout(
         isCancelled: hooks.isCancelled,
       },
     );
-    void summary;
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
     for (const [sha, v] of saved) if (v.img) stats.knownImages?.bySha.set(sha, { img: v.img, form: v.form });
+    stats.ordinalsRenumbered = ordinals.renumbered;
     stats.shapeDigest = shape.digest('hex');
     return stats;
   } finally {
@@ -279,10 +287,10 @@ function imageIdMode(store: ImageStore | undefined): 'full' | 'fingerprint' {
   return store ? 'full' : 'fingerprint';
 }
 
-function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined): string {
+function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined, originalIn: string): string {
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
   const size = f.width && f.height ? ` ${f.width}x${f.height}` : '';
-  const where = savedAs ? `saved as ${savedAs}` : 'the original is in the rescue backup';
+  const where = savedAs ? `saved as ${savedAs}` : `the original is in ${originalIn}`;
   return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
 }
 
@@ -296,9 +304,10 @@ function imageEdit(
   site: ImageSite,
   store: ImageStore | undefined,
   saved: Map<string, SavedImage>,
+  originalIn: string,
 ): Edit {
   const { sha256, savedAs } = digestImage(srcFd, site.str, store, saved);
-  const text = placeholderText(site, sha256, savedAs);
+  const text = placeholderText(site, sha256, savedAs, originalIn);
   if (site.generated) {
     return { start: site.str.start, end: site.str.end, bytes: Buffer.alloc(0) };
   }
@@ -311,7 +320,7 @@ function imageEdit(
 }
 
 /** Strings inside tool outputs (and UI copies of command output) that are longer than `cap`. */
-function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats): Edit[] {
+function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: StripStats, originalIn: string): Edit[] {
   let root: JsonValue | undefined;
   if (c.lineType === 'response_item' && TOOL_OUTPUT_TYPES.has(c.itemType ?? ''))
     root = isObject(c.payload) ? c.payload.output : undefined;
@@ -328,7 +337,7 @@ function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: Strip
       if (span) content = [span[0] + 1, span[1] - 1];
     }
     if (!content || content[1] - content[0] <= cap) return;
-    const edit = capEdit(srcFd, content, cap);
+    const edit = capEdit(srcFd, content, cap, originalIn);
     if (!edit) return;
     edits.push(edit);
     stats.toolOutputsCapped++;
@@ -340,12 +349,12 @@ function toolOutputEdits(srcFd: number, c: Classified, cap: number, stats: Strip
 }
 
 /** Replace the middle of a long string's raw content [start, end) with a marker; keep head and tail. */
-function capEdit(srcFd: number, [start, end]: Span, cap: number): Edit | undefined {
+function capEdit(srcFd: number, [start, end]: Span, cap: number, originalIn: string): Edit | undefined {
   const half = Math.max(1, Math.floor(cap / 2));
   const headEnd = safeCutPoint(srcFd, start + half, start);
   const tailStart = safeCutPoint(srcFd, end - half, headEnd);
   if (tailStart <= headEnd) return undefined;
   const cut = tailStart - headEnd;
-  const marker = `\n\n[… ${formatBytes(cut)} of output cut by codex-session-rescue; kept the first ${formatBytes(headEnd - start)} and the last ${formatBytes(end - tailStart)}; the full output is in the rescue backup …]\n\n`;
+  const marker = `\n\n[… ${formatBytes(cut)} of output cut by codex-session-rescue; kept the first ${formatBytes(headEnd - start)} and the last ${formatBytes(end - tailStart)}; the full output is in ${originalIn} …]\n\n`;
   return { start: headEnd, end: tailStart, bytes: Buffer.from(JSON.stringify(marker).slice(1, -1)) };
 }

@@ -10,6 +10,7 @@ import { canWriteZstd, zstdFile } from '../store/zstdFile';
 import { openStore } from '../store/imageStore';
 import { PreparedRestoreData, discardRestoreData, prepareRestoreData, restoreDataBytes } from '../store/restoreData';
 import { CancelledError, RescueError } from '../util/errors';
+import { resumeCommand } from '../util/display';
 import { StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
@@ -38,6 +39,13 @@ function noteFork(codexHome: string, forkId: string, forkOf: string, stats: Stri
   } catch {
     // the fork itself is in place and verified
   }
+}
+
+/** Where the placeholders say the original is: only an in-place repair makes a backup (a dry run previews one). */
+function originalIn(mode: StripRequest['mode'], threadId: string): string {
+  if (mode === 'fork') return `thread ${threadId}, which the fork was made from`;
+  if (mode === 'copy') return 'the rollout this copy was made from';
+  return 'the rescue backup';
 }
 
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
@@ -69,7 +77,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     const stats: StripStats = stripRollout(
       src.path,
       output,
-      { ...opts, store, newThreadId },
+      { ...opts, store, newThreadId, originalIn: originalIn(req.mode, threadId) },
       {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
@@ -127,6 +135,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         finalPath,
         bytesAfter: zstOut ? fs.statSync(zstOut).size : stats.bytesAfter,
         restoreData: prepared,
+        lockWaitMs: hooks.lockWaitMs,
       });
     } else {
       try {
@@ -166,7 +175,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       newThreadId,
       archiveDir: stats.imagesArchived ? store?.dir : undefined,
       projectionRowsCleared: rows,
-      resumeCommand: `codex resume ${newThreadId ?? threadId}`,
+      resumeCommand: resumeCommand(newThreadId ?? threadId),
       elapsedMs: Date.now() - started,
     };
   } finally {

@@ -11,7 +11,7 @@ export interface StripRequest {
   mode: StripMode;
   /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
   out?: string;
-  options?: Omit<StripOptions, 'newThreadId' | 'store'> & { archiveImages?: boolean };
+  options?: Omit<StripOptions, 'newThreadId' | 'store' | 'originalIn'> & { archiveImages?: boolean };
   /** In place: a .zst thread stays .zst (written with Node's zstd, 22.15+); otherwise it becomes a plain .jsonl. */
   keepCompressed?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -29,6 +29,8 @@ export interface RepairHooks {
   isCancelled?: () => boolean;
   /** Milliseconds to watch the file for growth before touching it (default 1500; tests use less). */
   growthWindowMs?: number;
+  /** How long to wait while Codex holds its maintenance lock before refusing (default 5 s). */
+  lockWaitMs?: number;
 }
 
 export interface StripReport

@@ -12,12 +12,15 @@ import { streamParseError } from './streamParse';
 import type { VerifyCounts } from './counts';
 
 /**
- * What a repair must never change about a line: its kind, role, timestamp, ordinal and call id.
+ * What a repair must never change about a line: its kind, role, timestamp, ordinal (unless the pass
+ * renumbered it: then the new one) and call id.
  * Shared by the pass and the check, so a lost, added or reordered line changes the digest.
  */
-export function lineShape(l: RolloutLine, c: Classified | undefined): string {
+export function lineShape(l: RolloutLine, c: Classified | undefined, newOrdinal?: number): string {
   if (!l.value) return l.blank ? 'blank' : 'bad';
-  const ordinal = isObject(l.value) && typeof l.value.ordinal === 'number' ? l.value.ordinal : '';
+  const own = isObject(l.value) && typeof l.value.ordinal === 'number' ? l.value.ordinal : '';
+  // the pass says which ordinal it gave the record (OrdinalRenumber); the check reads it back
+  const ordinal = newOrdinal ?? own;
   return [
     c?.lineType,
     c?.itemType ?? '',

@@ -87,10 +87,12 @@ export function brokenImageText(problem: string): string {
   return `[broken image reference removed by codex-session-rescue: the image_url was ${problem}]`;
 }
 
+// Also the API's answers to an image it will not take although its data URL is well formed (a valid
+// PNG rejected, openai/codex#32287): the remedy is the same, the image out of the history.
 const IMAGE_URL_ERROR =
-  /invalid[^\n]{0,80}image_url|image[_ ]poisoning|expected a (?:valid URL|base64-encoded data URI)/i;
+  /invalid[^\n]{0,80}image_url|image[_ ]poisoning|expected a (?:valid URL|base64-encoded data URI)|invalid[_ ]image\b|image_parse_error|does not represent a valid image/i;
 
-/** A recorded error saying a request was rejected for a broken image URL, if this line is one. */
+/** A recorded error saying a request was rejected for an image (a broken URL, or an image the API refused), if this line is one. */
 export function imageUrlError(c: Classified): string | undefined {
   if (c.lineType !== 'event_msg') return undefined;
   let m: string | undefined;

@@ -53,7 +53,7 @@ export interface ScanIndex {
   entries: Record<string, IndexEntry>;
 }
 
-const INDEX_VERSION = 6;
+const INDEX_VERSION = 7;
 
 export function emptyIndex(): ScanIndex {
   return { version: INDEX_VERSION, entries: {} };

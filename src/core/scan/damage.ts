@@ -1,6 +1,8 @@
 // What a half-repaired or unusual thread hides, measured line by line: image references the API
-// rejects, recorded "Invalid … image_url" errors, and base64 images tucked inside text.
+// rejects, recorded "Invalid … image_url" errors, base64 images tucked inside text, and a paginated
+// thread's records whose ordinals are missing, repeated or out of order.
 import { Classified } from '../rollout/format';
+import { get, isObject, str } from '../rollout/jsonSkeleton';
 import { imageUrlError } from '../rollout/imageUrl';
 import { MIN_RUN } from '../rollout/embeddedBase64';
 
@@ -13,6 +15,66 @@ export interface DamageMetrics {
   imageUrlErrors: { count: number; lastAt?: string; lastMessage?: string };
   /** Base64 runs inside text (MCP result copies, data URLs printed in tool output). */
   embedded: { strings: number; bytes: number; /** in what the model sees (not UI copies) */ visibleBytes: number };
+  /** A paginated thread's record numbering (see repair/ordinals.ts for what Codex does with it). */
+  ordinals?: OrdinalFacts;
+  /**
+   * Image references, not images: `local_images` paths, `local_image` items, `<appshot … image="…">`
+   * text (openai/codex#28150). Codex 0.171 sends them as text, never as images (see the README).
+   */
+  imageRefs?: number;
+}
+
+const APPSHOT_IMAGE = /<appshot\b[^>]*\bimage=/g;
+
+/** Image references (paths, appshot tags) in a user message or its UI copy. */
+export function imageRefsIn(c: Classified): number {
+  const p = c.payload;
+  if (c.lineType === 'event_msg' && c.itemType === 'user_message') {
+    const local = get(p, 'local_images');
+    return Array.isArray(local) ? local.length : 0;
+  }
+  let parts: unknown;
+  if (c.lineType === 'event_msg' && c.itemType === 'item_completed' && str(p, 'item', 'type') === 'UserMessage')
+    parts = get(p, 'item', 'content');
+  else if (c.lineType === 'response_item' && c.itemType === 'message' && str(p, 'role') === 'user')
+    parts = get(p, 'content');
+  if (!Array.isArray(parts)) return 0;
+  let n = 0;
+  for (const x of parts) {
+    if (!isObject(x)) continue;
+    if (x.type === 'local_image') n++;
+    const text = typeof x.text === 'string' ? x.text : undefined;
+    if (text?.includes('<appshot')) n += text.match(APPSHOT_IMAGE)?.length ?? 0;
+  }
+  return n;
+}
+
+export interface OrdinalFacts {
+  /** Records without an ordinal. */
+  missing: number;
+  /** Records whose ordinal is not above the one before (reused, or gone back). */
+  repeated: number;
+  /** Records numbered past the next one. */
+  gaps: number;
+  /** First such record (1-based line). */
+  firstLine?: number;
+  /** The newest record's ordinal, to compare the next one with. */
+  last?: number;
+  /** The final record has none: Codex 0.171 cannot resume the thread. */
+  finalMissing: boolean;
+  finalLine?: number;
+}
+
+/** Count one record of a paginated thread (`ordinal`: its own, if it has one). */
+export function noteOrdinal(d: DamageMetrics, ordinal: number | undefined, lineNo: number): void {
+  const o = (d.ordinals ??= { missing: 0, repeated: 0, gaps: 0, finalMissing: false });
+  o.finalLine = lineNo;
+  o.finalMissing = ordinal === undefined;
+  if (ordinal === undefined) o.missing++;
+  else if (o.last !== undefined && ordinal <= o.last) o.repeated++;
+  else if (o.last !== undefined && ordinal > o.last + 1) o.gaps++;
+  if ((ordinal === undefined || o.missing + o.repeated + o.gaps > 0) && o.firstLine === undefined) o.firstLine = lineNo;
+  if (ordinal !== undefined) o.last = ordinal;
 }
 
 export function emptyDamage(): DamageMetrics {
@@ -60,6 +122,8 @@ export function noteDamage(
       d.brokenFirstLine ??= lineNo;
     }
   }
+  const refs = imageRefsIn(c);
+  if (refs) d.imageRefs = (d.imageRefs ?? 0) + refs;
   const err = imageUrlError(c);
   if (err) {
     d.imageUrlErrors.count++;

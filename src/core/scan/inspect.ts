@@ -75,6 +75,10 @@ export function describeThread(t: ThreadSummary): string {
     lines.push(
       `  broken: ${d.brokenImages} image references with an invalid URL (${d.brokenImagesLive} in what the next request carries; first on line ${d.brokenFirstLine})`,
     );
+  if (d?.imageRefs)
+    lines.push(
+      `  references: ${d.imageRefs} image paths or <appshot … image="…"> tags (local_images): Codex 0.171 sends them as text and never loads the image again, so they cost nothing and need no repair`,
+    );
   if (d?.embedded.bytes)
     lines.push(
       `  hidden in text: ${formatBytes(d.embedded.bytes)} of base64 in ${d.embedded.strings} strings (MCP result copies, inline data URLs)`,

@@ -19,7 +19,7 @@ import {
   userText,
 } from '../rollout/format';
 import { textScope } from '../rollout/embeddedBase64';
-import { DamageMetrics, emptyDamage, mayHoldEmbedded, noteDamage } from './damage';
+import { DamageMetrics, emptyDamage, mayHoldEmbedded, noteDamage, noteOrdinal } from './damage';
 import { walkLine } from './lineWalk';
 import { LineFinds } from './lineFinds';
 
@@ -211,6 +211,12 @@ export class MetricsCollector {
     this.attribute(c, bytes - imageBytes, l.index + 1);
     this.facts(c, l.index + 1);
     noteDamage((m.damage ??= emptyDamage()), c, l.index + 1, c.timestamp ?? m.lastTimestamp, this.found);
+    if (m.generation === 'paginated')
+      noteOrdinal(
+        m.damage,
+        isObject(l.value) && typeof l.value.ordinal === 'number' ? l.value.ordinal : undefined,
+        l.index + 1,
+      );
   }
 
   result(): ThreadMetrics {

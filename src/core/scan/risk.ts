@@ -1,10 +1,9 @@
 // Turns measured ThreadMetrics into a level with reasons a person can act on.
 import { ThreadMetrics } from './metrics';
-import { RiskLevel, formatBytes, formatCount } from '../util/display';
+import { RISK_ORDER, RiskLevel, formatBytes, formatCount, levelRank } from '../util/display';
 
 export type { RiskLevel };
-export { formatBytes, formatCount };
-export const RISK_ORDER: RiskLevel[] = ['ok', 'watch', 'high', 'critical', 'stuck'];
+export { RISK_ORDER, formatBytes, formatCount };
 
 export interface RiskThresholds {
   /** Rollout file size (bytes): Desktop's renderer fails past ~512 MiB (V8's longest string). */
@@ -58,16 +57,12 @@ function levelFor(value: number, t: [number, number, number]): RiskLevel {
   return 'ok';
 }
 
-function rank(l: RiskLevel): number {
-  return RISK_ORDER.indexOf(l);
-}
-
 export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
-  return rank(a) >= rank(b) ? a : b;
+  return levelRank(a) >= levelRank(b) ? a : b;
 }
 
 export function compareRisk(a: RiskLevel, b: RiskLevel): number {
-  return rank(b) - rank(a);
+  return levelRank(b) - levelRank(a);
 }
 
 function minutesBetween(a: string, b: string): number {
@@ -144,7 +139,26 @@ export function assessRisk(
     add(
       'stuck',
       'image-url-error',
-      `the thread's last attempt was rejected for an image URL ("${d.imageUrlErrors.lastMessage}")`,
+      `the thread's last attempt was rejected for an image ("${d.imageUrlErrors.lastMessage}")`,
+    );
+  }
+  const o = d?.ordinals;
+  if (o?.finalMissing) {
+    add(
+      'stuck',
+      'ordinal-missing-final',
+      `the last record (line ${o.finalLine}) has no ordinal, and Codex numbers a paginated thread's records 0, 1, 2, …: it refuses to resume the thread ("final paginated rollout record … is missing an ordinal")`,
+    );
+  } else if (o && o.missing + o.repeated + o.gaps > 0) {
+    const parts = [
+      o.repeated ? `${o.repeated} reuse an earlier ordinal or go back` : '',
+      o.gaps ? `${o.gaps} skip ahead` : '',
+      o.missing ? `${o.missing} have none` : '',
+    ].filter(Boolean);
+    add(
+      'high',
+      'ordinals',
+      `records out of sequence (${parts.join(', ')}; first on line ${o.firstLine}): Codex resumes the thread, but what its app and IDE extension show skips records whose ordinal is missing or repeated — after an ordinal that went back, every later turn`,
     );
   }
   if (d?.embedded.bytes && d.embedded.bytes >= 1 * MiB) {
@@ -311,8 +325,12 @@ function recommend(level: RiskLevel, m: ThreadMetrics, reasons: RiskReason[], fo
       ? `${resume} If it does not, write a handoff; the original thread (${forkOf}) is as it was.`
       : `${resume} If it does not, restore the backup and write a handoff.`;
   }
-  if (codes.has('broken-images') || codes.has('image-url-error'))
+  if (codes.has('ordinal-missing-final') || codes.has('ordinals'))
+    return `Close Codex and repair the thread: the repair numbers its records 0, 1, 2, … again, as Codex expects${imagey ? ', and strips its images' : ''}; nothing else about them changes.`;
+  if (codes.has('broken-images'))
     return "Close Codex and repair the thread: the repair turns image references with an invalid URL into text notes, so Codex's requests are accepted again (write a handoff first to be safe).";
+  if (codes.has('image-url-error'))
+    return 'Close Codex and repair the thread: the repair replaces the images in its history with text notes, so the image the API refused is no longer sent (write a handoff first to be safe).';
   switch (level) {
     case 'stuck':
       return imagey

@@ -12,6 +12,7 @@
 // archiving (a move) doesn't re-fire; a thread that disappears is forgotten.
 import { ThreadSummary } from './catalog';
 import { RISK_ORDER, RiskLevel } from './risk';
+import { levelRank } from '../util/display';
 
 export interface CrossingOptions {
   /** Threshold level (default 'high'). */
@@ -52,10 +53,6 @@ export interface CrossingState {
   threads: Record<string, ThreadCrossingState>;
 }
 
-function rank(l: RiskLevel): number {
-  return RISK_ORDER.indexOf(l);
-}
-
 export class RiskCrossing<T extends CrossingThread = ThreadSummary> {
   readonly level: RiskLevel;
   readonly quietMs: number;
@@ -64,7 +61,7 @@ export class RiskCrossing<T extends CrossingThread = ThreadSummary> {
   constructor(opts: CrossingOptions = {}, state?: CrossingState) {
     this.level = opts.level ?? 'high';
     this.quietMs = opts.quietMs ?? 3000;
-    if (rank(this.level) < 1) throw new Error(`threshold level must be one of ${RISK_ORDER.slice(1).join(', ')}`);
+    if (levelRank(this.level) < 1) throw new Error(`threshold level must be one of ${RISK_ORDER.slice(1).join(', ')}`);
     // A saved state for another threshold means something else: start over.
     this.s =
       state && state.version === 1 && state.level === this.level
@@ -87,14 +84,14 @@ export class RiskCrossing<T extends CrossingThread = ThreadSummary> {
     for (const t of threads) {
       present.add(t.id);
       const prev = this.s.threads[t.id];
-      const above = rank(t.risk.level) >= rank(this.level);
+      const above = levelRank(t.risk.level) >= levelRank(this.level);
       if (!above) {
         this.s.threads[t.id] = { armed: true, level: t.risk.level };
         continue;
       }
       const st: ThreadCrossingState = prev ?? { armed: true, level: t.risk.level };
       if (!prev) st.below = undefined;
-      else if (rank(prev.level) < rank(this.level)) st.below = prev.level;
+      else if (levelRank(prev.level) < levelRank(this.level)) st.below = prev.level;
       st.level = t.risk.level;
       this.s.threads[t.id] = st;
       if (!st.armed) continue;

@@ -10,6 +10,14 @@ export function levelLabel(l: RiskLevel): string {
   return LEVEL_LABELS[l];
 }
 
+/** Every level, lowest first. */
+export const RISK_ORDER = Object.keys(LEVEL_LABELS) as RiskLevel[];
+
+/** A level's place in RISK_ORDER: higher is worse. */
+export function levelRank(l: RiskLevel): number {
+  return RISK_ORDER.indexOf(l);
+}
+
 /** What a rollout's bytes are, in the order the composition chart shows them. */
 export const CATEGORY_LABELS = {
   imagesLive: 'Images the next request carries',
@@ -34,6 +42,11 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** The command that resumes a Codex thread (every "resume" line and button shows this one). */
+export function resumeCommand(threadId: string): string {
+  return `codex resume ${threadId}`;
 }
 
 /** 1234567 → "1,234,567" (toLocaleString would load ICU data: ~20 ms of a scan). */

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unreadable' // a file could not be read (permissions, a folder, …)
   | 'bad-input' // the rollout is damaged in a way the operation cannot work around
   | 'held-by-codex' // Codex (or its app-server) is writing the thread
+  | 'codex-maintenance' // Codex is compressing or migrating rollouts (it holds its maintenance lock)
   | 'growing' // the rollout is still being appended to
   | 'has-forks' // a Codex fork points into the file
   | 'db-busy' // Codex's database is locked by a running Codex

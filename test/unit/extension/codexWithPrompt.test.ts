@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { codexWithPrompt } from '../../../src/extension/logic';
-import { summarisePrompt } from '../../../src/mcp/prompts';
+import { summarisePrompt } from '../../../src/core/handoff/helperPrompt';
 
 describe('codexWithPrompt: a helper thread started from a terminal', () => {
   it('passes the summarise prompt to codex as one argument in a POSIX shell, whatever the thread name holds', () => {

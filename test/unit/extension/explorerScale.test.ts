@@ -2,13 +2,8 @@
 // ones keep their badge in their day group; the badge counts the group), the quick filter, sorting,
 // the storage summary and the progress text.
 import * as assert from 'node:assert/strict';
-import {
-  attentionCount,
-  groupThreads,
-  matchesQuery,
-  measuringText,
-  storageSummary,
-} from '../../../src/extension/logic';
+import { attentionCount, groupThreads, measuringText, storageSummary } from '../../../src/extension/logic';
+import { matchesFilter } from '../../../src/core/scan/threadFilter';
 import type { RiskLevelName, ThreadView } from '../../../src/protocol/messages';
 import { emptyMetrics } from '../../../src/core/scan/metrics';
 import { threadView } from '../../support/threadView';
@@ -69,18 +64,18 @@ describe('explorer at scale: filter, sort, summary', () => {
 
   it('filters by name, workspace, id and level words (all must match)', () => {
     assert.deepEqual(
-      threads.filter((x) => matchesQuery(x, 'login')).map((x) => x.id),
+      threads.filter((x) => matchesFilter(x, { query: 'login' })).map((x) => x.id),
       ['a1', 'c3'],
     );
     assert.deepEqual(
-      threads.filter((x) => matchesQuery(x, 'shop high')).map((x) => x.id),
+      threads.filter((x) => matchesFilter(x, { query: 'shop high' })).map((x) => x.id),
       ['c3'],
     );
     assert.deepEqual(
-      threads.filter((x) => matchesQuery(x, 'STUCK')).map((x) => x.id),
+      threads.filter((x) => matchesFilter(x, { query: 'STUCK' })).map((x) => x.id),
       ['b2'],
     );
-    assert.equal(threads.filter((x) => matchesQuery(x, '  ')).length, 3);
+    assert.equal(threads.filter((x) => matchesFilter(x, { query: '  ' })).length, 3);
     const g = groupThreads(threads, { now: NOW, query: 'compiler' });
     assert.deepEqual(
       g.flatMap((x) => x.threads.map((y) => y.id)),

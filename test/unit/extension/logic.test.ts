@@ -4,6 +4,7 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { filterThreads } from '../../../src/core/scan/threadFilter';
 import {
   currentThread,
   escapeMarkdown,
@@ -20,6 +21,8 @@ import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview } from '../../../src/protocol/messages';
 import { bundle } from '../../support/bundles';
 import { threadView } from '../../support/threadView';
+import { tempCodexHome } from '../../support/tempHome';
+import { sessionPath } from '../../support/synthetic';
 
 const t = threadView;
 
@@ -55,7 +58,11 @@ describe('extension logic', () => {
       g.map((x) => x.key),
       ['ws:/w1', 'ws:/w2'],
     );
-    assert.strictEqual(groupThreads([t('a', 'ok', 0), t('c', 'watch', 0)], { minLevel: 'watch' })[0].threads.length, 1);
+    const byLevel = filterThreads([t('a', 'ok', 0), t('c', 'watch', 0), t('d', 'stuck', 0)], { level: 'watch' });
+    assert.deepStrictEqual(
+      byLevel.map((x) => x.id),
+      ['c', 'd'],
+    );
   });
 
   it('status bar: the newest thread of the workspace, else the newest', () => {
@@ -145,12 +152,13 @@ describe('worker client with the real worker bundle', function () {
         isCancellationRequested: false,
         onCancellationRequested: (l: () => void) => ((cancel = l), { dispose() {} }),
       };
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wc-'));
-      const big = path.join(dir, 'big.jsonl');
+      const home = tempCodexHome();
+      const big = sessionPath(home, '0199a000-0000-7000-8000-00000000c0de', new Date());
+      fs.mkdirSync(path.dirname(big), { recursive: true });
       const line = JSON.stringify({ type: 'response_item', payload: { text: 'z'.repeat(1 << 20) } }) + '\n';
       fs.writeFileSync(big, line.repeat(200));
       let progress = 0;
-      const p = w.call('project', { path: big, out: path.join(dir, 'o.txt') }, { token, onProgress: () => progress++ });
+      const p = w.call('images', { codexHome: home, thread: big }, { token, onProgress: () => progress++ });
       setTimeout(() => cancel(), 5);
       await assert.rejects(p, CancelledError);
       const again = await w.call('ping', {});

@@ -21,6 +21,7 @@ const report: RepairReportView = {
   brokenImagesFixed: 1,
   embeddedImagesRemoved: 2,
   embeddedBytesRemoved: 130_000,
+  ordinalsRenumbered: 0,
   linesVerified: 12,
   jsonErrors: 0,
   independentlyParsed: { jsonParse: 3, streaming: 0 },

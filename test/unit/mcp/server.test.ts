@@ -214,7 +214,10 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
       arguments: { thread: small.id, previewId: data(p1).previewId },
     });
     assert.equal(changed.isError, true);
-    assert.match(text(changed), /changed since preview .* was made.*Nothing was changed.*preview_repair again/s);
+    assert.match(
+      text(changed),
+      /changed since the preview — preview again.*Nothing was changed.*preview_repair again/s,
+    );
     const grown = fs.readFileSync(small.file);
     assert.deepEqual(grown.subarray(0, before.length), before, 'only the appended line is new');
 

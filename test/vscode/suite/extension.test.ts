@@ -5,6 +5,7 @@
 import * as assert from 'node:assert';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -234,6 +235,10 @@ describe('Codex Session Rescue in VS Code', function () {
     assert.match(right, /image omitted/);
     assert.strictEqual(left.split('\n').length, right.split('\n').length, 'line for line');
     assert.strictEqual(sha256(threadPath('stuck')), before, 'a preview changes nothing');
+    // No repaired copy is left behind: the dry run's default folder holds nothing of this thread.
+    const dryRunDir = path.join(os.tmpdir(), 'codex-session-rescue');
+    const leftover = fs.existsSync(dryRunDir) ? fs.readdirSync(dryRunDir).filter((n) => n.includes(id)) : [];
+    assert.deepStrictEqual(leftover, [], 'no repaired copy in the temp folder');
     results.preview = {
       bytesBefore: r.report.bytesBefore,
       bytesAfter: r.report.bytesAfter,
@@ -260,6 +265,78 @@ describe('Codex Session Rescue in VS Code', function () {
     );
     assert.ok(restored, 'restore ran');
     assert.strictEqual(sha256(file), before, 'byte for byte');
+  });
+
+  it('Apply Repair refuses when the thread grew since the preview; closing the diff removes the preview', async () => {
+    const file = threadPath('compacted');
+    const id = manifest.threads.compacted.id;
+    const r = await vscode.commands.executeCommand<{ preview: { left: vscode.Uri; right: vscode.Uri; dir: string } }>(
+      'codexRescue.previewRepair',
+      id,
+    );
+    assert.ok(r && fs.existsSync(r.preview.dir), 'the projections are in the extension storage');
+    assert.deepStrictEqual(fs.readdirSync(r.preview.dir).sort(), ['original.txt', 'repaired.txt'], 'only projections');
+    // Codex appends a turn after the preview
+    const line = JSON.stringify({
+      timestamp: new Date().toISOString(),
+      type: 'event_msg',
+      payload: { type: 'agent_message', message: 'written after the preview' },
+    });
+    fs.appendFileSync(file, line + '\n');
+    const grown = sha256(file);
+    const errorsBefore = ui.messages.filter((m) => m.level === 'error').length;
+    const applied = await vscode.commands.executeCommand('codexRescue.applyPreviewedRepair', r.preview.right);
+    assert.strictEqual(applied, undefined, 'refused');
+    const errors = ui.messages.filter((m) => m.level === 'error').slice(errorsBefore);
+    assert.strictEqual(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0].text, /changed since the preview — preview again/);
+    assert.strictEqual(sha256(file), grown, 'nothing changed');
+    results.applyRefused = errors[0].text;
+
+    // closing the diff editor removes its projections
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find(
+        (t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === r.preview.right.toString(),
+      );
+    assert.ok(tab, 'the diff tab');
+    await vscode.window.tabGroups.close(tab);
+    await until('projections removed', () => !fs.existsSync(r.preview.dir) || undefined);
+    assert.strictEqual(
+      await vscode.commands.executeCommand('codexRescue.applyPreviewedRepair', r.preview.right),
+      undefined,
+      'a closed preview cannot be applied',
+    );
+  });
+
+  it('the details panel runs the same action, with the same question, as the palette', async () => {
+    const id = manifest.threads.screenshots.id;
+    const confirms = () => ui.messages.filter((m) => m.level === 'confirm').map((m) => m.text);
+    const n0 = confirms().length;
+    const fromPalette = await vscode.commands.executeCommand<{ report: { newThreadId?: string } }>(
+      'codexRescue.repairAsFork',
+      id,
+    );
+    assert.ok(fromPalette?.report.newThreadId);
+    const paletteQuestion = confirms().slice(n0);
+    const posted: ToWebview[] = [];
+    const sub = api.onDidPostToPanel((p) => p.threadId === id && posted.push(p.message));
+    try {
+      await vscode.commands.executeCommand('codexRescue.openDetails', id);
+      const panel = await until('details panel', () => api.panels.get(id));
+      const n1 = confirms().length;
+      const fromPanel = (await panel.runAction('repairFork')) as { report: { newThreadId?: string } };
+      assert.ok(fromPanel?.report.newThreadId && fromPanel.report.newThreadId !== fromPalette.report.newThreadId);
+      assert.deepStrictEqual(confirms().slice(n1), paletteQuestion, 'the same question');
+      const busy = posted.filter((m) => m.type === 'thread').map((m) => (m.type === 'thread' ? m.busy : undefined));
+      assert.ok(busy.includes('repairFork'), 'the panel was busy while it ran');
+      const done = posted.find((m) => m.type === 'done');
+      assert.ok(done?.type === 'done' && done.action === 'repairFork' && done.report?.kind === 'repair');
+      assert.match(done.summary, /^Repaired as a fork/);
+      panel.panel.dispose();
+    } finally {
+      sub.dispose();
+    }
   });
 
   it('Repair Session As Fork writes a new thread and leaves the original alone', async () => {

@@ -9,6 +9,7 @@ import {
   hasMcpServer,
   mcpServerToml,
 } from '../../../../src/core/codexHome/codexConfig';
+import { sqliteHome } from '../../../../src/core/codexHome/sqlite';
 import { RescueError } from '../../../../src/core/util/errors';
 import { tempDir } from '../../../support/tempHome';
 
@@ -118,5 +119,25 @@ describe('codexConfig: our MCP server in config.toml', () => {
     const r = addMcpServerToConfig(home, entry);
     assert.equal(r.backupPath, undefined);
     assert.ok(hasMcpServer(fs.readFileSync(r.configPath, 'utf8'), RESCUE_SERVER_NAME));
+  });
+});
+
+describe("Codex's sqlite_home (config.toml, read with the TOML parser)", () => {
+  it('is read from config.toml whatever its layout; broken TOML or none leaves the Codex home', () => {
+    const home = tempDir();
+    const cfg = path.join(home, 'config.toml');
+    assert.equal(sqliteHome(home, {}), home, 'no config.toml');
+    fs.writeFileSync(
+      cfg,
+      "model = 'o3' # sqlite_home = 'not-this'\nsqlite_home = \"db\" # comment\n[profiles.x]\nsqlite_home = 'nor-this'\n",
+    );
+    assert.equal(sqliteHome(home, {}), path.join(home, 'db'));
+    fs.writeFileSync(cfg, '[profiles.x]\nsqlite_home = "/elsewhere"\n');
+    assert.equal(sqliteHome(home, {}), home, 'a key inside another table is not the top-level setting');
+    fs.writeFileSync(cfg, 'sqlite_home = "/abs/db"\n');
+    assert.equal(sqliteHome(home, {}), '/abs/db');
+    assert.equal(sqliteHome(home, { CODEX_SQLITE_HOME: '/from/env' }), '/from/env');
+    fs.writeFileSync(cfg, 'sqlite_home = "unclosed\n');
+    assert.equal(sqliteHome(home, {}), home, 'broken TOML: the default');
   });
 });

@@ -7,7 +7,8 @@ import { restoreThread } from '../../../../src/core/repair/restore';
 import { stripThread } from '../../../../src/core/repair/stripThread';
 import { RescueError } from '../../../../src/core/util/errors';
 import { listBackups } from '../../../../src/core/repair/backups';
-import { writerLockPath } from '../../../../src/core/codexHome/paths';
+import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
+import { withCodexMaintenanceLock } from '../../../../src/core/codexHome/maintenanceLock';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout, agentMessageLine } from '../../../support/synthetic';
@@ -75,6 +76,15 @@ describe('repair: in place, fork, restore', () => {
     const first = JSON.parse(fs.readFileSync(r.outputPath, 'utf8').split('\n')[0]);
     assert.equal(first.payload.id, r.newThreadId);
     assert.equal(r.resumeCommand, `codex resume ${r.newThreadId}`);
+    // a fork makes no backup: its placeholders point at the thread it was made from
+    const text = fs.readFileSync(r.outputPath, 'utf8');
+    assert.match(
+      text,
+      new RegExp(
+        `image omitted by codex-session-rescue: [^\\]]*the original is in thread ${id}, which the fork was made from`,
+      ),
+    );
+    assert.doesNotMatch(text, /rescue backup/);
   });
 
   it('dry run changes nothing and reports what would change', () => {
@@ -115,6 +125,59 @@ describe('repair: refusals leave the original untouched', () => {
     await new Promise((r) => setTimeout(r, 200));
     const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
     assert.equal(r.jsonErrors, 0, 'a stale lock file no one holds does not block');
+  });
+
+  it('does not swap while Codex holds its maintenance lock, says why, and leaves the file byte-identical', async () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const lock = maintenanceLockPath(home);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    // what Codex 0.171 does while it compresses or migrates rollouts
+    holder = spawn('flock', ['-x', '--no-fork', lock, 'sleep', '60'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const before = fs.readFileSync(file);
+    const t0 = Date.now();
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, lockWaitMs: 500 }),
+      (e: Error) =>
+        e instanceof RescueError &&
+        e.code === 'codex-maintenance' &&
+        /Codex is doing its own maintenance/.test(e.message) &&
+        /Nothing was changed/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 >= 450, 'it waited briefly first');
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(listBackups(home, id), [], 'no backup either');
+    assert.deepEqual(tempFilesIn(path.dirname(file)), []);
+    assert.equal(fs.existsSync(writerLockPath(home, id)), false, 'the writer lock taken for the swap is gone');
+    // Codex lets go: the same repair goes through, and a restore waits for the lock in the same way
+    holder.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+    holder = spawn('flock', ['-x', '--no-fork', lock, 'sleep', '60'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const repaired = fs.readFileSync(file);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: id }, { lockWaitMs: 300 }),
+      (e: Error) => e instanceof RescueError && e.code === 'codex-maintenance',
+    );
+    assert.deepEqual(fs.readFileSync(file), repaired);
+    holder.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    restoreThread({ codexHome: home, thread: id });
+    assert.deepEqual(fs.readFileSync(file), before, 'restored byte for byte');
+  });
+
+  it('a run that holds the maintenance lock itself (reclaim) can repair and restore under it', () => {
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home);
+    const before = fs.readFileSync(file);
+    withCodexMaintenanceLock(home, () => {
+      stripThread({ codexHome: home, thread: id, mode: 'in-place' }, { ...quiet, lockWaitMs: 300 });
+      assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
+      restoreThread({ codexHome: home, thread: id }, { lockWaitMs: 300 });
+    });
+    assert.deepEqual(fs.readFileSync(file), before);
   });
 
   it('refuses while the rollout is still growing', async () => {

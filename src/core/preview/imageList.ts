@@ -1,0 +1,86 @@
+// The images of a rollout for the details panel: listed in file order with their byte ranges, and each
+// thumbnail read on demand from its range (a multi-GB thread never goes through the panel whole).
+import * as fs from 'node:fs';
+import { readRollout } from '../rollout/reader';
+import { classify, isImageString, walk } from '../rollout/format';
+import { imageFacts } from '../rollout/images';
+import type { ImageRef } from './imageRef';
+
+export interface ImageListHooks {
+  isCancelled?: () => boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Images of a rollout in file order (the first `limit`), with byte ranges for lazy thumbnails. */
+export function listImages(
+  file: string,
+  limit: number,
+  hooks: ImageListHooks = {},
+): { images: ImageRef[]; total: number } {
+  const images: ImageRef[] = [];
+  let total = 0;
+  let first = true;
+  readRollout(
+    file,
+    (l) => {
+      if (!l.value) return;
+      const c = classify(l.value, first);
+      first = false;
+      const where = [c.lineType, c.itemType].filter(Boolean).join('/');
+      walk(l.value, (v) => {
+        if (!isImageString(v)) return;
+        const k = total++;
+        if (images.length >= limit) return;
+        const f = imageFacts(v);
+        const comma = v.prefix.indexOf(',');
+        images.push({
+          index: k,
+          line: l.index + 1,
+          start: v.start + (comma >= 0 ? comma + 1 : 0),
+          end: v.end,
+          mediaType: f.mediaType,
+          storedBytes: f.storedBytes,
+          width: f.width,
+          height: f.height,
+          where,
+        });
+      });
+    },
+    { hashDataUrls: false, isCancelled: hooks.isCancelled, onProgress: hooks.onProgress },
+  );
+  return { images, total };
+}
+
+/** One image's base64 payload straight from its byte range: a data URL for the webview. */
+export function thumbnail(
+  file: string,
+  start: number,
+  end: number,
+  maxBytes = 8 * 1024 * 1024,
+): { dataUrl?: string; reason?: string } {
+  const len = end - start;
+  if (len <= 0) return { reason: 'empty image' };
+  if (len > maxBytes) return { reason: `image too large to preview (${len} bytes)` };
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, start);
+    // JSON may escape '/' as '\/' inside the string; base64 has no other escapes.
+    const b64 = buf.toString('latin1').replace(/\\\//g, '/');
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
+    const bytes = Buffer.from(b64, 'base64');
+    const type = sniffImageType(bytes);
+    if (!type) return { reason: 'unknown image format' };
+    return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sniffImageType(bytes: Buffer): string | undefined {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
+  if (bytes.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
+  if (bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}

@@ -1,0 +1,186 @@
+// Codex's maintenance lock and a thread's writer lock, held by us through a child process: checked
+// with util-linux flock(1) — the same flock(2) locks Codex 0.171 takes (LOCK_EX|LOCK_NB).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { holdLock } from '../../../../src/core/codexHome/lockHolder';
+import { acquireCodexMaintenanceLock, withCodexMaintenanceLock } from '../../../../src/core/codexHome/maintenanceLock';
+import { holdThreadWriterLock, threadLockState } from '../../../../src/core/codexHome/writerLock';
+import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
+import { RescueError } from '../../../../src/core/util/errors';
+import { tempCodexHome } from '../../../support/tempHome';
+
+const ID = '01a24730-4e35-78f2-9be2-978041c0f6c3';
+
+/** Can another process take `file` exclusively right now (flock -n, as Codex tries it)? */
+function free(file: string): boolean {
+  const r = spawnSync('flock', ['-x', '-n', file, 'true']);
+  return r.status === 0;
+}
+
+/** Another process holding `file` (flock -x … sleep), as Codex's maintenance would. */
+function holdElsewhere(file: string, seconds = 60): ChildProcess {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const child = spawn('flock', ['-x', '--no-fork', file, 'sleep', String(seconds)], { stdio: 'ignore' });
+  const until = Date.now() + 5000;
+  while (free(file) && Date.now() < until) spawnSync('sleep', ['0.05']);
+  return child;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+for (const holder of ['flock', 'perl'] as const) {
+  describe(`lock holder (${holder})`, () => {
+    it('holds the lock until release, then lets it go at once', () => {
+      const home = tempCodexHome();
+      const file = maintenanceLockPath(home);
+      const lock = holdLock({ lockPath: file, waitMs: 1000, holder });
+      assert.equal(typeof lock, 'object');
+      assert.equal(free(file), false);
+      if (typeof lock === 'object') lock.release();
+      assert.equal(free(file), true);
+    });
+
+    it('says busy when another process keeps the lock for the whole wait', () => {
+      const home = tempCodexHome();
+      const file = maintenanceLockPath(home);
+      children.push(holdElsewhere(file));
+      const t0 = Date.now();
+      assert.equal(holdLock({ lockPath: file, waitMs: 400, holder }), 'busy');
+      assert.ok(Date.now() - t0 >= 350, 'it waited');
+    });
+
+    it('takes the lock when the other holder lets go during the wait', () => {
+      const home = tempCodexHome();
+      const file = maintenanceLockPath(home);
+      children.push(holdElsewhere(file, 0.5));
+      const lock = holdLock({ lockPath: file, waitMs: 5000, holder });
+      assert.equal(typeof lock, 'object');
+      if (typeof lock === 'object') lock.release();
+    });
+
+    it("takes a thread's writer lock the way Codex does, and removes its file at release", () => {
+      const home = tempCodexHome();
+      const coordinationPath = path.join(home, 'thread-writer-locks', '.coordination.lock');
+      const lockPath = writerLockPath(home, ID);
+      const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000, holder });
+      assert.equal(typeof lock, 'object');
+      assert.equal(free(lockPath), false);
+      assert.equal(free(coordinationPath), true, 'the coordination lock is only held while taking or removing');
+      if (typeof lock === 'object') lock.release();
+      assert.equal(fs.existsSync(lockPath), false);
+    });
+
+    it("says held when Codex holds the thread's writer lock", () => {
+      const home = tempCodexHome();
+      const lockPath = writerLockPath(home, ID);
+      children.push(holdElsewhere(lockPath));
+      const coordinationPath = path.join(home, 'thread-writer-locks', '.coordination.lock');
+      assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300, holder }), 'held');
+      assert.equal(fs.existsSync(lockPath), true, "Codex's lock file stays");
+    });
+  });
+}
+
+describe("Codex's maintenance lock", () => {
+  it('refuses in plain words while Codex keeps it, and runs nothing', () => {
+    const home = tempCodexHome();
+    children.push(holdElsewhere(maintenanceLockPath(home)));
+    let ran = false;
+    assert.throws(
+      () => withCodexMaintenanceLock(home, () => (ran = true), { waitMs: 300 }),
+      (e: unknown) =>
+        e instanceof RescueError &&
+        e.code === 'codex-maintenance' &&
+        /Codex is doing its own maintenance/.test(e.message) &&
+        /Nothing was changed/.test(e.message),
+    );
+    assert.equal(ran, false);
+  });
+
+  it('is let go when the function throws, and after a promise settles', async () => {
+    const home = tempCodexHome();
+    const file = maintenanceLockPath(home);
+    assert.throws(() =>
+      withCodexMaintenanceLock(home, () => {
+        assert.equal(free(file), false);
+        throw new Error('boom');
+      }),
+    );
+    assert.equal(free(file), true);
+    const p = withCodexMaintenanceLock(home, async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return free(file);
+    });
+    assert.equal(await p, false, 'held while the promise runs');
+    assert.equal(free(file), true);
+  });
+
+  it('is let go when the process holding it is killed', () => {
+    const home = tempCodexHome();
+    const file = maintenanceLockPath(home);
+    const script = `require(${JSON.stringify(require.resolve('tsx/cjs'))});
+      const m = require(${JSON.stringify(path.resolve(__dirname, '../../../../src/core/codexHome/maintenanceLock.ts'))});
+      m.acquireCodexMaintenanceLock(${JSON.stringify(home)}); console.log('held'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    return new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (!out.includes('held')) return;
+        clearInterval(t);
+        try {
+          assert.equal(free(file), false);
+          child.kill('SIGKILL');
+          const until = Date.now() + 3000;
+          while (!free(file) && Date.now() < until) spawnSync('sleep', ['0.05']);
+          assert.equal(free(file), true, 'the holder let go when its parent died');
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      }, 20);
+    });
+  });
+
+  it('is re-entrant in one process: a repair inside a run that holds it goes on, and the lock goes with the last release', () => {
+    const home = tempCodexHome();
+    const file = maintenanceLockPath(home);
+    const outer = acquireCodexMaintenanceLock(home);
+    const t0 = Date.now();
+    const inner = withCodexMaintenanceLock(home, () => free(file), { waitMs: 2000 });
+    assert.equal(inner, false, 'still held while the inner run works');
+    assert.ok(Date.now() - t0 < 1500, 'no wait for our own lock');
+    assert.equal(free(file), false, 'the outer hold stays');
+    outer.release();
+    assert.equal(free(file), true);
+  });
+
+  it('acquire and release leave no process behind', () => {
+    const home = tempCodexHome();
+    const lock = acquireCodexMaintenanceLock(home);
+    lock.release();
+    lock.release(); // twice is harmless
+    assert.equal(free(maintenanceLockPath(home)), true);
+  });
+});
+
+describe("a thread's writer lock, held by us", () => {
+  it('makes the probe see the thread as held, and is refused while Codex holds it', () => {
+    const home = tempCodexHome();
+    const lock = holdThreadWriterLock(home, ID);
+    assert.equal(threadLockState(home, ID).held, true);
+    lock.release();
+    assert.equal(threadLockState(home, ID).held, false);
+    children.push(holdElsewhere(writerLockPath(home, ID)));
+    assert.throws(
+      () => holdThreadWriterLock(home, ID, { waitMs: 300 }),
+      (e: unknown) => e instanceof RescueError && e.code === 'held-by-codex' && /Close the Codex CLI/.test(e.message),
+    );
+  });
+});
