@@ -324,7 +324,7 @@ function runsIn(fd: number, start: number, end: number, known: ImageRun[]): Imag
     else hi = mid;
   }
   const runs: ImageRun[] = [];
-  let pos = start; // each scan starts where no escape is open: the line's start, or a string's end
+  let pos = start; // where the lines differ, then each image's end (a string's end: no escape open)
   for (let i = lo; i < known.length && known[i].end <= end; i++) {
     if (known[i].start < pos) continue;
     runs.push(...imageRuns(fd, pos, known[i].start), known[i]);
@@ -347,8 +347,10 @@ function diffLine(
   const q = commonSuffix(oFd, o[0] + p, o[1], rFd, r[0] + p, r[1]);
   const ob = o[1] - q;
   const rb = r[1] - q;
-  // the scan starts at the line's start, where no JSON escape is open
-  const runs = runsIn(oFd, o[0], ob, known).filter((run) => run.end > o[0] + p);
+  // The scan starts where the lines differ, not at the line's start (a kept image before it would be
+  // scanned for nothing); a repair changes values whole, so no escape is open there — and were one open,
+  // a run would only be found wrong and kept verbatim (the rebuild checks every patch).
+  const runs = runsIn(oFd, o[0] + p, ob, known);
   let oPos = o[0] + p;
   let rPos = r[0] + p;
   let j = 0;
