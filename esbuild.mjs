@@ -26,12 +26,21 @@ const builds = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/worker/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
+  { entryPoints: ['src/worker/indexWorker.ts'], outfile: 'dist/indexWorker.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The MCP server (SDK, schema validators): loaded by cli.js at run time for `mcp` only (mcpCommand.ts).
   { entryPoints: ['src/mcp/server.ts'], outfile: 'dist/mcp.js' },
   {
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    external: [],
+  },
+  {
+    entryPoints: ['src/webview/conversation.ts'],
+    outfile: 'dist/conversation.js',
     platform: 'browser',
     target: 'es2022',
     format: 'iife',

@@ -1,5 +1,5 @@
 // The heavy user's Codex home for the bench and the VS Code lag test: ~3,000 threads copied from the
-// real Codex CLI's fixture rollouts (test/support/fixtures.ts via test/vscode/makeFixtures.ts), each
+// real Codex CLI's fixture rollouts (test/support/fixtures.ts via test/vscode/harness/makeFixtures.ts), each
 // with a fresh id (file name, session_meta, every other mention), its timestamps shifted to a day in
 // the last year, a tenth archived, most named in session_index.jsonl; plus a few generated ~60 MB
 // rollouts (test/support/synthetic.ts). Cached: an existing home made with the same parameters is kept.
@@ -98,10 +98,10 @@ function ensureFixtures(): { codexHome: string; threads: Record<string, { id: st
   const manifest = path.join(fixturesDir, 'manifest.json');
   if (!fs.existsSync(manifest)) {
     const tools = JSON.parse(fs.readFileSync(path.resolve('.tools/tools.json'), 'utf8')) as { node22: string };
-    const r = spawnSync(tools.node22, ['--import', 'tsx', 'test/vscode/makeFixtures.ts', fixturesDir], {
+    const r = spawnSync(tools.node22, ['--import', 'tsx', 'test/vscode/harness/makeFixtures.ts', fixturesDir], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    if (r.status !== 0) throw new Error('could not make the real-CLI fixtures (test/vscode/makeFixtures.ts)');
+    if (r.status !== 0) throw new Error('could not make the real-CLI fixtures (test/vscode/harness/makeFixtures.ts)');
   }
   return JSON.parse(fs.readFileSync(manifest, 'utf8'));
 }

@@ -2,7 +2,8 @@
 // 700 MB line, against `cat`/`cp` and a naive readline + JSON.parse (+ stringify) baseline; and on a
 // heavy user's home (bench/heavyHome.ts: ~3,000 real-CLI threads with fresh ids over a year, a tenth
 // archived, plus four 60 MB rollouts; cached in .cache/heavy-home) the cold scan (every core and one
-// worker) and the warm rescan against `cat` of every rollout. All in one run so the ratios are fair
+// worker) and the warm rescan against `cat` of every rollout, and full-text search there (bench/search.mjs).
+// All in one run so the ratios are fair
 // (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v. Once,
 // outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs).
 // Always exits 0: it is a measurement, not a test.
@@ -19,6 +20,7 @@ import { haveTime, median, timedRun } from '../bench/measure.mjs';
 import { checkJsonl } from '../bench/validate.mjs';
 import { table, targets, targetsText, withRatios } from '../bench/report.mjs';
 import { inPlaceFootprint } from '../bench/inPlaceFootprint.mjs';
+import { searchBench } from '../bench/search.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -297,8 +299,29 @@ async function runBench() {
     }
   }
   rows = withRatios(rows, 'cli startup');
+  // Full-text search on the heavy home (issue 18): its own planted copy (hard links), against the same cat.
+  let search;
+  if (files.heavy) {
+    log('search: the heavy home with planted words');
+    try {
+      search = searchBench({
+        node,
+        cli,
+        home: files.heavy.home,
+        work,
+        runs: Math.min(RUNS, 3),
+        log,
+        catS: rows.find((r) => r.op === 'cat' && r.file === files.heavy.label)?.median ?? undefined,
+      });
+    } catch (e) {
+      search = { rows: [], targets: [{ name: 'search figures', pass: false, detail: `threw: ${e.message}` }] };
+    }
+  }
   for (const r of rows) if (r.internalS != null) r.note = `report elapsedMs median ${r.internalS.toFixed(3)} s`;
-  const ts = targets(rows, [files.big.label, files.giant.label], checks, files.heavy?.label);
+  const ts = [
+    ...targets(rows, [files.big.label, files.giant.label], checks, files.heavy?.label),
+    ...(search?.targets ?? []),
+  ];
   const out = [];
   out.push('');
   out.push(
@@ -319,6 +342,14 @@ async function runBench() {
   out.push('');
   out.push(`In-place repair of ${files.big.label} (once, outside the rounds): ${footprint.detail}`);
   out.push('');
+  if (search?.rows.length) {
+    out.push(`Search on the heavy home (planted copy; cat of every rollout ${search.catS.toFixed(3)} s):`);
+    for (const r of search.rows)
+      out.push(
+        `  ${r.op.padEnd(34)} ${r.median?.toFixed(3) ?? 'FAILED'} s (min ${r.min?.toFixed(3) ?? '—'})  ${r.rssMB?.toFixed(0) ?? '?'} MB`,
+      );
+    out.push('');
+  }
   out.push('Output checks (first run of each):');
   for (const [k, c] of Object.entries(checks)) out.push(`  ${c.ok ? 'ok  ' : 'BAD '} ${k}: ${c.detail}`);
   out.push('');

@@ -12,10 +12,12 @@ import { restoreCommand } from './restoreCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
 import { mcpCommand } from './mcpCommand';
+import { searchCommand } from './searchCommand';
 
 /** Every command, in the order the help lists them. */
 const COMMANDS: Command[] = [
   scanCommand,
+  searchCommand,
   inspectCommand,
   handoffCommand,
   stripCommand,

@@ -2,7 +2,6 @@
 // nonce; the page script (src/webview, bundled to dist/webview.js) renders everything as text nodes.
 // Its buttons run the same actions as the commands, through the action runner; the panel is their
 // surface (progress and outcome in its run area) and owns its busy/cancel state.
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { FromWebview, PanelAction, PanelState, RunReport, ThreadView, ToWebview } from '../protocol/messages';
 import { LONG_ACTIONS, isFromWebview } from '../protocol/messages';
@@ -14,6 +13,7 @@ import { SessionStore } from './store';
 import { plain } from './logic';
 import { Disposable } from './disposable';
 import { mayReveal, panelThread } from './panelData';
+import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const VIEW_TYPE = 'codexRescue.details';
 
@@ -54,15 +54,7 @@ export class DetailsPanel extends Disposable implements Surface {
   }
 
   static options(ctx: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(ctx.extensionUri, 'media'),
-        vscode.Uri.joinPath(ctx.extensionUri, 'dist'),
-      ],
-      enableFindWidget: true,
-    };
+    return webviewOptions(ctx.extensionUri);
   }
 
   constructor(
@@ -224,30 +216,11 @@ export class DetailsPanel extends Disposable implements Surface {
   }
 
   private html(): string {
-    const w = this.panel.webview;
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const res = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${w.cspSource} data:`,
-      `style-src ${w.cspSource}`,
-      `font-src ${w.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${res('media', 'details.css')}">
-<title>Codex thread details</title>
-</head>
-<body>
-<main id="app" aria-live="polite"><p class="muted">Loading…</p></main>
-<script nonce="${nonce}" src="${res('dist', 'webview.js')}"></script>
-</body>
-</html>`;
+    return webviewHtml(this.panel.webview, this.ctx.extensionUri, {
+      title: 'Codex thread details',
+      css: 'details.css',
+      script: 'webview.js',
+    });
   }
 
   override dispose(): void {

@@ -21,6 +21,7 @@ import { rescueDir } from '../core/codexHome/paths';
 import { levelLabel } from '../core/util/display';
 import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
 import { attentionCount, measuringText } from './logic';
+import { registerSearchCommands } from './searchCommands';
 
 /** What `activate` returns: the extension's parts, for the integration tests (a normal extension export). */
 export interface CodexRescueApi {
@@ -120,6 +121,7 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new DetailsSerializer(ctx, panelDeps)),
   );
 
+  ctx.subscriptions.push(...registerSearchCommands(ctx, w, store));
   const handlers = new CommandHandlers({
     ctx,
     store,

@@ -5,6 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { registerReadTools, ToolContext } from './readTools';
 import { registerRepairTools } from './repairTools';
+import { registerSearchTool } from './searchTool';
 import type { Log } from './results';
 
 export const SERVER_NAME = 'codex-session-rescue';
@@ -23,7 +24,7 @@ export function createRescueServer(o: McpOptions): McpServer {
     {
       capabilities: { tools: {} },
       instructions:
-        'Tools to rescue OpenAI Codex threads on this machine: list and inspect threads, read a stuck thread, write a handoff a new thread can start from, preview a repair' +
+        'Tools to rescue OpenAI Codex threads on this machine: list, search (by what was said) and inspect threads, read a stuck thread, write a handoff a new thread can start from, preview a repair' +
         (o.allowRepair
           ? ', and — only after the user has seen the preview — repair or restore a thread.'
           : '. Repairs are not enabled on this server (it runs without --allow-repair).'),
@@ -31,6 +32,7 @@ export function createRescueServer(o: McpOptions): McpServer {
   );
   const ctx: ToolContext = { codexHome: o.codexHome, allowRepair: o.allowRepair, log: o.log ?? (() => undefined) };
   registerReadTools(server, ctx);
+  registerSearchTool(server, ctx);
   registerRepairTools(server, ctx);
   return server;
 }

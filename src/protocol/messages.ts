@@ -11,6 +11,8 @@ import type { RestoreReport } from '../core/repair/restore';
 import type { PreviewRecord, RepairChoice } from '../core/repair/previewGuard';
 import type { WriteResult } from '../core/handoff/types';
 import type { ErrorView, ImageRef } from './panel';
+import type { SearchResult } from '../core/search/search';
+import type { EntryPage } from '../core/preview/transcript';
 
 export * from './panel';
 
@@ -94,6 +96,18 @@ export interface WorkerApi {
   thumbnail: {
     params: { codexHome: string; thread: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
+  };
+  /** An image a repair archived (only from the home's image archive). */
+  archivedThumbnail: { params: { codexHome: string; file: string }; result: { dataUrl?: string; reason?: string } };
+  /** Full-text search; indexes first for at most `budgetMs` (what is left is in the result's `pending`). */
+  search: {
+    params: { codexHome: string; query: string; limit?: number; budgetMs?: number };
+    result: Omit<SearchResult, 'terms'>;
+  };
+  /** One page of a thread's conversation (readEntries). */
+  conversation: {
+    params: { codexHome: string; thread: string; cursor?: string; maxChars?: number; toolChars?: number };
+    result: EntryPage;
   };
 }
 

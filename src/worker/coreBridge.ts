@@ -9,6 +9,8 @@ import { writeHandoff } from '../core/handoff/write';
 import { checkPreview } from '../core/repair/previewGuard';
 import { repairDiff } from '../core/preview/repairDiff';
 import { listImages, thumbnail as imageThumbnail } from '../core/preview/imageList';
+import { readEntries } from '../core/preview/transcript';
+import { searchThreads } from '../core/search/search';
 import type { HandoffReportView, ParamsOf, RepairReportView, RestoreReportView, ResultOf } from '../protocol/messages';
 
 export interface Hooks {
@@ -77,4 +79,20 @@ export function images(p: ParamsOf<'images'>, hooks: Hooks): ResultOf<'images'> 
 
 export function thumbnail(p: ParamsOf<'thumbnail'>): ResultOf<'thumbnail'> {
   return imageThumbnail(resolveThread(p.codexHome, p.thread).path, p.start, p.end, p.maxBytes);
+}
+
+/** Full-text search of the home's threads (indexing first, for at most `budgetMs`). */
+export function search(p: ParamsOf<'search'>, hooks: Hooks): ResultOf<'search'> {
+  const { terms: _terms, ...r } = searchThreads(p.codexHome, p.query, {
+    limit: p.limit,
+    budgetMs: p.budgetMs,
+    isCancelled: hooks.isCancelled,
+  });
+  return r;
+}
+
+/** One page of one of the home's threads, as the conversation view shows it. */
+export function conversation(p: ParamsOf<'conversation'>): ResultOf<'conversation'> {
+  const file = resolveThread(p.codexHome, p.thread).path;
+  return readEntries(file, { cursor: p.cursor, maxChars: p.maxChars, toolChars: p.toolChars });
 }

@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../core/util/errors';
 import * as bridge from './coreBridge';
+import { archivedThumbnail } from '../core/preview/imageList';
 import * as jobs from './scanJobs';
 import type { ErrorView, FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
@@ -34,6 +35,9 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   preview: (p, ctx) => bridge.preview(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   images: (p, ctx) => bridge.images(p, { onProgress: ctx.progress, isCancelled: ctx.isCancelled }),
   thumbnail: (p) => bridge.thumbnail(p),
+  archivedThumbnail: (p) => archivedThumbnail(p.codexHome, p.file),
+  search: (p, ctx) => bridge.search(p, { isCancelled: ctx.isCancelled }),
+  conversation: (p) => bridge.conversation(p),
 };
 
 function post(m: FromWorker): void {

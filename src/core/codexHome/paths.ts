@@ -76,11 +76,24 @@ export const imageArchiveDir = (home: string) => path.join(rescueDir(home), 'ima
 /** The proactive-handoff crossing state, so a restart doesn't write the same handoff again. */
 export const watchStatePath = (home: string) => path.join(rescueDir(home), 'watch-state.json');
 
-/** The CLI's scan index between runs: a cache, so never inside CODEX_HOME. */
-export function scanIndexPath(home: string, env: NodeJS.ProcessEnv = process.env): string {
+/** Our cache folder for one Codex home's files: `<XDG cache>/codex-session-rescue/<name>-<home key>.<ext>`. */
+function cachePath(home: string, name: string, ext: string, env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache');
   const key = createHash('sha1').update(home).digest('hex').slice(0, 12);
-  return path.join(base, 'codex-session-rescue', `scan-index-${key}.json`);
+  return path.join(base, 'codex-session-rescue', `${name}-${key}.${ext}`);
+}
+
+/** The CLI's scan index between runs: a cache, so never inside CODEX_HOME. */
+export function scanIndexPath(home: string, env: NodeJS.ProcessEnv = process.env): string {
+  return cachePath(home, 'scan-index', 'json', env);
+}
+
+/**
+ * The full-text search index, beside the scan index. One file per engine (`fts5`, or `plain` where
+ * this Node's SQLite has no FTS5), so two runtimes sharing a home never rebuild each other's.
+ */
+export function searchIndexPath(home: string, engine: string, env: NodeJS.ProcessEnv = process.env): string {
+  return cachePath(home, `search-index-${engine}`, 'sqlite', env);
 }
 
 /** UUID v7 (time-ordered), like the ids recent Codex versions give threads. */

@@ -15,6 +15,8 @@ export interface RolloutFile {
   compressed: boolean;
   size: number;
   mtimeMs: number;
+  /** The file's inode: a new one means the file was replaced (a rename over it), not appended to. */
+  ino?: number;
 }
 
 const NAME = new RegExp(
@@ -67,6 +69,7 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
         compressed: parsed.compressed,
         size: st.size,
         mtimeMs: st.mtimeMs,
+        ino: st.ino,
       };
       out.set(key, f);
       onFile?.(f);

@@ -21,6 +21,8 @@ export interface SqliteDb {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   close(): void;
+  /** A SQL function written in JS (node:sqlite 22.13+). */
+  function(name: string, opts: { deterministic?: boolean }, fn: (...args: unknown[]) => unknown): void;
 }
 
 type DatabaseCtor = new (path: string, opts?: Record<string, unknown>) => SqliteDb;

@@ -1,6 +1,8 @@
 // The images of a rollout for the details panel: listed in file order with their byte ranges, and each
 // thumbnail read on demand from its range (a multi-GB thread never goes through the panel whole).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { imageArchiveDir } from '../codexHome/paths';
 import { readRollout } from '../rollout/reader';
 import { classify, isImageString, walk } from '../rollout/format';
 import { imageFacts } from '../rollout/images';
@@ -75,6 +77,33 @@ export function thumbnail(
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * An image a repair archived, named in a placeholder (rollout text: untrusted). Only a file of the
+ * home's image archive, named by its sha256, is read — never a path the text points elsewhere.
+ */
+export function archivedThumbnail(
+  codexHome: string,
+  file: string,
+  maxBytes = 8 * 1024 * 1024,
+): { dataUrl?: string; reason?: string } {
+  let real: string;
+  let dir: string;
+  try {
+    real = fs.realpathSync(file);
+    dir = fs.realpathSync(imageArchiveDir(codexHome));
+  } catch {
+    return { reason: 'the archived image is not there' };
+  }
+  if (path.dirname(real) !== dir || !/^[0-9a-f]{64}\.(png|jpg|jpeg|gif|webp)$/.test(path.basename(real)))
+    return { reason: "not an image of this Codex home's archive" };
+  const st = fs.statSync(real);
+  if (st.size > maxBytes) return { reason: `image too large to preview (${st.size} bytes)` };
+  const bytes = fs.readFileSync(real);
+  const type = sniffImageType(bytes);
+  if (!type) return { reason: 'unknown image format' };
+  return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
 }
 
 function sniffImageType(bytes: Buffer): string | undefined {

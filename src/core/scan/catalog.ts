@@ -92,7 +92,7 @@ function anchorOf(fd: number, offset: number, held?: Buffer): string {
 }
 
 /** anchorOf the open file; undefined when it cannot be read. */
-function fileAnchor(fd: number, offset: number, held?: Buffer): string | undefined {
+export function fileAnchor(fd: number, offset: number, held?: Buffer): string | undefined {
   try {
     return anchorOf(fd, offset, held);
   } catch {

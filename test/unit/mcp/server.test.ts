@@ -16,7 +16,14 @@ import { bundle } from '../../support/bundles';
 import { holdDatabaseLock } from '../../support/dbLock';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const READ_TOOLS = ['list_threads', 'inspect_thread', 'read_thread', 'write_handoff', 'preview_repair'];
+const READ_TOOLS = [
+  'list_threads',
+  'inspect_thread',
+  'read_thread',
+  'write_handoff',
+  'search_threads',
+  'preview_repair',
+];
 
 function makeThread(home: string, n: number, imageLines = 6) {
   const when = new Date(Date.UTC(2026, 10, 20, 10, n));
@@ -92,7 +99,7 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
       assert.equal(t.inputSchema.type, 'object');
       assert.equal(t.outputSchema?.type, 'object', `${t.name} declares its structured output`);
     }
-    for (const n of ['list_threads', 'inspect_thread', 'read_thread', 'preview_repair'])
+    for (const n of ['list_threads', 'inspect_thread', 'read_thread', 'preview_repair', 'search_threads'])
       assert.equal(byName.get(n)!.annotations?.readOnlyHint, true, n);
     for (const n of ['repair_thread', 'restore_thread']) {
       assert.equal(byName.get(n)!.annotations?.destructiveHint, true, n);
@@ -171,6 +178,36 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
     assert.match(text(p), /Dry run — nothing was changed/);
     assert.match(text(p), new RegExp(`previewId: ${data(p).previewId}`));
     assert.deepEqual(fs.readFileSync(stuck.file), before, 'a preview changes nothing');
+  });
+
+  it('search_threads finds a thread by what was said in it; its own cache, never the Codex home', async () => {
+    const c = await client(false);
+    const before = fs.readFileSync(small.file);
+    fs.appendFileSync(
+      small.file,
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        type: 'response_item',
+        payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'where is the kingfisher?' }] },
+      }) + '\n',
+    );
+    const r = await c.callTool({ name: 'search_threads', arguments: { query: 'Kingfisher', limit: 5 } });
+    assert.ok(!r.isError, text(r));
+    assert.deepEqual(
+      data(r).hits.map((h: { threadId: string; role: string }) => [h.threadId, h.role]),
+      [[small.id, 'user']],
+    );
+    assert.match(data(r).hits[0].snippet, /where is the \*\*kingfisher\*\*\?/);
+    assert.match(text(r), new RegExp(`${small.id}.*line \\d+ \\(user\\)`));
+    const none = await c.callTool({ name: 'search_threads', arguments: { query: '"layout kingfisher"' } });
+    assert.deepEqual(data(none).hits, []);
+    assert.ok(
+      fs.readdirSync(path.join(home, '.cache', 'codex-session-rescue')).some((f) => f.startsWith('search-index-')),
+    );
+    fs.writeFileSync(small.file, before);
+    const bad = await c.callTool({ name: 'search_threads', arguments: { query: '""' } });
+    assert.equal(bad.isError, true);
+    assert.match(text(bad), /no words/);
   });
 
   it('refusals and bad input are tool errors (isError) in plain words, not protocol errors', async () => {

@@ -2,9 +2,9 @@
 // UI test: drives the real VS Code workbench (code-server + headless chromium via playwright-core) with
 // the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
 // opens its details panel, runs Preview repair, then Repair in place from the panel (confirming the
-// dialog), photographs the run's report in the light, dark and high-contrast themes, and opens the Getting
-// Started walkthrough (every step, its images loaded from the extension). Screenshots go to
-// test/vscode/screenshots/.
+// dialog), photographs the run's report in the light, dark and high-contrast themes, searches the threads'
+// text (Search Sessions…) and opens the conversation at the hit, and opens the Getting Started walkthrough
+// (every step, its images loaded from the extension). Screenshots go to test/vscode/screenshots/.
 // Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,6 +58,40 @@ async function colorTheme(page, name) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Search Sessions… from the palette, a command the tools thread ran typed in (the first row must be
+ * that command), the hit chosen: its conversation must open at that message, command and output unfolded.
+ */
+async function searchAndOpen(page, tag, step) {
+  const query = 'tools-fixture-ok';
+  const input = await palette(page, 'Codex Rescue: Search Sessions');
+  await page.locator('.quick-input-widget', { hasText: 'Search Sessions' }).waitFor();
+  await input.fill(query);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: query }).first().waitFor({ timeout: 60000 });
+  const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+  step(`search (${tag}): ${rows.length} row(s): ${rows[0].replace(/\s+/g, ' ')}`);
+  if (!rows[0].includes('command')) throw new Error(`the first hit is not the command: ${rows[0]}`);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(shots, `search-${tag}.png`) });
+  await page.keyboard.press('Enter');
+  const conversation = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+  const hit = conversation.locator('.entry.hit');
+  await hit.waitFor({ timeout: 60000 });
+  if (!(await hit.innerText()).includes(query))
+    throw new Error(`the conversation opened elsewhere: ${await hit.innerText()}`);
+  await hit
+    .locator('details')
+    .first()
+    .evaluate((d) => (d.open = true));
+  await conversation
+    .locator('.entry.tool-output details')
+    .first()
+    .evaluate((d) => (d.open = true));
+  await page.waitForTimeout(500);
+  step(`conversation (${tag}): open at the hit, ${await conversation.locator('.entry').count()} entries on the page`);
+  await page.screenshot({ path: path.join(shots, `conversation-${tag}.png`) });
+}
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
 const t0 = Date.now();
 let cs;
@@ -67,7 +101,7 @@ const step = (s) => process.stderr.write(`[ui-test] ${((Date.now() - t0) / 1000)
 try {
   cs = await startCodeServer({
     root,
-    env: { CODEX_HOME: process.env.CODEX_HOME },
+    env: { CODEX_HOME: process.env.CODEX_HOME, XDG_CACHE_HOME: path.join(root, 'cache') },
     settings: { 'workbench.colorTheme': theme, 'codexRescue.autoHandoff': 'off' },
   });
   step(`code-server ${cs.version} at ${cs.url}`);
@@ -217,6 +251,16 @@ try {
   });
   step(`walkthrough: 4 steps, first image ${await image.evaluate((img) => img.naturalWidth)} px wide`);
   await page.locator('.part.editor').screenshot({ path: path.join(shots, 'walkthrough.png') });
+
+  // 8. Search Sessions… finds the thread by a command it ran, and the conversation opens at that
+  // message: in the light and dark themes. The side bar back first (the palette is opened through it).
+  await page.locator('.part.titlebar').first().click();
+  await page.keyboard.press('Control+B');
+  await page.locator('.part.sidebar').waitFor({ state: 'visible' });
+  for (const [tag, name] of [themes[0], themes[1]]) {
+    await colorTheme(page, name);
+    await searchAndOpen(page, tag, step);
+  }
   code = 0;
 } catch (err) {
   process.stderr.write(`[ui-test] FAILED: ${err.stack ?? err}\n`);
