@@ -4,7 +4,8 @@
 // archived, plus four 60 MB rollouts; cached in .cache/heavy-home) the cold scan (every core and one
 // worker) and the warm rescan against `cat` of every rollout, and full-text search there (bench/search.mjs).
 // All in one run so the ratios are fair
-// (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v.
+// (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v. Once,
+// outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs).
 // Always exits 0: it is a measurement, not a test.
 //   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N]
 //                          [--threads N] [--no-heavy] [--keep]
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { haveTime, median, timedRun } from '../bench/measure.mjs';
 import { checkJsonl } from '../bench/validate.mjs';
 import { table, targets, targetsText, withRatios } from '../bench/report.mjs';
+import { inPlaceFootprint } from '../bench/inPlaceFootprint.mjs';
 import { searchBench } from '../bench/search.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -270,6 +272,10 @@ async function runBench() {
     }
   }
 
+  log('in place once: what the repair of the big rollout leaves on disk, and its restore');
+  const footprint = inPlaceFootprint({ node, cli, work, f: files.big });
+  checks[`in place ${files.big.label}`] = footprint;
+
   let rows = [];
   for (const [fk, f] of Object.entries(files)) {
     for (const o of ops) {
@@ -334,6 +340,8 @@ async function runBench() {
   out.push('');
   out.push(table(rows));
   out.push('');
+  out.push(`In-place repair of ${files.big.label} (once, outside the rounds): ${footprint.detail}`);
+  out.push('');
   if (search?.rows.length) {
     out.push(`Search on the heavy home (planted copy; cat of every rollout ${search.catS.toFixed(3)} s):`);
     for (const r of search.rows)
@@ -373,6 +381,7 @@ async function runBench() {
         },
         rows,
         checks,
+        inPlaceFootprint: footprint,
         targets: ts,
         totalS: (Date.now() - started) / 1000,
       },

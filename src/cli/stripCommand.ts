@@ -41,7 +41,7 @@ async function strip(ctx: CliContext): Promise<number> {
   if (mode === 'in-place') inHomeOnly(ctx.codexHome, ctx.operands[0]);
   if (mode === 'in-place' && shouldAsk(args.flags.has('yes'))) {
     const ok = await confirm(
-      `Repair thread ${ctx.operands[0]} in place? The original is backed up first under ${ctx.codexHome}/rescue/backups.`,
+      `Repair thread ${ctx.operands[0]} in place? What is replaced is kept first, as restore data under ${ctx.codexHome}/rescue/backups and images in ${ctx.codexHome}/rescue/images.`,
     );
     if (!ok) {
       ctx.err.write('Nothing changed.\n');

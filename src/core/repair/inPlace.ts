@@ -1,5 +1,6 @@
 // The in-place swap: with Codex's maintenance lock and the thread's writer lock held, back up the
-// original, take Codex's projection write lock, rename the verified copy over the original, clear the
+// original (a hard link while the swap runs; then only its verified restore data stays, when there is
+// one), take Codex's projection write lock, rename the verified copy over the original, clear the
 // projection rows, and undo everything if any step fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
+import { PreparedRestoreData, RestoreData, commitRestoreData } from '../store/restoreData';
 import { assertUnchangedSince } from './refusals';
 import { withSwapLocks } from './swapLocks';
 import { StripRequest } from './types';
@@ -28,12 +30,16 @@ export interface SwapInput {
   output: string;
   finalPath: string;
   bytesAfter: number;
+  /** The repair's verified restore data: kept instead of the original once the swap stands. */
+  restoreData?: PreparedRestoreData;
   /** How long to wait for Codex's maintenance lock (default 5 s). */
   lockWaitMs?: number;
 }
 
 export interface SwapResult {
+  /** The backup folder when restore data stands in for the original, else the original's copy. */
   backupPath: string;
+  restoreData?: RestoreData;
   projection?: ProjectionDump;
 }
 
@@ -60,6 +66,7 @@ function swapLocked(s: SwapInput): SwapResult {
   let manifest: BackupManifest;
   try {
     file = preserveOriginal(f.path, dir);
+    const restoreData = s.restoreData ? commitRestoreData(s.restoreData, dir) : undefined;
     manifest = {
       kind: 'before-repair',
       threadId,
@@ -73,6 +80,7 @@ function swapLocked(s: SwapInput): SwapResult {
       toolVersion: VERSION,
       options: { ...req.options },
       repaired: { size: s.bytesAfter, sha256: sha256File(s.output) },
+      restoreData,
     };
     writeManifest(dir, manifest);
     writeRepairNote(dir, { at: manifest.createdAt, size: s.bytesAfter, removedBytes: stat.size - s.bytesAfter });
@@ -141,7 +149,7 @@ function swapLocked(s: SwapInput): SwapResult {
       // the repair stands; only a restore of the projection rows would be missing
     }
   }
-  if (f.compressed) {
+  if (f.compressed && s.finalPath !== f.path) {
     // Its bytes are in the backup; the plain .jsonl now wins. If it can't go, Codex still prefers the .jsonl.
     try {
       fs.rmSync(f.path);
@@ -149,5 +157,16 @@ function swapLocked(s: SwapInput): SwapResult {
       // harmless: see above
     }
   }
-  return { backupPath: file, projection: txn?.dump };
+  if (manifest.restoreData) {
+    // The swap stands and the restore data rebuilt the original before it: the copy goes, and with it
+    // the last name of the original's bytes. If it can't go, it stays a (redundant) backup.
+    try {
+      fs.rmSync(file);
+      fsyncDir(dir);
+      return { backupPath: dir, restoreData: manifest.restoreData, projection: txn?.dump };
+    } catch {
+      // see above
+    }
+  }
+  return { backupPath: file, restoreData: manifest.restoreData, projection: txn?.dump };
 }

@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
 import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, readSessionMeta, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
-import { imageFacts } from '../rollout/images';
+import { dataUrlHeaderLength, imageFacts } from '../rollout/images';
 import { formatBytes } from '../util/display';
-import { digestImage } from './imageArchive';
+import { SavedImage, digestImage } from './imageArchive';
+import type { ImageStore } from '../store/imageStore';
+import type { KnownImages } from '../store/reversePatch';
 import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollout/imageUrl';
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
@@ -21,8 +23,8 @@ export interface StripOptions {
   keepImages?: number;
   /** Tool outputs longer than this (raw bytes) keep their head and tail (default 256 KiB). */
   maxToolOutputBytes?: number;
-  /** Save each distinct image once under this folder (content-addressed) before replacing it. */
-  archiveDir?: string;
+  /** Save each distinct image once in the home's image store before replacing it (placeholders name its file). */
+  store?: ImageStore;
   /** Give the copy a new thread id (fork): every string value equal to the old id is replaced. */
   newThreadId?: string;
   /** Where the original bytes stay, as the placeholders name it: plain words, no quote or backslash (default "the rescue backup"). */
@@ -34,8 +36,6 @@ export const DEFAULT_MAX_TOOL_OUTPUT = 256 * 1024;
 export interface StripHooks {
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
-  /** Sees every byte of the original as it is read (to hash it). */
-  onSourceBytes?: (chunk: Buffer) => void;
 }
 
 export interface StripStats extends RepairCounts {
@@ -47,6 +47,8 @@ export interface StripStats extends RepairCounts {
   shapeDigest: string;
   /** 0-based indexes of the lines the pass changed. */
   editedLines: number[];
+  /** With the store: what the pass learnt of the images it replaced (for the restore data). */
+  knownImages?: KnownImages;
   threadIdInMeta?: string;
 }
 
@@ -102,7 +104,7 @@ interface Plan {
 }
 
 /** First pass, only when images are kept: find the newest compaction and the newest live images. */
-function planKeep(src: string, keepImages: number, hooks: StripHooks, archiveDir: string | undefined): Plan {
+function planKeep(src: string, keepImages: number, hooks: StripHooks, store: ImageStore | undefined): Plan {
   let newestCompactedLine = 0;
   let first = true;
   let k = 0;
@@ -120,7 +122,7 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks, archiveDir
         k++;
       }
     },
-    { hashDataUrls: imageIdMode(archiveDir), spans: true, isCancelled: hooks.isCancelled },
+    { hashDataUrls: imageIdMode(store), spans: true, isCancelled: hooks.isCancelled },
   ); // same options as the pass: both must see the same sites and hashes
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
@@ -147,7 +149,7 @@ export function stripRollout(
   const originalIn = options.originalIn ?? 'the rescue backup';
   const plan: Plan =
     keepImages > 0
-      ? planKeep(src, keepImages, hooks, options.archiveDir)
+      ? planKeep(src, keepImages, hooks, options.store)
       : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
   const srcFd = fs.openSync(src, 'r');
   const writer = new RangeWriter(srcFd, dest);
@@ -170,9 +172,10 @@ export function stripRollout(
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
+    knownImages: options.store ? { at: new Map(), bySha: new Map() } : undefined,
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
-  const archived = new Map<string, string>();
+  const saved = new Map<string, SavedImage>();
   const ordinals = new OrdinalRenumber();
   let k = 0;
   let first = true;
@@ -212,7 +215,13 @@ export function stripRollout(
             stats.imagesKept++;
             continue;
           }
-          edits.push(imageEdit(srcFd, site, options.archiveDir, archived, originalIn));
+          edits.push(imageEdit(srcFd, site, options.store, saved, originalIn));
+          if (stats.knownImages && site.str.hash?.length === 64)
+            stats.knownImages.at.set(site.str.start, {
+              end: site.str.end,
+              prefixLen: dataUrlHeaderLength(site.str),
+              sha256: site.str.hash,
+            });
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
         }
@@ -238,15 +247,15 @@ export function stripRollout(
       },
       {
         spans: true,
-        hashDataUrls: imageIdMode(options.archiveDir), // taken while the image streams by (no second read)
+        hashDataUrls: imageIdMode(options.store), // taken while the image streams by (no second read)
         onProgress: hooks.onProgress,
         isCancelled: hooks.isCancelled,
-        onBytes: hooks.onSourceBytes,
       },
     );
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
-    stats.imagesArchived = archived.size;
+    stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
+    for (const [sha, v] of saved) if (v.img) stats.knownImages?.bySha.set(sha, { img: v.img, form: v.form });
     stats.ordinalsRenumbered = ordinals.renumbered;
     stats.shapeDigest = shape.digest('hex');
     return stats;
@@ -270,11 +279,12 @@ function renameThread(value: JsonValue, oldId: string, newId: string): Edit[] {
 }
 
 /**
- * Archive file names need each image's exact sha256 (~0.4 s per 600 MB of images, on the parse thread);
+ * Saving to the store needs each stored image's exact sha256 (~0.4 s per 600 MB of images, on the parse
+ * thread) to save each once;
  * a placeholder alone is labelled with the scan's cheap fingerprint (sha1 of length, first and last 8 KiB).
  */
-function imageIdMode(archiveDir: string | undefined): 'full' | 'fingerprint' {
-  return archiveDir ? 'full' : 'fingerprint';
+function imageIdMode(store: ImageStore | undefined): 'full' | 'fingerprint' {
+  return store ? 'full' : 'fingerprint';
 }
 
 function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined, originalIn: string): string {
@@ -284,7 +294,7 @@ function placeholderText(site: ImageSite, sha: string, savedAs: string | undefin
   return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
 }
 
-/** The scanner fingerprinted big data URLs (no archive); small ones are hashed here, exactly. */
+/** The scanner fingerprinted big data URLs (no store); small ones are hashed here, exactly. */
 function idLabel(s: BigStr, savedAs: string | undefined): string {
   return s.hash !== undefined && !savedAs && s.hash.length === 40 ? 'fingerprint' : 'sha256';
 }
@@ -292,12 +302,11 @@ function idLabel(s: BigStr, savedAs: string | undefined): string {
 function imageEdit(
   srcFd: number,
   site: ImageSite,
-  archiveDir: string | undefined,
-  archived: Map<string, string>,
+  store: ImageStore | undefined,
+  saved: Map<string, SavedImage>,
   originalIn: string,
 ): Edit {
-  const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
-  const { sha256, savedAs } = digestImage(srcFd, site.str, f.mediaType, archiveDir, archived);
+  const { sha256, savedAs } = digestImage(srcFd, site.str, store, saved);
   const text = placeholderText(site, sha256, savedAs, originalIn);
   if (site.generated) {
     return { start: site.str.start, end: site.str.end, bytes: Buffer.alloc(0) };

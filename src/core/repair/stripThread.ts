@@ -1,12 +1,14 @@
 // A repair run from start to end: find the thread, refuse what must be refused, run the strip pass
 // into a temp file, verify it with an independent parser, then put it where the mode says
-// (dry run: a preview file; copy: --out; fork: a new thread; in place: the swap in inPlace.ts).
+// (dry run: a preview file; copy: --out; fork: a new thread; in place: its restore data made and
+// checked (store/restoreData.ts), then the swap in inPlace.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { resolveThread } from '../codexHome/rolloutFiles';
-import { imageArchiveDir } from '../codexHome/paths';
-import { describeWriteError, removeQuietly, removeStaleTemps } from '../util/atomicWrite';
+import { describeWriteError, removeQuietly, removeStaleTemps, tempBeside } from '../util/atomicWrite';
+import { canWriteZstd, zstdFile } from '../store/zstdFile';
+import { openStore } from '../store/imageStore';
+import { PreparedRestoreData, discardRestoreData, prepareRestoreData, restoreDataBytes } from '../store/restoreData';
 import { CancelledError, RescueError } from '../util/errors';
 import { resumeCommand } from '../util/display';
 import { StripStats, stripRollout } from './stripPass';
@@ -14,7 +16,7 @@ import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
 import { plainSource, targetFor } from './targets';
 import { swapInPlace } from './inPlace';
-import { writeForkNote } from './backups';
+import { sha256File, writeForkNote } from './backups';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
 
 function check(v: VerifyResult, what: string): void {
@@ -54,27 +56,31 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   hooks.onProgress?.(0, f.size, 'checking');
   const meta = requireSessionMeta(f);
   const opts = req.options ?? {};
-  const archiveDir = opts.archiveImages ? imageArchiveDir(req.codexHome) : undefined;
   const threadId = f.id;
   if (req.mode === 'in-place') refuseForks(req.codexHome, threadId);
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks.growthWindowMs) : fs.statSync(f.path);
   removeStaleTemps(path.dirname(f.path));
-  if (archiveDir) removeStaleTemps(archiveDir);
+  // In place, the images go to the store (restore data refers to them); elsewhere when asked.
+  const store = req.mode === 'in-place' || opts.archiveImages ? openStore(req.codexHome) : undefined;
   // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
+  if (req.mode === 'in-place' && req.keepCompressed && f.compressed && !canWriteZstd())
+    throw new RescueError(
+      'unsupported',
+      'keeping a .zst thread compressed needs Node 22.15 or later (its zstd); nothing was changed',
+    );
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
-  const sourceHash = createHash('sha256');
+  let prepared: PreparedRestoreData | undefined;
+  let zstOut: string | undefined;
   try {
     src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
       src.path,
       output,
-      { ...opts, archiveDir, newThreadId, originalIn: originalIn(req.mode, threadId) },
+      { ...opts, store, newThreadId, originalIn: originalIn(req.mode, threadId) },
       {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
-        // the backup manifest needs the original's sha256; other modes leave the original alone
-        onSourceBytes: req.mode === 'in-place' ? (chunk) => sourceHash.update(chunk) : undefined,
       },
     );
     hooks.onProgress?.(0, stats.bytesAfter, 'verifying');
@@ -94,17 +100,41 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     if (hooks.isCancelled?.()) throw new CancelledError();
 
     let swapped: ReturnType<typeof swapInPlace> | undefined;
+    let fullCopyKept: string | undefined;
     if (req.mode === 'in-place') {
+      hooks.onProgress?.(0, 1, 'saving restore data');
+      const made = prepareRestoreData({
+        codexHome: req.codexHome,
+        threadId,
+        original: src.path,
+        repaired: output,
+        editedLines: stats.editedLines,
+        known: stats.knownImages,
+        store: store!,
+        zst: f.compressed ? { path: f.path, sha256: sha256File(f.path) } : undefined,
+        isCancelled: hooks.isCancelled,
+      });
+      prepared = made.prepared;
+      fullCopyKept = made.notKept;
+      // the backup manifest needs the original's sha256: the rebuild's when it was the original
+      const plainSha256 = prepared?.data.plain.sha256 ?? sha256File(src.path);
+      if (hooks.isCancelled?.()) throw new CancelledError();
+      // staying .zst: what goes in place is the verified copy, compressed (the restore data is against its content)
+      if (finalPath === f.path && f.compressed) {
+        zstOut = tempBeside(f.path, 'rescue');
+        zstdFile(output, zstOut);
+      }
       hooks.onProgress?.(0, 1, 'swapping');
       swapped = swapInPlace({
         req,
         f,
         meta,
         stat,
-        sourceSha256: sourceHash.digest('hex'),
-        output,
+        sourceSha256: plainSha256,
+        output: zstOut ?? output,
         finalPath,
-        bytesAfter: stats.bytesAfter,
+        bytesAfter: zstOut ? fs.statSync(zstOut).size : stats.bytesAfter,
+        restoreData: prepared,
         lockWaitMs: hooks.lockWaitMs,
       });
     } else {
@@ -117,7 +147,14 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     const projection = swapped?.projection;
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
-    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, editedLines: _edited, ...counts } = stats;
+    const {
+      lines: _lines,
+      shapeDigest: _digest,
+      threadIdInMeta: _meta,
+      editedLines: _edited,
+      knownImages: _known,
+      ...counts
+    } = stats;
     return {
       ...counts,
       mode: req.mode,
@@ -128,8 +165,15 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       independentlyParsed: verified.independentlyParsed,
       outputPath: finalPath,
       backupPath: swapped?.backupPath,
+      restoreData: swapped?.restoreData && {
+        bytes: restoreDataBytes(swapped.backupPath),
+        imageRefs: swapped.restoreData.imageRefs,
+        images: swapped.restoreData.images.length,
+        rawBytes: swapped.restoreData.rawBytes,
+      },
+      fullCopyKept: swapped && !swapped.restoreData ? fullCopyKept : undefined,
       newThreadId,
-      archiveDir: stats.imagesArchived ? archiveDir : undefined,
+      archiveDir: stats.imagesArchived ? store?.dir : undefined,
       projectionRowsCleared: rows,
       resumeCommand: resumeCommand(newThreadId ?? threadId),
       elapsedMs: Date.now() - started,
@@ -137,5 +181,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   } finally {
     removeQuietly(output !== finalPath ? output : undefined);
     removeQuietly(src?.cleanup);
+    removeQuietly(zstOut); // renamed into place when the swap went through
+    discardRestoreData(prepared); // moved into the backup folder when the swap went through
   }
 }

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import { newThreadId, sessionPath } from '../codexHome/paths';
-import { readRollout } from '../rollout/reader';
-import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
+import { describeWriteError, tempBeside } from '../util/atomicWrite';
+import { decompressToTemp } from '../store/zstdFile';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
 import { StripRequest } from './types';
@@ -36,7 +36,10 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
   });
   switch (req.mode) {
     case 'in-place':
-      // A repaired .zst becomes a plain .jsonl, which Codex prefers; the .zst goes into the backup.
+      // A repaired .zst becomes a plain .jsonl, which Codex prefers, unless asked to stay .zst: then the
+      // pass writes a plain temp file (compressed after it is verified) and the .zst is replaced.
+      if (f.compressed && req.keepCompressed)
+        return { finalPath: f.path, output: tempBeside(f.path.replace(/\.zst$/, ''), 'rescue') };
       return beside(f.compressed ? f.path.replace(/\.zst$/, '') : f.path);
     case 'fork': {
       const id = newThreadId();
@@ -63,21 +66,6 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
 /** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
 export function plainSource(f: RolloutFile, isCancelled?: () => boolean): { path: string; cleanup?: string } {
   if (!f.compressed) return { path: f.path };
-  const tmp = tempBeside(f.path.replace(/\.zst$/, ''), 'unzst');
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    readRollout(f.path, () => undefined, {
-      hashDataUrls: false,
-      isCancelled,
-      onDecompressed: (chunk) => {
-        fs.writeSync(fd, chunk);
-      },
-    });
-  } catch (err) {
-    fs.closeSync(fd);
-    removeQuietly(tmp);
-    throw describeWriteError(err, tmp); // our own errors (cancelled, unreadable) pass through as they are
-  }
-  fs.closeSync(fd);
+  const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled).path;
   return { path: tmp, cleanup: tmp };
 }

@@ -11,7 +11,9 @@ export interface StripRequest {
   mode: StripMode;
   /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
   out?: string;
-  options?: Omit<StripOptions, 'newThreadId' | 'archiveDir' | 'originalIn'> & { archiveImages?: boolean };
+  options?: Omit<StripOptions, 'newThreadId' | 'store' | 'originalIn'> & { archiveImages?: boolean };
+  /** In place: a .zst thread stays .zst (written with Node's zstd, 22.15+); otherwise it becomes a plain .jsonl. */
+  keepCompressed?: boolean;
   env?: NodeJS.ProcessEnv;
   /**
    * Accept a rollout path outside the Codex home for a dry run, a copy or a fork (the CLI, for a file
@@ -20,7 +22,7 @@ export interface StripRequest {
   outside?: boolean;
 }
 
-export type Phase = 'checking' | 'stripping' | 'verifying' | 'swapping' | 'restoring';
+export type Phase = 'checking' | 'stripping' | 'verifying' | 'saving restore data' | 'swapping' | 'restoring';
 
 export interface RepairHooks {
   onProgress?: (done: number, total: number, phase: Phase) => void;
@@ -32,12 +34,17 @@ export interface RepairHooks {
 }
 
 export interface StripReport
-  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'>, VerifyCounts {
+  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines' | 'knownImages'>, VerifyCounts {
   mode: StripMode;
   threadId: string;
   sourcePath: string;
   outputPath: string;
+  /** In place: the backup folder (restore data) or the original's copy (when no restore data could stand in). */
   backupPath?: string;
+  /** In place: what the restore data takes (patch + manifest; the images are in the store). */
+  restoreData?: { bytes: number; imageRefs: number; images: number; rawBytes: number };
+  /** In place: why a full copy of the original was kept instead of restore data. */
+  fullCopyKept?: string;
   newThreadId?: string;
   archiveDir?: string;
   projectionRowsCleared?: number;

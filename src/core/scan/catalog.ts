@@ -204,7 +204,7 @@ export function summarize(
   const meta = metrics.meta ?? {};
   const repair = names.repairs?.get(f.id);
   // Still the size the repair left: Codex has not written a turn since (an append only grows it).
-  const repaired = repair && repair.size === f.size && !f.compressed ? repair : undefined;
+  const repaired = repair && repair.size === f.size ? repair : undefined;
   const row = names.state.get(f.id);
   return {
     id: f.id,

@@ -80,7 +80,7 @@ describe('a linked sessions/ or archived_sessions/ folder', () => {
       }
       // a backup whose manifest names the real path (the folder was linked after the repair) restores too
       const r = stripThread({ codexHome: home, thread: ID, mode: 'in-place' }, { growthWindowMs: 0 });
-      const manifestFile = path.join(path.dirname(r.backupPath!), 'manifest.json');
+      const manifestFile = path.join(r.backupPath!, 'manifest.json'); // the backup folder: restore data
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
       manifest.originalPath = realFile;
       fs.writeFileSync(manifestFile, JSON.stringify(manifest));
