@@ -9,6 +9,7 @@ import { scanCommand } from './scanCommand';
 import { inspectCommand } from './inspectCommand';
 import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
+import { reclaimCommand } from './reclaimCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
 import { mcpCommand } from './mcpCommand';
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   handoffCommand,
   stripCommand,
   restoreCommand,
+  reclaimCommand,
   watchCommand,
   mcpCommand,
 ];

@@ -1,0 +1,25 @@
+// How many bytes a folder takes (files' sizes, any depth): the image store, a repair's restore data.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function folderBytes(dir: string): number {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0; // missing: nothing stored yet
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += folderBytes(p);
+    else if (e.isFile()) {
+      try {
+        total += fs.statSync(p).size;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return total;
+}
