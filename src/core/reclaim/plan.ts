@@ -95,6 +95,14 @@ export function estimateFreed(m: ThreadMetrics, opts: Required<ReclaimOptions>):
   return Math.max(0, Math.round(images + Math.max(0, embedded) + tool));
 }
 
+/** The estimate for the file on disk: a .zst keeps the share of its compressed size the repair takes out. */
+function estimateOnDisk(t: ThreadSummary, opts: Required<ReclaimOptions>): number {
+  const freed = estimateFreed(t.metrics, opts);
+  if (!t.compressed) return freed;
+  const plain = Object.values(t.metrics.bytes).reduce((s, n) => s + n, 0);
+  return plain > 0 ? Math.round((freed / plain) * t.sizeBytes) : 0;
+}
+
 function withDefaults(o: ReclaimOptions): Required<ReclaimOptions> {
   return {
     olderThanDays: o.olderThanDays ?? DEFAULT_OLDER_THAN_DAYS,
@@ -149,7 +157,7 @@ export function planReclaim(
       plan.recent.bytes += t.sizeBytes;
       continue;
     }
-    const freed = estimateFreed(t.metrics, opts);
+    const freed = estimateOnDisk(t, opts);
     if (freed <= 0) {
       plan.nothingToFree++;
       continue;

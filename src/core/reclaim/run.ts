@@ -3,6 +3,7 @@
 // Cancelling stops new threads and asks running ones to stop before their swap; a thread whose file
 // changed since the plan is left alone. Killed at any moment, each thread is its original or its
 // repaired form with its restore data; the next run removes the temp files and carries on.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { imageArchiveDir } from '../codexHome/paths';
@@ -95,12 +96,13 @@ export function reclaimThread(job: ReclaimJob, isCancelled?: () => boolean): Thr
         mode: 'in-place',
         options: { keepImages: job.keepImages, maxToolOutputBytes: job.maxToolOutputBytes, archiveImages: true },
         env: job.env,
+        keepCompressed: true,
       },
       { isCancelled, growthWindowMs: job.growthWindowMs },
     );
     return {
       ok: true,
-      sizeAfter: r.bytesAfter,
+      sizeAfter: fs.statSync(r.outputPath).size, // a .zst stays .zst: its size on disk
       restoreBytes: r.backupPath ? folderBytes(path.dirname(r.backupPath)) : 0,
       imagesReplaced: r.imagesReplaced,
       backupPath: r.backupPath,

@@ -25,7 +25,6 @@ export interface SwapInput {
   /** The verified repaired copy (a temp file beside `finalPath`). */
   output: string;
   finalPath: string;
-  bytesAfter: number;
 }
 
 export interface SwapResult {
@@ -51,6 +50,8 @@ export function swapInPlace(s: SwapInput): SwapResult {
   let file: string;
   let manifest: BackupManifest;
   try {
+    // What will be on disk (a .zst kept as .zst is smaller than bytesAfter): a restore compares it.
+    const sizeAfter = fs.statSync(s.output).size;
     file = preserveOriginal(f.path, dir);
     manifest = {
       kind: 'before-repair',
@@ -64,10 +65,10 @@ export function swapInPlace(s: SwapInput): SwapResult {
       createdAt: new Date().toISOString(),
       toolVersion: VERSION,
       options: { ...req.options },
-      repaired: { size: s.bytesAfter, sha256: sha256File(s.output) },
+      repaired: { size: sizeAfter, sha256: sha256File(s.output) },
     };
     writeManifest(dir, manifest);
-    writeRepairNote(dir, { at: manifest.createdAt, size: s.bytesAfter, removedBytes: stat.size - s.bytesAfter });
+    writeRepairNote(dir, { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter });
     fs.chmodSync(s.output, stat.mode & 0o7777);
   } catch (err) {
     undoBackup();
@@ -133,7 +134,7 @@ export function swapInPlace(s: SwapInput): SwapResult {
       // the repair stands; only a restore of the projection rows would be missing
     }
   }
-  if (f.compressed) {
+  if (f.compressed && s.finalPath !== f.path) {
     // Its bytes are in the backup; the plain .jsonl now wins. If it can't go, Codex still prefers the .jsonl.
     try {
       fs.rmSync(f.path);

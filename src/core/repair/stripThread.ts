@@ -11,7 +11,8 @@ import { CancelledError, RescueError } from '../util/errors';
 import { StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
-import { plainSource, targetFor } from './targets';
+import { keepsZst, plainSource, targetFor } from './targets';
+import { compressVerified } from './zstOutput';
 import { swapInPlace } from './inPlace';
 import { writeForkNote } from './backups';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
@@ -55,6 +56,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
+  let zst: string | undefined;
   const sourceHash = createHash('sha256');
   try {
     src = plainSource(f, hooks.isCancelled);
@@ -87,6 +89,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
 
     let swapped: ReturnType<typeof swapInPlace> | undefined;
     if (req.mode === 'in-place') {
+      if (keepsZst(req, f)) zst = compressVerified(output, f.path, hooks.isCancelled);
       hooks.onProgress?.(0, 1, 'swapping');
       swapped = swapInPlace({
         req,
@@ -94,9 +97,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         meta,
         stat,
         sourceSha256: sourceHash.digest('hex'),
-        output,
+        output: zst ?? output,
         finalPath,
-        bytesAfter: stats.bytesAfter,
       });
     } else {
       try {
@@ -127,6 +129,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     };
   } finally {
     removeQuietly(output !== finalPath ? output : undefined);
+    removeQuietly(zst);
     removeQuietly(src?.cleanup);
   }
 }

@@ -13,6 +13,8 @@ export interface StripRequest {
   out?: string;
   options?: Omit<StripOptions, 'newThreadId' | 'archiveDir'> & { archiveImages?: boolean };
   env?: NodeJS.ProcessEnv;
+  /** In place: a .zst thread is written back as .zst (reclaim) instead of as the plain .jsonl Codex prefers. */
+  keepCompressed?: boolean;
 }
 
 export type Phase = 'checking' | 'stripping' | 'verifying' | 'swapping' | 'restoring';
