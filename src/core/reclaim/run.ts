@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { imageArchiveDir } from '../codexHome/paths';
+import { archivedSessionsDir, imageArchiveDir, rescueDir, sessionsDir } from '../codexHome/paths';
 import { removeStaleTemps } from '../util/atomicWrite';
 import { errorCode, errorMessage } from '../util/errors';
 import { stripThread } from '../repair/stripThread';
@@ -79,11 +79,22 @@ export interface ReclaimReport {
   elapsedMs: number;
 }
 
-/** What a killed run left: our temp files beside the planned threads and in the image store. */
-export function cleanLeftovers(plan: ReclaimPlan): void {
-  const dirs = new Set(plan.threads.map((c) => path.dirname(c.path)));
-  dirs.add(imageArchiveDir(plan.codexHome));
-  for (const d of dirs) removeStaleTemps(d);
+/** What a killed run left: our temp files beside any thread, in the image store and in restore data. */
+export function cleanLeftovers(codexHome: string): void {
+  const sweep = (dir: string, depth: number): void => {
+    removeStaleTemps(dir);
+    if (depth === 0) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) sweep(path.join(dir, e.name), depth - 1);
+  };
+  sweep(sessionsDir(codexHome), 4); // sessions/YYYY/MM/DD
+  sweep(archivedSessionsDir(codexHome), 0);
+  sweep(rescueDir(codexHome), 4); // rescue/images, rescue/backups/<id>/<stamp>
 }
 
 /** Repair one thread in place for a reclaim; never throws (the outcome says what happened). */
@@ -120,7 +131,7 @@ function resultOf(c: ReclaimCandidate, o: ThreadOutcome): ReclaimThreadResult {
 /** Carry out a plan: every planned thread repaired in place, on every core. */
 export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}): Promise<ReclaimReport> {
   const started = Date.now();
-  cleanLeftovers(plan);
+  cleanLeftovers(plan.codexHome);
   const storeBytesBefore = folderBytes(imageArchiveDir(plan.codexHome));
   const results: ReclaimThreadResult[] = [];
   const progress: ReclaimProgress = {
