@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { codexExec, type ExecResult } from '../support/codexRun';
 import { cloneThread, makeFixtureSet, type FixtureSet } from '../support/fixtures';
@@ -174,7 +175,13 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
       assert.match(preview.text, /Dry run — nothing was changed/);
       assert.equal(repair.threadId, id);
       assert.ok(repair.imagesReplaced >= 4, JSON.stringify(repair));
-      assert.deepEqual(fs.readFileSync(repair.backupPath), original, 'the backup is the original');
+      const manifest = JSON.parse(fs.readFileSync(path.join(repair.backupPath, 'manifest.json'), 'utf8'));
+      assert.equal(
+        manifest.sha256,
+        createHash('sha256').update(original).digest('hex'),
+        'the backup is of the original',
+      );
+      assert.ok(manifest.restoreData, 'kept as restore data');
 
       // the stuck thread answers now, with the mock's byte limit still on
       fx.mock.script([{ type: 'message', text: 'Back after the MCP repair.' }]);

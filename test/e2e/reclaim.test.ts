@@ -15,7 +15,7 @@ import { CopiesHomeOptions, CopiesThread, writeCopiesHome } from '../support/cop
 import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
 import { REPO_ROOT } from '../support/tools';
 import { writerLockPath } from '../../src/core/codexHome/paths';
-import { listBackups } from '../../src/core/repair/backups';
+import { BackupManifest, listBackups } from '../../src/core/repair/backups';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const sha256 = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
@@ -57,8 +57,10 @@ function originalOrRepaired(home: string, t: CopiesThread, original: string): 'o
   const now = sha256(t.path);
   if (now === original) return 'original';
   assert.ok(!textOf(t.path).includes('data:image/'), `${t.id}: changed but still holds images`);
-  const b = listBackups(home, t.id).find((x) => x.manifest.sha256 === original && x.manifest.repaired?.sha256 === now);
-  assert.ok(b, `${t.id}: repaired without restore data for its original`);
+  const left = (m: BackupManifest) => m.repaired?.onDisk ?? m.repaired; // a .zst stays .zst
+  const b = listBackups(home, t.id).find((x) => x.manifest.sha256 === original && left(x.manifest)?.sha256 === now);
+  assert.ok(b?.manifest.restoreData, `${t.id}: repaired without restore data for its original`);
+  assert.ok(!fs.existsSync(b.file), `${t.id}: no full copy of the original is kept`);
   return 'repaired';
 }
 

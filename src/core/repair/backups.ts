@@ -1,10 +1,12 @@
 // Backups of rollouts before we change them: CODEX_HOME/rescue/backups/<threadId>/<stamp>/ holds
-// the original file (a hard link when possible: instant, no extra space) and manifest.json, and the
-// repair's note (repair.json) for the scan; a fork made by a repair has a folder with the note alone.
+// manifest.json and either the repair's restore data (patch.jsonl, patch.raw: store/restoreData.ts) or
+// the original file (a hard link when possible), and the repair's note (repair.json) for the scan; a
+// fork made by a repair has a folder with the note alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { ProjectionDump } from '../codexHome/threadHistoryDb';
+import type { RestoreData } from '../store/restoreData';
 import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
 import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
 
@@ -21,9 +23,18 @@ export interface BackupManifest {
   toolVersion: string;
   options?: Record<string, unknown>;
   /** What the repaired file was, so a restore can tell whether Codex wrote to it since. */
-  repaired?: { size: number; sha256: string };
+  /**
+   * The repaired file the restore data applies to; `onDisk`: the .zst actually swapped in when a .zst thread
+   * stayed .zst (reclaim), which a restore decompresses first.
+   */
+  repaired?: { size: number; sha256: string; onDisk?: { size: number; sha256: string } };
   /** Projection rows removed from thread_history_1.sqlite (restored with the file). */
   projection?: ProjectionDump;
+  /**
+   * The repair's restore data (patch.jsonl + patch.raw here, images in the store): the original is
+   * rebuilt from it and the repaired file; the original itself (`fileName`) is then not kept.
+   */
+  restoreData?: RestoreData;
 }
 
 export interface BackupInfo {

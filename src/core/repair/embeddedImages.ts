@@ -8,6 +8,7 @@ import { MIN_RUN, base64Runs, forEachTextString, runKind } from '../rollout/embe
 import { formatBytes } from '../scan/risk';
 import { hashRange } from './imageArchive';
 import { Edit } from './rangeWriter';
+import { dataUrlStart } from '../store/imageRuns';
 
 export interface EmbeddedStats {
   runs: number;
@@ -33,15 +34,6 @@ export function embeddedImageEdits(srcFd: number, c: Classified, stats: Embedded
     }
   });
   return edits;
-}
-
-/** Start of a `data:image/…;base64,` header right before the run, so the whole URL goes. */
-function dataUrlStart(fd: number, a: number, min: number): number {
-  const from = Math.max(min, a - 64);
-  const buf = Buffer.alloc(a - from);
-  fs.readSync(fd, buf, 0, buf.length, from);
-  const m = /data:[a-z]+\/[a-z0-9.+-]+;base64,$/i.exec(buf.toString('latin1'));
-  return m ? from + m.index : a;
 }
 
 function placeholder(fd: number, a: number, b: number): string {

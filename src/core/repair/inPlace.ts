@@ -1,5 +1,6 @@
-// The in-place swap: back up the original, take Codex's projection write lock, rename the verified copy
-// over the original, clear the projection rows, and undo everything if any step fails.
+// The in-place swap: back up the original (a hard link while the swap runs; then only its verified restore
+// data stays, when there is one), take Codex's projection write lock, rename the verified copy over the
+// original, clear the projection rows, and undo everything if any step fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
@@ -11,6 +12,7 @@ import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
+import { PreparedRestoreData, RestoreData, commitRestoreData } from '../store/restoreData';
 import { assertUnchangedSince } from './refusals';
 import { StripRequest } from './types';
 
@@ -25,10 +27,17 @@ export interface SwapInput {
   /** The verified repaired copy (a temp file beside `finalPath`). */
   output: string;
   finalPath: string;
+  bytesAfter: number;
+  /** The verified output compressed again (a .zst thread kept .zst): what is swapped in instead of `output`. */
+  compressed?: string;
+  /** The repair's verified restore data: kept instead of the original once the swap stands. */
+  restoreData?: PreparedRestoreData;
 }
 
 export interface SwapResult {
+  /** The backup folder when restore data stands in for the original, else the original's copy. */
   backupPath: string;
+  restoreData?: RestoreData;
   projection?: ProjectionDump;
 }
 
@@ -50,9 +59,11 @@ export function swapInPlace(s: SwapInput): SwapResult {
   let file: string;
   let manifest: BackupManifest;
   try {
-    // What will be on disk (a .zst kept as .zst is smaller than bytesAfter): a restore compares it.
-    const sizeAfter = fs.statSync(s.output).size;
+    // What will be on disk (a .zst kept as .zst is smaller than bytesAfter): the scan's note compares it.
+    const swapIn = s.compressed ?? s.output;
+    const sizeAfter = fs.statSync(swapIn).size;
     file = preserveOriginal(f.path, dir);
+    const restoreData = s.restoreData ? commitRestoreData(s.restoreData, dir) : undefined;
     manifest = {
       kind: 'before-repair',
       threadId,
@@ -65,11 +76,16 @@ export function swapInPlace(s: SwapInput): SwapResult {
       createdAt: new Date().toISOString(),
       toolVersion: VERSION,
       options: { ...req.options },
-      repaired: { size: sizeAfter, sha256: sha256File(s.output) },
+      repaired: {
+        size: s.bytesAfter,
+        sha256: sha256File(s.output),
+        ...(s.compressed ? { onDisk: { size: sizeAfter, sha256: sha256File(s.compressed) } } : {}),
+      },
+      restoreData,
     };
     writeManifest(dir, manifest);
     writeRepairNote(dir, { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter });
-    fs.chmodSync(s.output, stat.mode & 0o7777);
+    fs.chmodSync(swapIn, stat.mode & 0o7777);
   } catch (err) {
     undoBackup();
     throw new RescueError(
@@ -98,7 +114,7 @@ export function swapInPlace(s: SwapInput): SwapResult {
     );
   }
   try {
-    fs.renameSync(s.output, s.finalPath);
+    fs.renameSync(s.compressed ?? s.output, s.finalPath);
   } catch (err) {
     txn?.rollback();
     undoBackup();
@@ -142,5 +158,16 @@ export function swapInPlace(s: SwapInput): SwapResult {
       // harmless: see above
     }
   }
-  return { backupPath: file, projection: txn?.dump };
+  if (manifest.restoreData) {
+    // The swap stands and the restore data rebuilt the original before it: the copy goes, and with it
+    // the last name of the original's bytes. If it can't go, it stays a (redundant) backup.
+    try {
+      fs.rmSync(file);
+      fsyncDir(dir);
+      return { backupPath: dir, restoreData: manifest.restoreData, projection: txn?.dump };
+    } catch {
+      // see above
+    }
+  }
+  return { backupPath: file, restoreData: manifest.restoreData, projection: txn?.dump };
 }

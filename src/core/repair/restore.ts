@@ -1,12 +1,14 @@
-// Restore: put a backup back in place (its sha256 checked), with Codex's projection rows, after saving
-// the version it replaces — and refuse when that would drop turns Codex added since the repair.
+// Restore: put a backup back in place (its sha256 checked) — the original's copy, or the original rebuilt
+// from the repair's restore data (store/restoreData.ts) — with Codex's projection rows, after saving the
+// version it replaces; and refuse when that would drop turns Codex added since the repair.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findThread, parseRolloutName } from '../codexHome/rolloutFiles';
 import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '../codexHome/paths';
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
 import { formatBytes } from '../scan/risk';
-import { removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
+import { describeWriteError, fsyncDir, removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
+import { rebuildToTemp, repairedSource } from '../store/restoreData';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import {
@@ -113,14 +115,19 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   const livePath = fs.existsSync(target) ? target : current?.path;
   refuseIfHeld(req.codexHome, { id: threadId, path: livePath ?? target }, 'restoring');
   hooks.onProgress?.(0, m.size, 'restoring');
-  if (!fs.existsSync(backup.file))
+  // A copy of the original when there is one (a repair killed before it dropped the copy leaves both).
+  const fromCopy = fs.existsSync(backup.file);
+  if (!fromCopy && !m.restoreData)
     throw new RescueError('not-found', `the backup file ${backup.file} is missing; nothing was changed`);
-  const sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));
-  if (sha !== m.sha256)
-    throw new RescueError(
-      'bad-input',
-      `the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`,
-    );
+  let sha = m.sha256;
+  if (fromCopy) {
+    sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));
+    if (sha !== m.sha256)
+      throw new RescueError(
+        'bad-input',
+        `the backup ${backup.file} does not match its recorded sha256 (it was changed or damaged); nothing was restored`,
+      );
+  }
   const liveSha = livePath ? sha256File(livePath) : undefined;
   if (liveSha === m.sha256)
     throw new RescueError(
@@ -129,14 +136,18 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
     );
   if (livePath && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
-    if (st.size !== m.repaired.size || liveSha !== m.repaired.sha256) {
-      const grown = st.size - m.repaired.size;
+    const left = m.repaired.onDisk ?? m.repaired; // a .zst kept .zst: the compressed file the repair left
+    if (st.size !== left.size || liveSha !== left.sha256) {
+      const grown = st.size - left.size;
       throw new RescueError(
         'changed-since-repair',
         `Thread ${m.threadId} changed since it was repaired${grown > 0 ? ` (Codex added ${formatBytes(grown)}: new turns)` : ''}. Restoring the backup would take those out of the live thread. Keep the repaired thread, or restore anyway (the current version is saved as a backup first). Nothing was changed.`,
       );
     }
   }
+  // From restore data: the original is rebuilt beside its place and checked before anything else happens.
+  const rebuilt = fromCopy ? undefined : rebuildFromRestoreData(req, backup, target, livePath, hooks);
+  if (rebuilt && m.restoreData?.zstd && !m.restoreData.zstd.exact) sha = sha256File(rebuilt);
   // Codex's projection rows: the saved ones go back; without saved ones, the current ones (which
   // point into the file being replaced) are cleared so Codex re-projects.
   let txn: ProjectionTxn | undefined;
@@ -145,6 +156,7 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
     if (txn && m.projection) txn.insert(m.projection);
   } catch (err) {
     txn?.rollback();
+    removeQuietly(rebuilt);
     throw projectionFailure(err, 'Nothing was restored.');
   }
   let savedCurrentAs: string | undefined;
@@ -169,10 +181,19 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
       savedCurrentAs = file;
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (rebuilt) {
+      try {
+        fs.renameSync(rebuilt, target);
+      } catch (err) {
+        throw describeWriteError(err, target);
+      }
+      fsyncDir(path.dirname(target));
+    }
     // A copy, not a link: Codex appends to the restored file, and the backup must stay as it is.
-    replaceWithCopyOf(backup.file, target, m.mode);
+    else replaceWithCopyOf(backup.file, target, m.mode);
   } catch (err) {
     txn?.rollback();
+    removeQuietly(rebuilt);
     throw new RescueError('write-failed', `Could not restore ${target}: ${errorMessage(err)}. Nothing was restored.`);
   }
   try {
@@ -189,10 +210,37 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   return {
     threadId: m.threadId,
     restoredPath: target,
-    fromBackup: backup.file,
+    fromBackup: fromCopy ? backup.file : backup.dir,
     bytes: m.size,
     sha256: sha,
     savedCurrentAs,
     projectionRestored,
   };
+}
+
+/**
+ * The original rebuilt from restore data into a temp file beside `target` (checked; the caller renames
+ * it): from the repaired file as the repair left it, or the version an earlier restore saved.
+ */
+function rebuildFromRestoreData(
+  req: RestoreRequest,
+  backup: BackupInfo,
+  target: string,
+  livePath: string | undefined,
+  hooks: RepairHooks,
+): string {
+  const m = backup.manifest;
+  const saved = listBackups(req.codexHome, m.threadId).filter((b) => b.manifest.kind === 'before-restore');
+  const repaired = repairedSource(req.codexHome, m, livePath, Boolean(req.force), saved);
+  if (!repaired)
+    throw new RescueError(
+      'not-found',
+      `thread ${m.threadId}'s restore data applies to the repaired file as the repair left it (${formatBytes(m.repaired?.size ?? 0)}), and neither the thread nor a saved version holds it any more; nothing was restored`,
+    );
+  hooks.onProgress?.(0, m.size, 'restoring');
+  try {
+    return rebuildToTemp(req.codexHome, backup, repaired, target, hooks.isCancelled);
+  } finally {
+    removeQuietly(repaired.cleanup); // a repaired .zst decompressed for the rebuild
+  }
 }

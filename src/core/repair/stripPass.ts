@@ -9,6 +9,7 @@ import { RolloutLine, readRollout } from '../rollout/reader';
 import { imageFacts } from '../rollout/images';
 import { formatBytes } from '../scan/risk';
 import { digestImage } from './imageArchive';
+import type { ImageStore } from '../store/imageStore';
 import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollout/imageUrl';
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
@@ -20,8 +21,8 @@ export interface StripOptions {
   keepImages?: number;
   /** Tool outputs longer than this (raw bytes) keep their head and tail (default 256 KiB). */
   maxToolOutputBytes?: number;
-  /** Save each distinct image once under this folder (content-addressed) before replacing it. */
-  archiveDir?: string;
+  /** Save each distinct image once in the home's image store before replacing it (placeholders name its file). */
+  store?: ImageStore;
   /** Give the copy a new thread id (fork): every string value equal to the old id is replaced. */
   newThreadId?: string;
 }
@@ -99,7 +100,7 @@ interface Plan {
 }
 
 /** First pass, only when images are kept: find the newest compaction and the newest live images. */
-function planKeep(src: string, keepImages: number, hooks: StripHooks, archiveDir: string | undefined): Plan {
+function planKeep(src: string, keepImages: number, hooks: StripHooks, store: ImageStore | undefined): Plan {
   let newestCompactedLine = 0;
   let first = true;
   let k = 0;
@@ -117,7 +118,7 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks, archiveDir
         k++;
       }
     },
-    { hashDataUrls: imageIdMode(archiveDir), spans: true, isCancelled: hooks.isCancelled },
+    { hashDataUrls: imageIdMode(store), spans: true, isCancelled: hooks.isCancelled },
   ); // same options as the pass: both must see the same sites and hashes
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
@@ -143,7 +144,7 @@ export function stripRollout(
   const keepImages = options.keepImages ?? 0;
   const plan: Plan =
     keepImages > 0
-      ? planKeep(src, keepImages, hooks, options.archiveDir)
+      ? planKeep(src, keepImages, hooks, options.store)
       : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
   const srcFd = fs.openSync(src, 'r');
   const writer = new RangeWriter(srcFd, dest);
@@ -167,7 +168,7 @@ export function stripRollout(
     editedLines: [],
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
-  const archived = new Map<string, string>();
+  const saved = new Map<string, { sha256: string; savedAs?: string }>();
   let k = 0;
   let first = true;
   try {
@@ -204,7 +205,7 @@ export function stripRollout(
             stats.imagesKept++;
             continue;
           }
-          edits.push(imageEdit(srcFd, site, options.archiveDir, archived, stats));
+          edits.push(imageEdit(srcFd, site, options.store, saved));
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
         }
@@ -230,7 +231,7 @@ export function stripRollout(
       },
       {
         spans: true,
-        hashDataUrls: imageIdMode(options.archiveDir), // taken while the image streams by (no second read)
+        hashDataUrls: imageIdMode(options.store), // taken while the image streams by (no second read)
         onProgress: hooks.onProgress,
         isCancelled: hooks.isCancelled,
         onBytes: hooks.onSourceBytes,
@@ -239,7 +240,7 @@ export function stripRollout(
     void summary;
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
-    stats.imagesArchived = archived.size;
+    stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
     stats.shapeDigest = shape.digest('hex');
     return stats;
   } finally {
@@ -262,11 +263,12 @@ function renameThread(value: JsonValue, oldId: string, newId: string): Edit[] {
 }
 
 /**
- * Archive file names need each image's exact sha256 (~0.4 s per 600 MB of images, on the parse thread);
+ * Saving to the store needs each stored image's exact sha256 (~0.4 s per 600 MB of images, on the parse
+ * thread) to save each once;
  * a placeholder alone is labelled with the scan's cheap fingerprint (sha1 of length, first and last 8 KiB).
  */
-function imageIdMode(archiveDir: string | undefined): 'full' | 'fingerprint' {
-  return archiveDir ? 'full' : 'fingerprint';
+function imageIdMode(store: ImageStore | undefined): 'full' | 'fingerprint' {
+  return store ? 'full' : 'fingerprint';
 }
 
 function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined): string {
@@ -276,7 +278,7 @@ function placeholderText(site: ImageSite, sha: string, savedAs: string | undefin
   return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
 }
 
-/** The scanner fingerprinted big data URLs (no archive); small ones are hashed here, exactly. */
+/** The scanner fingerprinted big data URLs (no store); small ones are hashed here, exactly. */
 function idLabel(s: BigStr, savedAs: string | undefined): string {
   return s.hash !== undefined && !savedAs && s.hash.length === 40 ? 'fingerprint' : 'sha256';
 }
@@ -284,13 +286,10 @@ function idLabel(s: BigStr, savedAs: string | undefined): string {
 function imageEdit(
   srcFd: number,
   site: ImageSite,
-  archiveDir: string | undefined,
-  archived: Map<string, string>,
-  stats: StripStats,
+  store: ImageStore | undefined,
+  saved: Map<string, { sha256: string; savedAs?: string }>,
 ): Edit {
-  const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
-  const { sha256, savedAs } = digestImage(srcFd, site.str, f.mediaType, archiveDir, archived);
-  void stats;
+  const { sha256, savedAs } = digestImage(srcFd, site.str, store, saved);
   const text = placeholderText(site, sha256, savedAs);
   if (site.generated) {
     return { start: site.str.start, end: site.str.end, bytes: Buffer.alloc(0) };

@@ -1,12 +1,14 @@
 // A repair run from start to end: find the thread, refuse what must be refused, run the strip pass
 // into a temp file, verify it with an independent parser, then put it where the mode says
-// (dry run: a preview file; copy: --out; fork: a new thread; in place: the swap in inPlace.ts).
+// (dry run: a preview file; copy: --out; fork: a new thread; in place: its restore data made and
+// checked (store/restoreData.ts), then the swap in inPlace.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { resolveThread } from '../codexHome/rolloutFiles';
-import { imageArchiveDir } from '../codexHome/paths';
 import { describeWriteError, removeQuietly, removeStaleTemps } from '../util/atomicWrite';
+import { openStore } from '../store/imageStore';
+import { PreparedRestoreData, discardRestoreData, prepareRestoreData, restoreDataBytes } from '../store/restoreData';
 import { CancelledError, RescueError } from '../util/errors';
 import { StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
@@ -14,7 +16,7 @@ import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
 import { keepsZst, plainSource, targetFor } from './targets';
 import { compressVerified } from './zstOutput';
 import { swapInPlace } from './inPlace';
-import { writeForkNote } from './backups';
+import { sha256File, writeForkNote } from './backups';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
 
 function check(v: VerifyResult, what: string): void {
@@ -47,23 +49,24 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   hooks.onProgress?.(0, f.size, 'checking');
   const meta = requireSessionMeta(f);
   const opts = req.options ?? {};
-  const archiveDir = opts.archiveImages ? imageArchiveDir(req.codexHome) : undefined;
   const threadId = f.id;
   if (req.mode === 'in-place') refuseForks(req.codexHome, threadId);
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks.growthWindowMs) : fs.statSync(f.path);
   removeStaleTemps(path.dirname(f.path));
-  if (archiveDir) removeStaleTemps(archiveDir);
+  // In place, the images go to the store (restore data refers to them); elsewhere when asked.
+  const store = req.mode === 'in-place' || opts.archiveImages ? openStore(req.codexHome) : undefined;
   // Where it goes first (refusals cost nothing), then the plain source (a .zst is decompressed beside it).
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
   let zst: string | undefined;
+  let prepared: PreparedRestoreData | undefined;
   const sourceHash = createHash('sha256');
   try {
     src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
       src.path,
       output,
-      { ...opts, archiveDir, newThreadId },
+      { ...opts, store, newThreadId },
       {
         onProgress: progress('stripping'),
         isCancelled: hooks.isCancelled,
@@ -88,7 +91,24 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     if (hooks.isCancelled?.()) throw new CancelledError();
 
     let swapped: ReturnType<typeof swapInPlace> | undefined;
+    let fullCopyKept: string | undefined;
     if (req.mode === 'in-place') {
+      const plainSha256 = sourceHash.digest('hex');
+      hooks.onProgress?.(0, 1, 'saving restore data');
+      const made = prepareRestoreData({
+        codexHome: req.codexHome,
+        threadId,
+        original: src.path,
+        plainSha256,
+        repaired: output,
+        editedLines: stats.editedLines,
+        store: store!,
+        zst: f.compressed ? { path: f.path, sha256: sha256File(f.path) } : undefined,
+        isCancelled: hooks.isCancelled,
+      });
+      prepared = made.prepared;
+      fullCopyKept = made.notKept;
+      if (hooks.isCancelled?.()) throw new CancelledError();
       if (keepsZst(req, f)) zst = compressVerified(output, f.path, hooks.isCancelled);
       hooks.onProgress?.(0, 1, 'swapping');
       swapped = swapInPlace({
@@ -96,9 +116,12 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         f,
         meta,
         stat,
-        sourceSha256: sourceHash.digest('hex'),
-        output: zst ?? output,
+        sourceSha256: plainSha256,
+        output,
         finalPath,
+        bytesAfter: stats.bytesAfter,
+        restoreData: prepared,
+        compressed: zst,
       });
     } else {
       try {
@@ -121,8 +144,15 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       independentlyParsed: verified.independentlyParsed,
       outputPath: finalPath,
       backupPath: swapped?.backupPath,
+      restoreData: swapped?.restoreData && {
+        bytes: restoreDataBytes(swapped.backupPath),
+        imageRefs: swapped.restoreData.imageRefs,
+        images: swapped.restoreData.images.length,
+        rawBytes: swapped.restoreData.rawBytes,
+      },
+      fullCopyKept: swapped && !swapped.restoreData ? fullCopyKept : undefined,
       newThreadId,
-      archiveDir: stats.imagesArchived ? archiveDir : undefined,
+      archiveDir: stats.imagesArchived ? store?.dir : undefined,
       projectionRowsCleared: rows,
       resumeCommand: `codex resume ${newThreadId ?? threadId}`,
       elapsedMs: Date.now() - started,
@@ -131,5 +161,6 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     removeQuietly(output !== finalPath ? output : undefined);
     removeQuietly(zst);
     removeQuietly(src?.cleanup);
+    discardRestoreData(prepared); // moved into the backup folder when the swap went through
   }
 }

@@ -9,7 +9,7 @@ import { readRollout } from '../rollout/reader';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
-import { canWriteZstd } from './zstOutput';
+import { canWriteZstd } from '../store/zstdFile';
 import { StripRequest } from './types';
 
 export interface Target {
@@ -68,7 +68,10 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
 }
 
 /** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
-export function plainSource(f: RolloutFile, isCancelled?: () => boolean): { path: string; cleanup?: string } {
+export function plainSource(
+  f: Pick<RolloutFile, 'path' | 'compressed'>,
+  isCancelled?: () => boolean,
+): { path: string; cleanup?: string } {
   if (!f.compressed) return { path: f.path };
   const tmp = tempBeside(f.path.replace(/\.zst$/, ''), 'unzst');
   const fd = fs.openSync(tmp, 'wx', 0o600);

@@ -11,13 +11,13 @@ export interface StripRequest {
   mode: StripMode;
   /** Where to write the repaired copy (mode 'copy', or to keep a dry run's output). */
   out?: string;
-  options?: Omit<StripOptions, 'newThreadId' | 'archiveDir'> & { archiveImages?: boolean };
+  options?: Omit<StripOptions, 'newThreadId' | 'store'> & { archiveImages?: boolean };
   env?: NodeJS.ProcessEnv;
   /** In place: a .zst thread is written back as .zst (reclaim) instead of as the plain .jsonl Codex prefers. */
   keepCompressed?: boolean;
 }
 
-export type Phase = 'checking' | 'stripping' | 'verifying' | 'swapping' | 'restoring';
+export type Phase = 'checking' | 'stripping' | 'verifying' | 'saving restore data' | 'swapping' | 'restoring';
 
 export interface RepairHooks {
   onProgress?: (done: number, total: number, phase: Phase) => void;
@@ -32,7 +32,12 @@ export interface StripReport
   threadId: string;
   sourcePath: string;
   outputPath: string;
+  /** In place: the backup folder (restore data) or the original's copy (when no restore data could stand in). */
   backupPath?: string;
+  /** In place: what the restore data takes (patch + manifest; the images are in the store). */
+  restoreData?: { bytes: number; imageRefs: number; images: number; rawBytes: number };
+  /** In place: why a full copy of the original was kept instead of restore data. */
+  fullCopyKept?: string;
   newThreadId?: string;
   archiveDir?: string;
   projectionRowsCleared?: number;

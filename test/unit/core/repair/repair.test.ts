@@ -6,7 +6,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { restoreThread } from '../../../../src/core/repair/restore';
 import { stripThread } from '../../../../src/core/repair/stripThread';
 import { RescueError } from '../../../../src/core/util/errors';
-import { listBackups, sha256File } from '../../../../src/core/repair/backups';
+import { listBackups } from '../../../../src/core/repair/backups';
 import { writerLockPath } from '../../../../src/core/codexHome/paths';
 import { openDb } from '../../../../src/core/codexHome/sqlite';
 import { tempCodexHome, tempDir } from '../../../support/tempHome';
@@ -37,7 +37,7 @@ function tempFilesIn(dir: string): string[] {
 }
 
 describe('repair: in place, fork, restore', () => {
-  it('repairs in place with a verified backup and restores byte for byte', () => {
+  it('repairs in place keeping restore data, not a copy, and restores byte for byte', () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
     const original = fs.readFileSync(file);
@@ -51,9 +51,12 @@ describe('repair: in place, fork, restore', () => {
     assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
     assert.equal(fs.statSync(file).mode & 0o777, mode, 'file mode kept');
     const [b] = listBackups(home, id);
-    assert.equal(b.file, r.backupPath);
-    assert.deepEqual(fs.readFileSync(b.file), original);
-    assert.equal(b.manifest.sha256, sha256File(b.file));
+    assert.equal(b.dir, r.backupPath);
+    assert.ok(b.manifest.restoreData, 'restore data kept');
+    assert.ok(!fs.existsSync(b.file), 'no copy of the original is kept');
+    assert.equal(r.fullCopyKept, undefined);
+    assert.ok(r.restoreData && r.restoreData.bytes < 20_000, `restore data of kilobytes: ${r.restoreData?.bytes}`);
+    assert.equal(b.manifest.sha256, createHash('sha256').update(original).digest('hex'));
     assert.equal(b.manifest.originalPath, file);
     assert.deepEqual(tempFilesIn(path.dirname(file)), []);
     const back = restoreThread({ codexHome: home, thread: id });
@@ -330,7 +333,7 @@ describe('repair: review findings stay fixed', () => {
     restoreThread({ codexHome: home, thread: id });
     assert.throws(() => restoreThread({ codexHome: home, thread: id }), /already is this backup's version/);
     fs.appendFileSync(file, agentMessageLine('Codex goes on after the restore'));
-    assert.deepEqual(fs.readFileSync(repaired.backupPath!), original, 'the backup is untouched');
+    assert.ok(fs.existsSync(path.join(repaired.backupPath!, 'patch.jsonl')), 'the restore data is untouched');
     const again = restoreThread({ codexHome: home, thread: id, force: true });
     assert.equal(again.sha256, createHash('sha256').update(original).digest('hex'));
     assert.deepEqual(fs.readFileSync(file), original);
@@ -351,10 +354,10 @@ describe('repair: review findings stay fixed', () => {
     // a manifest that names a file outside the Codex home, planted among the thread's own backups
     const victim = path.join(tempDir('csr-victim-'), 'victim.txt');
     fs.writeFileSync(victim, 'mine');
-    const forged = path.join(path.dirname(path.dirname(ra.backupPath!)), 'forged');
+    const forged = path.join(path.dirname(ra.backupPath!), 'forged');
     fs.mkdirSync(forged);
-    fs.copyFileSync(ra.backupPath!, path.join(forged, 'x.jsonl'));
-    const m = JSON.parse(fs.readFileSync(path.join(path.dirname(ra.backupPath!), 'manifest.json'), 'utf8'));
+    for (const f of ['patch.jsonl', 'patch.raw']) fs.copyFileSync(path.join(ra.backupPath!, f), path.join(forged, f));
+    const m = JSON.parse(fs.readFileSync(path.join(ra.backupPath!, 'manifest.json'), 'utf8'));
     fs.writeFileSync(
       path.join(forged, 'manifest.json'),
       JSON.stringify({ ...m, fileName: 'x.jsonl', originalPath: victim }),
@@ -368,7 +371,7 @@ describe('repair: review findings stay fixed', () => {
 });
 
 describe('repair: compressed rollouts', () => {
-  it('repairs a .jsonl.zst in place into a plain .jsonl (Codex prefers it), the .zst kept in the backup; forks in .zst are seen', () => {
+  it('repairs a .jsonl.zst in place into a plain .jsonl (Codex prefers it), restore data rebuilding the .zst; forks in .zst are seen', () => {
     const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
@@ -392,7 +395,9 @@ describe('repair: compressed rollouts', () => {
     assert.equal(r.outputPath, file);
     assert.ok(!fs.existsSync(zst));
     assert.ok(!fs.readFileSync(file, 'utf8').includes('data:image'));
-    assert.deepEqual(fs.readFileSync(r.backupPath!), zlib.zstdCompressSync(plain));
+    assert.ok(!fs.existsSync(path.join(r.backupPath!, path.basename(zst))), 'no copy of the .zst is kept');
+    const [b] = listBackups(home, id);
+    assert.deepEqual(b.manifest.restoreData?.zstd, { exact: true }, "Node's zstd gives back the very .zst");
     assert.deepEqual(tempFilesIn(path.dirname(file)), []);
     restoreThread({ codexHome: home, thread: id });
     assert.deepEqual(fs.readFileSync(zst), zlib.zstdCompressSync(plain), 'the .zst is back');

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { stripRollout } from '../../../../src/core/repair/stripPass';
+import { ImageStore } from '../../../../src/core/store/imageStore';
 import { tempDir } from '../../../support/tempHome';
 import { sessionMetaLine, writeSyntheticRollout } from '../../../support/synthetic';
 
@@ -132,19 +133,21 @@ describe('strip pass', () => {
     assert.equal(o[1].payload.content[1].type, 'input_text', 'the dead copy is still replaced');
   });
 
-  it('archives each distinct image once, decoded, under its hash', () => {
+  it('saves each distinct image once in the store, decoded, under the hash of its decoded bytes', () => {
     const src = write(dir, 'ar.jsonl', lines);
     const out = path.join(dir, 'ar.out.jsonl');
-    const archive = path.join(dir, 'images');
-    const s = stripRollout(src, out, { archiveDir: archive });
+    const store = new ImageStore(path.join(dir, 'home'));
+    const archive = store.dir;
+    const s = stripRollout(src, out, { store });
     const files = fs.readdirSync(archive).sort();
     assert.equal(s.imagesArchived, 3);
     assert.equal(files.length, 3);
     const a = Buffer.from(imgA.slice(imgA.indexOf(',') + 1), 'base64');
-    const name = createHash('sha256').update(imgA).digest('hex') + '.png'; // the image as stored: the whole data URL
+    // named by the decoded bytes' sha256; the extension by what the bytes are (these are no real PNGs)
+    const name = createHash('sha256').update(a).digest('hex') + '.bin';
     assert.deepEqual(fs.readFileSync(path.join(archive, name)), a);
     assert.ok(fs.readFileSync(out, 'utf8').includes(`saved as ${path.join(archive, name)}`));
-    // archived: the placeholder carries the exact hash its file is named by
+    // saved: the placeholder carries the exact hash its file is named by
     assert.ok(fs.readFileSync(out, 'utf8').includes(`sha256:${name.slice(0, 16)}; saved as`));
   });
 

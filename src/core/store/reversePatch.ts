@@ -1,0 +1,441 @@
+// A reverse patch: what a repair replaced, so that the repaired file + the patch + the image store give
+// back the original byte for byte. Built by comparing the two files (a repair never adds, drops or
+// reorders lines, and keeps everything around what it replaced): each replaced stretch of the original
+// is kept as its bytes (patch.raw), except its images, which become references into the store with the
+// exact form they were written in (storedForm.ts). Any pairing of the two files' bytes gives a correct
+// patch (equal stretches are compared, replaced ones kept whole); a good one only makes it smaller.
+//
+// patch.jsonl, one entry a line: {"o": offset in the repaired file, "n": bytes replaced there,
+// "p": parts of the original — [0, offset in patch.raw, length] or [1, image index, form index]}.
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { RescueError, CancelledError } from '../util/errors';
+import { describeWriteError } from '../util/atomicWrite';
+import { ImageStore, StoreImage, readStoreImage } from './imageStore';
+import { StoredForm, decodeStored, encodeStored } from './storedForm';
+import { ImageRun, imageRuns } from './imageRuns';
+
+export type PatchPart = [0, number, number] | [1, number, number];
+export interface PatchEntry {
+  o: number;
+  n: number;
+  p: PatchPart[];
+}
+
+/** What a patch needs besides its two files; kept in the backup manifest. */
+export interface PatchIndex {
+  entries: number;
+  /** Bytes of the original kept as they were (patch.raw). */
+  rawBytes: number;
+  /** Store images the patch refers to (a restore checks each before it starts). */
+  images: StoreImage[];
+  forms: StoredForm[];
+  /** How many image copies became references, and their stored bytes. */
+  imageRefs: number;
+  imageRefBytes: number;
+}
+
+/** Images stored whole are read into memory; bigger ones stay in the patch as they are. */
+const MAX_IMAGE = 256 * 1024 * 1024;
+const PIECE = 1024 * 1024;
+
+function readAt(fd: number, start: number, end: number): Buffer {
+  const b = Buffer.allocUnsafe(end - start);
+  let got = 0;
+  while (got < b.length) {
+    const n = fs.readSync(fd, b, got, b.length - got, start + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return got === b.length ? b : b.subarray(0, got);
+}
+
+/** Line ranges [start, end) of a file, end-of-line bytes included, read in pieces. */
+class LineRanges {
+  private readonly buf = Buffer.allocUnsafe(PIECE);
+  private bufStart = 0;
+  private bufLen = 0;
+  private pos = 0;
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+  next(): [number, number] | undefined {
+    if (this.pos >= this.size) return undefined;
+    const start = this.pos;
+    for (;;) {
+      if (this.pos >= this.bufStart + this.bufLen) {
+        this.bufStart = this.pos;
+        this.bufLen = fs.readSync(this.fd, this.buf, 0, PIECE, this.pos);
+        if (this.bufLen <= 0) {
+          this.pos = this.size;
+          return [start, this.size];
+        }
+      }
+      const i = this.buf.subarray(0, this.bufLen).indexOf(10, this.pos - this.bufStart);
+      if (i >= 0) {
+        this.pos = this.bufStart + i + 1;
+        return [start, this.pos];
+      }
+      this.pos = this.bufStart + this.bufLen;
+    }
+  }
+}
+
+/** Bytes equal from the start of a [a, a2) and b [b, b2). */
+function commonPrefix(fa: number, a: number, a2: number, fb: number, b: number, b2: number): number {
+  let same = 0;
+  const step = 64 * 1024;
+  while (a + same < a2 && b + same < b2) {
+    const len = Math.min(step, a2 - a - same, b2 - b - same);
+    const x = readAt(fa, a + same, a + same + len);
+    const y = readAt(fb, b + same, b + same + len);
+    if (x.length === len && x.equals(y)) {
+      same += len;
+      continue;
+    }
+    let i = 0;
+    while (i < x.length && i < y.length && x[i] === y[i]) i++;
+    return same + i;
+  }
+  return same;
+}
+
+/** Bytes equal from the end of a [a, a2) and b [b, b2). */
+function commonSuffix(fa: number, a: number, a2: number, fb: number, b: number, b2: number): number {
+  let same = 0;
+  const step = 64 * 1024;
+  while (a2 - same > a && b2 - same > b) {
+    const len = Math.min(step, a2 - same - a, b2 - same - b);
+    const x = readAt(fa, a2 - same - len, a2 - same);
+    const y = readAt(fb, b2 - same - len, b2 - same);
+    if (x.equals(y)) {
+      same += len;
+      continue;
+    }
+    let i = 0;
+    while (i < len && x[len - 1 - i] === y[len - 1 - i]) i++;
+    return same + i;
+  }
+  return same;
+}
+
+function sameBytes(fa: number, a: [number, number], fb: number, b: [number, number]): boolean {
+  if (a[1] - a[0] !== b[1] - b[0]) return false;
+  return commonPrefix(fa, a[0], a[1], fb, b[0], b[1]) === a[1] - a[0];
+}
+
+interface BuildInput {
+  /** The original's plain bytes (a .zst decompressed). */
+  original: string;
+  /** The repaired file's plain bytes. */
+  repaired: string;
+  /** Where the patch goes (new files). */
+  patchPath: string;
+  rawPath: string;
+  store: ImageStore;
+  /** 0-based lines the repair changed; the others are only checked for length. Absent: every line is compared. */
+  editedLines?: number[];
+  isCancelled?: () => boolean;
+}
+
+/** Writes the patch while the two files are compared. */
+class PatchWriter {
+  readonly index: PatchIndex = { entries: 0, rawBytes: 0, images: [], forms: [], imageRefs: 0, imageRefBytes: 0 };
+  private readonly imageIdx = new Map<string, number>();
+  private readonly formIdx = new Map<string, number>();
+  /** Stored bytes' sha256 → what they became (a reference, or null: kept as they are). */
+  private readonly seen = new Map<string, [number, number] | null>();
+  private readonly patchFd: number;
+  private readonly rawFd: number;
+  private lines: string[] = [];
+
+  constructor(
+    private readonly input: BuildInput,
+    private readonly srcFd: number,
+  ) {
+    try {
+      this.patchFd = fs.openSync(input.patchPath, 'wx', 0o600);
+      this.rawFd = fs.openSync(input.rawPath, 'wx', 0o600);
+    } catch (err) {
+      throw describeWriteError(err, input.patchPath);
+    }
+  }
+
+  entry(o: number, n: number, parts: PatchPart[]): void {
+    this.lines.push(JSON.stringify({ o, n, p: parts }));
+    this.index.entries++;
+    if (this.lines.length >= 512) this.flushLines();
+  }
+
+  /** The original's bytes [start, end), kept as they are. */
+  verbatim(parts: PatchPart[], start: number, end: number): void {
+    if (end <= start) return;
+    const last = parts[parts.length - 1];
+    const at = this.index.rawBytes;
+    for (let pos = start; pos < end; pos += PIECE) this.writeRaw(readAt(this.srcFd, pos, Math.min(end, pos + PIECE)));
+    if (last && last[0] === 0 && last[1] + last[2] === at) last[2] += end - start;
+    else parts.push([0, at, end - start]);
+  }
+
+  /** An image run: a reference into the store when its form writes it back exactly, else its bytes. */
+  image(parts: PatchPart[], run: ImageRun): void {
+    if (run.end - run.start > MAX_IMAGE) return this.verbatim(parts, run.start, run.end);
+    const raw = readAt(this.srcFd, run.start, run.end);
+    const key = createHash('sha256').update(raw).digest('hex');
+    let ref = this.seen.get(key);
+    if (ref === undefined) {
+      const d = decodeStored(raw, run.prefixLen);
+      ref = null;
+      if (d?.form) {
+        const img = this.input.store.put(d.decoded, d.sha256);
+        ref = [this.intern(this.imageIdx, img.sha256, img, this.index.images), this.internForm(d.form)];
+      }
+      this.seen.set(key, ref);
+    }
+    if (!ref) return this.verbatim(parts, run.start, run.end);
+    parts.push([1, ref[0], ref[1]]);
+    this.index.imageRefs++;
+    this.index.imageRefBytes += raw.length;
+  }
+
+  private internForm(form: StoredForm): number {
+    return this.intern(this.formIdx, JSON.stringify(form), form, this.index.forms);
+  }
+
+  private intern<T>(map: Map<string, number>, key: string, value: T, list: T[]): number {
+    let i = map.get(key);
+    if (i === undefined) {
+      i = list.push(value) - 1;
+      map.set(key, i);
+    }
+    return i;
+  }
+
+  private writeRaw(b: Buffer): void {
+    try {
+      for (let off = 0; off < b.length;) off += fs.writeSync(this.rawFd, b, off, b.length - off);
+    } catch (err) {
+      throw describeWriteError(err, this.input.rawPath);
+    }
+    this.index.rawBytes += b.length;
+  }
+
+  private flushLines(): void {
+    if (!this.lines.length) return;
+    const b = Buffer.from(this.lines.join('\n') + '\n');
+    this.lines = [];
+    try {
+      for (let off = 0; off < b.length;) off += fs.writeSync(this.patchFd, b, off, b.length - off);
+    } catch (err) {
+      throw describeWriteError(err, this.input.patchPath);
+    }
+  }
+
+  finish(): void {
+    this.flushLines();
+    try {
+      fs.fsyncSync(this.patchFd);
+      fs.fsyncSync(this.rawFd);
+    } catch (err) {
+      throw describeWriteError(err, this.input.patchPath);
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.patchFd);
+    fs.closeSync(this.rawFd);
+  }
+}
+
+/**
+ * Compare the original with its repaired copy and write the reverse patch (new files at patchPath and
+ * rawPath); the images it refers to are put in the store (not yet synced: the caller syncs it).
+ */
+export function buildReversePatch(input: BuildInput): PatchIndex {
+  const oFd = fs.openSync(input.original, 'r');
+  const rFd = fs.openSync(input.repaired, 'r');
+  let w: PatchWriter | undefined;
+  try {
+    w = new PatchWriter(input, oFd);
+    const ol = new LineRanges(oFd, fs.fstatSync(oFd).size);
+    const rl = new LineRanges(rFd, fs.fstatSync(rFd).size);
+    const edited = input.editedLines ? new Set(input.editedLines) : undefined;
+    for (let i = 0; ; i++) {
+      const o = ol.next();
+      const r = rl.next();
+      if (!o && !r) break;
+      if (!o || !r)
+        throw new RescueError(
+          'internal',
+          'the repaired file does not have the lines of the original; nothing was changed',
+        );
+      if ((i & 1023) === 0 && input.isCancelled?.()) throw new CancelledError();
+      const same = edited ? !edited.has(i) && o[1] - o[0] === r[1] - r[0] : sameBytes(oFd, o, rFd, r);
+      if (!same) diffLine(w, oFd, o, rFd, r);
+    }
+    w.finish();
+    return w.index;
+  } finally {
+    w?.close();
+    fs.closeSync(oFd);
+    fs.closeSync(rFd);
+  }
+}
+
+/** One changed line: entries for what differs, images inside as store references. */
+function diffLine(w: PatchWriter, oFd: number, o: [number, number], rFd: number, r: [number, number]): void {
+  const p = commonPrefix(oFd, o[0], o[1], rFd, r[0], r[1]);
+  const q = commonSuffix(oFd, o[0] + p, o[1], rFd, r[0] + p, r[1]);
+  const ob = o[1] - q;
+  const rb = r[1] - q;
+  // the scan starts at the line's start, where no JSON escape is open
+  const runs = imageRuns(oFd, o[0], ob).filter((run) => run.end > o[0] + p);
+  let oPos = o[0] + p;
+  let rPos = r[0] + p;
+  let j = 0;
+  while (oPos < ob || rPos < rb) {
+    const c = commonPrefix(oFd, oPos, ob, rFd, rPos, rb);
+    oPos += c;
+    rPos += c;
+    if (oPos >= ob && rPos >= rb) break;
+    while (j < runs.length && runs[j].start < oPos) j++;
+    // this entry runs from here to the first place after one of the next images where both files go on alike
+    const inEntry: ImageRun[] = [];
+    let end: { x: number; y: number } | undefined;
+    while (j < runs.length && !end) {
+      const run = runs[j++];
+      inEntry.push(run);
+      end = anchor(oFd, run.end, j < runs.length ? runs[j].start : ob, rFd, rPos, rb);
+    }
+    end ??= { x: ob, y: rb };
+    const parts: PatchPart[] = [];
+    let at = oPos;
+    for (const run of inEntry) {
+      w.verbatim(parts, at, run.start);
+      w.image(parts, run);
+      at = run.end;
+    }
+    w.verbatim(parts, at, end.x);
+    w.entry(rPos, end.y - rPos, parts);
+    oPos = end.x;
+    rPos = end.y;
+  }
+}
+
+/**
+ * Where, after an image that ends at `e`, the original goes on as the repaired file does: a few bytes of
+ * the original (before `limit`, the next image) found in the repaired file after `rPos` — the first such.
+ */
+function anchor(
+  oFd: number,
+  e: number,
+  limit: number,
+  rFd: number,
+  rPos: number,
+  rb: number,
+): { x: number; y: number } | undefined {
+  const win = readAt(oFd, e, Math.min(limit, e + 512 + 32));
+  for (const span of [4096, 256 * 1024]) {
+    const rwin = readAt(rFd, rPos, Math.min(rb, rPos + span));
+    for (let dx = 0; dx < Math.min(512, win.length); dx++) {
+      const len = Math.min(32, win.length - dx);
+      if (len < 12 && e + dx + len < limit) break; // too little to go by before the next image
+      const k = rwin.indexOf(win.subarray(dx, dx + len));
+      if (k >= 0) return { x: e + dx, y: rPos + k };
+    }
+    if (rPos + span >= rb) break;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ rebuilding the original
+
+interface RebuildInput {
+  codexHome: string;
+  /** The repaired file's plain bytes (its first `repairedSize` bytes, when given: Codex appended the rest). */
+  repaired: string;
+  repairedSize?: number;
+  patchPath: string;
+  rawPath: string;
+  index: PatchIndex;
+  /** Sees the rebuilt original, piece by piece. */
+  sink?: (b: Buffer) => void;
+  isCancelled?: () => boolean;
+}
+
+/** Images read for a rebuild, kept while they fit in this many bytes (copies repeat the same few). */
+const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+function damaged(what: string): RescueError {
+  return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
+}
+
+/** Rebuild the original from the repaired file + patch + store: its size and sha256 (and its bytes to `sink`). */
+export function rebuildOriginal(input: RebuildInput): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const out = (b: Buffer) => {
+    hash.update(b);
+    size += b.length;
+    input.sink?.(b);
+  };
+  const cache = new Map<number, Buffer>();
+  let cached = 0;
+  const image = (i: number): Buffer => {
+    let b = cache.get(i);
+    if (b) return b;
+    const img = input.index.images[i];
+    if (!img) throw damaged(`image ${i} is not listed`);
+    b = readStoreImage(input.codexHome, img);
+    while (cached + b.length > IMAGE_CACHE_BYTES && cache.size) {
+      const [k, v] = cache.entries().next().value as [number, Buffer];
+      cache.delete(k);
+      cached -= v.length;
+    }
+    cache.set(i, b);
+    cached += b.length;
+    return b;
+  };
+  const rFd = fs.openSync(input.repaired, 'r');
+  const rawFd = fs.openSync(input.rawPath, 'r');
+  try {
+    const rSize = Math.min(fs.fstatSync(rFd).size, input.repairedSize ?? Infinity);
+    const copy = (fd: number, start: number, end: number, what: string) => {
+      for (let pos = start; pos < end; pos += PIECE) {
+        const b = readAt(fd, pos, Math.min(end, pos + PIECE));
+        if (b.length !== Math.min(end, pos + PIECE) - pos) throw damaged(`${what} is shorter than recorded`);
+        out(b);
+      }
+    };
+    let pos = 0;
+    let count = 0;
+    for (const line of fs.readFileSync(input.patchPath, 'utf8').split('\n')) {
+      if (!line) continue;
+      let e: PatchEntry;
+      try {
+        e = JSON.parse(line) as PatchEntry;
+      } catch {
+        throw damaged('patch.jsonl does not parse');
+      }
+      if (!(e.o >= pos && e.o + e.n <= rSize)) throw damaged('an entry points outside the repaired file');
+      if ((count++ & 255) === 0 && input.isCancelled?.()) throw new CancelledError();
+      copy(rFd, pos, e.o, 'the repaired file');
+      for (const part of e.p) {
+        if (part[0] === 0) copy(rawFd, part[1], part[1] + part[2], 'patch.raw');
+        else {
+          const form = input.index.forms[part[2]];
+          if (!form) throw damaged(`form ${part[2]} is not listed`);
+          encodeStored(image(part[1]), form, out);
+        }
+      }
+      pos = e.o + e.n;
+    }
+    if (count !== input.index.entries) throw damaged('patch.jsonl has fewer entries than recorded');
+    copy(rFd, pos, rSize, 'the repaired file');
+  } finally {
+    fs.closeSync(rFd);
+    fs.closeSync(rawFd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,64 @@
+// Writing .zst files with Node's own zstd (node:zlib, from Node 22.15 — VS Code's Node): a file is
+// compressed piece by piece, synchronously (the worker's passes are synchronous), into one frame.
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { describeWriteError } from '../util/atomicWrite';
+
+type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
+const z = zlib as unknown as ZstdZlib;
+
+/** Node can write zstd (22.15 and later). */
+export function canWriteZstd(): boolean {
+  return typeof z.zstdCompressSync === 'function';
+}
+
+/**
+ * Files are compressed a frame of this size at a time (one call each, as zstdCompressSync does): Node has
+ * no synchronous streaming zstd. Codex (Rust's zstd reader) and fzstd read a file of several frames.
+ */
+const FRAME = 32 * 1024 * 1024;
+
+/** Compress `src` into `dest` (a new file; none: only `onOut` sees the bytes). */
+export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buffer) => void): void {
+  if (!canWriteZstd()) throw new Error('this Node has no zstd compressor (it needs Node 22.15 or later)');
+  const size = fs.statSync(src).size;
+  const outFd = dest ? fs.openSync(dest, 'wx', 0o600) : undefined;
+  const emit = (b: Buffer) => {
+    if (!b.length) return;
+    if (outFd !== undefined)
+      try {
+        for (let off = 0; off < b.length;) off += fs.writeSync(outFd, b, off, b.length - off);
+      } catch (err) {
+        throw describeWriteError(err, dest ?? src);
+      }
+    onOut?.(b);
+  };
+  const inFd = fs.openSync(src, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(FRAME, Math.max(1, size)));
+    for (let pos = 0; pos < size;) {
+      let n = 0;
+      while (n < buf.length && pos + n < size) {
+        const got = fs.readSync(inFd, buf, n, buf.length - n, pos + n);
+        if (got <= 0) break;
+        n += got;
+      }
+      if (n === 0) break;
+      emit(z.zstdCompressSync!(buf.subarray(0, n)));
+      pos += n;
+    }
+    if (size === 0) emit(z.zstdCompressSync!(Buffer.alloc(0)));
+    if (outFd !== undefined) fs.fsyncSync(outFd);
+  } finally {
+    fs.closeSync(inFd);
+    if (outFd !== undefined) fs.closeSync(outFd);
+  }
+}
+
+/** sha256 of what zstdFile would write for `src` (nothing written). */
+export function zstdSha256(src: string): string {
+  const h = createHash('sha256');
+  zstdFile(src, undefined, (b) => h.update(b));
+  return h.digest('hex');
+}
