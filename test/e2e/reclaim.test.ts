@@ -64,6 +64,20 @@ function originalOrRepaired(home: string, t: CopiesThread, original: string): 'o
   return 'repaired';
 }
 
+/** What a folder takes on disk, as `du -sb` counts it (each hard-linked file once). */
+function homeBytes(dir: string): number {
+  const seen = new Set<number>();
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const st = fs.statSync(path.join(e.parentPath, e.name));
+    if (seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    n += st.size;
+  }
+  return n;
+}
+
 function restoreAll(home: string, threads: CopiesThread[], shas: Map<string, string>): void {
   for (const t of threads) {
     if (sha256(t.path) === shas.get(t.id)) continue;
@@ -71,6 +85,40 @@ function restoreAll(home: string, threads: CopiesThread[], shas: Map<string, str
     assert.equal(r.status, 0, r.stderr);
     assert.equal(sha256(t.path), shas.get(t.id), `${t.id} restored byte for byte`);
   }
+}
+
+/**
+ * The state an in-place repair left before restore data existed: the repaired thread live (made with
+ * `strip --out`) and the original whole in rescue/backups/<id>/<stamp>/ with its manifest. Returns the copy.
+ */
+function legacyRepair(home: string, t: CopiesThread): string {
+  const repaired = path.join(home, '..', `${t.id}-repaired.jsonl`);
+  const r = cli(home, ['strip', t.id, '--out', repaired, '--yes']);
+  assert.equal(r.status, 0, r.stderr);
+  const dir = path.join(home, 'rescue', 'backups', t.id, '2026-01-01T00-00-00-000Z');
+  fs.mkdirSync(dir, { recursive: true });
+  const copy = path.join(dir, path.basename(t.path));
+  const st = fs.statSync(t.path);
+  fs.copyFileSync(t.path, copy);
+  const manifest = {
+    kind: 'before-repair',
+    threadId: t.id,
+    originalPath: t.path,
+    fileName: path.basename(t.path),
+    size: st.size,
+    sha256: sha256(t.path),
+    mtimeMs: st.mtimeMs,
+    mode: st.mode & 0o7777,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    toolVersion: '0.1.0',
+    options: {},
+    repaired: { size: fs.statSync(repaired).size, sha256: sha256(repaired) },
+  };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  fs.renameSync(repaired, t.path);
+  const old = new Date(Date.now() - 30 * 86_400_000);
+  fs.utimesSync(t.path, old, old);
+  return copy;
 }
 
 const SMALL: CopiesHomeOptions = {
@@ -142,15 +190,28 @@ describe('reclaim: the whole home, through the CLI', function () {
     const home = tempCodexHome();
     const threads = writeCopiesHome(home, SMALL);
     const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    // A repair made before restore data existed: the live thread repaired, a full copy in its backup.
+    const legacy = threads.find((t) => !t.compressed)!;
+    const copy = legacyRepair(home, legacy);
     const r = cli(home, ['reclaim', '--older-than', '0', '--yes', '--json', '--workers', '2']);
     assert.equal(r.status, 0, r.stderr);
     const report = r.json.report;
+    assert.deepEqual(
+      r.json.plan.backups.map((b: any) => b.threadId),
+      [legacy.id],
+    );
+    assert.ok(!fs.existsSync(copy), 'the full copy went once its restore data was verified');
+    // the legacy thread has nothing left to free: the others, and its backup converted
     assert.equal(report.totals.repaired, threads.length);
     assert.equal(report.totals.failed, 0);
     for (const t of threads) {
       assert.ok(fs.existsSync(t.path), `${t.id} is where it was (a .zst stays .zst)`);
       assert.equal(originalOrRepaired(home, t, shas.get(t.id)!), 'repaired');
     }
+    assert.ok(
+      report.threads.some((x: any) => x.kind === 'backup' && x.ok && x.freedBytes > 0),
+      'converting the backup freed its copy',
+    );
     assert.ok(fs.readdirSync(path.join(home, 'rescue', 'images')).length >= SMALL.distinctImages);
     assert.deepEqual(tempFiles(home), []);
     // A second run finds nothing left to do.
@@ -171,6 +232,7 @@ describe('reclaim: the whole home, through the CLI', function () {
       turns: 8,
     });
     const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    const bytesBefore = homeBytes(home);
     const repairs = () =>
       fs.existsSync(path.join(home, 'rescue', 'backups'))
         ? fs.readdirSync(path.join(home, 'rescue', 'backups')).length
@@ -202,6 +264,9 @@ describe('reclaim: the whole home, through the CLI', function () {
     assert.equal(last.status, 0, last.stderr);
     for (const t of threads) assert.equal(originalOrRepaired(home, t, shas.get(t.id)!), 'repaired');
     assert.deepEqual(tempFiles(home), [], 'no temp file left');
+    // The whole home, rescue/ (store and restore data) included, after the interrupted runs and the last.
+    const bytesAfter = homeBytes(home);
+    assert.ok(bytesAfter <= bytesBefore / 10, `home ${bytesBefore} → ${bytesAfter} bytes: at most 10 %`);
     restoreAll(home, threads, shas);
   });
 });

@@ -28,6 +28,11 @@ export function describePlan(plan: ReclaimPlan): string {
     for (const s of plan.skipped)
       out.push(`  ${s.id}  ${formatBytes(s.sizeBytes).padStart(8)}  ${s.reason}: ${s.message}`);
   }
+  if (plan.backups.length)
+    out.push(
+      '',
+      `${plan.backups.length} full backup(s) of earlier repairs (${formatBytes(plan.backups.reduce((s, b) => s + b.bytes, 0))}) become restore data.`,
+    );
   const t = plan.totals;
   out.push(
     '',
@@ -44,7 +49,9 @@ export function describePlan(plan: ReclaimPlan): string {
 export function describeReclaimReport(r: ReclaimReport): string {
   const out: string[] = [];
   for (const t of r.threads) {
-    if (t.ok)
+    if (t.ok && t.kind === 'backup')
+      out.push(`  ${t.id}  full backup ${formatBytes(t.sizeBefore)} → restore data ${formatBytes(t.restoreBytes)}`);
+    else if (t.ok)
       out.push(
         `  ${t.id}  ${formatBytes(t.sizeBefore)} → ${formatBytes(t.sizeAfter)}, ${t.imagesReplaced} image(s) to the store, ${formatBytes(t.freedBytes)} freed`,
       );
@@ -53,7 +60,7 @@ export function describeReclaimReport(r: ReclaimReport): string {
   const x = r.totals;
   out.push(
     '',
-    `${r.cancelled ? 'Cancelled: ' : ''}${x.repaired} thread(s) reclaimed, ${x.failed} not; ${formatBytes(x.bytesFreed)} freed. Image store ${formatBytes(x.storeBytesBefore)} → ${formatBytes(x.storeBytesAfter)}.`,
+    `${r.cancelled ? 'Cancelled: ' : ''}${x.repaired} done, ${x.failed} not; ${formatBytes(x.bytesFreed)} freed. Image store ${formatBytes(x.storeBytesBefore)} → ${formatBytes(x.storeBytesAfter)}.`,
   );
   if (r.notStarted) out.push(`${r.notStarted} planned thread(s) not started; run reclaim again to carry on.`);
   if (x.repaired) out.push('Every reclaimed thread can be restored byte for byte: codex-session-rescue restore <id>.');

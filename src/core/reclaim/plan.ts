@@ -4,13 +4,15 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { RolloutFile } from '../codexHome/rolloutFiles';
-import { imageArchiveDir } from '../codexHome/paths';
+import { backupsRoot } from '../codexHome/paths';
 import { ThreadSummary } from '../scan/catalog';
 import { ThreadMetrics } from '../scan/metrics';
 import { DEFAULT_MAX_TOOL_OUTPUT } from '../repair/stripPass';
 import { forksByParent, refuseIfHeld } from '../repair/refusals';
 import { ErrorCode, errorCode, errorMessage } from '../util/errors';
-import { folderBytes } from './diskUse';
+import { estimateReclaim } from '../store/estimate';
+import { storeStats } from '../store/imageStore';
+import { listBackups } from '../repair/backups';
 
 export interface ReclaimOptions {
   /** Threads written in the last this many days are left alone (default 7; 0: every thread not held). */
@@ -48,6 +50,13 @@ export interface ReclaimSkip {
   message: string;
 }
 
+export interface BackupToConvert {
+  threadId: string;
+  dir: string;
+  /** What the full copy takes. */
+  bytes: number;
+}
+
 export interface ReclaimPlan {
   /** Names this plan (MCP: a reclaim needs it): a hash of what it decided and of the files' states. */
   id: string;
@@ -56,6 +65,8 @@ export interface ReclaimPlan {
   options: Required<ReclaimOptions>;
   threads: ReclaimCandidate[];
   skipped: ReclaimSkip[];
+  /** Full backups of earlier repairs to turn into restore data (their copies go once that is verified). */
+  backups: BackupToConvert[];
   /** Threads left alone because Codex wrote them in the last `olderThanDays` days. */
   recent: { threads: number; bytes: number };
   /** Threads with nothing to free (no image, no tool output over the cap: repaired ones among them). */
@@ -71,36 +82,37 @@ export interface ReclaimPlan {
   };
 }
 
-/** A placeholder's size in the repaired file, and the restore data one replaced value costs. */
-const PLACEHOLDER_BYTES = 230;
-const RESTORE_BYTES_PER_VALUE = 120;
+/** A capped tool output's marker, and the restore data it costs. */
+const CAP_MARKER_BYTES = 350;
 const DAY_MS = 86_400_000;
 
-/** Image copies the repair replaces: every one, bar the newest `keep` of the live history. */
-function replacedImages(m: ThreadMetrics, keep: number): number {
-  return Math.max(0, m.images.total - Math.min(keep, m.images.live));
-}
-
-/** What repairing a thread in place frees in its rollout, restore data subtracted: an estimate from its metrics. */
-export function estimateFreed(m: ThreadMetrics, opts: Required<ReclaimOptions>): number {
-  const replaced = replacedImages(m, opts.keepImages);
-  const perImage = m.images.total ? m.images.totalBytes / m.images.total : 0;
-  const images = replaced * (perImage - PLACEHOLDER_BYTES - RESTORE_BYTES_PER_VALUE);
-  const embedded = m.damage.embedded.bytes - m.damage.embedded.strings * PLACEHOLDER_BYTES;
+/**
+ * What repairing a thread in place frees on disk, its restore data subtracted (store/estimate.ts for the
+ * images; here the newest images kept, tool outputs over the cap, and a .zst's compressed size), and what
+ * it adds to the store (fingerprints in `inStore` are counted once per plan).
+ */
+export function estimateThread(
+  t: Pick<ThreadSummary, 'sizeBytes' | 'compressed' | 'metrics'>,
+  opts: Required<ReclaimOptions>,
+  inStore: Set<string>,
+): { freedBytes: number; storeBytes: number; images: number } {
+  const m = t.metrics;
+  const plain = t.compressed ? Object.values(m.bytes).reduce((s, n) => s + n, 0) : t.sizeBytes;
+  const e = estimateReclaim(plain, m, inStore);
+  const kept = Math.min(opts.keepImages, m.images.live);
+  const keptBytes = m.images.total ? (kept * m.images.totalBytes) / m.images.total : 0;
   // Only the largest tool outputs are remembered: the rest are under any sensible cap.
-  const tool = m.toolOutputs.largest.reduce(
-    (s, t) => s + Math.max(0, t.bytes - opts.maxToolOutputBytes - PLACEHOLDER_BYTES - RESTORE_BYTES_PER_VALUE),
+  const capped = m.toolOutputs.largest.reduce(
+    (s, o) => s + Math.max(0, o.bytes - opts.maxToolOutputBytes - CAP_MARKER_BYTES),
     0,
   );
-  return Math.max(0, Math.round(images + Math.max(0, embedded) + tool));
-}
-
-/** The estimate for the file on disk: a .zst keeps the share of its compressed size the repair takes out. */
-function estimateOnDisk(t: ThreadSummary, opts: Required<ReclaimOptions>): number {
-  const freed = estimateFreed(t.metrics, opts);
-  if (!t.compressed) return freed;
-  const plain = Object.values(t.metrics.bytes).reduce((s, n) => s + n, 0);
-  return plain > 0 ? Math.round((freed / plain) * t.sizeBytes) : 0;
+  let freed = plain - e.afterBytes - keptBytes + capped;
+  if (t.compressed) freed = plain > 0 ? (freed / plain) * t.sizeBytes : 0;
+  return {
+    freedBytes: Math.max(0, Math.round(freed)),
+    storeBytes: e.storeBytes,
+    images: Math.max(0, m.images.total - kept),
+  };
 }
 
 function withDefaults(o: ReclaimOptions): Required<ReclaimOptions> {
@@ -139,6 +151,7 @@ export function planReclaim(
     options: opts,
     threads: [],
     skipped: [],
+    backups: [],
     recent: { threads: 0, bytes: 0 },
     nothingToFree: 0,
     totals: {
@@ -150,15 +163,14 @@ export function planReclaim(
       storeBytesAfter: 0,
     },
   };
-  const distinct = new Map<string, number>();
+  const inStore = new Set<string>();
   for (const t of threads) {
     if (t.mtimeMs > cutoff) {
       plan.recent.threads++;
       plan.recent.bytes += t.sizeBytes;
       continue;
     }
-    const freed = estimateOnDisk(t, opts);
-    if (freed <= 0) {
+    if (!mayFree(t.metrics, opts)) {
       plan.nothingToFree++;
       continue;
     }
@@ -178,6 +190,8 @@ export function planReclaim(
       skip(errorCode(err) === 'held-by-codex' ? 'held-by-codex' : 'unreadable', errorMessage(err));
       continue;
     }
+    const e = estimateThread(t, opts, inStore);
+    plan.totals.storeGrowthBytes += e.storeBytes;
     plan.threads.push({
       id: t.id,
       path: t.path,
@@ -186,31 +200,67 @@ export function planReclaim(
       compressed: t.compressed,
       sizeBytes: t.sizeBytes,
       mtimeMs: t.mtimeMs,
-      images: replacedImages(t.metrics, opts.keepImages),
-      estimatedFreedBytes: freed,
+      images: e.images,
+      estimatedFreedBytes: e.freedBytes,
     });
-    for (const [fp, [, bytes]] of Object.entries(t.metrics.images.byHash)) distinct.set(fp, bytes);
   }
   plan.threads.sort((a, b) => b.estimatedFreedBytes - a.estimatedFreedBytes);
+  plan.backups = fullBackups(codexHome);
   const totals = plan.totals;
   totals.threads = plan.threads.length;
   for (const c of plan.threads) {
     totals.bytesBefore += c.sizeBytes;
     totals.estimatedFreedBytes += c.estimatedFreedBytes;
   }
-  // The store keeps each distinct image once, decoded (base64 is 4 bytes for every 3).
-  for (const stored of distinct.values()) totals.storeGrowthBytes += Math.round((stored * 3) / 4);
-  totals.storeBytesNow = folderBytes(imageArchiveDir(codexHome));
+  for (const b of plan.backups) totals.estimatedFreedBytes += b.bytes;
+  totals.storeBytesNow = storeStats(codexHome).bytes;
   totals.storeBytesAfter = totals.storeBytesNow + totals.storeGrowthBytes;
   totals.estimatedFreedBytes = Math.max(0, totals.estimatedFreedBytes - totals.storeGrowthBytes);
   plan.id = planId(plan);
   return plan;
 }
 
+/** Whether the thread holds anything a repair takes out (cheap: before the refusal checks). */
+function mayFree(m: ThreadMetrics, opts: Required<ReclaimOptions>): boolean {
+  return (
+    m.images.total > Math.min(opts.keepImages, m.images.live) ||
+    m.damage.embedded.bytes > 0 ||
+    m.toolOutputs.largest.some((o) => o.bytes > opts.maxToolOutputBytes)
+  );
+}
+
+/**
+ * Backups of earlier repairs that still hold a full copy of the original (made before restore data):
+ * reclaim converts them. A copy that is still a link to a live file (a repair stopped before its swap)
+ * frees nothing and is left alone.
+ */
+function fullBackups(codexHome: string): BackupToConvert[] {
+  const out: BackupToConvert[] = [];
+  let threads: string[];
+  try {
+    threads = fs.readdirSync(backupsRoot(codexHome));
+  } catch {
+    return out;
+  }
+  for (const t of threads) {
+    for (const b of listBackups(codexHome, t)) {
+      if (b.manifest.kind !== 'before-repair' || !b.manifest.repaired) continue;
+      try {
+        const st = fs.statSync(b.file);
+        if (st.nlink === 1) out.push({ threadId: b.manifest.threadId, dir: b.dir, bytes: st.size });
+      } catch {
+        // no copy: restore data already
+      }
+    }
+  }
+  return out;
+}
+
 /** The plan's id: what it decided and the state of every file it would touch. */
 function planId(plan: ReclaimPlan): string {
   const h = createHash('sha256').update(JSON.stringify(plan.options));
   for (const c of plan.threads) h.update(`${c.path}\0${c.sizeBytes}\0${c.mtimeMs}\n`);
+  for (const b of plan.backups) h.update(`${b.dir}\n`);
   return 'reclaim-' + h.digest('hex').slice(0, 16);
 }
 

@@ -6,19 +6,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { archivedSessionsDir, imageArchiveDir, rescueDir, sessionsDir } from '../codexHome/paths';
+import { archivedSessionsDir, rescueDir, sessionsDir } from '../codexHome/paths';
 import { removeStaleTemps } from '../util/atomicWrite';
 import { errorCode, errorMessage } from '../util/errors';
 import { stripThread } from '../repair/stripThread';
 import { defaultWorkerCount } from '../scan/scanPool';
-import { ReclaimCandidate, ReclaimPlan, unchangedSincePlan } from './plan';
-import { folderBytes } from './diskUse';
+import { ReclaimPlan, unchangedSincePlan } from './plan';
+import { storeStats } from '../store/imageStore';
+import { convertBackupToRestoreData } from '../repair/convertBackup';
 
-/** One thread for a worker. */
+/** One piece of work for a worker: a thread to repair in place, or a full backup to convert. */
 export interface ReclaimJob {
   seq: number;
   codexHome: string;
-  path: string;
+  /** The thread's rollout. */
+  path?: string;
+  /** A full backup of an earlier repair, turned into restore data. */
+  backup?: { threadId: string; dir: string };
   keepImages: number;
   maxToolOutputBytes: number;
   growthWindowMs?: number;
@@ -33,7 +37,10 @@ export type ThreadOutcome =
   | { ok: false; code: string; message: string };
 
 export type ReclaimThreadResult = {
+  kind: 'thread' | 'backup';
+  /** The thread's id (a backup's: the thread it belongs to). */
   id: string;
+  /** The rollout, or the backup folder. */
   path: string;
   sizeBefore: number;
   /** Bytes the thread gave back: its rollout shrank by this much more than its restore data takes. */
@@ -97,13 +104,17 @@ export function cleanLeftovers(codexHome: string): void {
   sweep(rescueDir(codexHome), 4); // rescue/images, rescue/backups/<id>/<stamp>
 }
 
-/** Repair one thread in place for a reclaim; never throws (the outcome says what happened). */
-export function reclaimThread(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
+/** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
+export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
   try {
+    if (job.backup) {
+      const c = convertBackupToRestoreData(job.codexHome, job.backup.threadId, job.backup.dir, { isCancelled });
+      return { ok: true, sizeAfter: 0, restoreBytes: c.restoreDataBytes, imagesReplaced: 0 };
+    }
     const r = stripThread(
       {
         codexHome: job.codexHome,
-        thread: job.path,
+        thread: job.path!,
         mode: 'in-place',
         options: { keepImages: job.keepImages, maxToolOutputBytes: job.maxToolOutputBytes, archiveImages: true },
         env: job.env,
@@ -114,7 +125,8 @@ export function reclaimThread(job: ReclaimJob, isCancelled?: () => boolean): Thr
     return {
       ok: true,
       sizeAfter: fs.statSync(r.outputPath).size, // a .zst stays .zst: its size on disk
-      restoreBytes: r.backupPath ? folderBytes(path.dirname(r.backupPath)) : 0,
+      // restore data, or the full copy when no restore data could be made
+      restoreBytes: r.restoreData?.bytes ?? r.bytesBefore,
       imagesReplaced: r.imagesReplaced,
       backupPath: r.backupPath,
     };
@@ -123,49 +135,73 @@ export function reclaimThread(job: ReclaimJob, isCancelled?: () => boolean): Thr
   }
 }
 
-function resultOf(c: ReclaimCandidate, o: ThreadOutcome): ReclaimThreadResult {
-  const freedBytes = o.ok ? c.sizeBytes - o.sizeAfter - o.restoreBytes : 0;
-  return { id: c.id, path: c.path, sizeBefore: c.sizeBytes, freedBytes, ...o };
+/** A thread or a backup, as the run hands it out. */
+interface Work {
+  kind: 'thread' | 'backup';
+  id: string;
+  path: string;
+  sizeBytes: number;
+  /** Still as the plan saw it. */
+  current(): boolean;
 }
 
-/** Carry out a plan: every planned thread repaired in place, on every core. */
+function worksOf(plan: ReclaimPlan): Work[] {
+  const backups: Work[] = plan.backups.map((b) => ({
+    kind: 'backup',
+    id: b.threadId,
+    path: b.dir,
+    sizeBytes: b.bytes,
+    current: () => fs.existsSync(b.dir),
+  }));
+  const threads: Work[] = plan.threads.map((c) => ({
+    kind: 'thread',
+    id: c.id,
+    path: c.path,
+    sizeBytes: c.sizeBytes,
+    current: () => unchangedSincePlan(c),
+  }));
+  return [...backups, ...threads].sort((a, b) => b.sizeBytes - a.sizeBytes);
+}
+
+/** Carry out a plan: every planned thread repaired in place, every full backup converted, on every core. */
 export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}): Promise<ReclaimReport> {
   const started = Date.now();
   cleanLeftovers(plan.codexHome);
-  const storeBytesBefore = folderBytes(imageArchiveDir(plan.codexHome));
+  const storeBytesBefore = storeStats(plan.codexHome).bytes;
   const results: ReclaimThreadResult[] = [];
+  const queue = worksOf(plan);
   const progress: ReclaimProgress = {
     threadsDone: 0,
-    threadsTotal: plan.threads.length,
+    threadsTotal: queue.length,
     bytesFreed: 0,
     bytesPlanned: plan.totals.estimatedFreedBytes,
   };
-  const finishThread = (c: ReclaimCandidate, o: ThreadOutcome): void => {
-    const r = resultOf(c, o);
+  const finish = (w: Work, o: ThreadOutcome): void => {
+    const freedBytes = o.ok ? w.sizeBytes - o.sizeAfter - o.restoreBytes : 0;
+    const r: ReclaimThreadResult = { kind: w.kind, id: w.id, path: w.path, sizeBefore: w.sizeBytes, freedBytes, ...o };
     results.push(r);
     progress.threadsDone++;
     progress.bytesFreed += r.freedBytes;
     opts.onThread?.(r);
     opts.onProgress?.({ ...progress });
   };
-  const jobOf = (c: ReclaimCandidate, seq: number): ReclaimJob => ({
+  const jobOf = (w: Work, seq: number): ReclaimJob => ({
     seq,
     codexHome: plan.codexHome,
-    path: c.path,
+    ...(w.kind === 'thread' ? { path: w.path } : { backup: { threadId: w.id, dir: w.path } }),
     keepImages: plan.options.keepImages,
     maxToolOutputBytes: plan.options.maxToolOutputBytes,
     growthWindowMs: opts.growthWindowMs,
     env: opts.env,
   });
-  const queue = [...plan.threads].sort((a, b) => b.sizeBytes - a.sizeBytes);
-  /** The next planned thread still as the plan saw it; the others are reported as changed. */
-  const next = (): ReclaimCandidate | undefined => {
-    for (let c = queue.shift(); c; c = queue.shift()) {
-      if (unchangedSincePlan(c)) return c;
-      finishThread(c, {
+  /** The next piece of work still as the plan saw it; the others are reported as changed. */
+  const next = (): Work | undefined => {
+    for (let w = queue.shift(); w; w = queue.shift()) {
+      if (w.current()) return w;
+      finish(w, {
         ok: false,
         code: 'changed-during-run',
-        message: `Thread ${c.id} changed since the plan was made (Codex wrote it); it was left alone.`,
+        message: `${w.kind === 'thread' ? 'Thread' : 'The backup of thread'} ${w.id} changed since the plan was made; it was left alone.`,
       });
     }
     return undefined;
@@ -173,13 +209,12 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   opts.onProgress?.({ ...progress });
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
-    for (let c = next(); c && !opts.isCancelled?.(); c = next())
-      finishThread(c, reclaimThread(jobOf(c, 0), opts.isCancelled));
+    for (let w = next(); w && !opts.isCancelled?.(); w = next()) finish(w, reclaimJob(jobOf(w, 0), opts.isCancelled));
   } else {
-    await runInPool(opts.script, workers, next, jobOf, finishThread, opts);
+    await runInPool(opts.script, workers, next, jobOf, finish, opts);
   }
   const cancelled = Boolean(opts.isCancelled?.());
-  const storeBytesAfter = folderBytes(imageArchiveDir(plan.codexHome));
+  const storeBytesAfter = storeStats(plan.codexHome).bytes;
   const ok = results.filter((r) => r.ok);
   return {
     planId: plan.id,
@@ -202,9 +237,9 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
 function runInPool(
   script: string,
   count: number,
-  next: () => ReclaimCandidate | undefined,
-  jobOf: (c: ReclaimCandidate, seq: number) => ReclaimJob,
-  finishThread: (c: ReclaimCandidate, o: ThreadOutcome) => void,
+  next: () => Work | undefined,
+  jobOf: (w: Work, seq: number) => ReclaimJob,
+  finish: (w: Work, o: ThreadOutcome) => void,
   opts: ReclaimRunOptions,
 ): Promise<void> {
   // Workers read the cancel flag between pieces of their pass, without a message round trip.
@@ -224,31 +259,31 @@ function runInPool(
     const start = (): void => {
       const w = new Worker(script, { name: 'codex-rescue-reclaim', workerData: { cancelFlag } });
       running++;
-      let current: { c: ReclaimCandidate; seq: number } | undefined;
+      let current: { w: Work; seq: number } | undefined;
       const feed = (): void => {
-        const c = cancelled() ? undefined : next();
-        if (!c) {
+        const work = cancelled() ? undefined : next();
+        if (!work) {
           current = undefined;
           void w.terminate();
           return;
         }
-        current = { c, seq: ++seq };
-        w.postMessage(jobOf(c, current.seq));
+        current = { w: work, seq: ++seq };
+        w.postMessage(jobOf(work, current.seq));
       };
       w.on('message', (m: ReclaimWorkerMessage) => {
         if (!current || m.seq !== current.seq) return;
         const { seq: _seq, ...outcome } = m;
-        finishThread(current.c, outcome);
+        finish(current.w, outcome);
         feed();
       });
       w.on('error', () => undefined); // 'exit' follows
       w.on('exit', () => {
         running--;
         if (current) {
-          finishThread(current.c, {
+          finish(current.w, {
             ok: false,
             code: 'internal',
-            message: `The reclaim worker stopped while repairing thread ${current.c.id}; the thread is as it was (or repaired with its restore data, if it stopped after the swap).`,
+            message: `The reclaim worker stopped while working on thread ${current.w.id}; it is as it was, or done with its restore data if the worker stopped after the swap.`,
           });
           current = undefined;
           if (!cancelled()) start();
