@@ -10,6 +10,7 @@ import { inspectCommand } from './inspectCommand';
 import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
 import { reclaimCommand } from './reclaimCommand';
+import { pruneCommand } from './pruneCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
 import { mcpCommand } from './mcpCommand';
@@ -22,6 +23,7 @@ const COMMANDS: Command[] = [
   stripCommand,
   restoreCommand,
   reclaimCommand,
+  pruneCommand,
   watchCommand,
   mcpCommand,
 ];

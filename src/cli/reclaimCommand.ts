@@ -10,7 +10,7 @@ import { formatBytes } from '../core/util/display';
 import { UsageError } from '../core/util/errors';
 import { intOption } from './args';
 import { CliContext, Command, fail } from './command';
-import { confirm, shouldAsk } from './confirm';
+import { confirmOrNeedYes } from './confirm';
 import { progressBar } from './progress';
 import { scanHome } from './scanHome';
 
@@ -45,20 +45,13 @@ async function reclaim(ctx: CliContext): Promise<number> {
   const json = args.flags.has('json');
   const scan = await scanHome(ctx, { useCache: true, workers: args.values.get('workers') });
   const plan = planReclaim(codexHome, scan.threads, options);
-  if (args.flags.has('dry-run') || plan.threads.length === 0) {
+  if (args.flags.has('dry-run') || (plan.threads.length === 0 && plan.backups.length === 0)) {
     ctx.out.write(json ? JSON.stringify({ plan }, null, 2) + '\n' : describePlan(plan) + '\n');
     return 0;
   }
   if (!json) ctx.out.write(describePlan(plan) + '\n');
-  if (shouldAsk(args.flags.has('yes'))) {
-    const ok = await confirm(
-      `Reclaim ${plan.threads.length} thread(s) in place? Each keeps restore data under ${codexHome}/rescue, so it can be restored byte for byte.`,
-    );
-    if (!ok) {
-      ctx.err.write('Nothing changed.\n');
-      return 1;
-    }
-  }
+  const question = `Reclaim ${plan.threads.length} thread(s) in place${plan.backups.length ? ` and turn ${plan.backups.length} full backup(s) into restore data` : ''}? Each keeps restore data under ${codexHome}/rescue, so it can be restored byte for byte.`;
+  if (!(await confirmOrNeedYes(ctx.err, args.flags.has('yes'), question))) return 1;
   let cancelled = false;
   const onSigint = (): void => {
     if (cancelled) process.exit(130); // a second Ctrl-C: every swap is atomic, so stopping now loses nothing

@@ -269,4 +269,48 @@ describe('reclaim: the whole home, through the CLI', function () {
     assert.ok(bytesAfter <= bytesBefore / 10, `home ${bytesBefore} → ${bytesAfter} bytes: at most 10 %`);
     restoreAll(home, threads, shas);
   });
+
+  it('prune drops restore data older than N days after showing it (asks, or needs --yes), then the store images nothing needs; the rest still restores', () => {
+    const home = tempCodexHome();
+    const threads = writeCopiesHome(home, { ...SMALL, threads: 3, zstEvery: 0 });
+    const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    assert.equal(cli(home, ['reclaim', '--older-than', '0', '--yes']).status, 0);
+    // The first three threads' repairs made ten days ago.
+    const old = threads.slice(0, 3);
+    for (const t of old) {
+      const b = listBackups(home, t.id)[0];
+      const m = { ...b.manifest, createdAt: new Date(Date.now() - 10 * 86_400_000).toISOString() };
+      fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify(m));
+    }
+    const before = homeBytes(home);
+    const dry = cli(home, ['prune', '--older-than', '7', '--dry-run', '--json']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.deepEqual(dry.json.plan.folders.map((f: any) => f.threadId).sort(), old.map((t) => t.id).sort());
+    assert.ok(dry.json.plan.totals.folderBytes > 0);
+    assert.equal(homeBytes(home), before, 'a dry run drops nothing');
+    const noYes = cli(home, ['prune', '--older-than', '7']);
+    assert.equal(noYes.status, 1);
+    assert.match(noYes.stderr, /--yes/);
+    assert.equal(homeBytes(home), before, 'without --yes off a terminal nothing goes');
+
+    const r = cli(home, ['prune', '--older-than', '7', '--yes', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.done.folders, old.length);
+    assert.ok(homeBytes(home) < before);
+    for (const t of old) assert.deepEqual(listBackups(home, t.id), [], `${t.id}: its restore data went`);
+    // Every image the remaining restore data needs is still there: those threads restore byte for byte.
+    restoreAll(
+      home,
+      threads.filter((t) => !old.includes(t)),
+      shas,
+    );
+    const none = cli(home, ['restore', old[0].id, '--yes']);
+    assert.equal(none.status, 1, 'a pruned thread has nothing to restore from');
+    // Nothing left that needs the store once every repair's data is older than 0 days.
+    assert.equal(cli(home, ['prune', '--older-than', '0', '--yes']).status, 0);
+    assert.equal(
+      fs.readdirSync(path.join(home, 'rescue', 'images')).filter((n) => /^[0-9a-f]{64}\./.test(n)).length,
+      0,
+    );
+  });
 });
