@@ -28,7 +28,7 @@ export interface PanelDeps {
 
 export class DetailsPanel extends Disposable {
   static readonly panels = new Map<string, DetailsPanel>();
-  private images: { start: number; end: number }[] = [];
+  private images: { start: number; end: number; file?: string }[] = [];
   cancelSource: vscode.CancellationTokenSource | undefined;
   busy: PanelAction | undefined;
 
@@ -137,6 +137,7 @@ export class DetailsPanel extends Disposable {
             path: this.thread.path,
             start: ref.start,
             end: ref.end,
+            file: ref.file,
           });
           this.post({ type: 'image', index: m.index, dataUrl: r.dataUrl, reason: r.reason });
         } catch (err) {
@@ -160,13 +161,10 @@ export class DetailsPanel extends Disposable {
   }
 
   private async loadImageList(): Promise<void> {
-    if (!this.thread.metrics.images.total) {
-      this.post({ type: 'images', images: [], total: 0 });
-      return;
-    }
+    // Asked even with no image payload left: a repaired thread's images are listed from the image store.
     try {
       const r = await this.deps.worker.call('images', { path: this.thread.path, limit: 300 });
-      this.images = r.images.map((i) => ({ start: i.start, end: i.end }));
+      this.images = r.images.map((i) => ({ start: i.start, end: i.end, file: i.file }));
       this.post({ type: 'images', images: r.images, total: r.total });
     } catch {
       this.post({ type: 'images', images: [], total: 0 });

@@ -15,6 +15,7 @@ import { CommandHandlers, COMMANDS, revealFile } from './commands';
 import { DetailsPanel, DetailsSerializer, PanelDeps, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
 import { Ui, WindowUi } from './ui';
+import { registerReclaim } from './reclaim';
 import { errorCode, errorMessage } from '../core/util/errors';
 import { rescueDir } from '../core/codexHome/paths';
 import { handoffReport, repairReport, restoreReport } from './panelData';
@@ -189,6 +190,9 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     runPanelAction,
   });
   ctx.subscriptions.push(...handlers.register());
+  ctx.subscriptions.push(
+    registerReclaim({ worker: w, codexHome: () => store.codexHome, ui: () => ui, refresh: () => store.refresh(), log }),
+  );
 
   const mcp = registerMcpProvider(ctx, settings, log);
   try {

@@ -9,6 +9,8 @@ import type { ScanResult } from '../core/scan/catalog';
 import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
 import type { WriteResult } from '../core/handoff/types';
+import type { ReclaimOptions, ReclaimPlan } from '../core/reclaim/plan';
+import type { ReclaimReport } from '../core/reclaim/run';
 import type { ErrorView, ImageRef } from './panel';
 
 export * from './panel';
@@ -87,9 +89,14 @@ export interface WorkerApi {
   project: { params: { path: string; out: string; title?: string }; result: ProjectionView & { out: string } };
   images: { params: { path: string; limit?: number }; result: { images: ImageRef[]; total: number } };
   thumbnail: {
-    params: { path: string; start: number; end: number; maxBytes?: number };
+    /** `file`: an image in the store (decoded bytes), read instead of `path`'s byte range. */
+    params: { path: string; start: number; end: number; maxBytes?: number; file?: string };
     result: { dataUrl?: string; reason?: string };
   };
+  /** What a home-wide reclaim would do (the worker keeps the plan for `reclaim`). */
+  planReclaim: { params: { codexHome: string } & ReclaimOptions; result: ReclaimPlan };
+  /** Carry out a plan made by planReclaim; progress: threads done of all, the phase says bytes freed. */
+  reclaim: { params: { codexHome: string; planId: string }; result: ReclaimReport };
 }
 
 export type WorkerMethod = keyof WorkerApi;

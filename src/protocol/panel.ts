@@ -43,6 +43,8 @@ export interface ImageRef {
   width?: number;
   height?: number;
   where: string;
+  /** The image's file in the image store, when a repair replaced its payload with a placeholder. */
+  file?: string;
 }
 
 /** What a run did, for the panel's summary (each built from the core's report by the extension). */

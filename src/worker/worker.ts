@@ -11,6 +11,7 @@ import { imageFacts } from '../core/rollout/images';
 import { writeProjection } from '../core/preview/projection';
 import * as bridge from './coreBridge';
 import * as jobs from './scanJobs';
+import * as reclaimJobs from './reclaimJobs';
 import type { ErrorView, FromWorker, ImageRef, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
 
 const port = parentPort;
@@ -41,6 +42,12 @@ export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}):
       first = false;
       const where = [c.lineType, c.itemType].filter(Boolean).join('/');
       walk(l.value, (v) => {
+        const stored = typeof v === 'string' ? storedImage(v) : undefined;
+        if (stored) {
+          const k = total++;
+          if (images.length < limit) images.push({ index: k, line: l.index + 1, start: 0, end: 0, where, ...stored });
+          return;
+        }
         if (!isImageString(v)) return;
         const k = total++;
         if (images.length >= limit) return;
@@ -68,6 +75,32 @@ export function listImages(file: string, limit: number, ctx: Partial<Ctx> = {}):
   return { images, total };
 }
 
+/**
+ * A repair's placeholder naming the image's file in the store ("… saved as …/rescue/images/<sha256>.png]"):
+ * that file, when it is there. Only files inside a rescue/images folder and named by a hash are read.
+ */
+const STORED =
+  /^\[image omitted by codex-session-rescue: (image\/[a-z0-9.+-]+)[^\]]*?saved as ([^\]]*[\\/]rescue[\\/]images[\\/][0-9a-f]{64}\.[a-z0-9]{1,5})\]/;
+
+function storedImage(text: string): Pick<ImageRef, 'mediaType' | 'storedBytes' | 'file'> | undefined {
+  if (!text.startsWith('[image omitted by codex-session-rescue:')) return undefined;
+  const m = STORED.exec(text);
+  if (!m) return undefined;
+  try {
+    return { mediaType: m[1], storedBytes: fs.statSync(m[2]).size, file: m[2] };
+  } catch {
+    return undefined; // not in the store (pruned, or archived elsewhere): nothing to show
+  }
+}
+
+/** An image from the store (its decoded bytes): a data URL for the webview. */
+export function storeThumbnail(file: string, maxBytes = 8 * 1024 * 1024): { dataUrl?: string; reason?: string } {
+  if (!/[\\/]rescue[\\/]images[\\/][0-9a-f]{64}\.[a-z0-9]{1,5}$/.test(file)) return { reason: 'not a store image' };
+  const size = fs.statSync(file).size;
+  if (size > maxBytes) return { reason: `image too large to preview (${size} bytes)` };
+  return imageDataUrl(fs.readFileSync(file));
+}
+
 /** One image's base64 payload straight from its byte range: a data URL for the webview. */
 export function thumbnail(
   file: string,
@@ -85,22 +118,26 @@ export function thumbnail(
     // JSON may escape '/' as '\/' inside the string; base64 has no other escapes.
     const b64 = buf.toString('latin1').replace(/\\\//g, '/');
     if (!/^[A-Za-z0-9+/=\s]*$/.test(b64.slice(0, 4096))) return { reason: 'not base64' };
-    const bytes = Buffer.from(b64, 'base64');
-    const type =
-      bytes[0] === 0x89 && bytes[1] === 0x50
-        ? 'image/png'
-        : bytes[0] === 0xff && bytes[1] === 0xd8
-          ? 'image/jpeg'
-          : bytes.toString('latin1', 0, 4) === 'GIF8'
-            ? 'image/gif'
-            : bytes.toString('latin1', 8, 12) === 'WEBP'
-              ? 'image/webp'
-              : undefined;
-    if (!type) return { reason: 'unknown image format' };
-    return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
+    return imageDataUrl(Buffer.from(b64, 'base64'));
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Decoded image bytes as a data URL, when they are an image format a webview shows. */
+function imageDataUrl(bytes: Buffer): { dataUrl?: string; reason?: string } {
+  const type =
+    bytes[0] === 0x89 && bytes[1] === 0x50
+      ? 'image/png'
+      : bytes[0] === 0xff && bytes[1] === 0xd8
+        ? 'image/jpeg'
+        : bytes.toString('latin1', 0, 4) === 'GIF8'
+          ? 'image/gif'
+          : bytes.toString('latin1', 8, 12) === 'WEBP'
+            ? 'image/webp'
+            : undefined;
+  if (!type) return { reason: 'unknown image format' };
+  return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
 }
 
 const handlers: { [M in WorkerMethod]: Handler<M> } = {
@@ -122,7 +159,9 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
     return { lines: s.lines, truncatedLines: s.truncatedLines, bytes: s.bytes, out: p.out };
   },
   images: (p, ctx) => listImages(p.path, p.limit ?? 500, ctx),
-  thumbnail: (p) => thumbnail(p.path, p.start, p.end, p.maxBytes),
+  thumbnail: (p) => (p.file ? storeThumbnail(p.file, p.maxBytes) : thumbnail(p.path, p.start, p.end, p.maxBytes)),
+  planReclaim: (p, ctx) => reclaimJobs.planReclaim(p, ctx),
+  reclaim: (p, ctx) => reclaimJobs.reclaim(p, ctx),
 };
 
 function post(m: FromWorker): void {
