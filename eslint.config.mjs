@@ -20,6 +20,17 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // Type-aware rules, where a promise dropped or passed where a callback's result is ignored loses its
+    // error. projectService finds each file's nearest tsconfig (src/webview has its own).
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // checkThenables: VS Code's API returns Thenables, not Promises.
+      '@typescript-eslint/no-floating-promises': ['error', { checkThenables: true }],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   { files: ['bench/rss-hook.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['src/webview/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   {

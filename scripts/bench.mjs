@@ -3,7 +3,8 @@
 // heavy user's home (bench/heavyHome.ts: ~3,000 real-CLI threads with fresh ids over a year, a tenth
 // archived, plus four 60 MB rollouts; cached in .cache/heavy-home) the cold scan (every core and one
 // worker) and the warm rescan against `cat` of every rollout. All in one run so the ratios are fair
-// (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v.
+// (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v. Once,
+// outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs).
 // Always exits 0: it is a measurement, not a test.
 //   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N]
 //                          [--threads N] [--no-heavy] [--keep]
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { haveTime, median, timedRun } from '../bench/measure.mjs';
 import { checkJsonl } from '../bench/validate.mjs';
 import { table, targets, targetsText, withRatios } from '../bench/report.mjs';
+import { inPlaceFootprint } from '../bench/inPlaceFootprint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -268,6 +270,10 @@ async function runBench() {
     }
   }
 
+  log('in place once: what the repair of the big rollout leaves on disk, and its restore');
+  const footprint = inPlaceFootprint({ node, cli, work, f: files.big });
+  checks[`in place ${files.big.label}`] = footprint;
+
   let rows = [];
   for (const [fk, f] of Object.entries(files)) {
     for (const o of ops) {
@@ -311,6 +317,8 @@ async function runBench() {
   out.push('');
   out.push(table(rows));
   out.push('');
+  out.push(`In-place repair of ${files.big.label} (once, outside the rounds): ${footprint.detail}`);
+  out.push('');
   out.push('Output checks (first run of each):');
   for (const [k, c] of Object.entries(checks)) out.push(`  ${c.ok ? 'ok  ' : 'BAD '} ${k}: ${c.detail}`);
   out.push('');
@@ -342,6 +350,7 @@ async function runBench() {
         },
         rows,
         checks,
+        inPlaceFootprint: footprint,
         targets: ts,
         totalS: (Date.now() - started) / 1000,
       },

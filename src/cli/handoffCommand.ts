@@ -27,6 +27,7 @@ function handoff(ctx: CliContext, ref: string, budgetTokens: number | undefined)
     r = writeHandoff(ctx.codexHome, ref, {
       budgetTokens,
       out: ctx.args.values.get('out'),
+      outside: true,
       onProgress: (d, t) => bar.update(d, t),
     });
   } finally {

@@ -21,7 +21,7 @@ function inspect(ctx: CliContext, ref: string): number {
   const bar = progressBar(ctx.err, 'reading');
   let summary: ThreadSummary;
   try {
-    summary = inspectThread(ctx.codexHome, ref, { onProgress: (d, t) => bar.update(d, t) });
+    summary = inspectThread(ctx.codexHome, ref, { onProgress: (d, t) => bar.update(d, t), outside: true });
   } finally {
     bar.done();
   }

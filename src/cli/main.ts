@@ -122,6 +122,8 @@ if (require.main === module) {
     }
     process.exit(process.exitCode ?? 0);
   });
+  // main() turns every failure it can word into an exit code; only a bug rejects, and Node then prints its
+  // stack and exits 1.
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

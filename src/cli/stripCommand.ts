@@ -5,7 +5,8 @@ import { stripThread } from '../core/repair/stripThread';
 import { describeReport } from '../core/repair/describeReport';
 import { intOption } from './args';
 import { CliContext, Command } from './command';
-import { UsageError } from '../core/util/errors';
+import { RescueError, UsageError, errorCode, errorMessage } from '../core/util/errors';
+import { resolveThread } from '../core/codexHome/rolloutFiles';
 import { confirm, shouldAsk } from './confirm';
 import { progressBar } from './progress';
 
@@ -36,9 +37,11 @@ async function strip(ctx: CliContext): Promise<number> {
     maxToolOutputBytes: intOption(args, 'max-tool-output'),
     archiveImages: args.flags.has('archive-images'),
   };
+  // In place rewrites only the home's own rollouts: refuse anything else before asking.
+  if (mode === 'in-place') inHomeOnly(ctx.codexHome, ctx.operands[0]);
   if (mode === 'in-place' && shouldAsk(args.flags.has('yes'))) {
     const ok = await confirm(
-      `Repair thread ${ctx.operands[0]} in place? The original is backed up first under ${ctx.codexHome}/rescue/backups.`,
+      `Repair thread ${ctx.operands[0]} in place? What is replaced is kept first, as restore data under ${ctx.codexHome}/rescue/backups and images in ${ctx.codexHome}/rescue/images.`,
     );
     if (!ok) {
       ctx.err.write('Nothing changed.\n');
@@ -49,7 +52,7 @@ async function strip(ctx: CliContext): Promise<number> {
   let report: StripReport;
   try {
     report = stripThread(
-      { codexHome: ctx.codexHome, thread: ctx.operands[0], mode, out, options },
+      { codexHome: ctx.codexHome, thread: ctx.operands[0], mode, out, options, outside: true },
       { onProgress: (d, t) => bar.update(d, t) },
     );
   } finally {
@@ -64,4 +67,16 @@ async function strip(ctx: CliContext): Promise<number> {
   }
   ctx.out.write(describeReport(report, mode, Boolean(out)) + '\n');
   return 0;
+}
+
+function inHomeOnly(codexHome: string, ref: string): void {
+  try {
+    resolveThread(codexHome, ref);
+  } catch (err) {
+    if (errorCode(err) !== 'outside-home') throw err;
+    throw new RescueError(
+      'outside-home',
+      `${errorMessage(err)} A repair in place only rewrites a thread of the Codex home; to repair a copy of this file, use --out FILE.`,
+    );
+  }
 }

@@ -7,6 +7,7 @@ import { LONG_ACTIONS, isFromWebview } from '../protocol/messages';
 import { WorkerClient } from './workerClient';
 import { SessionStore } from './store';
 import { plain } from './logic';
+import { errorMessage } from '../core/util/errors';
 import { Disposable } from './disposable';
 import { mayReveal, panelThread } from './panelData';
 
@@ -74,7 +75,12 @@ export class DetailsPanel extends Disposable {
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.svg');
     panel.webview.html = this.html();
     this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
+    // A message's handler failing (a reveal or copy refused) is said to the user, not left unhandled.
+    this._register(
+      panel.webview.onDidReceiveMessage((m: unknown) =>
+        this.onMessage(m).catch((err) => void vscode.window.showErrorMessage(plain(errorMessage(err)))),
+      ),
+    );
     this._register(
       deps.store.onDidChange(() => {
         const t = deps.store.find(this.thread.id);
@@ -124,7 +130,7 @@ export class DetailsPanel extends Disposable {
       case 'ready':
         this.pushThread();
         if (this.lastOutcome && !this.busy) this.post(this.lastOutcome);
-        void this.loadImageList();
+        void this.loadImageList(); // it catches its own failure (an empty list) and the page shows as it loads
         return;
       case 'cancel':
         this.cancelSource?.cancel();

@@ -150,6 +150,6 @@ export class WorkerClient extends Disposable {
     this.failAll(new CancelledError());
     const w = this.worker;
     this.worker = undefined;
-    if (w) void w.terminate();
+    if (w) void w.terminate(); // resolves only; the pending calls were failed above
   }
 }

@@ -192,4 +192,5 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
+// handle() answers every failure as a result message, so it never rejects.
 port?.on('message', (m: ToWorker) => void handle(m));

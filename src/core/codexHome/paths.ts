@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { RescueError } from '../util/errors';
 
 /** A thread id: a UUID (v4 in older Codex versions, v7 in newer ones). */
 export const THREAD_ID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -52,8 +53,15 @@ export function sessionPath(home: string, id: string, when: Date): string {
 
 // ------------------------------------------------------------------ ours, under CODEX_HOME/rescue
 
-/** Thread ids are UUIDs; anything else given to us is made safe for a folder name. */
-const safe = (threadId: string) => threadId.replace(/[^A-Za-z0-9_.-]/g, '_');
+/** Our per-thread folders are named by thread id only (a UUID): never by a name a caller made up. */
+function safe(threadId: string): string {
+  if (!isThreadId(threadId))
+    throw new RescueError(
+      'usage',
+      `'${threadId}' is not a Codex thread id, so nothing is kept for it under the Codex home's rescue/ folder`,
+    );
+  return threadId.toLowerCase();
+}
 
 export const rescueDir = (home: string) => path.join(home, 'rescue');
 export const backupsRoot = (home: string) => path.join(rescueDir(home), 'backups');

@@ -76,28 +76,26 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
   return [...out.values()];
 }
 
+/** Where a thread reference may lead. */
+export interface ResolveOptions {
+  /**
+   * Also accept the path of a rollout outside the Codex home (the CLI's read-only commands and its
+   * `--out`/`--fork` copies, for a file the user names). Never for an in-place repair or a restore, and
+   * never for tools a model calls: those reach only the home's own threads.
+   */
+  outside?: boolean;
+}
+
 /** Find one thread by id, unique id prefix, or rollout path; undefined when there is none. */
-export function findThread(codexHome: string, ref: string): RolloutFile | undefined {
+export function findThread(codexHome: string, ref: string, opts: ResolveOptions = {}): RolloutFile | undefined {
   const files = listRollouts(codexHome);
-  if (fs.existsSync(ref) && fs.statSync(ref).isDirectory())
+  const st = statQuietly(ref);
+  if (st?.isDirectory())
     throw new RescueError(
       'usage',
       `${ref} is a folder; give one rollout file (sessions/…/rollout-….jsonl), a thread id or an id prefix`,
     );
-  if (fs.existsSync(ref) && fs.statSync(ref).isFile()) {
-    const abs = path.resolve(ref);
-    const known = files.find((f) => path.resolve(f.path) === abs);
-    if (known) return known;
-    const st = fs.statSync(abs);
-    return {
-      path: abs,
-      id: threadIdIn(path.basename(abs)) ?? path.basename(abs),
-      archived: abs.includes(`${path.sep}archived_sessions${path.sep}`),
-      compressed: abs.endsWith('.zst'),
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-    };
-  }
+  if (st?.isFile()) return threadAtPath(codexHome, files, ref, opts);
   const needle = ref.toLowerCase();
   const exact = files.filter((f) => f.id === needle);
   if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
@@ -113,9 +111,79 @@ export function findThread(codexHome: string, ref: string): RolloutFile | undefi
   return undefined;
 }
 
+function statQuietly(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path given as a thread: the home's own rollout when its real path (symlinks resolved) is a rollout
+ * file inside the home's real sessions/ or archived_sessions/ folder; else, only when `outside` allows
+ * it, the file as it is; else a refusal that says which threads can be reached.
+ */
+function threadAtPath(codexHome: string, files: RolloutFile[], ref: string, opts: ResolveOptions): RolloutFile {
+  const real = fs.realpathSync(ref);
+  const inside = insideHome(codexHome, real);
+  if (inside && parseRolloutName(path.basename(real))) {
+    const known = files.find((f) => realpathQuietly(f.path) === real);
+    if (known) return known;
+    const st = fs.statSync(real);
+    const parsed = parseRolloutName(path.basename(real))!;
+    return {
+      path: real,
+      id: parsed.id,
+      rolloutId: parsed.rolloutId,
+      archived: inside === 'archived',
+      compressed: parsed.compressed,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+    };
+  }
+  if (!opts.outside) throw outsideHome(codexHome, ref);
+  const st = fs.statSync(real);
+  return {
+    path: real,
+    id: threadIdIn(path.basename(real)) ?? path.basename(real),
+    archived: inside === 'archived',
+    compressed: real.endsWith('.zst'),
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+  };
+}
+
+function realpathQuietly(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which of the home's thread folders holds `realFile` (a real path), by the folders' real paths. */
+export function insideHome(codexHome: string, realFile: string): 'sessions' | 'archived' | undefined {
+  const within = (dir: string) => {
+    const r = realpathQuietly(dir);
+    return r !== undefined && realFile.startsWith(r + path.sep);
+  };
+  if (within(sessionsDir(codexHome))) return 'sessions';
+  if (within(archivedSessionsDir(codexHome))) return 'archived';
+  return undefined;
+}
+
+/** The refusal for a path that is not one of the home's rollouts. */
+export function outsideHome(codexHome: string, ref: string): RescueError {
+  return new RescueError(
+    'outside-home',
+    `${ref} is not a Codex thread of ${codexHome}: only rollout files (rollout-….jsonl or .jsonl.zst) inside ${sessionsDir(codexHome)} or ${archivedSessionsDir(codexHome)} can be reached, by thread id, id prefix or path. Nothing was read or changed.`,
+  );
+}
+
 /** The one way to find a thread or say why not: by id, unique id prefix, or rollout path. */
-export function resolveThread(codexHome: string, ref: string): RolloutFile {
-  const f = findThread(codexHome, ref);
+export function resolveThread(codexHome: string, ref: string, opts: ResolveOptions = {}): RolloutFile {
+  const f = findThread(codexHome, ref, opts);
   if (!f)
     throw new RescueError(
       'not-found',

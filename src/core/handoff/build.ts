@@ -47,7 +47,7 @@ export function collectThread(
 
 /** Build the handoff Markdown for a thread (by id, id prefix or path) without writing it. */
 export function buildHandoff(codexHome: string, ref: string, opts: HandoffOptions = {}): HandoffResult {
-  const f = resolveThread(codexHome, ref);
+  const f = resolveThread(codexHome, ref, { outside: opts.outside });
   const { data, thread } = collectThread(codexHome, f, opts);
   return renderHandoff(data, thread, opts);
 }

@@ -17,6 +17,8 @@ export interface HandoffOptions {
   onProgress?: ReadOptions['onProgress'];
   isCancelled?: ReadOptions['isCancelled'];
   env?: NodeJS.ProcessEnv;
+  /** Accept a rollout path outside the Codex home (the CLI, for a file the user names). */
+  outside?: boolean;
 }
 
 export interface SectionInfo {

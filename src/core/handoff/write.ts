@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveThread } from '../codexHome/rolloutFiles';
-import { handoffDir } from '../codexHome/paths';
+import { handoffDir, isThreadId } from '../codexHome/paths';
+import type { ThreadSummary } from '../scan/catalog';
 import { freeName, writeFileAtomic, writeNewFileAtomic } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { collectThread } from './build';
@@ -24,10 +25,16 @@ export interface WriteOptions extends HandoffOptions {
 
 /** Build and write a handoff: into CODEX_HOME/rescue/handoffs/<threadId>/<timestamp>.md (never overwriting), and to `out` if given. */
 export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions = {}): WriteResult {
-  const f = resolveThread(codexHome, ref);
+  const f = resolveThread(codexHome, ref, { outside: opts.outside });
   const now = opts.now ?? new Date();
-  const dir = handoffDir(codexHome, f.id);
-  const planned = freeName(dir, stamp(now), '.md').p;
+  // A file without a thread id in its name (only the CLI reads such files) has no folder in the home.
+  const ownFolder = isThreadId(f.id);
+  if (!ownFolder && !opts.out)
+    throw new RescueError(
+      'usage',
+      `${f.path} has no Codex thread id in its name, so its handoff has no folder under ${codexHome}/rescue/handoffs; give --out FILE (nothing was written)`,
+    );
+  const planned = ownFolder ? freeName(handoffDir(codexHome, f.id), stamp(now), '.md').p : undefined;
   let outPath: string | undefined;
   if (opts.out) {
     outPath = path.resolve(opts.out);
@@ -43,6 +50,10 @@ export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions 
   const { data, thread } = collectThread(codexHome, f, opts);
   // The seeded-thread command points at the copy the user chose, else the one in CODEX_HOME.
   const r = renderHandoff(data, thread, { ...opts, now, handoffPath: outPath ?? planned });
+  if (!planned) {
+    writeFileAtomic(outPath!, r.markdown);
+    return result(outPath!, outPath, thread, r);
+  }
   const written = writeNewFileAtomic(planned, r.markdown);
   if (written !== planned && !outPath) {
     // Someone took the planned name meanwhile: re-render so the command names the real file.
@@ -59,6 +70,15 @@ export function writeHandoff(codexHome: string, ref: string, opts: WriteOptions 
       );
     }
   }
+  return result(written, outPath, thread, r);
+}
+
+function result(
+  written: string,
+  outPath: string | undefined,
+  thread: ThreadSummary,
+  r: ReturnType<typeof renderHandoff>,
+): WriteResult {
   return {
     path: written,
     outPath,

@@ -1,5 +1,5 @@
 // A repair report in plain words (dry run, in place, fork or copy): what was (or would be) replaced,
-// the backup, and how to continue. The CLI's `strip` and the MCP server's repair tools print it.
+// the backup (restore data, or a full copy), and how to continue. The CLI's `strip` and the MCP server's repair tools print it.
 import { StripMode, StripReport } from './types';
 import { formatBytes } from '../scan/risk';
 
@@ -23,7 +23,12 @@ export function describeReport(r: StripReport, mode: StripMode, keptOutput: bool
   lines.push(
     `  verified        ${r.linesVerified} lines, ${r.jsonErrors} JSON errors; ${p.jsonParse + p.streaming} edited lines re-parsed by an independent parser${p.streaming ? ` (${p.streaming} too long for JSON.parse, by the streaming parser)` : ''}${r.badLinesKept.length ? `; ${r.badLinesKept.length} line(s) already broken in the original were kept as they were (first: line ${r.badLinesKept[0].line}, ${r.badLinesKept[0].kind})` : ''}`,
   );
-  if (r.backupPath) lines.push(`  backup          ${r.backupPath}`);
+  if (r.restoreData)
+    lines.push(
+      `  backup          restore data of ${formatBytes(r.restoreData.bytes)} (${r.restoreData.imageRefs} image copies refer to ${r.restoreData.images} images in the store), no copy of the original: ${r.backupPath}`,
+    );
+  else if (r.backupPath)
+    lines.push(`  backup          ${r.backupPath}${r.fullCopyKept ? ` (a full copy: ${r.fullCopyKept})` : ''}`);
   if (mode !== 'dry-run' || keptOutput) lines.push(`  output          ${r.outputPath}`);
   if (r.projectionRowsCleared !== undefined)
     lines.push(

@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { BigStr } from '../rollout/jsonSkeleton';
-import { ImageStore } from '../store/imageStore';
-import { decodeStored } from '../store/storedForm';
+import { dataUrlHeaderLength } from '../rollout/images';
+import { ImageStore, StoreImage } from '../store/imageStore';
+import { StoredForm, decodeStored } from '../store/storedForm';
 
 let piece: Buffer | undefined;
 /** One reusable read buffer: fresh multi-MB buffers per image cost page faults. */
@@ -15,27 +16,37 @@ export function readPiece(): Buffer {
 /** Images bigger than this (stored) are not read whole into memory to be saved; their placeholder says so. */
 const MAX_SAVED = 256 * 1024 * 1024;
 
+export interface SavedImage {
+  sha256: string;
+  savedAs?: string;
+  img?: StoreImage;
+  /** The form that writes the decoded image back as it was stored; none: it does not (restore data keeps it verbatim). */
+  form?: StoredForm;
+}
+
 /**
  * The image's sha256: with the store, of its decoded bytes (the store's name for it, the image written
- * there once); without, of the image as stored (the scanner hashed data URLs while they streamed by;
- * small bare ones are read here). `saved` remembers, per stored form, what this run saved.
+ * there once, and the form it was stored in found); without, of the image as stored (the scanner hashed
+ * data URLs while they streamed by; small bare ones are read here). `saved` remembers, per stored
+ * sha256, what this run saved.
  */
 export function digestImage(
   srcFd: number,
   s: BigStr,
   store: ImageStore | undefined,
-  saved: Map<string, { sha256: string; savedAs?: string }>,
-): { sha256: string; savedAs?: string } {
+  saved: Map<string, SavedImage>,
+): SavedImage {
   const storedSha = s.hash ?? hashRange(srcFd, s.start, s.end);
   if (!store || s.byteLength > MAX_SAVED) return { sha256: storedSha };
   const known = saved.get(storedSha);
   if (known) return known;
-  const comma = s.prefix.indexOf(',');
-  const prefixLen = s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0;
+  const prefixLen = dataUrlHeaderLength(s);
   const raw = Buffer.allocUnsafe(s.byteLength);
   fs.readSync(srcFd, raw, 0, raw.length, s.start);
-  const d = decodeStored(raw, prefixLen, false);
-  const r = d ? { sha256: d.sha256, savedAs: store.path(store.put(d.decoded, d.sha256)) } : { sha256: storedSha };
+  const d = decodeStored(raw, prefixLen);
+  const img = d && store.put(d.decoded, d.sha256);
+  const r: SavedImage =
+    d && img ? { sha256: d.sha256, savedAs: store.path(img), img, form: d.form } : { sha256: storedSha };
   saved.set(storedSha, r);
   return r;
 }

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { BigStr, JsonObject, JsonValue, Span, isObject, spansOf, str } from '../rollout/jsonSkeleton';
 import { Classified, TOOL_OUTPUT_TYPES, classify, isImageString, walk } from '../rollout/format';
 import { RolloutLine, readRollout } from '../rollout/reader';
-import { imageFacts } from '../rollout/images';
+import { dataUrlHeaderLength, imageFacts } from '../rollout/images';
 import { formatBytes } from '../scan/risk';
-import { digestImage } from './imageArchive';
+import { SavedImage, digestImage } from './imageArchive';
 import type { ImageStore } from '../store/imageStore';
+import type { KnownImages } from '../store/reversePatch';
 import { brokenImageRefs, brokenImageText, isBrokenImageHolder } from '../rollout/imageUrl';
 import { embeddedImageEdits } from './embeddedImages';
 import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
@@ -45,6 +46,8 @@ export interface StripStats extends RepairCounts {
   shapeDigest: string;
   /** 0-based indexes of the lines the pass changed. */
   editedLines: number[];
+  /** With the store: what the pass learnt of the images it replaced (for the restore data). */
+  knownImages?: KnownImages;
   threadIdInMeta?: string;
 }
 
@@ -166,9 +169,10 @@ export function stripRollout(
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
+    knownImages: options.store ? { at: new Map(), bySha: new Map() } : undefined,
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
-  const saved = new Map<string, { sha256: string; savedAs?: string }>();
+  const saved = new Map<string, SavedImage>();
   let k = 0;
   let first = true;
   try {
@@ -206,6 +210,12 @@ export function stripRollout(
             continue;
           }
           edits.push(imageEdit(srcFd, site, options.store, saved));
+          if (stats.knownImages && site.str.hash?.length === 64)
+            stats.knownImages.at.set(site.str.start, {
+              end: site.str.end,
+              prefixLen: dataUrlHeaderLength(site.str),
+              sha256: site.str.hash,
+            });
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
         }
@@ -241,6 +251,7 @@ export function stripRollout(
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
+    for (const [sha, v] of saved) if (v.img) stats.knownImages?.bySha.set(sha, { img: v.img, form: v.form });
     stats.shapeDigest = shape.digest('hex');
     return stats;
   } finally {
@@ -287,7 +298,7 @@ function imageEdit(
   srcFd: number,
   site: ImageSite,
   store: ImageStore | undefined,
-  saved: Map<string, { sha256: string; savedAs?: string }>,
+  saved: Map<string, SavedImage>,
 ): Edit {
   const { sha256, savedAs } = digestImage(srcFd, site.str, store, saved);
   const text = placeholderText(site, sha256, savedAs);

@@ -44,7 +44,7 @@ function noteFork(codexHome: string, forkId: string, forkOf: string, stats: Stri
 /** Strip a thread: dry run, in place, as a fork, or into a copy at `out`. */
 export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripReport {
   const started = Date.now();
-  const f = resolveThread(req.codexHome, req.thread);
+  const f = resolveThread(req.codexHome, req.thread, { outside: req.outside && req.mode !== 'in-place' });
   const progress = (phase: Phase) => (done: number, total: number) => hooks.onProgress?.(done, total, phase);
   hooks.onProgress?.(0, f.size, 'checking');
   const meta = requireSessionMeta(f);
@@ -102,6 +102,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         plainSha256,
         repaired: output,
         editedLines: stats.editedLines,
+        known: stats.knownImages,
         store: store!,
         zst: f.compressed ? { path: f.path, sha256: sha256File(f.path) } : undefined,
         isCancelled: hooks.isCancelled,
@@ -133,7 +134,14 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     }
     const projection = swapped?.projection;
     const rows = projection ? Object.values(projection.tables).reduce((s, t) => s + t.rows.length, 0) : undefined;
-    const { lines: _lines, shapeDigest: _digest, threadIdInMeta: _meta, editedLines: _edited, ...counts } = stats;
+    const {
+      lines: _lines,
+      shapeDigest: _digest,
+      threadIdInMeta: _meta,
+      editedLines: _edited,
+      knownImages: _known,
+      ...counts
+    } = stats;
     return {
       ...counts,
       mode: req.mode,

@@ -15,6 +15,11 @@ export interface StripRequest {
   env?: NodeJS.ProcessEnv;
   /** In place: a .zst thread is written back as .zst (reclaim) instead of as the plain .jsonl Codex prefers. */
   keepCompressed?: boolean;
+  /**
+   * Accept a rollout path outside the Codex home for a dry run, a copy or a fork (the CLI, for a file
+   * the user names). An in-place repair only ever rewrites one of the home's own rollouts.
+   */
+  outside?: boolean;
 }
 
 export type Phase = 'checking' | 'stripping' | 'verifying' | 'saving restore data' | 'swapping' | 'restoring';
@@ -27,7 +32,7 @@ export interface RepairHooks {
 }
 
 export interface StripReport
-  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines'>, VerifyCounts {
+  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines' | 'knownImages'>, VerifyCounts {
   mode: StripMode;
   threadId: string;
   sourcePath: string;

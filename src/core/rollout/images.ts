@@ -11,10 +11,15 @@ export interface ImageFacts {
   height?: number;
 }
 
+/** Bytes of a data URL's `data:…,` header before its payload (0 for bare base64). */
+export function dataUrlHeaderLength(s: BigStr): number {
+  const comma = s.prefix.indexOf(',');
+  return s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0;
+}
+
 export function imageFacts(s: BigStr, mediaTypeIfBare = 'image/png'): ImageFacts {
   const mediaType = s.dataUrlType ?? mediaTypeIfBare;
-  const comma = s.prefix.indexOf(',');
-  const headerLen = s.prefix.startsWith('data:') && comma >= 0 ? comma + 1 : 0;
+  const headerLen = dataUrlHeaderLength(s);
   const payload = s.byteLength - headerLen;
   const facts: ImageFacts = { mediaType, storedBytes: s.byteLength, decodedBytes: Math.floor((payload * 3) / 4) };
   if (mediaType === 'image/png') {

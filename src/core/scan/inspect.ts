@@ -8,11 +8,13 @@ import { imageStats } from './threadJson';
 export interface InspectOptions {
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
+  /** Accept a rollout path outside the Codex home (the CLI, for a file the user names). */
+  outside?: boolean;
 }
 
 /** Measure one thread. */
 export function inspectThread(codexHome: string, ref: string, opts: InspectOptions = {}): ThreadSummary {
-  const f = resolveThread(codexHome, ref);
+  const f = resolveThread(codexHome, ref, { outside: opts.outside });
   const { entry } = measureFile(f.path, f, undefined, opts);
   return summarize(f, entry.metrics, threadSources(codexHome));
 }

@@ -98,6 +98,7 @@ export function startWorkers(script: string, count: number): StartedWorkers {
       return first[0];
     },
     dispose() {
+      // terminate() only resolves (with the exit code); nothing needs to wait for it.
       for (const w of idle.keys()) void w.terminate();
       idle.clear();
     },
@@ -165,7 +166,7 @@ export function measureInPool(jobs: MeasureJob[], opts: PoolOptions): Promise<Me
     const finish = (err?: Error): void => {
       if (finished) return;
       finished = true;
-      for (const s of slots) void s.worker.terminate();
+      for (const s of slots) void s.worker.terminate(); // resolves only, nothing waits for it
       if (err) reject(err);
       else resolve(outcomes);
     };

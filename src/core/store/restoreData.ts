@@ -22,7 +22,7 @@ import { describeWriteError, fsyncDir, removeQuietly, removeStaleTemps, tempBesi
 import { RescueError } from '../util/errors';
 import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
-import { PatchIndex, buildReversePatch, rebuildOriginal } from './reversePatch';
+import { KnownImages, PatchIndex, buildReversePatch, rebuildOriginal } from './reversePatch';
 import { canWriteZstd, zstdFile, zstdSha256 } from './zstdFile';
 import { plainSource } from '../repair/targets';
 
@@ -58,6 +58,8 @@ export interface PrepareInput {
   repaired: string;
   /** Lines the repair changed (faster); absent: every line is compared. */
   editedLines?: number[];
+  /** What the strip pass learnt of the images it replaced. */
+  known?: KnownImages;
   store: ImageStore;
   /** The original as it is on disk, when it is a .zst. */
   zst?: { path: string; sha256: string };
@@ -97,6 +99,7 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
       rawPath: rawTmp,
       store: p.store,
       editedLines: p.editedLines,
+      known: p.known,
       isCancelled: p.isCancelled,
     });
     // the images must be on disk for good before anything may depend on them

@@ -16,6 +16,17 @@ import { StoredForm, decodeStored, encodeStored } from './storedForm';
 import { ImageRun, imageRuns } from './imageRuns';
 
 export type PatchPart = [0, number, number] | [1, number, number];
+
+/**
+ * What the strip pass already learnt of the images it replaced, so that the patch reads, decodes and
+ * hashes none of them again: `at` — by start offset, the end and the sha256 of the image's bytes as
+ * stored; `bySha` — by that sha256, its store image and the form that writes it back (no form: the
+ * bytes are kept verbatim).
+ */
+export interface KnownImages {
+  at: Map<number, { end: number; prefixLen: number; sha256: string }>;
+  bySha: Map<string, { img: StoreImage; form?: StoredForm }>;
+}
 export interface PatchEntry {
   o: number;
   n: number;
@@ -136,6 +147,7 @@ interface BuildInput {
   store: ImageStore;
   /** 0-based lines the repair changed; the others are only checked for length. Absent: every line is compared. */
   editedLines?: number[];
+  known?: KnownImages;
   isCancelled?: () => boolean;
 }
 
@@ -181,22 +193,29 @@ class PatchWriter {
   /** An image run: a reference into the store when its form writes it back exactly, else its bytes. */
   image(parts: PatchPart[], run: ImageRun): void {
     if (run.end - run.start > MAX_IMAGE) return this.verbatim(parts, run.start, run.end);
-    const raw = readAt(this.srcFd, run.start, run.end);
-    const key = createHash('sha256').update(raw).digest('hex');
+    const at = this.input.known?.at.get(run.start);
+    const key =
+      at?.end === run.end
+        ? at.sha256
+        : createHash('sha256')
+            .update(readAt(this.srcFd, run.start, run.end))
+            .digest('hex');
     let ref = this.seen.get(key);
     if (ref === undefined) {
-      const d = decodeStored(raw, run.prefixLen);
-      ref = null;
-      if (d?.form) {
-        const img = this.input.store.put(d.decoded, d.sha256);
-        ref = [this.intern(this.imageIdx, img.sha256, img, this.index.images), this.internForm(d.form)];
+      let saved = this.input.known?.bySha.get(key);
+      if (!saved) {
+        const d = decodeStored(readAt(this.srcFd, run.start, run.end), run.prefixLen);
+        if (d?.form) saved = { img: this.input.store.put(d.decoded, d.sha256), form: d.form };
       }
+      ref = saved?.form
+        ? [this.intern(this.imageIdx, saved.img.sha256, saved.img, this.index.images), this.internForm(saved.form)]
+        : null;
       this.seen.set(key, ref);
     }
     if (!ref) return this.verbatim(parts, run.start, run.end);
     parts.push([1, ref[0], ref[1]]);
     this.index.imageRefs++;
-    this.index.imageRefBytes += raw.length;
+    this.index.imageRefBytes += run.end - run.start;
   }
 
   private internForm(form: StoredForm): number {
@@ -261,6 +280,7 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
     const ol = new LineRanges(oFd, fs.fstatSync(oFd).size);
     const rl = new LineRanges(rFd, fs.fstatSync(rFd).size);
     const edited = input.editedLines ? new Set(input.editedLines) : undefined;
+    const known = knownRuns(input.known);
     for (let i = 0; ; i++) {
       const o = ol.next();
       const r = rl.next();
@@ -272,7 +292,7 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
         );
       if ((i & 1023) === 0 && input.isCancelled?.()) throw new CancelledError();
       const same = edited ? !edited.has(i) && o[1] - o[0] === r[1] - r[0] : sameBytes(oFd, o, rFd, r);
-      if (!same) diffLine(w, oFd, o, rFd, r);
+      if (!same) diffLine(w, oFd, o, rFd, r, known);
     }
     w.finish();
     return w.index;
@@ -283,14 +303,52 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
   }
 }
 
+/** The images the strip pass replaced, in file order. */
+function knownRuns(known: KnownImages | undefined): ImageRun[] {
+  if (!known) return [];
+  return [...known.at]
+    .map(([start, k]) => ({ start, end: k.end, prefixLen: k.prefixLen }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The image runs in [start, end) of a line: the ones the strip pass reported, and between them (in the
+ * text, not the images: most of the bytes) those only the byte scan finds.
+ */
+function runsIn(fd: number, start: number, end: number, known: ImageRun[]): ImageRun[] {
+  let lo = 0;
+  let hi = known.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (known[mid].start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const runs: ImageRun[] = [];
+  let pos = start; // each scan starts where no escape is open: the line's start, or a string's end
+  for (let i = lo; i < known.length && known[i].end <= end; i++) {
+    if (known[i].start < pos) continue;
+    runs.push(...imageRuns(fd, pos, known[i].start), known[i]);
+    pos = known[i].end;
+  }
+  runs.push(...imageRuns(fd, pos, end));
+  return runs;
+}
+
 /** One changed line: entries for what differs, images inside as store references. */
-function diffLine(w: PatchWriter, oFd: number, o: [number, number], rFd: number, r: [number, number]): void {
+function diffLine(
+  w: PatchWriter,
+  oFd: number,
+  o: [number, number],
+  rFd: number,
+  r: [number, number],
+  known: ImageRun[],
+): void {
   const p = commonPrefix(oFd, o[0], o[1], rFd, r[0], r[1]);
   const q = commonSuffix(oFd, o[0] + p, o[1], rFd, r[0] + p, r[1]);
   const ob = o[1] - q;
   const rb = r[1] - q;
   // the scan starts at the line's start, where no JSON escape is open
-  const runs = imageRuns(oFd, o[0], ob).filter((run) => run.end > o[0] + p);
+  const runs = runsIn(oFd, o[0], ob, known).filter((run) => run.end > o[0] + p);
   let oPos = o[0] + p;
   let rPos = r[0] + p;
   let j = 0;
@@ -364,8 +422,8 @@ interface RebuildInput {
   isCancelled?: () => boolean;
 }
 
-/** Images read for a rebuild, kept while they fit in this many bytes (copies repeat the same few). */
-const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/** Encoded images kept for a rebuild while they fit in this many bytes (copies repeat the same few). */
+const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 function damaged(what: string): RescueError {
   return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
@@ -380,22 +438,31 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     size += b.length;
     input.sink?.(b);
   };
-  const cache = new Map<number, Buffer>();
+  // Copies repeat the same few images in the same form: each is read from the store (and checked) and
+  // encoded once while it stays in the cache.
+  const cache = new Map<string, Buffer>();
   let cached = 0;
-  const image = (i: number): Buffer => {
-    let b = cache.get(i);
-    if (b) return b;
+  const image = (i: number, f: number): void => {
+    const key = `${i}:${f}`;
+    let b = cache.get(key);
+    if (b) return out(b);
     const img = input.index.images[i];
+    const form = input.index.forms[f];
     if (!img) throw damaged(`image ${i} is not listed`);
-    b = readStoreImage(input.codexHome, img);
+    if (!form) throw damaged(`form ${f} is not listed`);
+    const decoded = readStoreImage(input.codexHome, img);
+    if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
+    const pieces: Buffer[] = [];
+    encodeStored(decoded, form, (p) => pieces.push(Buffer.from(p)));
+    b = Buffer.concat(pieces);
     while (cached + b.length > IMAGE_CACHE_BYTES && cache.size) {
-      const [k, v] = cache.entries().next().value as [number, Buffer];
+      const [k, v] = cache.entries().next().value as [string, Buffer];
       cache.delete(k);
       cached -= v.length;
     }
-    cache.set(i, b);
+    cache.set(key, b);
     cached += b.length;
-    return b;
+    out(b);
   };
   const rFd = fs.openSync(input.repaired, 'r');
   const rawFd = fs.openSync(input.rawPath, 'r');
@@ -423,11 +490,7 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
       copy(rFd, pos, e.o, 'the repaired file');
       for (const part of e.p) {
         if (part[0] === 0) copy(rawFd, part[1], part[1] + part[2], 'patch.raw');
-        else {
-          const form = input.index.forms[part[2]];
-          if (!form) throw damaged(`form ${part[2]} is not listed`);
-          encodeStored(image(part[1]), form, out);
-        }
+        else image(part[1], part[2]);
       }
       pos = e.o + e.n;
     }

@@ -19,7 +19,17 @@ export interface StoredForm {
 /** Decoded piece size: a multiple of 3 (base64 encodes 3 bytes as 4 characters), ~3 MiB. */
 const PIECE = 3 * 1024 * 1024;
 
-/** Feed the stored form of `decoded` to `sink`, piece by piece (never one string of the whole image). */
+let scratch = Buffer.allocUnsafe(0);
+/** `text`'s latin1 bytes in a buffer reused from call to call (a fresh one per piece costs GC time). */
+function latin1(text: string): Buffer {
+  if (scratch.length < text.length) scratch = Buffer.allocUnsafe(Math.max(text.length, 4 * 1024 * 1024));
+  return scratch.subarray(0, scratch.write(text, 0, 'latin1'));
+}
+
+/**
+ * Feed the stored form of `decoded` to `sink`, piece by piece (never one string of the whole image).
+ * A piece is only valid during the call: the sink uses it (hashes, writes, compares) or copies it.
+ */
 export function encodeStored(decoded: Buffer, form: StoredForm, sink: (b: Buffer) => void): void {
   if (form.prefix) sink(Buffer.from(form.prefix, 'latin1'));
   let col = 0;
@@ -48,14 +58,14 @@ export function encodeStored(decoded: Buffer, form: StoredForm, sink: (b: Buffer
       text = parts.join('');
     }
     if (form.slash) text = text.replace(/\//g, '\\/');
-    sink(Buffer.from(text, 'latin1'));
+    sink(latin1(text));
   }
 }
 
 /** The stored form of `decoded`, whole (for small images and tests). */
 export function encodeStoredBuffer(decoded: Buffer, form: StoredForm): Buffer {
   const out: Buffer[] = [];
-  encodeStored(decoded, form, (b) => out.push(b));
+  encodeStored(decoded, form, (b) => out.push(Buffer.from(b)));
   return Buffer.concat(out);
 }
 

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'cancelled' // the user cancelled; nothing was changed
   | 'usage' // the command line or request was malformed
   | 'not-found' // no such thread / backup / file
+  | 'outside-home' // a path that is not one of the Codex home's rollouts (confinement)
   | 'unreadable' // a file could not be read (permissions, a folder, …)
   | 'bad-input' // the rollout is damaged in a way the operation cannot work around
   | 'held-by-codex' // Codex (or its app-server) is writing the thread

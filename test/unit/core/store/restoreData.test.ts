@@ -1,0 +1,317 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as nodeZlib from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { stripThread } from '../../../../src/core/repair/stripThread';
+import { restoreThread } from '../../../../src/core/repair/restore';
+import { listBackups, writeManifest } from '../../../../src/core/repair/backups';
+import { convertBackupToRestoreData } from '../../../../src/core/repair/convertBackup';
+import { ImageStore, openStore, storeDir, storeStats } from '../../../../src/core/store/imageStore';
+import { buildReversePatch, rebuildOriginal } from '../../../../src/core/store/reversePatch';
+import { referencedImages } from '../../../../src/core/store/restoreData';
+import { noisePng } from '../../../support/png';
+import { tempCodexHome, tempDir } from '../../../support/tempHome';
+import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
+
+const quiet = { growthWindowMs: 0 };
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const url = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+const item = (payload: unknown) =>
+  JSON.stringify({ timestamp: '2026-11-20T10:00:01.000Z', type: 'response_item', payload });
+const userImage = (image: string) => ({
+  type: 'message',
+  role: 'user',
+  content: [
+    { type: 'input_text', text: '<image name=[Image #1]>' },
+    { type: 'input_image', image_url: image, detail: 'high' },
+    { type: 'input_text', text: '</image> look' },
+  ],
+});
+
+const A = noisePng(60, 40, 1);
+const B = noisePng(50, 50, 2);
+const C = noisePng(45, 30, 3);
+const D = noisePng(30, 30, 4);
+const BIG = noisePng(700, 560, 5); // ~1.2 MB: crosses the 1 MiB pieces the patch is built and read in
+const SLASHED = noisePng(40, 40, 6);
+const WRAPPED = noisePng(41, 40, 7);
+
+/** A PNG whose base64 decodes but does not write back as itself (bits in the last character). */
+function oddBase64(): string {
+  for (let w = 30; ; w++) {
+    const b64 = noisePng(w, 33, 8).toString('base64');
+    // the character before '==' carries 2 bits of the image and 4 a decoder drops: set one of those
+    const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    if (b64.endsWith('==')) return b64.slice(0, -3) + abc[abc.indexOf(b64[b64.length - 3]) | 1] + '==';
+  }
+}
+
+/** Every kind of image a repair takes out, written as Codex (and odder writers) would. */
+function rolloutLines(id: string, when: Date): string[] {
+  const mcpText = JSON.stringify({ content: [{ type: 'image', data: C.toString('base64'), mimeType: 'image/png' }] });
+  const slashed = url(SLASHED).replace(/\//g, '\\/').replace('data:image\\/png', 'data:image/png');
+  const b64w = WRAPPED.toString('base64');
+  const wrappedUrl = 'data:image/png;base64,' + (b64w.match(/.{1,76}/g) ?? []).join('\\n');
+  return [
+    sessionMetaLine(id, when, '/w'),
+    item(userImage(url(A))),
+    JSON.stringify({
+      timestamp: 't',
+      type: 'event_msg',
+      payload: { type: 'user_message', message: 'look', images: [url(A)] },
+    }),
+    item({ type: 'function_call', name: 'view_image', arguments: '{"path":"b.png"}', call_id: 'c1' }),
+    item({
+      type: 'function_call_output',
+      call_id: 'c1',
+      output: [
+        { type: 'input_text', text: 'the screenshot' },
+        { type: 'input_image', image_url: url(B) },
+      ],
+    }),
+    JSON.stringify({
+      timestamp: 't',
+      type: 'compacted',
+      payload: { message: '', replacement_history: [userImage(url(A)), userImage(url(B)), userImage(url(A))] },
+    }),
+    JSON.stringify({
+      timestamp: 't',
+      type: 'event_msg',
+      payload: {
+        type: 'item_completed',
+        item: { type: 'McpToolCall', result: { content: [{ type: 'text', text: mcpText }] } },
+      },
+    }),
+    item({ type: 'function_call', name: 'shell', arguments: '{"command":["cat","log"]}', call_id: 'c2' }),
+    item({ type: 'function_call_output', call_id: 'c2', output: 'log line é "quoted" \\ end\n'.repeat(16_000) }),
+    item(userImage('SLASHED')).replace('"SLASHED"', JSON.stringify('X').replace('X', slashed)),
+    item(userImage('WRAPPED')).replace('"WRAPPED"', `"${wrappedUrl}"`),
+    item({ type: 'image_generation_call', id: 'ig1', status: 'completed', result: D.toString('base64') }),
+    item(userImage(url(BIG))),
+    item(userImage(`data:image/png;base64,${oddBase64()}`)),
+    item({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] }),
+  ];
+}
+
+function makeThread(home: string, when = new Date('2026-11-20T10:00:00Z')) {
+  const id = '0199a000-0000-7000-8000-' + String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
+  const file = sessionPath(home, id, when);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, rolloutLines(id, when).join('\n') + '\n');
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(file, old, old);
+  return { id, file, original: fs.readFileSync(file) };
+}
+
+const tempsIn = (dir: string) =>
+  fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((n) => String(n).endsWith('.tmp')) : [];
+
+describe('restore data: a repair keeps a reverse patch and the store, not a copy', () => {
+  it('round trip over every kind of image and encoding: repaired → restore gives back every byte', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    assert.equal(r.jsonErrors, 0);
+    assert.equal(r.fullCopyKept, undefined);
+    assert.ok(r.toolOutputsCapped >= 1 && r.embeddedImagesRemoved >= 1, JSON.stringify(r));
+    const [b] = listBackups(home, t.id);
+    const data = b.manifest.restoreData!;
+    // one store file per distinct image, however many copies (A: 4 in the file, B: 2)
+    const stored = new Set(data.images.map((i) => i.sha256));
+    for (const img of [A, B, C, D, BIG, SLASHED, WRAPPED]) assert.ok(stored.has(sha(img)), 'stored once');
+    assert.equal(data.images.length, 7);
+    assert.deepEqual(fs.readFileSync(path.join(storeDir(home), `${sha(BIG)}.png`)), BIG);
+    assert.ok(data.imageRefs >= 11, `copies referred to: ${data.imageRefs}`);
+    assert.ok(data.forms.some((f) => f.slash) && data.forms.some((f) => f.wrap?.eol === '\\n'));
+    assert.ok(data.forms.some((f) => f.prefix === '') && data.forms.some((f) => f.prefix === 'data:image/png;base64,'));
+    // kept as it was: the odd base64 and the capped output's middle; images are not in patch.raw
+    const capped = 16_000 * 30 - 256 * 1024;
+    assert.ok(data.rawBytes > capped && data.rawBytes < capped + 40_000, `raw bytes ${data.rawBytes}`);
+    assert.ok(!fs.existsSync(b.file), 'no copy of the original');
+    assert.equal(b.manifest.sha256, sha(t.original));
+
+    const back = restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original, 'byte for byte');
+    assert.equal(back.sha256, sha(t.original));
+    assert.equal(back.fromBackup, b.dir);
+    assert.deepEqual(tempsIn(path.dirname(t.file)), []);
+  });
+
+  it('the patch needs no hint: comparing every line gives the same rebuild (how old backups are converted)', () => {
+    const dir = tempDir();
+    const home = path.join(dir, 'home');
+    const t = makeThread(home);
+    const repaired = path.join(dir, 'repaired.jsonl');
+    const hinted = stripThread({ codexHome: home, thread: t.id, mode: 'copy', out: repaired }, quiet);
+    assert.ok(hinted.imagesReplaced > 0);
+    const store = new ImageStore(home);
+    const index = buildReversePatch({
+      original: t.file,
+      repaired,
+      patchPath: path.join(dir, 'p.jsonl'),
+      rawPath: path.join(dir, 'p.raw'),
+      store,
+    });
+    store.sync();
+    const out: Buffer[] = [];
+    const rebuilt = rebuildOriginal({
+      codexHome: home,
+      repaired,
+      patchPath: path.join(dir, 'p.jsonl'),
+      rawPath: path.join(dir, 'p.raw'),
+      index,
+      sink: (b) => out.push(Buffer.from(b)),
+    });
+    assert.equal(rebuilt.sha256, sha(t.original));
+    assert.deepEqual(Buffer.concat(out), t.original);
+    assert.equal(index.images.length, 7);
+  });
+
+  it('a .zst original: the patch is against its content, and the restore gives back the very .zst', () => {
+    const zlib = nodeZlib as unknown as { zstdCompressSync(b: Buffer): Buffer }; // Node ≥ 22.15, the test runtime
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const zst = t.file + '.zst';
+    fs.writeFileSync(zst, zlib.zstdCompressSync(t.original));
+    fs.rmSync(t.file);
+    const zstBytes = fs.readFileSync(zst);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(zst, old, old);
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    assert.ok(r.restoreData && !r.fullCopyKept);
+    const [b] = listBackups(home, t.id);
+    assert.equal(b.manifest.restoreData?.plain.sha256, sha(t.original));
+    assert.equal(b.manifest.sha256, sha(zstBytes));
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(zst), zstBytes);
+    assert.ok(!fs.existsSync(t.file));
+  });
+
+  it('restore refuses, naming the image, when a store file is missing or damaged; nothing is written', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    const repaired = fs.readFileSync(t.file);
+    const victim = path.join(storeDir(home), `${sha(B)}.png`);
+    const saved = fs.readFileSync(victim);
+    fs.rmSync(victim);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: t.id }),
+      new RegExp(`the image ${sha(B)}\\.png is missing from the image store.*nothing was restored`),
+    );
+    assert.deepEqual(fs.readFileSync(t.file), repaired);
+    const damaged = Buffer.from(saved);
+    damaged[damaged.length >> 1] ^= 0xff;
+    fs.writeFileSync(victim, damaged);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: t.id }),
+      new RegExp(`the image ${sha(B)}\\.png in the image store .* is damaged`),
+    );
+    assert.deepEqual(fs.readFileSync(t.file), repaired);
+    assert.deepEqual(tempsIn(path.dirname(t.file)), []);
+    // a later repair that meets the same image puts the good bytes back
+    const u = makeThread(home, new Date('2026-11-21T10:00:00Z'));
+    stripThread({ codexHome: home, thread: u.id, mode: 'in-place' }, quiet);
+    assert.deepEqual(fs.readFileSync(victim), saved);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+
+  it('converts an old full backup (placeholders in older words) into restore data, checked, then drops the copy', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    // as an older version left it: the original's copy, no restore data, its own placeholder wording
+    const [b] = listBackups(home, t.id);
+    const { restoreData: _drop, ...m } = b.manifest;
+    for (const f of ['patch.jsonl', 'patch.raw']) fs.rmSync(path.join(b.dir, f));
+    fs.writeFileSync(b.file, t.original);
+    const older = fs
+      .readFileSync(t.file, 'utf8')
+      .replace(/saved as [^\]]*\]/g, 'the original is in the rescue backup]');
+    fs.writeFileSync(t.file, older);
+    m.repaired = { size: Buffer.byteLength(older), sha256: sha(Buffer.from(older)) };
+    writeManifest(b.dir, m);
+    fs.rmSync(storeDir(home), { recursive: true });
+
+    const c = convertBackupToRestoreData(home, t.id, b.dir);
+    assert.equal(c.freedBytes, t.original.length);
+    assert.ok(c.restoreDataBytes < 60_000 + 16_000 * 30, `restore data ${c.restoreDataBytes}`);
+    assert.ok(c.storeBytesAdded >= BIG.length);
+    assert.ok(!fs.existsSync(b.file));
+    assert.equal(referencedImages(home).size, 7);
+    assert.throws(() => convertBackupToRestoreData(home, t.id, b.dir), /already holds restore data/);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+
+  it('the old archive (files named by the stored base64) becomes the store: store names as hard links, old names kept', () => {
+    const home = tempCodexHome();
+    const dir = storeDir(home);
+    fs.mkdirSync(dir, { recursive: true });
+    const oldName = `${sha(Buffer.from(url(A)))}.png`;
+    fs.writeFileSync(path.join(dir, oldName), A);
+    openStore(home);
+    const canonical = path.join(dir, `${sha(A)}.png`);
+    assert.deepEqual(fs.readFileSync(canonical), A);
+    assert.equal(fs.statSync(canonical).ino, fs.statSync(path.join(dir, oldName)).ino, 'no bytes copied');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'aliases.json'), 'utf8')), {
+      [oldName]: `${sha(A)}.png`,
+    });
+    assert.deepEqual(storeStats(home), { images: 1, bytes: A.length, dir });
+  });
+});
+
+describe('restore data on a full disk (a real tmpfs)', () => {
+  let mnt: string | undefined;
+  afterEach(() => {
+    if (mnt) spawnSync('umount', [mnt]);
+    mnt = undefined;
+  });
+
+  /** Leave about `free` bytes free on the tmpfs. */
+  function fillTo(dir: string, free: number): string {
+    const st = fs.statfsSync(dir);
+    const filler = path.join(dir, 'filler');
+    fs.writeFileSync(filler, Buffer.alloc(Math.max(0, st.bavail * st.bsize - free)));
+    return filler;
+  }
+
+  it('a repair that cannot write the store stops with a clear message and loses nothing; a restore too', function () {
+    if (process.getuid?.() !== 0) this.skip();
+    mnt = tempDir('csr-full-');
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `could not mount a tmpfs for the full-disk test: ${m.stderr}`);
+    const home = path.join(mnt, 'home');
+    const t = makeThread(home);
+    // room for the repaired copy (~300 KB), not for the images the store needs (~1.3 MB)
+    let filler = fillTo(mnt, 700 * 1024);
+    assert.throws(
+      () => stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet),
+      /disk is full while writing .*rescue\/images\/.*nothing was changed/s,
+    );
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+    assert.deepEqual(listBackups(home, t.id), []);
+    assert.deepEqual(tempsIn(home), []);
+    fs.rmSync(filler);
+
+    stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    const repaired = fs.readFileSync(t.file);
+    // the rebuilt original (~1.9 MB) does not fit beside the repaired file
+    filler = fillTo(mnt, 500 * 1024);
+    assert.throws(
+      () => restoreThread({ codexHome: home, thread: t.id }),
+      (e: Error) => {
+        assert.match(e.message, /disk is full while writing .*\.jsonl.*nothing was changed/s);
+        return true;
+      },
+    );
+    assert.deepEqual(fs.readFileSync(t.file), repaired);
+    assert.deepEqual(tempsIn(home), []);
+    fs.rmSync(filler);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+});
