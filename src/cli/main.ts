@@ -1,7 +1,7 @@
 // codex-session-rescue: the command-line front over the same core as the extension.
 import { resolveCodexHome } from '../core/codexHome/paths';
 import { VERSION } from '../core/util/version';
-import { parseArgs } from './args';
+import { commandName, parseArgs } from './args';
 import { Command } from './command';
 import { RescueError, UsageError, errorMessage } from '../core/util/errors';
 import { nodeVersionProblem } from './nodeVersion';
@@ -51,7 +51,11 @@ function usageText(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const name = argv.find((a) => !a.startsWith('-'));
+  const name = commandName(argv, {
+    flags: [...COMMON.flags, ...COMMANDS.flatMap((c) => c.options.flags)],
+    values: [...COMMON.values, ...COMMANDS.flatMap((c) => c.options.values)],
+    short: Object.assign({}, COMMON.short, ...COMMANDS.map((c) => c.options.short)),
+  });
   const command = COMMANDS.find((c) => c.name === name);
   const usage = (message: string) => {
     process.stderr.write(`codex-session-rescue: ${message}\n\n${usageText()}\n`);

@@ -2,7 +2,6 @@
 // quick-pick order, the projection used by the diff preview, and the worker client with the real worker.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -19,7 +18,7 @@ import { writeProjection } from '../../../src/core/preview/projection';
 import { WorkerClient } from '../../../src/extension/workerClient';
 import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview } from '../../../src/protocol/messages';
-import { REPO_ROOT } from '../../support/tools';
+import { bundle } from '../../support/bundles';
 import { threadView } from '../../support/threadView';
 
 const t = threadView;
@@ -131,20 +130,13 @@ describe('projection for the diff preview', () => {
 
 describe('worker client with the real worker bundle', function () {
   this.timeout(20000);
-  const bundle = path.join(REPO_ROOT, 'dist', 'worker.js');
+  let workerJs: string;
   before(() => {
-    // built by scripts/vscode-test.mjs first; build it here when this file runs alone
-    if (!fs.existsSync(bundle)) {
-      const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], {
-        cwd: REPO_ROOT,
-        stdio: 'inherit',
-      });
-      assert.strictEqual(r.status, 0, 'building dist/worker.js');
-    }
+    workerJs = bundle('worker.js');
   });
 
   it('answers, reports progress, and cancels a synchronous pass through the shared flag', async () => {
-    const w = new WorkerClient(bundle);
+    const w = new WorkerClient(workerJs);
     try {
       const pong = await w.call('ping', { echo: 'hi' });
       assert.strictEqual(pong.pong, 'hi');

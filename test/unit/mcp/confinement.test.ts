@@ -12,6 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { tempCodexHome, tempDir } from '../../support/tempHome';
 import { sessionPath, writeSyntheticRollout } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
+import { bundle } from '../../support/bundles';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const SECRET = 'hunter2-password-of-the-victim';
@@ -36,8 +37,7 @@ describe('MCP tools stay inside their Codex home', function () {
   let client: Client;
 
   before(async () => {
-    const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    bundle('cli.js');
     home = tempCodexHome();
     outside = tempDir('csr-outside-');
     const when = new Date(Date.UTC(2026, 10, 20, 10, 0));

@@ -12,6 +12,7 @@ import { openDb } from '../../../src/core/codexHome/sqlite';
 import { tempCodexHome } from '../../support/tempHome';
 import { sessionMetaLine, sessionPath, writeSyntheticRollout, appendAgentMessage } from '../../support/synthetic';
 import { REPO_ROOT } from '../../support/tools';
+import { bundle } from '../../support/bundles';
 import { holdDatabaseLock } from '../../support/dbLock';
 import { writeCopiesHome } from '../../support/copiesHome';
 
@@ -59,8 +60,7 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
   let holder: ChildProcess | undefined;
 
   before(() => {
-    const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    bundle('cli.js');
     home = tempCodexHome();
     stuck = makeThread(home, 1, 9);
     small = makeThread(home, 2, 1);

@@ -2,8 +2,9 @@
 // UI test: drives the real VS Code workbench (code-server + headless chromium via playwright-core) with
 // the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
 // opens its details panel, runs Preview repair, then Repair in place from the panel (confirming the
-// dialog), and photographs the run's report in the light, dark and high-contrast themes. Screenshots
-// go to test/vscode/screenshots/.
+// dialog), photographs the run's report in the light, dark and high-contrast themes, and opens the Getting
+// Started walkthrough (every step, its images loaded from the extension). Screenshots go to
+// test/vscode/screenshots/.
 // Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,6 +33,29 @@ async function row0Hover(page) {
     .first()
     .waitFor({ timeout: 5000 })
     .catch(() => undefined);
+}
+
+/** Runs a command from the palette, as a person does: F1, its name, Enter. */
+async function palette(page, name) {
+  // The last pick closed first (F1 while it closes opens nothing), then focus the workbench (not a webview,
+  // which keeps F1 to itself), then the command palette.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator('.part.sidebar .composite.title').first().click();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${name}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+  return input;
+}
+
+/** Preferences: Color Theme, then the theme (the list: "Browse Additional Color Themes…", then the theme). */
+async function colorTheme(page, name) {
+  const input = await palette(page, 'Preferences: Color Theme');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
@@ -158,24 +182,41 @@ try {
     ['hc', 'Default High Contrast', 'body.vscode-high-contrast:not(.vscode-high-contrast-light)'],
   ];
   for (const [tag, name, body] of themes) {
-    // Focus the workbench (not the webview, which keeps F1 to itself), then the command palette.
-    await page.locator('.part.sidebar .composite.title').first().click();
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
-    await input.fill(name);
-    // The list: "Browse Additional Color Themes…", then the theme (the webview body's class checks the pick).
-    await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor();
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
-    await wv2.locator(body).waitFor({ timeout: 30000 });
+    await colorTheme(page, name);
+    await wv2.locator(body).waitFor({ timeout: 30000 }); // the webview body's class checks the pick
     await wv2.locator('#h-actions').scrollIntoViewIfNeeded();
     await page.waitForTimeout(800);
     await page.locator('.part.editor').screenshot({ path: path.join(shots, `report-${tag}.png`) });
     step(`report in ${name}`);
   }
+
+  // 7. The Getting Started walkthrough (package.json contributes.walkthroughs), in the test's theme: each
+  // step, and the image of the first one loaded from the extension's own files. The side bar is closed
+  // then: the walkthrough shows no media in a narrow editor.
+  await colorTheme(page, theme);
+  const pick = await palette(page, 'Welcome: Open Walkthrough');
+  await pick.fill('Codex Session Rescue');
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Codex Session Rescue' })
+    .first()
+    .click();
+  const walk = page.locator('.gettingStartedContainer');
+  for (const title of [
+    'Find a stuck thread',
+    'Preview the repair',
+    'Repair it, with a backup',
+    'Add the rescue tools to Codex',
+  ])
+    await walk.locator('.step-title', { hasText: title }).first().waitFor({ timeout: 30000 });
+  await palette(page, 'View: Toggle Primary Side Bar Visibility');
+  await page.locator('.part.sidebar').waitFor({ state: 'hidden' });
+  const image = walk.locator('.getting-started-media img:visible').first();
+  await image.waitFor({ timeout: 30000 });
+  await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await image.elementHandle(), {
+    timeout: 30000,
+  });
+  step(`walkthrough: 4 steps, first image ${await image.evaluate((img) => img.naturalWidth)} px wide`);
+  await page.locator('.part.editor').screenshot({ path: path.join(shots, 'walkthrough.png') });
   code = 0;
 } catch (err) {
   process.stderr.write(`[ui-test] FAILED: ${err.stack ?? err}\n`);

@@ -13,7 +13,7 @@ import { ThreadSummary } from '../../../../src/core/scan/catalog';
 import { RiskLevel } from '../../../../src/core/scan/risk';
 import { listHandoffs } from '../../../../src/core/handoff/write';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
-import { REPO_ROOT } from '../../../support/tools';
+import { bundle } from '../../../support/bundles';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -223,7 +223,7 @@ describe('ProactiveHandoffs', function () {
     const t = newThread(home, 'big one');
     for (let i = 0; i < 4; i++) appendImages(t.file, 2, 4 * 1024 * 1024);
     const { spawnSync } = await import('node:child_process');
-    const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
+    const cli = bundle('cli.js');
     const r = spawnSync(process.execPath, [cli, 'watch', '--once', '--codex-home', home], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`handoff ${t.id} new→(high|critical) `));

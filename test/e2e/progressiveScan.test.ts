@@ -5,15 +5,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { WorkerClient } from '../../../src/extension/workerClient';
-import { ThreadList } from '../../../src/extension/threadList';
-import { scanCatalog } from '../../../src/core/scan/catalog';
-import type { ScanPartial } from '../../../src/protocol/messages';
-import { makeFixtureSet } from '../../support/fixtures';
-import { sessionPath, writeSyntheticRollout, appendAgentMessage, agentMessageLine } from '../../support/synthetic';
-import { tempDir } from '../../support/tempHome';
-import { CODEX_PAGINATED_VERSION, REPO_ROOT } from '../../support/tools';
+import { WorkerClient } from '../../src/extension/workerClient';
+import { ThreadList } from '../../src/extension/threadList';
+import { scanCatalog } from '../../src/core/scan/catalog';
+import type { ScanPartial } from '../../src/protocol/messages';
+import { makeFixtureSet } from '../support/fixtures';
+import { sessionPath, writeSyntheticRollout, appendAgentMessage, agentMessageLine } from '../support/synthetic';
+import { tempDir } from '../support/tempHome';
+import { bundle } from '../support/bundles';
+import { CODEX_PAGINATED_VERSION } from '../support/tools';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,8 +25,6 @@ describe('progressive scan in the worker', function () {
   let worker: WorkerClient;
 
   before(async () => {
-    const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building dist/worker.js and dist/scanWorker.js');
     const set = await makeFixtureSet(CODEX_PAGINATED_VERSION);
     home = path.join(tempDir('csr-progressive-'), 'codex-home');
     fs.cpSync(path.join(set.codexHome, 'sessions'), path.join(home, 'sessions'), { recursive: true });
@@ -40,7 +38,7 @@ describe('progressive scan in the worker', function () {
       const id = `01a20000-0000-7000-8000-00000000b00${k}`;
       writeSyntheticRollout(sessionPath(home, id, new Date()), { imageLines: 40, imageBytes: 370_000, threadId: id });
     }
-    worker = new WorkerClient(path.join(REPO_ROOT, 'dist', 'worker.js'));
+    worker = new WorkerClient(bundle('worker.js'));
   });
 
   after(() => worker?.dispose());

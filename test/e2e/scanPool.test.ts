@@ -4,18 +4,18 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import { ScanIndex, emptyIndex, scanCatalog } from '../../../../src/core/scan/catalog';
-import { scanCatalogParallel } from '../../../../src/core/scan/parallelScan';
-import { startWorkers } from '../../../../src/core/scan/scanPool';
-import { threadJson } from '../../../../src/core/scan/threadJson';
-import { makeFixtureSet } from '../../../support/fixtures';
-import { appendAgentMessage, sessionPath, writeSyntheticRollout } from '../../../support/synthetic';
-import { tempDir } from '../../../support/tempHome';
-import { CODEX_PAGINATED_VERSION, REPO_ROOT } from '../../../support/tools';
+import { ScanIndex, emptyIndex, scanCatalog } from '../../src/core/scan/catalog';
+import { scanCatalogParallel } from '../../src/core/scan/parallelScan';
+import { startWorkers } from '../../src/core/scan/scanPool';
+import { threadJson } from '../../src/core/scan/threadJson';
+import { makeFixtureSet } from '../support/fixtures';
+import { appendAgentMessage, sessionPath, writeSyntheticRollout } from '../support/synthetic';
+import { tempDir } from '../support/tempHome';
+import { bundle } from '../support/bundles';
+import { CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
 
-const script = path.join(REPO_ROOT, 'dist', 'scanWorker.js');
+const script = path.join(REPO_ROOT, 'dist', 'scanWorker.js'); // built in before()
 
 /** Threads as comparable JSON, in path order (the pool finishes files in any order). */
 function canon(threads: Parameters<typeof threadJson>[0][]): string {
@@ -28,8 +28,7 @@ describe('scan pool (worker threads)', function () {
   let big: string;
 
   before(async () => {
-    const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    assert.equal(r.status, 0, 'building dist/scanWorker.js');
+    bundle('scanWorker.js');
     const set = await makeFixtureSet(CODEX_PAGINATED_VERSION);
     home = path.join(tempDir('csr-pool-'), 'codex-home');
     fs.cpSync(path.join(set.codexHome, 'sessions'), path.join(home, 'sessions'), { recursive: true });
