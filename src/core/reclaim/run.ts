@@ -233,6 +233,9 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   };
 }
 
+/** A reclaim worker's young generation (as the scan pool's): what a thread's pass allocates dies with it. */
+const WORKER_YOUNG_MB = 4;
+
 /** The pool: one thread per worker at a time (threads are big); a worker that dies fails its thread and is replaced. */
 function runInPool(
   script: string,
@@ -257,7 +260,11 @@ function runInPool(
       resolve();
     };
     const start = (): void => {
-      const w = new Worker(script, { name: 'codex-rescue-reclaim', workerData: { cancelFlag } });
+      const w = new Worker(script, {
+        name: 'codex-rescue-reclaim',
+        workerData: { cancelFlag },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
       running++;
       let current: { w: Work; seq: number } | undefined;
       const feed = (): void => {
