@@ -4,21 +4,9 @@
 // compared with its original's sha256.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { timedRun } from './measure.mjs';
-
-function sha256(file) {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
+import { sha256 } from './inPlaceFootprint.mjs';
 
 /** What a folder takes, each hard-linked file once (as `du -sb`). */
 function homeBytes(dir) {

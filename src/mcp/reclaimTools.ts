@@ -13,6 +13,7 @@ import { describePlan, describeReclaimReport } from '../core/reclaim/describe';
 import { RescueError } from '../core/util/errors';
 import { guarded, ok } from './results';
 import type { ToolContext } from './readTools';
+import { REPAIR_OPTIONS } from './repairTools';
 
 const totals = {
   threads: z.number(),
@@ -39,19 +40,7 @@ export function registerReclaimTools(server: McpServer, ctx: ToolContext): void 
           .max(36500)
           .optional()
           .describe('Leave threads written in the last this many days alone (default 7).'),
-        keepImages: z
-          .number()
-          .int()
-          .min(0)
-          .max(1000)
-          .optional()
-          .describe('Keep this many of the newest images of each thread (default 0).'),
-        maxToolOutputBytes: z
-          .number()
-          .int()
-          .min(4096)
-          .optional()
-          .describe('Tool outputs longer than this keep their head and tail (default 262144).'),
+        ...REPAIR_OPTIONS,
       },
       outputSchema: {
         planId: z.string(),

@@ -13,11 +13,10 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { tempCodexHome } from '../support/tempHome';
 import { CopiesHomeOptions, CopiesThread, writeCopiesHome } from '../support/copiesHome';
 import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
-import { REPO_ROOT } from '../support/tools';
+import { CLI, CliResult, runCli } from '../support/cliRun';
 import { writerLockPath } from '../../src/core/codexHome/paths';
 import { BackupManifest, listBackups } from '../../src/core/repair/backups';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const sha256 = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const cacheOf = (home: string) => `${home}-cache`;
 
@@ -25,16 +24,9 @@ function cliArgs(home: string, args: string[]): [string[], NodeJS.ProcessEnv] {
   return [[CLI, ...args, '--codex-home', home], { ...process.env, XDG_CACHE_HOME: cacheOf(home) }];
 }
 
-function cli(home: string, args: string[]): { status: number | null; stdout: string; stderr: string; json: any } {
+function cli(home: string, args: string[]): CliResult {
   const [argv, env] = cliArgs(home, args);
-  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return runCli(argv.slice(1), env);
 }
 
 /** The rollout's text (decompressed for .zst). */
@@ -64,18 +56,9 @@ function originalOrRepaired(home: string, t: CopiesThread, original: string): 'o
   return 'repaired';
 }
 
-/** What a folder takes on disk, as `du -sb` counts it (each hard-linked file once). */
+/** What a folder takes on disk (`du -sb`: each hard-linked file once). */
 function homeBytes(dir: string): number {
-  const seen = new Set<number>();
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const st = fs.statSync(path.join(e.parentPath, e.name));
-    if (seen.has(st.ino)) continue;
-    seen.add(st.ino);
-    n += st.size;
-  }
-  return n;
+  return Number(spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split('\t')[0]);
 }
 
 function restoreAll(home: string, threads: CopiesThread[], shas: Map<string, string>): void {
