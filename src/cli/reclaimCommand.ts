@@ -80,5 +80,5 @@ async function reclaim(ctx: CliContext): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   ctx.out.write(json ? JSON.stringify({ plan, report }, null, 2) + '\n' : '\n' + describeReclaimReport(report) + '\n');
-  return report.cancelled || report.totals.failed ? 1 : 0;
+  return report.cancelled || report.stoppedBy || report.totals.failed ? 1 : 0;
 }

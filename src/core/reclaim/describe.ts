@@ -62,6 +62,7 @@ export function describeReclaimReport(r: ReclaimReport): string {
     '',
     `${r.cancelled ? 'Cancelled: ' : ''}${x.repaired} done, ${x.failed} not; ${formatBytes(x.bytesFreed)} freed. Image store ${formatBytes(x.storeBytesBefore)} → ${formatBytes(x.storeBytesAfter)}.`,
   );
+  if (r.stoppedBy) out.push(`Stopped: ${r.stoppedBy}`);
   if (r.notStarted) out.push(`${r.notStarted} planned thread(s) not started; run reclaim again to carry on.`);
   if (x.repaired) out.push('Every reclaimed thread can be restored byte for byte: codex-session-rescue restore <id>.');
   return out.join('\n');

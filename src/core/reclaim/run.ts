@@ -71,6 +71,8 @@ export interface ReclaimRunOptions {
 export interface ReclaimReport {
   planId: string;
   cancelled: boolean;
+  /** Why the run stopped before the end (a write failed: the disk is full, …). */
+  stoppedBy?: string;
   threads: ReclaimThreadResult[];
   /** Planned threads not started (the run was cancelled). */
   notStarted: number;
@@ -176,7 +178,12 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
     bytesFreed: 0,
     bytesPlanned: plan.totals.estimatedFreedBytes,
   };
+  // A write that failed (a full disk, above all) stops the run: the next threads would fail alike, and
+  // the ones under way stop before their swap.
+  let stoppedBy: string | undefined;
+  const stop = (): boolean => Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
   const finish = (w: Work, o: ThreadOutcome): void => {
+    if (!o.ok && o.code === 'write-failed') stoppedBy ??= o.message;
     const freedBytes = o.ok ? w.sizeBytes - o.sizeAfter - o.restoreBytes : 0;
     const r: ReclaimThreadResult = { kind: w.kind, id: w.id, path: w.path, sizeBefore: w.sizeBytes, freedBytes, ...o };
     results.push(r);
@@ -209,9 +216,9 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   opts.onProgress?.({ ...progress });
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
-    for (let w = next(); w && !opts.isCancelled?.(); w = next()) finish(w, reclaimJob(jobOf(w, 0), opts.isCancelled));
+    for (let w = next(); w && !stop(); w = next()) finish(w, reclaimJob(jobOf(w, 0), stop));
   } else {
-    await runInPool(opts.script, workers, next, jobOf, finish, opts);
+    await runInPool(opts.script, workers, next, jobOf, finish, stop);
   }
   const cancelled = Boolean(opts.isCancelled?.());
   const storeBytesAfter = storeStats(plan.codexHome).bytes;
@@ -219,6 +226,7 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   return {
     planId: plan.id,
     cancelled,
+    stoppedBy,
     threads: results,
     notStarted: queue.length,
     totals: {
@@ -243,12 +251,12 @@ function runInPool(
   next: () => Work | undefined,
   jobOf: (w: Work, seq: number) => ReclaimJob,
   finish: (w: Work, o: ThreadOutcome) => void,
-  opts: ReclaimRunOptions,
+  stop: () => boolean,
 ): Promise<void> {
   // Workers read the cancel flag between pieces of their pass, without a message round trip.
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   const cancelled = (): boolean => {
-    if (opts.isCancelled?.()) Atomics.store(cancelFlag, 0, 1);
+    if (stop()) Atomics.store(cancelFlag, 0, 1);
     return Atomics.load(cancelFlag, 0) === 1;
   };
   let seq = 0;

@@ -3,10 +3,11 @@
 // the details panel still lists a reclaimed thread's images — from the image store.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CodexRescueApi } from '../../../src/extension/extension';
 import type { ToWebview } from '../../../src/protocol/messages';
-import { writeCopiesHome } from '../../support/copiesHome';
+import { CopiesThread, writeCopiesHome } from '../../support/copiesHome';
 import { FakeUi } from './fakeUi';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
@@ -24,12 +25,23 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
 
 describe('Reclaim Space… in VS Code', function () {
   this.timeout(180000);
+  let idle: CopiesThread[] = [];
+  let api: CodexRescueApi;
+
+  // The home is shared with the other suites: what this one added goes again, and the tree forgets it.
+  after(async () => {
+    for (const t of idle) {
+      fs.rmSync(t.path, { force: true });
+      fs.rmSync(path.join(home, 'rescue', 'backups', t.id), { recursive: true, force: true });
+    }
+    if (api) await vscode.commands.executeCommand('codexRescue.scan');
+  });
 
   it('plans, confirms, reclaims the idle threads in the worker, and their images stay viewable', async () => {
-    const api = await vscode.extensions.getExtension<CodexRescueApi>(EXT_ID)!.activate();
+    api = await vscode.extensions.getExtension<CodexRescueApi>(EXT_ID)!.activate();
     await api.ready;
     // Two threads idle for 40 days (a parent and its fork); every other fixture thread is recent.
-    const idle = writeCopiesHome(home, {
+    idle = writeCopiesHome(home, {
       threads: 1,
       forksPerThread: 1,
       distinctImages: 3,
