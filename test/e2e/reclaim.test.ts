@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { tempCodexHome } from '../support/tempHome';
+import { tempCodexHome, tempDir } from '../support/tempHome';
 import { CopiesHomeOptions, CopiesThread, writeCopiesHome } from '../support/copiesHome';
 import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
 import { CLI, CliResult, runCli } from '../support/cliRun';
@@ -295,5 +295,34 @@ describe('reclaim: the whole home, through the CLI', function () {
       fs.readdirSync(path.join(home, 'rescue', 'images')).filter((n) => /^[0-9a-f]{64}\./.test(n)).length,
       0,
     );
+  });
+
+  it('a full disk stops the run with a clear message: nothing lost, no temp file, the rest not started (a real tmpfs)', function () {
+    // Mounting needs root (CI and this project's machines run as root); as root, a failed mount is a failure.
+    if (process.getuid?.() !== 0) this.skip();
+    const mnt = tempDir('csr-reclaim-full-');
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `could not mount a tmpfs for the full-disk test: ${m.stderr}`);
+    try {
+      const home = path.join(mnt, 'home');
+      fs.mkdirSync(path.join(home, 'sessions'), { recursive: true });
+      const threads = writeCopiesHome(home, { ...SMALL, threads: 3, forksPerThread: 0, archiveEvery: 0, zstEvery: 0 });
+      const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+      // Fill the disk but for a few KB: the first repaired copy cannot be written.
+      const st = fs.statfsSync(mnt);
+      fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(Math.max(0, st.bavail * st.bsize - 8192)));
+      const [argv, env] = cliArgs(home, ['reclaim', '--older-than', '0', '--yes', '--json', '--workers', '1']);
+      const r = runCli(argv.slice(1), { ...env, XDG_CACHE_HOME: cacheOf(mnt) });
+      assert.equal(r.status, 1, r.stderr);
+      const report = r.json.report;
+      assert.match(report.stoppedBy, /disk is full/);
+      assert.equal(report.totals.repaired, 0);
+      assert.equal(report.threads.length + report.notStarted, threads.length);
+      assert.ok(report.notStarted >= 1, 'the rest was not started');
+      for (const t of threads) assert.equal(sha256(t.path), shas.get(t.id), `${t.id} is as it was`);
+      assert.deepEqual(tempFiles(home), []);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });

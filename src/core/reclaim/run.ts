@@ -216,7 +216,8 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   opts.onProgress?.({ ...progress });
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
-    for (let w = next(); w && !stop(); w = next()) finish(w, reclaimJob(jobOf(w, 0), stop));
+    for (let w = stop() ? undefined : next(); w; w = stop() ? undefined : next())
+      finish(w, reclaimJob(jobOf(w, 0), stop));
   } else {
     await runInPool(opts.script, workers, next, jobOf, finish, stop);
   }
