@@ -27,8 +27,15 @@ const AGES = [
   { label: 'Every thread Codex does not hold', description: 'archived ones too', days: 0 },
 ];
 
-async function showText(content: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
+/** The plan and the report open as read-only documents (nothing to save when they are closed). */
+const SCHEME = 'codex-rescue-reclaim';
+const texts = new Map<string, string>();
+let shown = 0;
+
+async function showText(title: string, content: string): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${title}.txt`, query: String(++shown) });
+  texts.set(uri.toString(), content);
+  const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { preview: true });
 }
 
@@ -64,7 +71,7 @@ export async function reclaimSpace(d: ReclaimDeps): Promise<void> {
     );
     return;
   }
-  await showText(describePlan(plan));
+  await showText('Reclaim plan', describePlan(plan));
   const t = plan.totals;
   const ok = await ui.confirm(
     `Reclaim ${t.threads} thread(s)${plan.backups.length ? ` and ${plan.backups.length} full backup(s)` : ''}: about ${formatBytes(t.estimatedFreedBytes)} freed, image store ${formatBytes(t.storeBytesNow)} → ${formatBytes(t.storeBytesAfter)}${plan.skipped.length ? `; ${plan.skipped.length} skipped (see the plan)` : ''}. Every thread keeps restore data, so it can be restored byte for byte.`,
@@ -76,7 +83,7 @@ export async function reclaimSpace(d: ReclaimDeps): Promise<void> {
   );
   void d.refresh();
   if (!report) return;
-  await showText(describeReclaimReport(report));
+  await showText('Reclaim report', describeReclaimReport(report));
   const x = report.totals;
   const say = x.failed || report.cancelled ? ui.warn.bind(ui) : ui.info.bind(ui);
   void say(
@@ -85,5 +92,10 @@ export async function reclaimSpace(d: ReclaimDeps): Promise<void> {
 }
 
 export function registerReclaim(d: ReclaimDeps): vscode.Disposable {
-  return vscode.commands.registerCommand(RECLAIM_COMMAND, () => reclaimSpace(d));
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(RECLAIM_COMMAND, () => reclaimSpace(d)),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, {
+      provideTextDocumentContent: (uri) => texts.get(uri.toString()) ?? '',
+    }),
+  );
 }
