@@ -2,8 +2,7 @@
 // UI test: drives the real VS Code workbench (code-server + headless chromium via playwright-core) with
 // the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
 // opens its details panel, runs Preview repair, then Repair in place from the panel (confirming the
-// dialog), photographs the run's report in the light, dark and high-contrast themes, runs Reclaim Space…
-// from the storage row (the row, the plan with its confirmation, the report), and opens the Getting
+// dialog), photographs the run's report in the light, dark and high-contrast themes, and opens the Getting
 // Started walkthrough (every step, its images loaded from the extension). Screenshots go to
 // test/vscode/screenshots/.
 // Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
@@ -191,40 +190,10 @@ try {
     step(`report in ${name}`);
   }
 
-  // 7. Reclaim Space… from the storage row. The home's rollouts made idle first (written ten days ago, as
-  // a heavy user's are): the row then says what is reclaimable. Then the plan in an editor with the
-  // confirmation over it, and the report.
-  await colorTheme(page, theme);
-  const idle = new Date(Date.now() - 10 * 86_400_000);
-  const sessions = path.join(process.env.CODEX_HOME, 'sessions');
-  for (const e of fs.readdirSync(sessions, { recursive: true, withFileTypes: true }))
-    if (e.isFile() && /^rollout-.*\.jsonl(\.zst)?$/.test(e.name))
-      fs.utimesSync(path.join(e.parentPath, e.name), idle, idle);
-  await palette(page, 'Codex Rescue: Scan Sessions');
-  const storageRow = page.locator('.monaco-list-row', { hasText: 'reclaimable ~' }).first();
-  await storageRow.waitFor({ timeout: 60000 });
-  await storageRow.hover();
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: path.join(shots, 'reclaim-row.png') });
-  step(`storage row: ${(await storageRow.innerText()).replace(/\s+/g, ' ')}`);
-  await storageRow.locator('.action-label[aria-label^="Reclaim Space"]').first().click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'not written for 7 days' }).first().click();
-  const reclaimOk = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Reclaim Space' });
-  await reclaimOk.first().waitFor({ timeout: 60000 });
-  await page.locator('.monaco-editor .view-lines', { hasText: 'Reclaim plan' }).first().waitFor();
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: path.join(shots, 'reclaim-plan.png') });
-  step(`reclaim confirmation: ${(await page.locator('.monaco-dialog-box').innerText()).replace(/\s+/g, ' ')}`);
-  await reclaimOk.first().click();
-  const reportView = page.locator('.monaco-editor .view-lines', { hasText: 'done,' }).first();
-  await reportView.waitFor({ timeout: 120000 });
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: path.join(shots, 'reclaim-report.png') });
-  step(`reclaim report: ${(await reportView.innerText()).split('\n').find((l) => /done,/.test(l))}`);
-
-  // 8. The Getting Started walkthrough (package.json contributes.walkthroughs), in the test's theme: each
+  // 7. The Getting Started walkthrough (package.json contributes.walkthroughs), in the test's theme: each
   // step, and the image of the first one loaded from the extension's own files. The side bar is closed
   // then: the walkthrough shows no media in a narrow editor.
+  await colorTheme(page, theme);
   const pick = await palette(page, 'Welcome: Open Walkthrough');
   await pick.fill('Codex Session Rescue');
   await page
