@@ -45,14 +45,18 @@ function tempFiles(dir: string): string[] {
 }
 
 /** A thread is its original, or its repaired form with restore data that names the original. */
-function originalOrRepaired(home: string, t: CopiesThread, original: string): 'original' | 'repaired' {
+function originalOrRepaired(home: string, t: CopiesThread, original: string, midRun = false): 'original' | 'repaired' {
   const now = sha256(t.path);
   if (now === original) return 'original';
   assert.ok(!textOf(t.path).includes('data:image/'), `${t.id}: changed but still holds images`);
   const left = (m: BackupManifest) => m.repaired?.onDisk ?? m.repaired; // a .zst stays .zst
   const b = listBackups(home, t.id).find((x) => x.manifest.sha256 === original && left(x.manifest)?.sha256 === now);
-  assert.ok(b?.manifest.restoreData, `${t.id}: repaired without restore data for its original`);
-  assert.ok(!fs.existsSync(b.file), `${t.id}: no full copy of the original is kept`);
+  assert.ok(
+    b && (b.manifest.restoreData || (midRun && fs.existsSync(b.file))),
+    `${t.id}: repaired without restore data for its original`,
+  );
+  // Killed between its swap and dropping the copy, a thread still has both: the next run converts it.
+  if (!midRun) assert.ok(!fs.existsSync(b.file), `${t.id}: no full copy of the original is kept`);
   return 'repaired';
 }
 
@@ -236,7 +240,7 @@ describe('reclaim: the whole home, through the CLI', function () {
       child.kill('SIGKILL');
       await exit;
       let repaired = 0;
-      for (const t of threads) if (originalOrRepaired(home, t, shas.get(t.id)!) === 'repaired') repaired++;
+      for (const t of threads) if (originalOrRepaired(home, t, shas.get(t.id)!, true) === 'repaired') repaired++;
       states.push(repaired);
     }
     assert.ok(
