@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { timedRun } from './measure.mjs';
 
-function sha256(file) {
+export function sha256(file) {
   const h = createHash('sha256');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.allocUnsafe(8 * 1024 * 1024);

@@ -8,7 +8,7 @@
 // outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs).
 // Always exits 0: it is a measurement, not a test.
 //   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N]
-//                          [--threads N] [--no-heavy] [--keep]
+//                          [--threads N] [--no-heavy] [--reclaim-mib N] [--no-reclaim] [--keep]
 // Defaults: 5 runs of everything but the naive baselines (3 runs; they take ~10 s each); 3,000 threads.
 import { cliNode } from './cliNode.mjs';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ import { checkJsonl } from '../bench/validate.mjs';
 import { table, targets, targetsText, withRatios } from '../bench/report.mjs';
 import { inPlaceFootprint } from '../bench/inPlaceFootprint.mjs';
 import { searchBench } from '../bench/search.mjs';
+import { reclaimHome } from '../bench/reclaimHome.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -36,6 +37,8 @@ const GIANT_BYTES = Math.round(opt('giant-mib', 700) * 1024 * 1024);
 const KEEP = argv.includes('--keep');
 const HEAVY = !argv.includes('--no-heavy');
 const HEAVY_THREADS = opt('threads', 3000);
+const RECLAIM = !argv.includes('--no-reclaim');
+const RECLAIM_MIB = opt('reclaim-mib', 1024);
 const node = cliNode(); // the CLI needs Node 22.13+
 const cli = path.join(root, 'dist', 'cli.js');
 const started = Date.now();
@@ -275,6 +278,15 @@ async function runBench() {
   log('in place once: what the repair of the big rollout leaves on disk, and its restore');
   const footprint = inPlaceFootprint({ node, cli, work, f: files.big });
   checks[`in place ${files.big.label}`] = footprint;
+  let reclaim;
+  if (RECLAIM) {
+    log(`reclaim once: a ${RECLAIM_MIB} MiB home of copies, against cp -a of it, then restore of every thread`);
+    reclaim = reclaimHome({ node, cli, root, work, mib: RECLAIM_MIB });
+    checks['reclaim home'] = {
+      ok: reclaim.ok && reclaim.restoredIdentical === reclaim.threads,
+      detail: `${reclaim.restoredIdentical}/${reclaim.threads} threads restored byte for byte`,
+    };
+  }
 
   let rows = [];
   for (const [fk, f] of Object.entries(files)) {
@@ -341,6 +353,10 @@ async function runBench() {
   out.push(table(rows));
   out.push('');
   out.push(`In-place repair of ${files.big.label} (once, outside the rounds): ${footprint.detail}`);
+  if (reclaim)
+    out.push(
+      `reclaim --older-than 0 of a home of copies (${reclaim.threads} threads, ${reclaim.archived} archived, ${reclaim.zst} .zst; once): whole home ${mb(reclaim.homeBytesBefore)} → ${mb(reclaim.homeBytesAfter)} = ${reclaim.afterPct} % (target ≤ 10 %); ${reclaim.reclaimS.toFixed(1)} s = ${reclaim.vsCp}× cp -a ${reclaim.cpS.toFixed(2)} s (target ≤ 4×); peak RSS ${reclaim.rssMB} MB (target ≤ 200)`,
+    );
   out.push('');
   if (search?.rows.length) {
     out.push(`Search on the heavy home (planted copy; cat of every rollout ${search.catS.toFixed(3)} s):`);
@@ -382,6 +398,7 @@ async function runBench() {
         rows,
         checks,
         inPlaceFootprint: footprint,
+        reclaimHome: reclaim,
         targets: ts,
         totalS: (Date.now() - started) / 1000,
       },

@@ -9,6 +9,8 @@ import { scanCommand } from './scanCommand';
 import { inspectCommand } from './inspectCommand';
 import { stripCommand } from './stripCommand';
 import { restoreCommand } from './restoreCommand';
+import { reclaimCommand } from './reclaimCommand';
+import { pruneCommand } from './pruneCommand';
 import { handoffCommand } from './handoffCommand';
 import { watchCommand } from './watchCommand';
 import { mcpCommand } from './mcpCommand';
@@ -22,6 +24,8 @@ const COMMANDS: Command[] = [
   handoffCommand,
   stripCommand,
   restoreCommand,
+  reclaimCommand,
+  pruneCommand,
   watchCommand,
   mcpCommand,
 ];

@@ -1,15 +1,12 @@
 // `scan`: every local thread, most urgent first.
 import * as fs from 'node:fs';
 import { once } from 'node:events';
-import * as path from 'node:path';
-import { scanIndexPath } from '../core/codexHome/paths';
-import { scanCatalogParallel } from '../core/scan/parallelScan';
-import { ScanResult, ThreadSummary, loadIndex, saveIndex, scanCatalog } from '../core/scan/catalog';
+import { ThreadSummary } from '../core/scan/catalog';
 import { formatBytes } from '../core/scan/risk';
 import { threadJson } from '../core/scan/threadJson';
 import { CliContext, Command, fail } from './command';
 import { UsageError } from '../core/util/errors';
-import { progressBar } from './progress';
+import { scanHome } from './scanHome';
 import { clip } from '../core/scan/inspect';
 
 export const scanCommand: Command = {
@@ -31,34 +28,7 @@ async function scan(ctx: CliContext): Promise<number> {
       `no Codex home at ${codexHome}. Set --codex-home or CODEX_HOME to the folder that holds sessions/.`,
     );
   }
-  const useCache = !args.flags.has('no-cache');
-  const indexPath = scanIndexPath(codexHome);
-  const index = useCache ? loadIndex(indexPath) : undefined;
-  const indexSize = index ? Object.keys(index.entries).length : 0;
-  const bar = progressBar(ctx.err, 'scanning');
-  let result: ScanResult;
-  try {
-    // Every core when the bundle's scan worker is beside us (dist/); one thread otherwise (tsx in tests).
-    const script = path.join(__dirname, 'scanWorker.js');
-    const workers = args.values.get('workers');
-    result =
-      fs.existsSync(script) && workers !== '1'
-        ? await scanCatalogParallel(codexHome, {
-            index,
-            script,
-            workers: workers ? Number(workers) : undefined,
-            onProgress: (d, t) => bar.update(d, t),
-          })
-        : scanCatalog(codexHome, { index, onProgress: (d, t) => bar.update(d, t) });
-  } finally {
-    bar.done();
-  }
-  // Nothing read, nothing dropped: the saved index is still right.
-  const unchanged =
-    result.stats.reused === result.stats.files && indexSize === Object.keys(index?.entries ?? {}).length;
-  if (useCache && index && !unchanged) saveIndex(indexPath, index);
-  for (const note of result.notes) ctx.err.write(`note: ${note}\n`);
-  for (const e of result.errors) ctx.err.write(`warning: ${e.path}: ${e.message}\n`);
+  const result = await scanHome(ctx, { useCache: !args.flags.has('no-cache'), workers: args.values.get('workers') });
   if (args.flags.has('json')) {
     // A JSON array, one thread to a line (greppable; a third smaller and quicker to write than indented).
     // A few hundred KB at a time: 3,000 threads as one string cost a second and tens of MB, one

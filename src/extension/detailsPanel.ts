@@ -32,7 +32,7 @@ export interface PanelDeps {
 
 export class DetailsPanel extends Disposable implements Surface {
   static readonly panels = new Map<string, DetailsPanel>();
-  private images: { start: number; end: number }[] = [];
+  private images: { start: number; end: number; file?: string }[] = [];
   private cancelSource: vscode.CancellationTokenSource | undefined;
   private busy: PanelAction | undefined;
 
@@ -171,12 +171,16 @@ export class DetailsPanel extends Disposable implements Surface {
         const ref = this.images[m.index];
         if (!ref) return;
         try {
-          const r = await this.deps.worker.call('thumbnail', {
-            codexHome: this.deps.store.codexHome,
-            thread: this.thread.path,
-            start: ref.start,
-            end: ref.end,
-          });
+          const codexHome = this.deps.store.codexHome;
+          // A payload a repair moved to the image store is read from there; any other from its byte range.
+          const r = ref.file
+            ? await this.deps.worker.call('archivedThumbnail', { codexHome, file: ref.file })
+            : await this.deps.worker.call('thumbnail', {
+                codexHome,
+                thread: this.thread.path,
+                start: ref.start,
+                end: ref.end,
+              });
           this.post({ type: 'image', index: m.index, dataUrl: r.dataUrl, reason: r.reason });
         } catch (err) {
           this.post({ type: 'image', index: m.index, reason: (err as Error).message });
@@ -198,17 +202,14 @@ export class DetailsPanel extends Disposable implements Surface {
   }
 
   private async loadImageList(): Promise<void> {
-    if (!this.thread.metrics.images.total) {
-      this.post({ type: 'images', images: [], total: 0 });
-      return;
-    }
+    // Asked even with no image payload left: a repaired thread's images are listed from the image store.
     try {
       const r = await this.deps.worker.call('images', {
         codexHome: this.deps.store.codexHome,
         thread: this.thread.path,
         limit: 300,
       });
-      this.images = r.images.map((i) => ({ start: i.start, end: i.end }));
+      this.images = r.images.map((i) => ({ start: i.start, end: i.end, file: i.file }));
       this.post({ type: 'images', images: r.images, total: r.total });
     } catch {
       this.post({ type: 'images', images: [], total: 0 });

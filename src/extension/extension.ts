@@ -17,6 +17,7 @@ import { COMMANDS } from './commandIds';
 import { DetailsPanel, DetailsSerializer, PanelDeps, VIEW_TYPE } from './detailsPanel';
 import { readSettings } from './settings';
 import { Ui, WindowUi } from './ui';
+import { registerReclaim } from './reclaim';
 import { rescueDir } from '../core/codexHome/paths';
 import { levelLabel } from '../core/util/display';
 import { McpRegistration, refreshCliCopy, registerMcpProvider } from './mcpSetup';
@@ -136,6 +137,9 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     openDetails,
   });
   ctx.subscriptions.push(...handlers.register());
+  ctx.subscriptions.push(
+    registerReclaim({ worker: w, codexHome: () => store.codexHome, ui: () => ui, refresh: () => store.refresh(), log }),
+  );
 
   const mcp = registerMcpProvider(ctx, settings, log);
   try {

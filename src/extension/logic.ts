@@ -124,20 +124,28 @@ export interface StorageSummary {
   /** Image copies in older compactions' replacement_history: dead weight no request carries. */
   deadImageBytes: number;
   archivedBytes: number;
+  /** Image payloads in threads idle for a week: what *Reclaim Space…* can take out (before the store). */
+  reclaimableBytes: number;
   largest: ThreadView[];
 }
 
+/** How long a thread must be idle for the storage row to count it reclaimable (reclaim's default). */
+const RECLAIM_IDLE_MS = 7 * 86_400_000;
+
 /** How much the Codex home's rollouts take, and where it goes (measured threads only for images). */
-export function storageSummary(threads: ThreadView[], top = 5): StorageSummary {
+export function storageSummary(threads: ThreadView[], top = 5, now = Date.now()): StorageSummary {
   const s: StorageSummary = {
     threads: threads.length,
     totalBytes: 0,
     imageBytes: 0,
     deadImageBytes: 0,
     archivedBytes: 0,
+    reclaimableBytes: 0,
     largest: [],
   };
   for (const t of threads) {
+    if (now - t.mtimeMs > RECLAIM_IDLE_MS)
+      s.reclaimableBytes += t.metrics.images.totalBytes + t.metrics.damage.embedded.bytes;
     s.totalBytes += t.sizeBytes;
     s.imageBytes += t.metrics.images.totalBytes;
     s.deadImageBytes += t.metrics.bytes.imagesDead;
@@ -150,7 +158,7 @@ export function storageSummary(threads: ThreadView[], top = 5): StorageSummary {
 export function storageText(s: StorageSummary): { label: string; description: string } {
   return {
     label: `Codex home: ${formatBytes(s.totalBytes)} in ${formatCount(s.threads)} threads`,
-    description: `images ${formatBytes(s.imageBytes)} · dead copies ${formatBytes(s.deadImageBytes)} · archived ${formatBytes(s.archivedBytes)}`,
+    description: `images ${formatBytes(s.imageBytes)} · dead copies ${formatBytes(s.deadImageBytes)} · archived ${formatBytes(s.archivedBytes)}${s.reclaimableBytes ? ` · reclaimable ~${formatBytes(s.reclaimableBytes)}` : ''}`,
   };
 }
 

@@ -51,7 +51,7 @@ export class SummaryItem extends vscode.TreeItem {
     super(text.label, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = 'storage-summary';
     this.description = text.description;
-    this.tooltip = `${text.label}\n${text.description}\nExpand for the largest threads.`;
+    this.tooltip = `${text.label}\n${text.description}\nExpand for the largest threads; Reclaim Space… (right-click) gives the disk back, every thread restorable.`;
     this.contextValue = 'codexRescue.summary';
     this.iconPath = new vscode.ThemeIcon('database');
   }

@@ -14,6 +14,23 @@ import { PreviewRegistry, previewRepair } from '../core/repair/previewGuard';
 import { guarded, ok } from './results';
 import { THREAD, type ToolContext } from './readTools';
 
+/** The repair options a preview and a reclaim plan take (per thread). */
+export const REPAIR_OPTIONS = {
+  keepImages: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Keep this many of the newest images of a thread (default 0).'),
+  maxToolOutputBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .optional()
+    .describe('Tool outputs longer than this many bytes keep only their head and tail (default 262144).'),
+};
+
 const report = {
   threadId: z.string(),
   bytesBefore: z.number(),
@@ -52,19 +69,7 @@ export function registerRepairTools(server: McpServer, ctx: ToolContext): void {
       description: `Dry run of a repair: reports what replacing the thread's embedded images with small text placeholders (and cutting oversized tool outputs to their head and tail) would change — sizes before and after, images replaced — without changing anything. Returns a previewId. Show the report to the user; ${ctx.allowRepair ? 'only if they agree, call repair_thread with this previewId' : 'the user can then repair the thread with `codex-session-rescue strip` after closing Codex on it'}.`,
       inputSchema: {
         thread: THREAD,
-        keepImages: z
-          .number()
-          .int()
-          .min(0)
-          .max(1000)
-          .optional()
-          .describe('Keep this many of the newest images (default 0).'),
-        maxToolOutputBytes: z
-          .number()
-          .int()
-          .min(4096)
-          .optional()
-          .describe('Tool outputs longer than this many bytes keep only their head and tail (default 262144).'),
+        ...REPAIR_OPTIONS,
       },
       outputSchema: { previewId: z.string(), ...report },
       annotations: { readOnlyHint: true, openWorldHint: false },

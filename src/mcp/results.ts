@@ -15,11 +15,15 @@ export function toolError(message: string): CallToolResult {
 }
 
 /** Run a tool body; anything it throws becomes a tool error with the same words the CLI prints. */
-export function guarded<A>(name: string, log: Log, body: (args: A) => CallToolResult): (args: A) => CallToolResult {
-  return (args) => {
+export function guarded<A>(
+  name: string,
+  log: Log,
+  body: (args: A) => CallToolResult | Promise<CallToolResult>,
+): (args: A) => Promise<CallToolResult> {
+  return async (args) => {
     const t0 = Date.now();
     try {
-      const r = body(args);
+      const r = await body(args);
       log(`${name}: ok in ${Date.now() - t0} ms`);
       return r;
     } catch (err) {

@@ -6,6 +6,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { registerReadTools, ToolContext } from './readTools';
 import { registerRepairTools } from './repairTools';
 import { registerSearchTool } from './searchTool';
+import { registerReclaimTools } from './reclaimTools';
 import type { Log } from './results';
 
 export const SERVER_NAME = 'codex-session-rescue';
@@ -24,9 +25,9 @@ export function createRescueServer(o: McpOptions): McpServer {
     {
       capabilities: { tools: {} },
       instructions:
-        'Tools to rescue OpenAI Codex threads on this machine: list, search (by what was said) and inspect threads, read a stuck thread, write a handoff a new thread can start from, preview a repair' +
+        'Tools to rescue OpenAI Codex threads on this machine: list, search (by what was said) and inspect threads, read a stuck thread, write a handoff a new thread can start from, preview a repair, plan freeing disk space over the whole home' +
         (o.allowRepair
-          ? ', and — only after the user has seen the preview — repair or restore a thread.'
+          ? ', and — only after the user has seen the preview or plan — repair, restore or reclaim.'
           : '. Repairs are not enabled on this server (it runs without --allow-repair).'),
     },
   );
@@ -34,6 +35,7 @@ export function createRescueServer(o: McpOptions): McpServer {
   registerReadTools(server, ctx);
   registerSearchTool(server, ctx);
   registerRepairTools(server, ctx);
+  registerReclaimTools(server, ctx);
   return server;
 }
 

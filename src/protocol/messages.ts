@@ -10,6 +10,8 @@ import type { StripReport } from '../core/repair/types';
 import type { RestoreReport } from '../core/repair/restore';
 import type { PreviewRecord, RepairChoice } from '../core/repair/previewGuard';
 import type { WriteResult } from '../core/handoff/types';
+import type { ReclaimOptions, ReclaimPlan } from '../core/reclaim/plan';
+import type { ReclaimReport } from '../core/reclaim/run';
 import type { ErrorView, ImageRef } from './panel';
 import type { SearchResult } from '../core/search/search';
 import type { EntryPage } from '../core/preview/transcript';
@@ -97,7 +99,7 @@ export interface WorkerApi {
     params: { codexHome: string; thread: string; start: number; end: number; maxBytes?: number };
     result: { dataUrl?: string; reason?: string };
   };
-  /** An image a repair archived (only from the home's image archive). */
+  /** An image in the home's image store (a repair replaced its payload; only files of that store are read). */
   archivedThumbnail: { params: { codexHome: string; file: string }; result: { dataUrl?: string; reason?: string } };
   /** Full-text search; indexes first for at most `budgetMs` (what is left is in the result's `pending`). */
   search: {
@@ -109,6 +111,10 @@ export interface WorkerApi {
     params: { codexHome: string; thread: string; cursor?: string; maxChars?: number; toolChars?: number };
     result: EntryPage;
   };
+  /** What a home-wide reclaim would do (the worker keeps the plan for `reclaim`). */
+  planReclaim: { params: { codexHome: string } & ReclaimOptions; result: ReclaimPlan };
+  /** Carry out a plan made by planReclaim; progress: threads done of all, the phase says bytes freed. */
+  reclaim: { params: { codexHome: string; planId: string }; result: ReclaimReport };
 }
 
 export type WorkerMethod = keyof WorkerApi;

@@ -71,10 +71,12 @@ export function handoff(
 
 /** The images of one of the home's threads (the details panel's gallery). */
 export function images(p: ParamsOf<'images'>, hooks: Hooks): ResultOf<'images'> {
-  return listImages(resolveThread(p.codexHome, p.thread).path, p.limit ?? 500, {
-    isCancelled: hooks.isCancelled,
-    onProgress: (d, n) => hooks.onProgress?.(d, n, 'images'),
-  });
+  return listImages(
+    resolveThread(p.codexHome, p.thread).path,
+    p.limit ?? 500,
+    { isCancelled: hooks.isCancelled, onProgress: (d, n) => hooks.onProgress?.(d, n, 'images') },
+    p.codexHome,
+  );
 }
 
 export function thumbnail(p: ParamsOf<'thumbnail'>): ResultOf<'thumbnail'> {

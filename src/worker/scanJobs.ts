@@ -29,6 +29,16 @@ const RECENT_MS = 10 * 60_000;
 const BATCH = 250; // threads per message: a few ms to deserialize on the host
 const FLUSH_MS = 150;
 
+/** The scan index of `codexHome` (the one the last scan filled, or a fresh one for another home). */
+export function currentIndex(codexHome: string): ScanIndex {
+  if (indexHome !== codexHome) {
+    index = emptyIndex();
+    indexHome = codexHome;
+    sentPaths = new Set();
+  }
+  return index;
+}
+
 function mergeThresholds(t: Partial<RiskThresholds> | undefined): RiskThresholds {
   return { ...DEFAULT_THRESHOLDS, ...t };
 }

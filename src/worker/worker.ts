@@ -7,6 +7,7 @@ import * as bridge from './coreBridge';
 import { archivedThumbnail } from '../core/preview/imageList';
 import * as jobs from './scanJobs';
 import type { ErrorView, FromWorker, ParamsOf, ResultOf, ToWorker, WorkerMethod } from '../protocol/messages';
+import * as reclaimJobs from './reclaimJobs';
 
 const port = parentPort;
 
@@ -38,6 +39,8 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   archivedThumbnail: (p) => archivedThumbnail(p.codexHome, p.file),
   search: (p, ctx) => bridge.search(p, { isCancelled: ctx.isCancelled }),
   conversation: (p) => bridge.conversation(p),
+  planReclaim: (p, ctx) => reclaimJobs.planReclaim(p, ctx),
+  reclaim: (p, ctx) => reclaimJobs.reclaim(p, ctx),
 };
 
 function post(m: FromWorker): void {

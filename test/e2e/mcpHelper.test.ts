@@ -215,7 +215,15 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
       const names = offered(results[0])
         .ns!.tools.map((t) => t.name)
         .sort();
-      assert.deepEqual(names, ['inspect_thread', 'list_threads', 'preview_repair', 'read_thread', 'write_handoff']);
+      assert.deepEqual(names, [
+        'inspect_thread',
+        'list_threads',
+        'plan_reclaim',
+        'preview_repair',
+        'read_thread',
+        'search_threads',
+        'write_handoff',
+      ]);
       assert.match(structured(lastToolOutput(results[0])).previewId, /^pv-/);
       assert.deepEqual(fs.readFileSync(clone.rolloutPath), before);
     });

@@ -6,13 +6,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { codexExec, type ExecResult } from '../support/codexRun';
+import { runCli } from '../support/cliRun';
 import { cloneThread, makeFixtureSet, type FixtureSet } from '../support/fixtures';
 import type { RecordedRequest } from '../support/mockResponses';
-import { CODEX_LEGACY_VERSION, CODEX_NEWEST_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT } from '../support/tools';
+import { CODEX_LEGACY_VERSION, CODEX_NEWEST_VERSION, CODEX_PAGINATED_VERSION } from '../support/tools';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const CONTEXT_WINDOW = /context window|context_length_exceeded/i;
 
 const sha256 = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
@@ -28,16 +27,7 @@ function copiesOf(dir: string, bytes: Buffer): string[] {
   return found;
 }
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string; json: any } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+const cli = (args: string[]) => runCli(args);
 
 /** The user texts a request carries, in order (what the model would see of the conversation). */
 function userTexts(req: RecordedRequest): string[] {

@@ -13,12 +13,17 @@ export interface ImageListHooks {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Images of a rollout in file order (the first `limit`), with byte ranges for lazy thumbnails. */
+/**
+ * Images of a rollout in file order (the first `limit`), with byte ranges for lazy thumbnails; with
+ * `codexHome`, also the images a repair moved to that home's image store (named by their placeholder).
+ */
 export function listImages(
   file: string,
   limit: number,
   hooks: ImageListHooks = {},
+  codexHome?: string,
 ): { images: ImageRef[]; total: number } {
+  const storeDir = codexHome ? imageArchiveDir(codexHome) : undefined;
   const images: ImageRef[] = [];
   let total = 0;
   let first = true;
@@ -30,6 +35,12 @@ export function listImages(
       first = false;
       const where = [c.lineType, c.itemType].filter(Boolean).join('/');
       walk(l.value, (v) => {
+        const stored = storeDir && typeof v === 'string' ? storedImage(v, storeDir) : undefined;
+        if (stored) {
+          const k = total++;
+          if (images.length < limit) images.push({ index: k, line: l.index + 1, start: 0, end: 0, where, ...stored });
+          return;
+        }
         if (!isImageString(v)) return;
         const k = total++;
         if (images.length >= limit) return;
@@ -51,6 +62,26 @@ export function listImages(
     { hashDataUrls: false, isCancelled: hooks.isCancelled, onProgress: hooks.onProgress },
   );
   return { images, total };
+}
+
+/** A repair's placeholder: "[image omitted by codex-session-rescue: image/png …; saved as …/<sha256>.png]". */
+const PLACEHOLDER =
+  /^\[image omitted by codex-session-rescue: (image\/[a-z0-9.+-]+)[^\]]*?saved as [^\]]*?([0-9a-f]{64}\.[a-z0-9]{1,5})\]/;
+
+/**
+ * The store file of an image a placeholder names (rollout text, untrusted: only its file name is
+ * taken, and looked up in this home's store), when it is there.
+ */
+function storedImage(text: string, storeDir: string): Pick<ImageRef, 'mediaType' | 'storedBytes' | 'file'> | undefined {
+  if (!text.startsWith('[image omitted by codex-session-rescue:')) return undefined;
+  const m = PLACEHOLDER.exec(text);
+  if (!m) return undefined;
+  const file = path.join(storeDir, m[2]);
+  try {
+    return { mediaType: m[1], storedBytes: fs.statSync(file).size, file };
+  } catch {
+    return undefined; // not in the store (pruned): nothing to show
+  }
 }
 
 /** One image's base64 payload straight from its byte range: a data URL for the webview. */

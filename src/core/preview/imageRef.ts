@@ -12,4 +12,9 @@ export interface ImageRef {
   width?: number;
   height?: number;
   where: string;
+  /**
+   * The image's file in the home's image store, when a repair replaced its payload with a placeholder
+   * (start = end = 0 then): the thumbnail comes from there.
+   */
+  file?: string;
 }

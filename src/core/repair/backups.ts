@@ -23,7 +23,11 @@ export interface BackupManifest {
   toolVersion: string;
   options?: Record<string, unknown>;
   /** What the repaired file was, so a restore can tell whether Codex wrote to it since. */
-  repaired?: { size: number; sha256: string };
+  /**
+   * The repaired file the restore data applies to; `onDisk`: the .zst actually swapped in when a .zst thread
+   * stayed .zst (reclaim), which a restore decompresses first.
+   */
+  repaired?: { size: number; sha256: string; onDisk?: { size: number; sha256: string } };
   /** Projection rows removed from thread_history_1.sqlite (restored with the file). */
   projection?: ProjectionDump;
   /**

@@ -117,6 +117,6 @@ export function convertBackupToRestoreData(
   } finally {
     discardRestoreData(prepared);
     removeQuietly(original.cleanup);
-    removeQuietly(repaired.cleanup);
+    removeQuietly(repaired.cleanup); // a repaired .zst decompressed to compare against
   }
 }

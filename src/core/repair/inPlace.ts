@@ -30,6 +30,8 @@ export interface SwapInput {
   output: string;
   finalPath: string;
   bytesAfter: number;
+  /** The verified output compressed again (a .zst thread kept .zst): what is swapped in instead of `output`. */
+  compressed?: string;
   /** The repair's verified restore data: kept instead of the original once the swap stands. */
   restoreData?: PreparedRestoreData;
   /** How long to wait for Codex's maintenance lock (default 5 s). */
@@ -65,6 +67,9 @@ function swapLocked(s: SwapInput): SwapResult {
   let file: string;
   let manifest: BackupManifest;
   try {
+    // What will be on disk (a .zst kept as .zst is smaller than bytesAfter): the scan's note compares it.
+    const swapIn = s.compressed ?? s.output;
+    const sizeAfter = fs.statSync(swapIn).size;
     file = preserveOriginal(f.path, dir);
     const restoreData = s.restoreData ? commitRestoreData(s.restoreData, dir) : undefined;
     manifest = {
@@ -79,12 +84,16 @@ function swapLocked(s: SwapInput): SwapResult {
       createdAt: new Date().toISOString(),
       toolVersion: VERSION,
       options: { ...req.options },
-      repaired: { size: s.bytesAfter, sha256: sha256File(s.output) },
+      repaired: {
+        size: s.bytesAfter,
+        sha256: sha256File(s.output),
+        ...(s.compressed ? { onDisk: { size: sizeAfter, sha256: sha256File(s.compressed) } } : {}),
+      },
       restoreData,
     };
     writeManifest(dir, manifest);
-    writeRepairNote(dir, { at: manifest.createdAt, size: s.bytesAfter, removedBytes: stat.size - s.bytesAfter });
-    fs.chmodSync(s.output, stat.mode & 0o7777);
+    writeRepairNote(dir, { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter });
+    fs.chmodSync(swapIn, stat.mode & 0o7777);
   } catch (err) {
     undoBackup();
     throw new RescueError(
@@ -113,7 +122,7 @@ function swapLocked(s: SwapInput): SwapResult {
     );
   }
   try {
-    fs.renameSync(s.output, s.finalPath);
+    fs.renameSync(s.compressed ?? s.output, s.finalPath);
   } catch (err) {
     txn?.rollback();
     undoBackup();

@@ -8,24 +8,34 @@ import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
 import { RescueError, errorMessage } from '../util/errors';
 
+/** The thread a Codex fork's history_base points into (lower case); undefined for the many threads that are not forks. */
+function forkParentOf(f: RolloutFile, mentioning?: string): string | undefined {
+  try {
+    if (!f.compressed) {
+      // cheap pre-check: most threads are not forks
+      const fd = fs.openSync(f.path, 'r');
+      const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
+      fs.readSync(fd, head, 0, head.length, 0);
+      fs.closeSync(fd);
+      if (head.indexOf('history_base') === -1 || (mentioning && head.indexOf(mentioning) === -1)) return undefined;
+    }
+    return readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase();
+  } catch {
+    return undefined; // unreadable: not ours to judge
+  }
+}
+
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
 export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
-  const out: RolloutFile[] = [];
-  for (const f of listRollouts(codexHome)) {
-    if (f.id === threadId) continue;
-    try {
-      if (!f.compressed) {
-        // cheap pre-check: most threads are not forks
-        const fd = fs.openSync(f.path, 'r');
-        const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
-        fs.readSync(fd, head, 0, head.length, 0);
-        fs.closeSync(fd);
-        if (head.indexOf('history_base') === -1 || head.indexOf(threadId) === -1) continue;
-      }
-      if (readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase() === threadId) out.push(f);
-    } catch {
-      // unreadable: not ours to judge
-    }
+  return listRollouts(codexHome).filter((f) => f.id !== threadId && forkParentOf(f, threadId) === threadId);
+}
+
+/** Every thread that Codex forks point into, with those forks' ids: one read of each file's head. */
+export function forksByParent(files: RolloutFile[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of files) {
+    const parent = forkParentOf(f);
+    if (parent && parent !== f.id) out.set(parent, [...(out.get(parent) ?? []), f.id]);
   }
   return out;
 }

@@ -167,8 +167,9 @@ function restoreLocked(
     );
   if (livePath && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
-    if (st.size !== m.repaired.size || liveSha !== m.repaired.sha256) {
-      const grown = st.size - m.repaired.size;
+    const left = m.repaired.onDisk ?? m.repaired; // a .zst kept .zst: the compressed file the repair left
+    if (st.size !== left.size || liveSha !== left.sha256) {
+      const grown = st.size - left.size;
       throw new RescueError(
         'changed-since-repair',
         `Thread ${m.threadId} changed since it was repaired${grown > 0 ? ` (Codex added ${formatBytes(grown)}: new turns)` : ''}. Restoring the backup would take those out of the live thread. Keep the repaired thread, or restore anyway (the current version is saved as a backup first). Nothing was changed.`,
@@ -271,6 +272,6 @@ function rebuildFromRestoreData(
   try {
     return rebuildToTemp(req.codexHome, backup, repaired, target, hooks.isCancelled);
   } finally {
-    removeQuietly(repaired.cleanup);
+    removeQuietly(repaired.cleanup); // a repaired .zst decompressed for the rebuild
   }
 }

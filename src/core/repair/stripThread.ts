@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveThread } from '../codexHome/rolloutFiles';
-import { describeWriteError, removeQuietly, removeStaleTemps, tempBeside } from '../util/atomicWrite';
-import { canWriteZstd, zstdFile } from '../store/zstdFile';
+import { describeWriteError, removeQuietly, removeStaleTemps } from '../util/atomicWrite';
+import { canWriteZstd } from '../store/zstdFile';
 import { openStore } from '../store/imageStore';
 import { PreparedRestoreData, discardRestoreData, prepareRestoreData, restoreDataBytes } from '../store/restoreData';
 import { CancelledError, RescueError } from '../util/errors';
@@ -14,7 +14,8 @@ import { resumeCommand } from '../util/display';
 import { StripStats, stripRollout } from './stripPass';
 import { verifyRollout, VerifyResult } from './verify';
 import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
-import { plainSource, targetFor } from './targets';
+import { keepsZst, plainSource, targetFor } from './targets';
+import { compressVerified } from './zstOutput';
 import { swapInPlace } from './inPlace';
 import { sha256File, writeForkNote } from './backups';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
@@ -70,8 +71,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     );
   const { finalPath, output, newThreadId } = targetFor(req, f);
   let src: { path: string; cleanup?: string } | undefined;
+  let zst: string | undefined;
   let prepared: PreparedRestoreData | undefined;
-  let zstOut: string | undefined;
   try {
     src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
@@ -119,11 +120,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       // the backup manifest needs the original's sha256: the rebuild's when it was the original
       const plainSha256 = prepared?.data.plain.sha256 ?? sha256File(src.path);
       if (hooks.isCancelled?.()) throw new CancelledError();
-      // staying .zst: what goes in place is the verified copy, compressed (the restore data is against its content)
-      if (finalPath === f.path && f.compressed) {
-        zstOut = tempBeside(f.path, 'rescue');
-        zstdFile(output, zstOut);
-      }
+      if (keepsZst(req, f)) zst = compressVerified(output, f.path, hooks.isCancelled);
       hooks.onProgress?.(0, 1, 'swapping');
       swapped = swapInPlace({
         req,
@@ -131,11 +128,12 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         meta,
         stat,
         sourceSha256: plainSha256,
-        output: zstOut ?? output,
+        output,
         finalPath,
-        bytesAfter: zstOut ? fs.statSync(zstOut).size : stats.bytesAfter,
+        bytesAfter: stats.bytesAfter,
         restoreData: prepared,
         lockWaitMs: hooks.lockWaitMs,
+        compressed: zst,
       });
     } else {
       try {
@@ -180,8 +178,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     };
   } finally {
     removeQuietly(output !== finalPath ? output : undefined);
+    removeQuietly(zst);
     removeQuietly(src?.cleanup);
-    removeQuietly(zstOut); // renamed into place when the swap went through
     discardRestoreData(prepared); // moved into the backup folder when the swap went through
   }
 }

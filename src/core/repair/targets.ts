@@ -9,6 +9,7 @@ import { describeWriteError, tempBeside } from '../util/atomicWrite';
 import { decompressToTemp } from '../store/zstdFile';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
+import { canWriteZstd } from '../store/zstdFile';
 import { StripRequest } from './types';
 
 export interface Target {
@@ -28,6 +29,11 @@ function makeFolder(dir: string): void {
   }
 }
 
+/** An in-place repair of a .zst thread writes it back as .zst (when asked, and this Node can). */
+export function keepsZst(req: StripRequest, f: RolloutFile): boolean {
+  return req.mode === 'in-place' && f.compressed && Boolean(req.keepCompressed) && canWriteZstd();
+}
+
 export function targetFor(req: StripRequest, f: RolloutFile): Target {
   const beside = (finalPath: string, extra: Partial<Target> = {}): Target => ({
     finalPath,
@@ -36,11 +42,9 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
   });
   switch (req.mode) {
     case 'in-place':
-      // A repaired .zst becomes a plain .jsonl, which Codex prefers, unless asked to stay .zst: then the
-      // pass writes a plain temp file (compressed after it is verified) and the .zst is replaced.
-      if (f.compressed && req.keepCompressed)
-        return { finalPath: f.path, output: tempBeside(f.path.replace(/\.zst$/, ''), 'rescue') };
-      return beside(f.compressed ? f.path.replace(/\.zst$/, '') : f.path);
+      // A repaired .zst becomes a plain .jsonl, which Codex prefers, unless asked to stay .zst (then the
+      // plain pass writes a temp file that is compressed after verification); the .zst goes into the backup.
+      return beside(f.compressed && !keepsZst(req, f) ? f.path.replace(/\.zst$/, '') : f.path);
     case 'fork': {
       const id = newThreadId();
       const finalPath = sessionPath(req.codexHome, id, new Date());
@@ -64,7 +68,10 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
 }
 
 /** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
-export function plainSource(f: RolloutFile, isCancelled?: () => boolean): { path: string; cleanup?: string } {
+export function plainSource(
+  f: Pick<RolloutFile, 'path' | 'compressed'>,
+  isCancelled?: () => boolean,
+): { path: string; cleanup?: string } {
   if (!f.compressed) return { path: f.path };
   const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled).path;
   return { path: tmp, cleanup: tmp };

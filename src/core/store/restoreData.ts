@@ -219,6 +219,18 @@ export function repairedSource(
 ): RepairedSource | undefined {
   const want = m.repaired;
   if (!want) return undefined;
+  if (livePath?.endsWith('.zst') && want.onDisk) {
+    // Kept .zst by the repair: its decompressed bytes are what the restore data applies to.
+    try {
+      const st = fs.statSync(livePath);
+      if (st.size === want.onDisk.size && sha256Prefix(livePath) === want.onDisk.sha256) {
+        const plain = decompressToTemp(livePath, livePath.replace(/\.zst$/, ''));
+        return { path: plain.path, size: plain.size, cleanup: plain.path };
+      }
+    } catch {
+      // gone or unreadable: look at the saved versions
+    }
+  }
   const candidates = [livePath, ...savedVersions.filter((b) => b.manifest.sha256 === want.sha256).map((b) => b.file)];
   for (const [i, file] of candidates.entries()) {
     if (!file) continue;

@@ -14,6 +14,7 @@ import { sessionMetaLine, sessionPath, writeSyntheticRollout, appendAgentMessage
 import { REPO_ROOT } from '../../support/tools';
 import { bundle } from '../../support/bundles';
 import { holdDatabaseLock } from '../../support/dbLock';
+import { writeCopiesHome } from '../../support/copiesHome';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const READ_TOOLS = [
@@ -86,12 +87,12 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
     const plain = await (await client(false)).listTools();
     assert.deepEqual(
       plain.tools.map((t) => t.name),
-      READ_TOOLS,
+      [...READ_TOOLS, 'plan_reclaim'],
     );
     const full = await (await client(true)).listTools();
     assert.deepEqual(
       full.tools.map((t) => t.name),
-      [...READ_TOOLS, 'repair_thread', 'restore_thread'],
+      [...READ_TOOLS, 'repair_thread', 'restore_thread', 'plan_reclaim', 'reclaim'],
     );
     const byName = new Map(full.tools.map((t) => [t.name, t]));
     for (const t of full.tools) {
@@ -99,15 +100,23 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
       assert.equal(t.inputSchema.type, 'object');
       assert.equal(t.outputSchema?.type, 'object', `${t.name} declares its structured output`);
     }
-    for (const n of ['list_threads', 'inspect_thread', 'read_thread', 'preview_repair', 'search_threads'])
+    for (const n of [
+      'list_threads',
+      'inspect_thread',
+      'read_thread',
+      'preview_repair',
+      'search_threads',
+      'plan_reclaim',
+    ])
       assert.equal(byName.get(n)!.annotations?.readOnlyHint, true, n);
-    for (const n of ['repair_thread', 'restore_thread']) {
+    for (const n of ['repair_thread', 'restore_thread', 'reclaim']) {
       assert.equal(byName.get(n)!.annotations?.destructiveHint, true, n);
       assert.equal(byName.get(n)!.annotations?.readOnlyHint, false, n);
     }
     assert.deepEqual(byName.get('repair_thread')!.inputSchema.required, ['thread', 'previewId']);
     assert.deepEqual((byName.get('repair_thread')!.inputSchema.properties as any).mode.enum, ['in_place', 'fork']);
     assert.deepEqual(byName.get('read_thread')!.inputSchema.required, ['thread']);
+    assert.deepEqual(byName.get('reclaim')!.inputSchema.required, ['planId']);
     assert.deepEqual(Object.keys(byName.get('list_threads')!.inputSchema.properties as object).sort(), [
       'level',
       'limit',
@@ -377,5 +386,48 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
     await c.callTool({ name: 'list_threads', arguments: {} });
     assert.match(stderr(), /\[codex-rescue mcp\] serving/);
     assert.match(stderr(), /list_threads: ok/);
+  });
+
+  it('plan_reclaim changes nothing; reclaim needs a plan this server made, carries it out once, and every thread restores byte for byte', async () => {
+    const h = tempCodexHome();
+    const threads = writeCopiesHome(h, {
+      threads: 2,
+      forksPerThread: 1,
+      distinctImages: 4,
+      width: 40,
+      height: 30,
+      turns: 4,
+      compactEvery: 2,
+      archiveEvery: 3,
+      zstEvery: 0,
+    });
+    const before = new Map(threads.map((t) => [t.id, fs.readFileSync(t.path)]));
+    const readOnly = (await connect(h, false)).client;
+    const full = (await connect(h, true)).client;
+    clients.push(readOnly, full);
+    const p0 = await readOnly.callTool({ name: 'plan_reclaim', arguments: { olderThanDays: 0 } });
+    assert.ok(!p0.isError, text(p0));
+    assert.equal(data(p0).threads.length, threads.length);
+    assert.ok(data(p0).totals.estimatedFreedBytes > 0);
+    assert.doesNotMatch(text(p0), /pass it to reclaim/, 'a read-only server does not offer the reclaim');
+    for (const t of threads) assert.deepEqual(fs.readFileSync(t.path), before.get(t.id), 'a plan changes nothing');
+
+    const foreign = await full.callTool({ name: 'reclaim', arguments: { planId: data(p0).planId } });
+    assert.equal(foreign.isError, true, 'a plan made by another server is refused');
+    assert.match(text(foreign), /not the id of a plan made by this server/);
+
+    const p = await full.callTool({ name: 'plan_reclaim', arguments: { olderThanDays: 0 } });
+    const r = await full.callTool({ name: 'reclaim', arguments: { planId: data(p).planId } });
+    assert.ok(!r.isError, text(r));
+    assert.equal(data(r).repaired, threads.length);
+    assert.equal(data(r).failed, 0);
+    const again = await full.callTool({ name: 'reclaim', arguments: { planId: data(p).planId } });
+    assert.equal(again.isError, true, 'a plan is carried out once');
+    for (const t of threads) {
+      assert.ok(!fs.readFileSync(t.path, 'latin1').includes('data:image/'), `${t.id} reclaimed`);
+      const back = await full.callTool({ name: 'restore_thread', arguments: { thread: t.id } });
+      assert.ok(!back.isError, text(back));
+      assert.deepEqual(fs.readFileSync(t.path), before.get(t.id), `${t.id} restored byte for byte`);
+    }
   });
 });

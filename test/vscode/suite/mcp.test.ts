@@ -11,7 +11,15 @@ import { FakeUi } from './fakeUi';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
 const home = process.env.CODEX_HOME!;
-const READ_TOOLS = ['inspect_thread', 'list_threads', 'preview_repair', 'read_thread', 'write_handoff'];
+const READ_TOOLS = [
+  'inspect_thread',
+  'list_threads',
+  'plan_reclaim',
+  'preview_repair',
+  'read_thread',
+  'search_threads',
+  'write_handoff',
+];
 
 /** Start an MCP server the way a client does and ask for its tools (newline-delimited JSON-RPC). */
 async function toolsOf(
@@ -95,7 +103,7 @@ describe('Rescue tools (MCP) in VS Code', function () {
     assert.strictEqual(def2.args.at(-1), '--allow-repair');
     assert.deepStrictEqual(
       await toolsOf(def2.command, def2.args, def2.env),
-      [...READ_TOOLS, 'repair_thread', 'restore_thread'].sort(),
+      [...READ_TOOLS, 'reclaim', 'repair_thread', 'restore_thread'].sort(),
     );
     await vscode.workspace
       .getConfiguration('codexRescue')

@@ -1,0 +1,81 @@
+// `reclaim --older-than 0 --yes` over a generated home of copies (bench, once, outside the timed
+// rounds): the whole CODEX_HOME's bytes before and after (rescue/ included), the run's time against
+// `cp -a` of the same home measured in the same run, its peak RSS, and a restore of every thread
+// compared with its original's sha256.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { timedRun } from './measure.mjs';
+import { sha256 } from './inPlaceFootprint.mjs';
+
+/** What a folder takes, each hard-linked file once (as `du -sb`). */
+function homeBytes(dir) {
+  const seen = new Set();
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const st = fs.statSync(path.join(e.parentPath, e.name));
+    if (seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    n += st.size;
+  }
+  return n;
+}
+
+export function reclaimHome({ node, cli, root, work, mib }) {
+  const home = path.join(work, 'copies-home');
+  const gen = JSON.parse(
+    // the CLI's Node (22.15+): the generator writes .zst with node:zlib's zstd
+    spawnSync(node, ['--import', 'tsx', path.join(root, 'bench', 'copiesHome.ts'), home, String(mib)], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    }).stdout,
+  );
+  const shas = new Map(gen.threads.map((t) => [t.id, sha256(t.path)]));
+  const before = homeBytes(home);
+  const copy = path.join(work, 'copies-home-cp');
+  const cp = timedRun('cp', ['-a', home, copy], { timeoutS: 600 });
+  fs.rmSync(copy, { recursive: true, force: true });
+  const env = { XDG_CACHE_HOME: path.join(work, 'reclaim-cache') };
+  const run = timedRun(node, [cli, 'reclaim', '--codex-home', home, '--older-than', '0', '--yes', '--json'], {
+    node: true,
+    timeoutS: 1800,
+    env,
+  });
+  let report;
+  try {
+    report = JSON.parse(run.stdout).report;
+  } catch {
+    report = undefined;
+  }
+  const after = homeBytes(home);
+  let identical = 0;
+  const failures = [];
+  for (const t of gen.threads) {
+    const r = spawnSync(node, [cli, 'restore', t.id, '--codex-home', home, '--yes'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    if (r.status === 0 && sha256(t.path) === shas.get(t.id)) identical++;
+    else failures.push(`${t.id}: ${r.stderr.trim().slice(0, 200)}`);
+  }
+  fs.rmSync(home, { recursive: true, force: true });
+  return {
+    threads: gen.threads.length,
+    archived: gen.threads.filter((t) => t.archived).length,
+    zst: gen.threads.filter((t) => t.compressed).length,
+    homeBytesBefore: before,
+    homeBytesAfter: after,
+    afterPct: Math.round((after / before) * 1000) / 10,
+    reclaimS: run.wallS,
+    cpS: cp.wallS,
+    vsCp: Math.round((run.wallS / cp.wallS) * 100) / 100,
+    rssMB: run.rssMB,
+    ok: run.ok && report?.totals.failed === 0,
+    repaired: report?.totals.repaired,
+    restoredIdentical: identical,
+    restoreFailures: failures.slice(0, 5),
+    targets: { afterPctMax: 10, vsCpMax: 4, rssMBMax: 200 },
+  };
+}

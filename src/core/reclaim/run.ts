@@ -1,0 +1,313 @@
+// A reclaim plan carried out on every core: each thread is repaired in place (stripThread: temp file →
+// verify → restore data → atomic swap) by one of a pool of workers (reclaimWorker.ts), biggest first.
+// Cancelling stops new threads and asks running ones to stop before their swap; a thread whose file
+// changed since the plan is left alone. Killed at any moment, each thread is its original or its
+// repaired form with its restore data; the next run removes the temp files and carries on.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { archivedSessionsDir, rescueDir, sessionsDir } from '../codexHome/paths';
+import { removeStaleTemps } from '../util/atomicWrite';
+import { errorCode, errorMessage } from '../util/errors';
+import { stripThread } from '../repair/stripThread';
+import { defaultWorkerCount } from '../scan/scanPool';
+import { ReclaimPlan, unchangedSincePlan } from './plan';
+import { storeStats } from '../store/imageStore';
+import { convertBackupToRestoreData } from '../repair/convertBackup';
+
+/** One piece of work for a worker: a thread to repair in place, or a full backup to convert. */
+export interface ReclaimJob {
+  seq: number;
+  codexHome: string;
+  /** The thread's rollout. */
+  path?: string;
+  /** A full backup of an earlier repair, turned into restore data. */
+  backup?: { threadId: string; dir: string };
+  keepImages: number;
+  maxToolOutputBytes: number;
+  growthWindowMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a worker posts when its thread is done. */
+export type ReclaimWorkerMessage = { seq: number } & ThreadOutcome;
+
+export type ThreadOutcome =
+  | { ok: true; sizeAfter: number; restoreBytes: number; imagesReplaced: number; backupPath?: string }
+  | { ok: false; code: string; message: string };
+
+export type ReclaimThreadResult = {
+  kind: 'thread' | 'backup';
+  /** The thread's id (a backup's: the thread it belongs to). */
+  id: string;
+  /** The rollout, or the backup folder. */
+  path: string;
+  sizeBefore: number;
+  /** Bytes the thread gave back: its rollout shrank by this much more than its restore data takes. */
+  freedBytes: number;
+} & ThreadOutcome;
+
+export interface ReclaimProgress {
+  threadsDone: number;
+  threadsTotal: number;
+  /** Freed so far (threads done, store growth not yet subtracted) of what the plan estimated. */
+  bytesFreed: number;
+  bytesPlanned: number;
+}
+
+export interface ReclaimRunOptions {
+  /** The worker entry (dist/reclaimWorker.js); without it every thread is repaired in this thread. */
+  script?: string;
+  /** Default: one per CPU. */
+  workers?: number;
+  isCancelled?: () => boolean;
+  onProgress?: (p: ReclaimProgress) => void;
+  onThread?: (r: ReclaimThreadResult) => void;
+  /** Milliseconds a recently written file is watched for growth (default 1500; tests use less). */
+  growthWindowMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ReclaimReport {
+  planId: string;
+  cancelled: boolean;
+  /** Why the run stopped before the end (a write failed: the disk is full, …). */
+  stoppedBy?: string;
+  threads: ReclaimThreadResult[];
+  /** Planned threads not started (the run was cancelled). */
+  notStarted: number;
+  totals: {
+    repaired: number;
+    failed: number;
+    bytesBefore: number;
+    /** Rollouts' shrinkage minus restore data minus what the store grew by. */
+    bytesFreed: number;
+    storeBytesBefore: number;
+    storeBytesAfter: number;
+  };
+  elapsedMs: number;
+}
+
+/** What a killed run left: our temp files beside any thread, in the image store and in restore data. */
+export function cleanLeftovers(codexHome: string): void {
+  const sweep = (dir: string, depth: number): void => {
+    removeStaleTemps(dir);
+    if (depth === 0) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) sweep(path.join(dir, e.name), depth - 1);
+  };
+  sweep(sessionsDir(codexHome), 4); // sessions/YYYY/MM/DD
+  sweep(archivedSessionsDir(codexHome), 0);
+  sweep(rescueDir(codexHome), 4); // rescue/images, rescue/backups/<id>/<stamp>
+}
+
+/** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
+export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
+  try {
+    if (job.backup) {
+      const c = convertBackupToRestoreData(job.codexHome, job.backup.threadId, job.backup.dir, { isCancelled });
+      return { ok: true, sizeAfter: 0, restoreBytes: c.restoreDataBytes, imagesReplaced: 0 };
+    }
+    const r = stripThread(
+      {
+        codexHome: job.codexHome,
+        thread: job.path!,
+        mode: 'in-place',
+        options: { keepImages: job.keepImages, maxToolOutputBytes: job.maxToolOutputBytes, archiveImages: true },
+        env: job.env,
+        keepCompressed: true,
+      },
+      { isCancelled, growthWindowMs: job.growthWindowMs },
+    );
+    return {
+      ok: true,
+      sizeAfter: fs.statSync(r.outputPath).size, // a .zst stays .zst: its size on disk
+      // restore data, or the full copy when no restore data could be made
+      restoreBytes: r.restoreData?.bytes ?? r.bytesBefore,
+      imagesReplaced: r.imagesReplaced,
+      backupPath: r.backupPath,
+    };
+  } catch (err) {
+    return { ok: false, code: errorCode(err), message: errorMessage(err) };
+  }
+}
+
+/** A thread or a backup, as the run hands it out. */
+interface Work {
+  kind: 'thread' | 'backup';
+  id: string;
+  path: string;
+  sizeBytes: number;
+  /** Still as the plan saw it. */
+  current(): boolean;
+}
+
+function worksOf(plan: ReclaimPlan): Work[] {
+  const backups: Work[] = plan.backups.map((b) => ({
+    kind: 'backup',
+    id: b.threadId,
+    path: b.dir,
+    sizeBytes: b.bytes,
+    current: () => fs.existsSync(b.dir),
+  }));
+  const threads: Work[] = plan.threads.map((c) => ({
+    kind: 'thread',
+    id: c.id,
+    path: c.path,
+    sizeBytes: c.sizeBytes,
+    current: () => unchangedSincePlan(c),
+  }));
+  return [...backups, ...threads].sort((a, b) => b.sizeBytes - a.sizeBytes);
+}
+
+/** Carry out a plan: every planned thread repaired in place, every full backup converted, on every core. */
+export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}): Promise<ReclaimReport> {
+  const started = Date.now();
+  cleanLeftovers(plan.codexHome);
+  const storeBytesBefore = storeStats(plan.codexHome).bytes;
+  const results: ReclaimThreadResult[] = [];
+  const queue = worksOf(plan);
+  const progress: ReclaimProgress = {
+    threadsDone: 0,
+    threadsTotal: queue.length,
+    bytesFreed: 0,
+    bytesPlanned: plan.totals.estimatedFreedBytes,
+  };
+  // A write that failed (a full disk, above all) stops the run: the next threads would fail alike, and
+  // the ones under way stop before their swap.
+  let stoppedBy: string | undefined;
+  const stop = (): boolean => Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
+  const finish = (w: Work, o: ThreadOutcome): void => {
+    if (!o.ok && o.code === 'write-failed') stoppedBy ??= o.message;
+    const freedBytes = o.ok ? w.sizeBytes - o.sizeAfter - o.restoreBytes : 0;
+    const r: ReclaimThreadResult = { kind: w.kind, id: w.id, path: w.path, sizeBefore: w.sizeBytes, freedBytes, ...o };
+    results.push(r);
+    progress.threadsDone++;
+    progress.bytesFreed += r.freedBytes;
+    opts.onThread?.(r);
+    opts.onProgress?.({ ...progress });
+  };
+  const jobOf = (w: Work, seq: number): ReclaimJob => ({
+    seq,
+    codexHome: plan.codexHome,
+    ...(w.kind === 'thread' ? { path: w.path } : { backup: { threadId: w.id, dir: w.path } }),
+    keepImages: plan.options.keepImages,
+    maxToolOutputBytes: plan.options.maxToolOutputBytes,
+    growthWindowMs: opts.growthWindowMs,
+    env: opts.env,
+  });
+  /** The next piece of work still as the plan saw it; the others are reported as changed. */
+  const next = (): Work | undefined => {
+    for (let w = queue.shift(); w; w = queue.shift()) {
+      if (w.current()) return w;
+      finish(w, {
+        ok: false,
+        code: 'changed-during-run',
+        message: `${w.kind === 'thread' ? 'Thread' : 'The backup of thread'} ${w.id} changed since the plan was made; it was left alone.`,
+      });
+    }
+    return undefined;
+  };
+  opts.onProgress?.({ ...progress });
+  const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
+  if (!opts.script || workers <= 1) {
+    for (let w = stop() ? undefined : next(); w; w = stop() ? undefined : next())
+      finish(w, reclaimJob(jobOf(w, 0), stop));
+  } else {
+    await runInPool(opts.script, workers, next, jobOf, finish, stop);
+  }
+  const cancelled = Boolean(opts.isCancelled?.());
+  const storeBytesAfter = storeStats(plan.codexHome).bytes;
+  const ok = results.filter((r) => r.ok);
+  return {
+    planId: plan.id,
+    cancelled,
+    stoppedBy,
+    threads: results,
+    notStarted: queue.length,
+    totals: {
+      repaired: ok.length,
+      failed: results.length - ok.length,
+      bytesBefore: ok.reduce((s, r) => s + r.sizeBefore, 0),
+      bytesFreed: ok.reduce((s, r) => s + r.freedBytes, 0) - (storeBytesAfter - storeBytesBefore),
+      storeBytesBefore,
+      storeBytesAfter,
+    },
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** A reclaim worker's young generation (as the scan pool's): what a thread's pass allocates dies with it. */
+const WORKER_YOUNG_MB = 4;
+
+/** The pool: one thread per worker at a time (threads are big); a worker that dies fails its thread and is replaced. */
+function runInPool(
+  script: string,
+  count: number,
+  next: () => Work | undefined,
+  jobOf: (w: Work, seq: number) => ReclaimJob,
+  finish: (w: Work, o: ThreadOutcome) => void,
+  stop: () => boolean,
+): Promise<void> {
+  // Workers read the cancel flag between pieces of their pass, without a message round trip.
+  const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  const cancelled = (): boolean => {
+    if (stop()) Atomics.store(cancelFlag, 0, 1);
+    return Atomics.load(cancelFlag, 0) === 1;
+  };
+  let seq = 0;
+  let running = 0;
+  return new Promise<void>((resolve) => {
+    const poll = setInterval(cancelled, 100);
+    const done = (): void => {
+      clearInterval(poll);
+      resolve();
+    };
+    const start = (): void => {
+      const w = new Worker(script, {
+        name: 'codex-rescue-reclaim',
+        workerData: { cancelFlag },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
+      running++;
+      let current: { w: Work; seq: number } | undefined;
+      const feed = (): void => {
+        const work = cancelled() ? undefined : next();
+        if (!work) {
+          current = undefined;
+          void w.terminate();
+          return;
+        }
+        current = { w: work, seq: ++seq };
+        w.postMessage(jobOf(work, current.seq));
+      };
+      w.on('message', (m: ReclaimWorkerMessage) => {
+        if (!current || m.seq !== current.seq) return;
+        const { seq: _seq, ...outcome } = m;
+        finish(current.w, outcome);
+        feed();
+      });
+      w.on('error', () => undefined); // 'exit' follows
+      w.on('exit', () => {
+        running--;
+        if (current) {
+          finish(current.w, {
+            ok: false,
+            code: 'internal',
+            message: `The reclaim worker stopped while working on thread ${current.w.id}; it is as it was, or done with its restore data if the worker stopped after the swap.`,
+          });
+          current = undefined;
+          if (!cancelled()) start();
+        }
+        if (running === 0) done();
+      });
+      feed();
+    };
+    for (let k = 0; k < count; k++) start();
+  });
+}
