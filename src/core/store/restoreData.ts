@@ -34,9 +34,10 @@ export interface RestoreData extends PatchIndex {
   plain: { size: number; sha256: string };
   /**
    * The original was a .zst: a restore compresses the rebuilt bytes again with Node's zstd. `exact`: that
-   * gave back the very file (checked when the data was made); otherwise the restored .zst holds the
-   * original's content byte for byte (checked) in other compressed bytes (a compressor's output depends
-   * on its version and settings, and Codex's is not Node's).
+   * gives back the very file (checked when the data was made; restore data is only made when it does —
+   * a compressor's output depends on its version and settings, and Codex's is not always Node's). Restore
+   * data written before that rule may say `false`: then the restored .zst holds the original's content
+   * byte for byte (checked) in other compressed bytes.
    */
   zstd?: { exact: boolean };
 }
@@ -125,8 +126,17 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
       drop();
       return { notKept: 'the rebuild from the restore data did not give back the original, so a full copy is kept' };
     }
+    // A restore must give back the .zst byte for byte: when this Node's zstd does not write exactly the
+    // file Codex compressed (another zstd version or level), the .zst itself is what is kept.
+    if (p.zst && zstdSha256(p.original) !== p.zst.sha256) {
+      drop();
+      return {
+        notKept:
+          "this Node's zstd does not compress the thread back to exactly the .zst Codex wrote, so the .zst itself is kept",
+      };
+    }
     const data: RestoreData = { format: 1, ...index, plain: { size, sha256: rebuilt.sha256 } };
-    if (p.zst) data.zstd = { exact: zstdSha256(p.original) === p.zst.sha256 };
+    if (p.zst) data.zstd = { exact: true };
     return { prepared: { data, patchTmp, rawTmp } };
   } catch (err) {
     drop();
