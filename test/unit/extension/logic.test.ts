@@ -2,7 +2,6 @@
 // quick-pick order, the projection used by the diff preview, and the worker client with the real worker.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { filterThreads } from '../../../src/core/scan/threadFilter';
 import {
@@ -21,7 +20,7 @@ import { CancelledError } from '../../../src/core/util/errors';
 import { isFromWebview } from '../../../src/protocol/messages';
 import { bundle } from '../../support/bundles';
 import { threadView } from '../../support/threadView';
-import { tempCodexHome } from '../../support/tempHome';
+import { tempCodexHome, tempDir } from '../../support/tempHome';
 import { sessionPath } from '../../support/synthetic';
 
 const t = threadView;
@@ -106,7 +105,7 @@ describe('extension logic', () => {
 
 describe('projection for the diff preview', () => {
   it('abbreviates big strings, keeps one line per rollout line, caps line length', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proj-'));
+    const dir = tempDir('proj-');
     const src = path.join(dir, 'r.jsonl');
     const img = 'data:image/png;base64,' + Buffer.alloc(200000, 7).toString('base64');
     fs.writeFileSync(

@@ -15,6 +15,7 @@ import type { GroupItem, ThreadItem } from '../../../src/extension/sessionsTree'
 import type { ToWebview } from '../../../src/protocol/messages';
 import type { VscodeFixtureManifest } from '../harness/makeFixtures';
 import { FakeUi } from './fakeUi';
+import { until } from './until';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
 const manifest: VscodeFixtureManifest = JSON.parse(fs.readFileSync(process.env.CODEX_RESCUE_TEST_MANIFEST!, 'utf8'));
@@ -28,15 +29,6 @@ function threadPath(kind: string): string {
 }
 function sha256(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 let api: CodexRescueApi;

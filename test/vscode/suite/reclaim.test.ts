@@ -9,19 +9,10 @@ import type { CodexRescueApi } from '../../../src/extension/extension';
 import type { ToWebview } from '../../../src/protocol/messages';
 import { CopiesThread, writeCopiesHome } from '../../support/copiesHome';
 import { FakeUi } from './fakeUi';
+import { until } from './until';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
 const home = process.env.CODEX_HOME!;
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 60000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Reclaim Space… in VS Code', function () {
   this.timeout(180000);
@@ -77,8 +68,10 @@ describe('Reclaim Space… in VS Code', function () {
     const sub = api.onDidPostToPanel((p) => p.threadId === idle[0].id && posted.push(p.message));
     try {
       await vscode.commands.executeCommand('codexRescue.openDetails', idle[0].id);
-      const list = await until('the image list', () =>
-        posted.find((m): m is Extract<ToWebview, { type: 'images' }> => m.type === 'images'),
+      const list = await until(
+        'the image list',
+        () => posted.find((m): m is Extract<ToWebview, { type: 'images' }> => m.type === 'images'),
+        60000,
       );
       assert.ok(list.total > 0, 'the reclaimed thread still lists its images');
       assert.ok(

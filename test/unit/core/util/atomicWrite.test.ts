@@ -2,7 +2,6 @@
 // plain-words errors, and temp files of killed runs cleaned up.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
@@ -13,8 +12,9 @@ import {
   writeNewFileAtomic,
 } from '../../../../src/core/util/atomicWrite';
 import { RescueError } from '../../../../src/core/util/errors';
+import { tempDir } from '../../../support/tempHome';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'csr-atomic-'));
+const tmp = () => tempDir('csr-atomic-');
 
 describe('util/atomicWrite', () => {
   it('writeFileAtomic replaces a file whole and leaves no temp file', () => {
