@@ -159,19 +159,16 @@ export class CommandHandlers {
         ),
       ),
       reg(COMMANDS.filter, async (query?: unknown) => {
-        // Quick filter: the tree follows each keystroke (name, workspace, id or level words).
-        const tree = this.d.tree;
-        const apply = (q: string | undefined): void => {
-          tree.query = q?.trim() || undefined;
-          tree.refresh();
-        };
+        // Quick filter: the tree follows each keystroke (name, workspace, id, level; the text after a pause).
+        const filter = this.d.tree.filter;
+        const apply = (q: string | undefined): void => filter.set(q);
         if (typeof query === 'string') return apply(query);
-        const before = tree.query;
+        const before = filter.query;
         const q = await vscode.window.showInputBox({
           title: 'Filter Sessions',
           value: before ?? '',
           prompt:
-            'Words that must occur in the name, workspace, id or level (e.g. "stuck", "my-app high"). Empty: all.',
+            'Words that must all occur in the name, workspace, id or level, or in what was said (e.g. "stuck", "my-app high", "login layout"). Empty: all.',
           validateInput: (v) => (apply(v), undefined),
         });
         apply(q === undefined ? before : q);

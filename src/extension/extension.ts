@@ -60,7 +60,10 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
   const projections = new ProjectionProvider(ctx.globalStorageUri.fsPath);
   ctx.subscriptions.push(projections, vscode.workspace.registerTextDocumentContentProvider(SCHEME, projections));
 
-  const tree = new SessionsTreeProvider(store);
+  // The filter's text search runs in the worker (up to 500 threads; indexing 1.5 s at a time, as Search Sessions does).
+  const tree = new SessionsTreeProvider(store, (query, token) =>
+    w.call('search', { codexHome: store.codexHome, query, limit: 500, budgetMs: 1_500 }, { token }),
+  );
   tree.byWorkspace = settings().groupByWorkspace;
   tree.attentionDays = settings().needsAttentionDays;
   const view = vscode.window.createTreeView('codexRescue.sessions', { treeDataProvider: tree, showCollapseAll: true });
@@ -79,9 +82,11 @@ export function activate(ctx: vscode.ExtensionContext): CodexRescueApi {
     view.badge = attention
       ? { value: attention, tooltip: `${attention} Codex thread${attention > 1 ? 's' : ''} need attention` }
       : undefined;
-    view.message = store.lastError ? `Scan failed: ${store.lastError}` : measuringText(store.measuring);
+    view.message = store.lastError
+      ? `Scan failed: ${store.lastError}`
+      : [measuringText(store.measuring), tree.filter.statusText()].filter(Boolean).join(' · ') || undefined;
   };
-  ctx.subscriptions.push(store.onDidChange(updateViewState));
+  ctx.subscriptions.push(store.onDidChange(updateViewState), tree.filter.onDidChange(updateViewState));
   updateViewState();
 
   const status = new StatusBarController(store, settings);

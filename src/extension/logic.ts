@@ -47,8 +47,10 @@ export interface GroupOptions {
   now?: number;
   /** "Needs attention" holds at-risk threads active within this many days (default 14). */
   attentionDays?: number;
-  /** Quick filter: every word must occur in the name, workspace, id, level or first request. */
+  /** Quick filter: every word must occur in the name, workspace, id, level or first request... */
   query?: string;
+  /** ...or the thread's id is here (its text holds every word: the worker's search). */
+  textMatches?: ReadonlySet<string>;
   /** Order within groups: last activity (default) or size, largest first. */
   sortBy?: SortKey;
 }
@@ -83,7 +85,9 @@ export function groupThreads(threads: ThreadView[], opts: GroupOptions = {}): Gr
   const now = opts.now ?? Date.now();
   const days = opts.attentionDays ?? DEFAULT_ATTENTION_DAYS;
   const order = comparator(opts.sortBy);
-  const list = threads.filter((t) => matchesFilter(t, { query: opts.query })).sort(order);
+  const list = threads
+    .filter((t) => matchesFilter(t, { query: opts.query }) || opts.textMatches?.has(t.id))
+    .sort(order);
   const attention = list
     .filter((t) => needsAttention(t, now, days))
     .sort((a, b) => levelRank(b.risk.level) - levelRank(a.risk.level) || order(a, b));

@@ -15,6 +15,7 @@ import {
 } from './logic';
 import { SessionStore } from './store';
 import { Disposable } from './disposable';
+import { TextFilter, TextSearch } from './textFilter';
 
 export class GroupItem extends vscode.TreeItem {
   constructor(readonly group: Group) {
@@ -90,13 +91,18 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly emitter = this._register(new vscode.EventEmitter<SessionNode | undefined | void>());
   readonly onDidChangeTreeData = this.emitter.event;
   byWorkspace = false;
-  /** Quick filter text (name, workspace, id, level). */
-  query: string | undefined;
+  /** Quick filter: name, workspace, id, level, and the threads' text. */
+  readonly filter: TextFilter;
   sortBy: SortKey = 'activity';
   attentionDays: number | undefined;
 
-  constructor(private readonly store: SessionStore) {
+  constructor(
+    private readonly store: SessionStore,
+    search: TextSearch,
+  ) {
     super();
+    this.filter = this._register(new TextFilter(search));
+    this._register(this.filter.onDidChange(() => this.refresh()));
     this._register(store.onDidChange(() => this.refresh()));
   }
 
@@ -111,7 +117,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   groups(): Group[] {
     return groupThreads(this.store.threads, {
       byWorkspace: this.byWorkspace,
-      query: this.query,
+      query: this.filter.query,
+      textMatches: this.filter.textMatches,
       sortBy: this.sortBy,
       attentionDays: this.attentionDays,
     });
