@@ -22,7 +22,8 @@ import { describeWriteError, fsyncDir, removeQuietly, removeStaleTemps, tempBesi
 import { RescueError } from '../util/errors';
 import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
-import { KnownImages, PatchIndex, buildReversePatch, rebuildOriginal } from './reversePatch';
+import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
+import { rebuildOriginal } from './rebuildOriginal';
 import { canWriteZstd, decompressToTemp, zstdFile, zstdSha256 } from './zstdFile';
 
 export const PATCH_FILE = 'patch.jsonl';

@@ -1,0 +1,103 @@
+// The other half of a reverse patch (reversePatch.ts builds it): the original rebuilt from the repaired
+// file + patch.jsonl + patch.raw + the image store, piece by piece, checked as it goes — a restore and
+// the check made before every swap both run it.
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { RescueError, CancelledError } from '../util/errors';
+import { readStoreImage } from './imageStore';
+import { encodeStored } from './storedForm';
+import { PIECE, PatchEntry, PatchIndex, readAt } from './reversePatch';
+
+export interface RebuildInput {
+  codexHome: string;
+  /** The repaired file's plain bytes (its first `repairedSize` bytes, when given: Codex appended the rest). */
+  repaired: string;
+  repairedSize?: number;
+  patchPath: string;
+  rawPath: string;
+  index: PatchIndex;
+  /** Sees the rebuilt original, piece by piece. */
+  sink?: (b: Buffer) => void;
+  isCancelled?: () => boolean;
+}
+
+/** Encoded images kept for a rebuild while they fit in this many bytes (copies repeat the same few). */
+const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
+
+function damaged(what: string): RescueError {
+  return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
+}
+
+/** Rebuild the original from the repaired file + patch + store: its size and sha256 (and its bytes to `sink`). */
+export function rebuildOriginal(input: RebuildInput): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const out = (b: Buffer) => {
+    hash.update(b);
+    size += b.length;
+    input.sink?.(b);
+  };
+  // Copies repeat the same few images in the same form: each is read from the store (and checked) and
+  // encoded once while it stays in the cache.
+  const cache = new Map<string, Buffer>();
+  let cached = 0;
+  const image = (i: number, f: number): void => {
+    const key = `${i}:${f}`;
+    let b = cache.get(key);
+    if (b) return out(b);
+    const img = input.index.images[i];
+    const form = input.index.forms[f];
+    if (!img) throw damaged(`image ${i} is not listed`);
+    if (!form) throw damaged(`form ${f} is not listed`);
+    const decoded = readStoreImage(input.codexHome, img);
+    if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
+    const pieces: Buffer[] = [];
+    encodeStored(decoded, form, (p) => pieces.push(Buffer.from(p)));
+    b = Buffer.concat(pieces);
+    while (cached + b.length > IMAGE_CACHE_BYTES && cache.size) {
+      const [k, v] = cache.entries().next().value as [string, Buffer];
+      cache.delete(k);
+      cached -= v.length;
+    }
+    cache.set(key, b);
+    cached += b.length;
+    out(b);
+  };
+  const rFd = fs.openSync(input.repaired, 'r');
+  const rawFd = fs.openSync(input.rawPath, 'r');
+  try {
+    const rSize = Math.min(fs.fstatSync(rFd).size, input.repairedSize ?? Infinity);
+    const copy = (fd: number, start: number, end: number, what: string) => {
+      for (let pos = start; pos < end; pos += PIECE) {
+        const b = readAt(fd, pos, Math.min(end, pos + PIECE));
+        if (b.length !== Math.min(end, pos + PIECE) - pos) throw damaged(`${what} is shorter than recorded`);
+        out(b);
+      }
+    };
+    let pos = 0;
+    let count = 0;
+    for (const line of fs.readFileSync(input.patchPath, 'utf8').split('\n')) {
+      if (!line) continue;
+      let e: PatchEntry;
+      try {
+        e = JSON.parse(line) as PatchEntry;
+      } catch {
+        throw damaged('patch.jsonl does not parse');
+      }
+      if (!(e.o >= pos && e.o + e.n <= rSize)) throw damaged('an entry points outside the repaired file');
+      if ((count++ & 255) === 0 && input.isCancelled?.()) throw new CancelledError();
+      copy(rFd, pos, e.o, 'the repaired file');
+      for (const part of e.p) {
+        if (part[0] === 0) copy(rawFd, part[1], part[1] + part[2], 'patch.raw');
+        else image(part[1], part[2]);
+      }
+      pos = e.o + e.n;
+    }
+    if (count !== input.index.entries) throw damaged('patch.jsonl has fewer entries than recorded');
+    copy(rFd, pos, rSize, 'the repaired file');
+  } finally {
+    fs.closeSync(rFd);
+    fs.closeSync(rawFd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
