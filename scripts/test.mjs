@@ -8,7 +8,7 @@
 //                             (the tests that run a bundle build dist/ once, with esbuild, in a second or two)
 //   npm run test:e2e          test/e2e only: the real Codex CLIs against the mock Responses server (installs them)
 // Mocha arguments may follow any of these (`npm run test:unit -- --grep scan`).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 const UNIT = 'test/unit/**/*.test.ts';
@@ -40,6 +40,29 @@ function mocha(specs, extra) {
   });
 }
 
+/**
+ * Mocha as `mocha()`, its output passed through and its failures kept: the VS Code tests print a lot
+ * after it, and a CI log's tail must still say which test failed and why.
+ */
+function mochaKeepingFailures(specs, extra) {
+  return new Promise((resolve) => {
+    const child = spawn(testNode(), ['node_modules/mocha/bin/mocha.js', ...specs, ...extra], {
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      stdio: ['inherit', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (b) => {
+      process.stdout.write(b);
+      text += b.toString('utf8');
+      if (text.length > 4_000_000) text = text.slice(-2_000_000);
+    });
+    child.on('close', (code) => {
+      const at = text.search(/^\s+\d+ failing/m);
+      resolve({ code: code ?? 1, failures: at >= 0 ? text.slice(at, at + 20_000) : '' });
+    });
+  });
+}
+
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const args = process.argv.slice(2);
 const part = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
@@ -54,8 +77,8 @@ if (part === 'e2e') process.exit(mocha([E2E], mochaArgs));
 
 must(process.execPath, ['esbuild.mjs', '--quiet']);
 must(npm, ['run', '--silent', 'lint']);
-const core = mocha([UNIT, E2E], mochaArgs);
+const { code: core, failures } = await mochaKeepingFailures([UNIT, E2E], mochaArgs);
 const editor = vscode ? run(process.execPath, ['scripts/vscode-test.mjs']) : 0;
-if (core !== 0) console.error(`\nunit + end-to-end tests failed (exit ${core})`);
+if (core !== 0) console.error(`\nunit + end-to-end tests failed (exit ${core})${failures ? `:\n${failures}` : ''}`);
 if (editor !== 0) console.error(`\ntests inside VS Code failed (exit ${editor})`);
 process.exit(core || editor);
