@@ -14,7 +14,7 @@ import { tempCodexHome, tempDir } from '../support/tempHome';
 import { CopiesHomeOptions, CopiesThread, writeCopiesHome } from '../support/copiesHome';
 import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
 import { CLI, CliResult, runCli } from '../support/cliRun';
-import { writerLockPath } from '../../src/core/codexHome/paths';
+import { maintenanceLockPath, writerLockPath } from '../../src/core/codexHome/paths';
 import { BackupManifest, listBackups } from '../../src/core/repair/backups';
 
 const sha256 = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
@@ -206,6 +206,26 @@ describe('reclaim: the whole home, through the CLI', function () {
     assert.equal(again.status, 0, again.stderr);
     assert.equal(again.json.plan.threads.length, 0);
     restoreAll(home, threads, shas);
+  });
+
+  it('while Codex keeps its maintenance lock, the run waits, then refuses in words; nothing changes', () => {
+    const home = tempCodexHome();
+    const threads = writeCopiesHome(home, { ...SMALL, threads: 2 });
+    const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    const lock = maintenanceLockPath(home);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    holder = spawn('flock', ['-x', '--no-fork', lock, 'sleep', '60'], { stdio: 'ignore' });
+    const until = Date.now() + 5000;
+    while (spawnSync('flock', ['-x', '-n', lock, 'true']).status === 0 && Date.now() < until)
+      spawnSync('sleep', ['0.05']);
+    const t0 = Date.now();
+    const r = cli(home, ['reclaim', '--older-than', '0', '--yes']);
+    assert.notEqual(r.status, 0);
+    assert.ok(Date.now() - t0 >= 4500, 'it waited for Codex first');
+    assert.match(r.stderr, /Codex is doing its own maintenance.*Nothing was changed/s);
+    for (const t of threads) assert.equal(sha256(t.path), shas.get(t.id), `${t.id} untouched`);
+    assert.ok(!fs.existsSync(path.join(home, 'rescue', 'backups')), 'no restore data was made');
+    assert.deepEqual(tempFiles(home), []);
   });
 
   it('killed with SIGKILL at several points: each thread is its original or repaired with restore data; the next run cleans up and finishes; restore gives back every original', async () => {

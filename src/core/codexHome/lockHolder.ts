@@ -145,6 +145,11 @@ function kill(child: ChildProcess): void {
 /** How long a holder may take to start and answer, on top of the wait for the lock. */
 const START_GRACE_MS = 5000;
 const RELEASE_WAIT_MS = 5000;
+/**
+ * How often the status file is read while the holder starts or lets go. A holder answers within a few
+ * ms; a reclaim takes and lets go a lock per thread, so a coarse poll would be most of a small thread's time.
+ */
+const POLL_MS = 2;
 
 /**
  * Take the lock and keep it until `release()`. Returns the outcome when the lock is not ours:
@@ -174,7 +179,7 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
   let word: string | undefined;
   while (!word && Date.now() < deadline) {
     word = readWords(statusFile)[0];
-    if (!word) sleepMs(15);
+    if (!word) sleepMs(POLL_MS);
   }
   if (word !== 'locked') {
     kill(child);
@@ -190,7 +195,7 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
       released = true;
       child.stdin?.destroy(); // EOF for the holder: it lets go and says so
       const until = Date.now() + RELEASE_WAIT_MS;
-      while (!readWords(statusFile).includes('released') && Date.now() < until) sleepMs(10);
+      while (!readWords(statusFile).includes('released') && Date.now() < until) sleepMs(POLL_MS);
       if (!readWords(statusFile).includes('released')) kill(child);
       cleanup();
     },

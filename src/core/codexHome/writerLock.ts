@@ -44,11 +44,66 @@ function probeByRead(lockPath: string): boolean | undefined {
   }
 }
 
+/** Every other process's open files (target → its holders' pids), as /proc showed them at `at`. */
+let openFiles: { at: number; holders: Map<string, number[]> } | undefined;
+
+/** One walk over /proc: every fd of every process we may look at (as many reads as one file's check). */
+function readOpenFiles(): Map<string, number[]> | undefined {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const holders = new Map<string, number[]>();
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // another user's process, or gone
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (target[0] !== '/') continue; // pipes, sockets, anon inodes
+      const list = holders.get(target);
+      if (!list) holders.set(target, [Number(pid)]);
+      else if (!list.includes(Number(pid))) list.push(Number(pid));
+    }
+  }
+  return holders;
+}
+
+/**
+ * A child of ours (a lock holder another worker thread just started): until it has exec'd, it has every
+ * file this process has open, our rollouts included — never Codex holding one.
+ */
+function ourChild(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid …; comm may hold spaces and parentheses: read after the last ')'
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+  } catch {
+    return true; // gone: it holds nothing
+  }
+}
+
 /**
  * Processes that have `file` open (older Codex versions write rollouts without a lock file, but
  * keep the file open for the whole session). Linux: /proc; macOS: lsof; elsewhere: unknown.
+ * `maxAgeMs`: a look at /proc taken that recently will do (a plan checks thousands of threads with
+ * one walk); by default /proc is read now.
  */
-export function processesHolding(file: string): { pid: number; name: string }[] | undefined {
+export function processesHolding(
+  file: string,
+  o: { maxAgeMs?: number } = {},
+): { pid: number; name: string }[] | undefined {
   let real: string;
   try {
     real = fs.realpathSync(file);
@@ -56,41 +111,23 @@ export function processesHolding(file: string): { pid: number; name: string }[] 
     return [];
   }
   if (process.platform === 'linux') {
-    const out: { pid: number; name: string }[] = [];
-    let pids: string[];
-    try {
-      pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-    } catch {
-      return undefined;
+    const now = Date.now();
+    if (!openFiles || !o.maxAgeMs || now - openFiles.at > o.maxAgeMs) {
+      const holders = readOpenFiles();
+      if (!holders) return undefined;
+      openFiles = { at: now, holders };
     }
-    for (const pid of pids) {
-      if (Number(pid) === process.pid) continue;
-      let fds: string[];
-      try {
-        fds = fs.readdirSync(`/proc/${pid}/fd`);
-      } catch {
-        continue; // another user's process, or gone
-      }
-      for (const fd of fds) {
-        let target: string;
+    return (openFiles.holders.get(real) ?? [])
+      .filter((pid) => !ourChild(pid))
+      .map((pid) => {
+        let name = '';
         try {
-          target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+          name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
         } catch {
-          continue;
+          // gone meanwhile
         }
-        if (target === real) {
-          let name = '';
-          try {
-            name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-          } catch {
-            // gone meanwhile
-          }
-          out.push({ pid: Number(pid), name });
-          break;
-        }
-      }
-    }
-    return out;
+        return { pid, name };
+      });
   }
   if (process.platform === 'darwin') {
     const r = spawnSync('lsof', ['-F', 'pc', '--', real], { encoding: 'utf8', timeout: 5000 });

@@ -85,6 +85,11 @@ export interface ReclaimPlan {
 /** A capped tool output's marker, and the restore data it costs. */
 const CAP_MARKER_BYTES = 350;
 const DAY_MS = 86_400_000;
+/**
+ * The plan looks at every process's open files once, not once per thread (a walk over /proc reads
+ * every fd on the machine: seconds for thousands of threads); each repair looks again before its swap.
+ */
+const PLAN_OPEN_FILES_AGE_MS = 10_000;
 
 /**
  * What repairing a thread in place frees on disk, its restore data subtracted (store/estimate.ts for the
@@ -185,7 +190,7 @@ export function planReclaim(
       continue;
     }
     try {
-      refuseIfHeld(codexHome, asFile(t), 'reclaiming');
+      refuseIfHeld(codexHome, asFile(t), 'reclaiming', false, PLAN_OPEN_FILES_AGE_MS);
     } catch (err) {
       skip(errorCode(err) === 'held-by-codex' ? 'held-by-codex' : 'unreadable', errorMessage(err));
       continue;

@@ -7,13 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { archivedSessionsDir, rescueDir, sessionsDir } from '../codexHome/paths';
-import { removeStaleTemps } from '../util/atomicWrite';
+import { removeQuietly, removeStaleTemps } from '../util/atomicWrite';
 import { errorCode, errorMessage } from '../util/errors';
 import { stripThread } from '../repair/stripThread';
 import { defaultWorkerCount } from '../scan/scanPool';
 import { ReclaimPlan, unchangedSincePlan } from './plan';
 import { storeStats } from '../store/imageStore';
+import { FileState, decompressToTempNative } from '../store/zstdFile';
 import { convertBackupToRestoreData } from '../repair/convertBackup';
+import { acquireCodexMaintenanceLock } from '../codexHome/maintenanceLock';
 
 /** One piece of work for a worker: a thread to repair in place, or a full backup to convert. */
 export interface ReclaimJob {
@@ -27,6 +29,8 @@ export interface ReclaimJob {
   maxToolOutputBytes: number;
   growthWindowMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** The run holds Codex's maintenance lock (in this process): the swap takes only the thread's writer lock. */
+  maintenanceLockHeld?: boolean;
 }
 
 /** What a worker posts when its thread is done. */
@@ -107,12 +111,17 @@ export function cleanLeftovers(codexHome: string): void {
 }
 
 /** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
-export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
+export async function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Promise<ThreadOutcome> {
+  let plainCopy: { path: string; of: FileState } | undefined;
   try {
     if (job.backup) {
       const c = convertBackupToRestoreData(job.codexHome, job.backup.threadId, job.backup.dir, { isCancelled });
       return { ok: true, sizeAfter: 0, restoreBytes: c.restoreDataBytes, imagesReplaced: 0 };
     }
+    // A .zst thread is decompressed first by Node's own zstd, several times faster than the synchronous
+    // reader the pass would use (the pass takes the copy only if the .zst is still that file).
+    if (job.path!.endsWith('.zst'))
+      plainCopy = await decompressToTempNative(job.path!, job.path!.replace(/\.zst$/, ''));
     const r = stripThread(
       {
         codexHome: job.codexHome,
@@ -121,8 +130,9 @@ export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Thread
         options: { keepImages: job.keepImages, maxToolOutputBytes: job.maxToolOutputBytes, archiveImages: true },
         env: job.env,
         keepCompressed: true,
+        plainCopy,
       },
-      { isCancelled, growthWindowMs: job.growthWindowMs },
+      { isCancelled, growthWindowMs: job.growthWindowMs, maintenanceLockHeld: job.maintenanceLockHeld },
     );
     return {
       ok: true,
@@ -134,6 +144,8 @@ export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Thread
     };
   } catch (err) {
     return { ok: false, code: errorCode(err), message: errorMessage(err) };
+  } finally {
+    removeQuietly(plainCopy?.path);
   }
 }
 
@@ -167,6 +179,18 @@ function worksOf(plan: ReclaimPlan): Work[] {
 
 /** Carry out a plan: every planned thread repaired in place, every full backup converted, on every core. */
 export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}): Promise<ReclaimReport> {
+  // Codex's maintenance lock, once for the whole run (not once per thread): Codex skips its own
+  // compression and migration rounds meanwhile, and each swap takes only its thread's writer lock.
+  // Throws, in plain words and with nothing changed, when Codex keeps it.
+  const lock = acquireCodexMaintenanceLock(plan.codexHome);
+  try {
+    return await runLocked(plan, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<ReclaimReport> {
   const started = Date.now();
   cleanLeftovers(plan.codexHome);
   const storeBytesBefore = storeStats(plan.codexHome).bytes;
@@ -200,6 +224,7 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
     maxToolOutputBytes: plan.options.maxToolOutputBytes,
     growthWindowMs: opts.growthWindowMs,
     env: opts.env,
+    maintenanceLockHeld: true,
   });
   /** The next piece of work still as the plan saw it; the others are reported as changed. */
   const next = (): Work | undefined => {
@@ -217,7 +242,7 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
     for (let w = stop() ? undefined : next(); w; w = stop() ? undefined : next())
-      finish(w, reclaimJob(jobOf(w, 0), stop));
+      finish(w, await reclaimJob(jobOf(w, 0), stop));
   } else {
     await runInPool(opts.script, workers, next, jobOf, finish, stop);
   }

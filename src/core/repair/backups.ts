@@ -4,7 +4,6 @@
 // fork made by a repair has a folder with the note alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import type { RestoreData } from '../store/restoreData';
 import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
@@ -45,25 +44,6 @@ export interface BackupInfo {
 
 function stamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-');
-}
-
-export function sha256File(file: string, onProgress?: (done: number) => void): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-    let pos = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      if (n <= 0) break;
-      hash.update(buf.subarray(0, n));
-      pos += n;
-      onProgress?.(pos);
-    }
-    return hash.digest('hex');
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Make a new, empty backup folder for a thread (never reusing one). */

@@ -16,10 +16,10 @@ import {
   rebuildToTemp,
   repairedSource,
   restoreDataBytes,
-  sha256Prefix,
   PreparedRestoreData,
 } from '../store/restoreData';
 import { listBackups, readBackup, writeManifest } from './backups';
+import { sha256File } from '../util/fileHash';
 
 export interface ConvertReport {
   threadId: string;
@@ -34,7 +34,7 @@ export interface ConvertReport {
 
 /** The plain bytes of a backed-up original: the file, or a decompressed temp copy of a .zst (with its sha256). */
 function plainOriginal(file: string, beside: string): { path: string; sha256: string; cleanup?: string } {
-  if (!file.endsWith('.zst')) return { path: file, sha256: sha256Prefix(file) };
+  if (!file.endsWith('.zst')) return { path: file, sha256: sha256File(file) };
   const plain = decompressToTemp(file, beside);
   return { path: plain.path, sha256: plain.sha256, cleanup: plain.path };
 }
@@ -64,7 +64,7 @@ export function convertBackupToRestoreData(
     throw new RescueError('not-found', `the backup file ${b.file} is missing; nothing was changed`);
   }
   const copyBytes = fs.statSync(b.file);
-  if (copyBytes.size !== m.size || sha256Prefix(b.file) !== m.sha256)
+  if (copyBytes.size !== m.size || sha256File(b.file) !== m.sha256)
     throw new RescueError(
       'bad-input',
       `the backup ${b.file} does not match its recorded sha256 (it was changed or damaged); it was left as it is`,

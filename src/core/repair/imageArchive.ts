@@ -25,10 +25,18 @@ export interface SavedImage {
 }
 
 /**
- * The image's sha256: with the store, of its decoded bytes (the store's name for it, the image written
- * there once, and the form it was stored in found); without, of the image as stored (the scanner hashed
- * data URLs while they streamed by; small bare ones are read here). `saved` remembers, per stored
- * sha256, what this run saved.
+ * What earlier repairs in this thread of execution saved, by store folder and stored id: a reclaim
+ * worker repairs thread after thread holding the same screenshots (compactions and forks copy them),
+ * and each is decoded, checked and hashed once per worker instead of once per thread.
+ */
+const remembered = new Map<string, SavedImage>();
+const REMEMBERED_MAX = 50_000;
+
+/**
+ * The image's id: with the store, the sha256 of its decoded bytes (the store's name for it, the image
+ * written there once, and the form it was stored in found); without, the scanner's fingerprint of the
+ * image as stored (small bare ones: their sha256, read here). `saved` remembers, per stored id, what
+ * this run saved: later copies of an image are not decoded again.
  */
 export function digestImage(
   srcFd: number,
@@ -36,18 +44,28 @@ export function digestImage(
   store: ImageStore | undefined,
   saved: Map<string, SavedImage>,
 ): SavedImage {
-  const storedSha = s.hash ?? hashRange(srcFd, s.start, s.end);
-  if (!store || s.byteLength > MAX_SAVED) return { sha256: storedSha };
-  const known = saved.get(storedSha);
+  const storedId = s.hash ?? hashRange(srcFd, s.start, s.end);
+  if (!store || s.byteLength > MAX_SAVED) return { sha256: storedId };
+  const known = saved.get(storedId);
   if (known) return known;
+  const key = `${store.dir}\0${storedId}`;
+  const earlier = remembered.get(key);
+  if (earlier?.img && store.adopt(earlier.img)) {
+    saved.set(storedId, earlier);
+    return earlier;
+  }
   const prefixLen = dataUrlHeaderLength(s);
   const raw = Buffer.allocUnsafe(s.byteLength);
   fs.readSync(srcFd, raw, 0, raw.length, s.start);
   const d = decodeStored(raw, prefixLen);
   const img = d && store.put(d.decoded, d.sha256);
   const r: SavedImage =
-    d && img ? { sha256: d.sha256, savedAs: store.path(img), img, form: d.form } : { sha256: storedSha };
-  saved.set(storedSha, r);
+    d && img ? { sha256: d.sha256, savedAs: store.path(img), img, form: d.form } : { sha256: storedId };
+  saved.set(storedId, r);
+  if (r.img) {
+    if (remembered.size >= REMEMBERED_MAX) remembered.clear();
+    remembered.set(key, r);
+  }
   return r;
 }
 

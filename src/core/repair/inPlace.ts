@@ -12,10 +12,11 @@ import { SessionMeta } from '../rollout/format';
 import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
-import { BackupManifest, newBackupDir, preserveOriginal, sha256File, writeManifest, writeRepairNote } from './backups';
+import { BackupManifest, newBackupDir, preserveOriginal, writeManifest, writeRepairNote } from './backups';
 import { PreparedRestoreData, RestoreData, commitRestoreData } from '../store/restoreData';
 import { assertUnchangedSince } from './refusals';
 import { withSwapLocks } from './swapLocks';
+import { sha256File } from '../util/fileHash';
 import { StripRequest } from './types';
 
 export interface SwapInput {
@@ -36,6 +37,7 @@ export interface SwapInput {
   restoreData?: PreparedRestoreData;
   /** How long to wait for Codex's maintenance lock (default 5 s). */
   lockWaitMs?: number;
+  maintenanceLockHeld?: boolean;
 }
 
 export interface SwapResult {
@@ -55,7 +57,10 @@ export function projectionFailure(err: unknown, outcome: string): RescueError {
 }
 
 export function swapInPlace(s: SwapInput): SwapResult {
-  return withSwapLocks(s.req.codexHome, s.f.id, () => swapLocked(s), { waitMs: s.lockWaitMs });
+  return withSwapLocks(s.req.codexHome, s.f.id, () => swapLocked(s), {
+    waitMs: s.lockWaitMs,
+    maintenanceLockHeld: s.maintenanceLockHeld,
+  });
 }
 
 function swapLocked(s: SwapInput): SwapResult {

@@ -8,21 +8,48 @@ import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
 import { RescueError, errorMessage } from '../util/errors';
 
-/** The thread a Codex fork's history_base points into (lower case); undefined for the many threads that are not forks. */
+/**
+ * Each file's fork parent while the file stays the same (inode, size, mtime): a reclaim asks about the
+ * whole home once per thread, and a file's first line never changes while Codex only appends.
+ */
+const parents = new Map<string, { ino?: number; size: number; mtimeMs: number; parent: string | undefined }>();
+const HEAD_BYTES = 256 * 1024;
+let headBuf: Buffer | undefined;
+
+/**
+ * The thread a Codex fork's history_base points into (lower case); undefined for the many threads that
+ * are not forks — and, with `mentioning`, for forks whose head does not name that thread (not cached).
+ */
 function forkParentOf(f: RolloutFile, mentioning?: string): string | undefined {
+  const known = parents.get(f.path);
+  if (known && known.ino === f.ino && known.size === f.size && known.mtimeMs === f.mtimeMs) return known.parent;
+  let parent: string | undefined;
   try {
     if (!f.compressed) {
       // cheap pre-check: most threads are not forks
+      headBuf ??= Buffer.allocUnsafe(HEAD_BYTES);
       const fd = fs.openSync(f.path, 'r');
-      const head = Buffer.alloc(Math.min(f.size, 256 * 1024));
-      fs.readSync(fd, head, 0, head.length, 0);
-      fs.closeSync(fd);
-      if (head.indexOf('history_base') === -1 || (mentioning && head.indexOf(mentioning) === -1)) return undefined;
+      let n: number;
+      try {
+        n = fs.readSync(fd, headBuf, 0, Math.min(f.size, HEAD_BYTES), 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      const head = headBuf.subarray(0, n);
+      if (head.indexOf('history_base') === -1) return remember(f, undefined);
+      if (mentioning && head.indexOf(mentioning) === -1) return undefined;
     }
-    return readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase();
+    parent = readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase();
   } catch {
     return undefined; // unreadable: not ours to judge
   }
+  return remember(f, parent);
+}
+
+function remember(f: RolloutFile, parent: string | undefined): string | undefined {
+  if (parents.size >= 200_000) parents.clear();
+  parents.set(f.path, { ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, parent });
+  return parent;
 }
 
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
@@ -65,17 +92,19 @@ export function requireSessionMeta(f: RolloutFile): SessionMeta {
 /**
  * Refuse while Codex holds the thread (writer lock) or another process has the rollout open.
  * `ownWriterLock`: we hold the writer lock ourselves (so the probe would only find us).
+ * `openFilesMaxAgeMs`: a look at the open files taken that recently will do (see processesHolding).
  */
 export function refuseIfHeld(
   codexHome: string,
   f: Pick<RolloutFile, 'id' | 'path'>,
   verb = 'touching',
   ownWriterLock = false,
+  openFilesMaxAgeMs?: number,
 ): void {
   const lock = ownWriterLock ? undefined : threadLockState(codexHome, f.id);
   if (lock?.held) throw new RescueError('held-by-codex', `Not ${verb} thread ${f.id}: ${lock.detail}`);
   // Older Codex versions hold a thread by keeping its rollout open.
-  const holders = processesHolding(f.path);
+  const holders = processesHolding(f.path, { maxAgeMs: openFilesMaxAgeMs });
   if (holders && holders.length) {
     const who = holders.map((h) => `${h.name || 'process'} (pid ${h.pid})`).join(', ');
     throw new RescueError(
@@ -87,7 +116,8 @@ export function refuseIfHeld(
 
 /** Refuse while Codex holds the thread or the file is still growing; returns the file's state to compare later. */
 export function assertQuiet(codexHome: string, f: RolloutFile, growthWindowMs = 1500): fs.Stats {
-  refuseIfHeld(codexHome, f);
+  // A look at the open files of the last second will do here: the swap looks again, at that moment.
+  refuseIfHeld(codexHome, f, 'touching', false, 1000);
   const before = fs.statSync(f.path);
   if (Date.now() - before.mtimeMs < 10_000 && growthWindowMs > 0) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, growthWindowMs);

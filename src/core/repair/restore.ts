@@ -21,9 +21,9 @@ import {
   newestRepairNote,
   preserveOriginal,
   readBackup,
-  sha256File,
   writeManifest,
 } from './backups';
+import { sha256File } from '../util/fileHash';
 import { projectionFailure } from './inPlace';
 import { refuseIfHeld } from './refusals';
 import { withSwapLocks } from './swapLocks';
@@ -152,7 +152,7 @@ function restoreLocked(
     throw new RescueError('not-found', `the backup file ${backup.file} is missing; nothing was changed`);
   let sha = m.sha256;
   if (fromCopy) {
-    sha = sha256File(backup.file, (d) => hooks.onProgress?.(d, m.size, 'verifying'));
+    sha = sha256File(backup.file, { onProgress: (d) => hooks.onProgress?.(d, m.size, 'verifying') });
     if (sha !== m.sha256)
       throw new RescueError(
         'bad-input',

@@ -104,7 +104,7 @@ interface Plan {
 }
 
 /** First pass, only when images are kept: find the newest compaction and the newest live images. */
-function planKeep(src: string, keepImages: number, hooks: StripHooks, store: ImageStore | undefined): Plan {
+function planKeep(src: string, keepImages: number, hooks: StripHooks): Plan {
   let newestCompactedLine = 0;
   let first = true;
   let k = 0;
@@ -122,7 +122,7 @@ function planKeep(src: string, keepImages: number, hooks: StripHooks, store: Ima
         k++;
       }
     },
-    { hashDataUrls: imageIdMode(store), spans: true, isCancelled: hooks.isCancelled },
+    { hashDataUrls: IMAGE_IDS, spans: true, isCancelled: hooks.isCancelled },
   ); // same options as the pass: both must see the same sites and hashes
   const live = candidates.filter((o) => o.line >= newestCompactedLine);
   const kept = live.slice(Math.max(0, live.length - keepImages));
@@ -149,7 +149,7 @@ export function stripRollout(
   const originalIn = options.originalIn ?? 'the rescue backup';
   const plan: Plan =
     keepImages > 0
-      ? planKeep(src, keepImages, hooks, options.store)
+      ? planKeep(src, keepImages, hooks)
       : { newestCompactedLine: 0, keep: new Set(), keepHashes: new Set(), imageCount: 0 };
   const srcFd = fs.openSync(src, 'r');
   const writer = new RangeWriter(srcFd, dest);
@@ -172,7 +172,7 @@ export function stripRollout(
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
-    knownImages: options.store ? { at: new Map(), bySha: new Map() } : undefined,
+    knownImages: options.store ? { at: new Map(), byId: new Map() } : undefined,
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
   const saved = new Map<string, SavedImage>();
@@ -216,11 +216,11 @@ export function stripRollout(
             continue;
           }
           edits.push(imageEdit(srcFd, site, options.store, saved, originalIn));
-          if (stats.knownImages && site.str.hash?.length === 64)
+          if (stats.knownImages && site.str.hash !== undefined)
             stats.knownImages.at.set(site.str.start, {
               end: site.str.end,
               prefixLen: dataUrlHeaderLength(site.str),
-              sha256: site.str.hash,
+              id: site.str.hash,
             });
           stats.imagesReplaced++;
           stats.imageBytesRemoved += site.str.byteLength;
@@ -247,7 +247,7 @@ export function stripRollout(
       },
       {
         spans: true,
-        hashDataUrls: imageIdMode(options.store), // taken while the image streams by (no second read)
+        hashDataUrls: IMAGE_IDS, // taken while the image streams by (no second read)
         onProgress: hooks.onProgress,
         isCancelled: hooks.isCancelled,
       },
@@ -255,7 +255,7 @@ export function stripRollout(
     writer.finish();
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
-    for (const [sha, v] of saved) if (v.img) stats.knownImages?.bySha.set(sha, { img: v.img, form: v.form });
+    for (const [id, v] of saved) if (v.img) stats.knownImages?.byId.set(id, { img: v.img, form: v.form });
     stats.ordinalsRenumbered = ordinals.renumbered;
     stats.shapeDigest = shape.digest('hex');
     return stats;
@@ -279,13 +279,13 @@ function renameThread(value: JsonValue, oldId: string, newId: string): Edit[] {
 }
 
 /**
- * Saving to the store needs each stored image's exact sha256 (~0.4 s per 600 MB of images, on the parse
- * thread) to save each once;
- * a placeholder alone is labelled with the scan's cheap fingerprint (sha1 of length, first and last 8 KiB).
+ * Copies of one image are told apart by the scanner's fingerprint (sha1 of the stored length, first and
+ * last 8 KiB), not by a sha256 of every stored byte (~1.5 s per GB of images on the parse thread): the
+ * first copy with a fingerprint is decoded, hashed and saved, the others reuse it. Two different images
+ * with one fingerprint cannot cost a byte: the restore data is kept only when the original rebuilt from
+ * it is the original byte for byte, so such a thread keeps a full copy instead.
  */
-function imageIdMode(store: ImageStore | undefined): 'full' | 'fingerprint' {
-  return store ? 'full' : 'fingerprint';
-}
+const IMAGE_IDS = 'fingerprint';
 
 function placeholderText(site: ImageSite, sha: string, savedAs: string | undefined, originalIn: string): string {
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);

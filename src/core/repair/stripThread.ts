@@ -17,7 +17,8 @@ import { assertQuiet, refuseForks, requireSessionMeta } from './refusals';
 import { keepsZst, plainSource, targetFor } from './targets';
 import { compressVerified } from './zstOutput';
 import { swapInPlace } from './inPlace';
-import { sha256File, writeForkNote } from './backups';
+import { writeForkNote } from './backups';
+import { sha256File } from '../util/fileHash';
 import { Phase, RepairHooks, StripReport, StripRequest } from './types';
 
 function check(v: VerifyResult, what: string): void {
@@ -74,7 +75,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   let zst: string | undefined;
   let prepared: PreparedRestoreData | undefined;
   try {
-    src = plainSource(f, hooks.isCancelled);
+    src = plainSource(f, hooks.isCancelled, req.plainCopy, stat);
     const stats: StripStats = stripRollout(
       src.path,
       output,
@@ -133,6 +134,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         bytesAfter: stats.bytesAfter,
         restoreData: prepared,
         lockWaitMs: hooks.lockWaitMs,
+        maintenanceLockHeld: hooks.maintenanceLockHeld,
         compressed: zst,
       });
     } else {

@@ -6,7 +6,7 @@ import { readRollout } from '../rollout/reader';
 import { removeQuietly, tempBeside } from '../util/atomicWrite';
 import { RescueError } from '../util/errors';
 import { zstdFile } from '../store/zstdFile';
-import { sha256File } from './backups';
+import { sha256File } from '../util/fileHash';
 
 /** Compress `plain` into a temp file beside `target` and prove it decompresses to the same bytes. */
 export function compressVerified(plain: string, target: string, isCancelled?: () => boolean): string {

@@ -117,6 +117,19 @@ export class ImageStore {
     return img;
   }
 
+  /**
+   * An image this thread of execution put (or checked) earlier, for another repair: known again when its
+   * file is still whole (read and hashed: far cheaper than decoding its copy again), and its name synced
+   * with the rest. False: the caller saves it again from its copy (which also mends a damaged file).
+   */
+  adopt(img: StoreImage): boolean {
+    if (this.checked.has(img.sha256)) return true;
+    if (!intact(this.path(img), img.sha256, img.bytes)) return false;
+    this.checked.set(img.sha256, img);
+    this.dirty = true;
+    return true;
+  }
+
   path(img: StoreImage): string {
     return path.join(this.dir, img.file);
   }

@@ -21,8 +21,15 @@ export interface RebuildInput {
   isCancelled?: () => boolean;
 }
 
-/** Encoded images kept for a rebuild while they fit in this many bytes (copies repeat the same few). */
+/**
+ * Encoded images kept while they fit in this many bytes, from rebuild to rebuild in this thread of
+ * execution: copies repeat the same few images in the same form, within a thread and (compactions,
+ * forks) across the threads a reclaim worker rebuilds one after the other. Each is read from the store
+ * (and checked) and encoded once while it stays here; store files never change under their name.
+ */
 const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
+const encodedImages = new Map<string, Buffer>();
+let encodedBytes = 0;
 
 function damaged(what: string): RescueError {
   return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
@@ -37,30 +44,27 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     size += b.length;
     input.sink?.(b);
   };
-  // Copies repeat the same few images in the same form: each is read from the store (and checked) and
-  // encoded once while it stays in the cache.
-  const cache = new Map<string, Buffer>();
-  let cached = 0;
+  const formKeys = input.index.forms.map((form) => JSON.stringify(form));
   const image = (i: number, f: number): void => {
-    const key = `${i}:${f}`;
-    let b = cache.get(key);
-    if (b) return out(b);
     const img = input.index.images[i];
     const form = input.index.forms[f];
     if (!img) throw damaged(`image ${i} is not listed`);
     if (!form) throw damaged(`form ${f} is not listed`);
+    const key = `${input.codexHome}\0${img.sha256}\0${formKeys[f]}`;
+    let b = encodedImages.get(key);
+    if (b) return out(b);
     const decoded = readStoreImage(input.codexHome, img);
     if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
     const pieces: Buffer[] = [];
     encodeStored(decoded, form, (p) => pieces.push(Buffer.from(p)));
     b = Buffer.concat(pieces);
-    while (cached + b.length > IMAGE_CACHE_BYTES && cache.size) {
-      const [k, v] = cache.entries().next().value as [string, Buffer];
-      cache.delete(k);
-      cached -= v.length;
+    while (encodedBytes + b.length > IMAGE_CACHE_BYTES && encodedImages.size) {
+      const [k, v] = encodedImages.entries().next().value as [string, Buffer];
+      encodedImages.delete(k);
+      encodedBytes -= v.length;
     }
-    cache.set(key, b);
-    cached += b.length;
+    encodedImages.set(key, b);
+    encodedBytes += b.length;
     out(b);
   };
   const rFd = fs.openSync(input.repaired, 'r');

@@ -24,6 +24,7 @@ import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
 import { rebuildOriginal } from './rebuildOriginal';
+import { sha256File } from '../util/fileHash';
 import { canWriteZstd, decompressToTemp, zstdFile, zstdSha256 } from './zstdFile';
 
 export const PATCH_FILE = 'patch.jsonl';
@@ -200,24 +201,6 @@ export function restoreDataBytes(dir: string): number {
   return n;
 }
 
-/** sha256 of a file's first `limit` bytes (all of it without a limit). */
-export function sha256Prefix(file: string, limit = Infinity): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-    for (let pos = 0; pos < limit;) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - pos), pos);
-      if (n <= 0) break;
-      hash.update(buf.subarray(0, n));
-      pos += n;
-    }
-    return hash.digest('hex');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * The repaired bytes a restore starts from: the live file as the repair left it (with `force`, also when
  * Codex appended to it since), else the version an earlier restore saved. Undefined: none is left.
@@ -234,7 +217,7 @@ export function repairedSource(
     // Kept .zst by the repair: its decompressed bytes are what the restore data applies to.
     try {
       const st = fs.statSync(livePath);
-      if (st.size === want.onDisk.size && sha256Prefix(livePath) === want.onDisk.sha256) {
+      if (st.size === want.onDisk.size && sha256File(livePath) === want.onDisk.sha256) {
         const plain = decompressToTemp(livePath, livePath.replace(/\.zst$/, ''));
         return { path: plain.path, size: plain.size, cleanup: plain.path };
       }
@@ -247,14 +230,14 @@ export function repairedSource(
     if (!file) continue;
     try {
       const size = fs.statSync(file).size;
-      if (size === want.size && sha256Prefix(file) === want.sha256) return plainOf(file, size);
+      if (size === want.size && sha256File(file) === want.sha256) return plainOf(file, size);
       // Codex appended turns since (plain files only: it does not append to a .zst)
       if (
         i === 0 &&
         force &&
         size > want.size &&
         !file.endsWith('.zst') &&
-        sha256Prefix(file, want.size) === want.sha256
+        sha256File(file, { limit: want.size }) === want.sha256
       )
         return { path: file, size: want.size };
     } catch {
@@ -324,7 +307,7 @@ export function rebuildToTemp(
     if (data.zstd) {
       zstTmp = tempBeside(target, 'restore');
       zstdFile(plainTmp, zstTmp);
-      if (data.zstd.exact ? sha256Prefix(zstTmp) !== m.sha256 : decompressedSha256(zstTmp) !== data.plain.sha256)
+      if (data.zstd.exact ? sha256File(zstTmp) !== m.sha256 : decompressedSha256(zstTmp) !== data.plain.sha256)
         throw new RescueError(
           'bad-input',
           `the compressed rebuild of ${m.fileName} did not match the original; nothing was restored`,

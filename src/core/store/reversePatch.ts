@@ -19,13 +19,14 @@ export type PatchPart = [0, number, number] | [1, number, number];
 
 /**
  * What the strip pass already learnt of the images it replaced, so that the patch reads, decodes and
- * hashes none of them again: `at` — by start offset, the end and the sha256 of the image's bytes as
- * stored; `bySha` — by that sha256, its store image and the form that writes it back (no form: the
- * bytes are kept verbatim).
+ * hashes none of them again: `at` — by start offset, the end and the pass's id of the image's bytes as
+ * stored (the scanner's fingerprint); `byId` — by that id, its store image and the form that writes it
+ * back (no form: the bytes are kept verbatim). Runs the pass did not report are keyed by the sha256 of
+ * their bytes, which never equals a fingerprint (40 hex digits, not 64).
  */
 export interface KnownImages {
-  at: Map<number, { end: number; prefixLen: number; sha256: string }>;
-  bySha: Map<string, { img: StoreImage; form?: StoredForm }>;
+  at: Map<number, { end: number; prefixLen: number; id: string }>;
+  byId: Map<string, { img: StoreImage; form?: StoredForm }>;
 }
 export interface PatchEntry {
   o: number;
@@ -158,7 +159,7 @@ class PatchWriter {
   readonly index: PatchIndex = { entries: 0, rawBytes: 0, images: [], forms: [], imageRefs: 0, imageRefBytes: 0 };
   private readonly imageIdx = new Map<string, number>();
   private readonly formIdx = new Map<string, number>();
-  /** Stored bytes' sha256 → what they became (a reference, or null: kept as they are). */
+  /** Stored bytes' id (see KnownImages) → what they became (a reference, or null: kept as they are). */
   private readonly seen = new Map<string, [number, number] | null>();
   private readonly patchFd: number;
   private readonly rawFd: number;
@@ -198,13 +199,13 @@ class PatchWriter {
     const at = this.input.known?.at.get(run.start);
     const key =
       at?.end === run.end
-        ? at.sha256
+        ? at.id
         : createHash('sha256')
             .update(readAt(this.srcFd, run.start, run.end))
             .digest('hex');
     let ref = this.seen.get(key);
     if (ref === undefined) {
-      let saved = this.input.known?.bySha.get(key);
+      let saved = this.input.known?.byId.get(key);
       if (!saved) {
         const d = decodeStored(readAt(this.srcFd, run.start, run.end), run.prefixLen);
         if (d?.form) saved = { img: this.input.store.put(d.decoded, d.sha256), form: d.form };
