@@ -115,10 +115,16 @@ if (!uiOnly) {
 }
 if (withUi) {
   const f = freshHome('ui');
+  // The threads its last step reclaims, kept apart from its home until then.
+  const idleHome = path.join(f.dir, 'idle-home');
+  must(node22(), ['--import', 'tsx', 'test/vscode/harness/makeIdleThreads.ts', idleHome], {
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   const code = run(process.execPath, ['test/vscode/harness/vscode-ui-test.mjs'], {
     env: {
       ...process.env,
       CODEX_HOME: f.home,
+      CODEX_RESCUE_TEST_IDLE_HOME: idleHome,
       CODEX_RESCUE_TEST_MANIFEST: manifestFile,
       CODEX_RESCUE_TEST_WORKSPACE: f.workspace,
     },

@@ -36,7 +36,9 @@ async function waitHealthy(url, proc, timeoutMs) {
 }
 
 /**
- * @param {{version?: string, root?: string, env?: Record<string,string>, settings?: object, log?: (s: string) => void, port?: number, host?: string, quiet?: boolean}} o
+ * machineSettings: the remote side's settings (Machine/settings.json). The extension runs on the "remote" here,
+ * where settings of machine scope are read only from there, never from the user's settings.
+ * @param {{version?: string, root?: string, env?: Record<string,string>, settings?: object, machineSettings?: object, log?: (s: string) => void, port?: number, host?: string, quiet?: boolean}} o
  */
 export async function startCodeServer(o = {}) {
   const version = resolveVersion(o.version ?? process.env.CODE_SERVER_VERSION);
@@ -75,6 +77,10 @@ export async function startCodeServer(o = {}) {
         2,
       ),
     );
+  }
+  if (o.machineSettings) {
+    fs.mkdirSync(path.join(dirs.userData, 'Machine'), { recursive: true });
+    fs.writeFileSync(path.join(dirs.userData, 'Machine', 'settings.json'), JSON.stringify(o.machineSettings, null, 2));
   }
   const port = o.port ?? (await freePort());
   const host = o.host ?? '127.0.0.1';

@@ -3,9 +3,11 @@
 // the extension loaded in development mode: opens the Codex Rescue view, sees the stuck thread flagged,
 // opens its details panel, runs Preview repair, then Repair in place from the panel (confirming the
 // dialog), photographs the run's report in the light, dark and high-contrast themes, searches the threads'
-// text (Search Sessions…) and opens the conversation at the hit, and opens the Getting Started walkthrough
-// (every step, its images loaded from the extension). Screenshots go to test/vscode/screenshots/.
-// Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
+// text (Search Sessions…) and opens the conversation at the hit, opens the Getting Started walkthrough
+// (every step, its images loaded from the extension), and last reclaims idle threads' space from the storage
+// row (plan, confirmation, report). Screenshots go to test/vscode/screenshots/.
+// Env: CODEX_HOME (a Codex home with the fixture threads), CODEX_RESCUE_TEST_IDLE_HOME (a Codex home with
+// idle threads: makeIdleThreads.ts), CODEX_RESCUE_TEST_MANIFEST, CODE_SERVER_VERSION.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,20 +37,55 @@ async function row0Hover(page) {
     .catch(() => undefined);
 }
 
+/** Whether the promise resolves (rather than rejects). */
+function succeeds(promise) {
+  return promise.then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether the locator reaches the state in time. */
+function within(locator, state, timeout) {
+  return succeeds(locator.waitFor({ state, timeout }));
+}
+
+/** How much step 1 widens the side bar. */
+const SIDEBAR_WIDER = 230;
+
+/** Drags the side bar's right edge by dx pixels. */
+async function dragSidebarEdge(page, dx) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width - 1;
+  await page.mouse.move(x, 400);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, 400, { steps: 8 });
+  await page.mouse.up();
+}
+
 /** Runs a command from the palette, as a person does: F1, its name, Enter. */
 async function palette(page, name) {
   // The last pick closed first (F1 while it closes opens nothing), then focus the workbench (not a webview,
   // which keeps F1 to itself), then the command palette.
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await page.locator('.part.sidebar .composite.title').first().click();
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${name}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  // Right after the walkthrough opens, F1 can open no palette, or one that closes at once (the walkthrough
+  // then has the focus): again, then.
+  for (let tries = 1; ; tries++) {
+    await page.locator('.part.sidebar .composite.title').first().click();
+    await page.keyboard.press('F1');
+    if (
+      (await within(input, 'visible', 10000)) &&
+      (await succeeds(input.fill(`>${name}`, { timeout: 5000 }))) &&
+      (await within(row, 'attached', 10000))
+    )
+      break;
+    if (tries === 3) throw new Error(`the command palette did not offer ${name}`);
+  }
   // A click, as a person does; after the walkthrough the row can be laid out (and focused) but never
   // count as visible, and then Enter runs it.
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ state: 'attached' });
   await row.click({ timeout: 5000 }).catch(() => page.keyboard.press('Enter'));
   return input;
 }
@@ -96,6 +133,99 @@ async function searchAndOpen(page, tag, step) {
   await page.screenshot({ path: path.join(shots, `conversation-${tag}.png`) });
 }
 
+/**
+ * Idle threads full of image copies join the home (kept apart until now: every step above saw the fixture
+ * home alone) and the storage row says what is reclaimable; its inline Reclaim Space… asks which threads
+ * (30 days: these, not today's fixture threads), shows the plan in an editor, asks in a modal, runs and
+ * opens the report. Screenshots of the row, the plan under its question, and the report.
+ */
+async function reclaimFromStorageRow(page, viewButton, step) {
+  await page.keyboard.press('Escape');
+  await viewButton.click();
+  await page.locator('.part.sidebar').waitFor();
+  await palette(page, 'View: Close All Editors');
+  await page.locator('.part.editor .tab').first().waitFor({ state: 'detached' });
+  await palette(page, 'Notifications: Clear All Notifications');
+
+  const idleHome = process.env.CODEX_RESCUE_TEST_IDLE_HOME;
+  const idle = fs
+    .readdirSync(path.join(idleHome, 'sessions'), { recursive: true })
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => path.join(process.env.CODEX_HOME, 'sessions', f));
+  // Their old mtimes are what makes them idle.
+  fs.cpSync(path.join(idleHome, 'sessions'), path.join(process.env.CODEX_HOME, 'sessions'), {
+    recursive: true,
+    preserveTimestamps: true,
+  });
+  await palette(page, 'Codex Rescue: Scan Sessions');
+  const storage = page.locator('.monaco-list-row', { hasText: 'Codex home:' }).first();
+  await storage.filter({ hasText: 'reclaimable ~' }).waitFor({ timeout: 60000 });
+  step(`storage row: ${(await storage.innerText()).replace(/\s+/g, ' ')}`);
+  // The idle threads shown (under Older); the side bar wide enough for the whole storage row (reclaimable is
+  // its last part), the row hovered: its action and tooltip show.
+  await page.locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'Older' }).click();
+  await page.locator('.monaco-list-row[aria-expanded="true"]', { hasText: 'Older' }).waitFor();
+  await dragSidebarEdge(page, 300);
+  const action = storage.locator('.action-label[aria-label^="Reclaim Space"]');
+  const tooltip = page.locator('.monaco-hover, .workbench-hover').first();
+  // The tooltip can miss a hover (seen here): move away and hover again.
+  for (let i = 0; i < 3; i++) {
+    await page.mouse.move(900, 700);
+    await storage.hover();
+    if (await within(tooltip, 'visible', 5000)) break;
+  }
+  await action.waitFor();
+  await page.waitForTimeout(800);
+  // The side bar and the tooltip, not the empty editor beside them.
+  const side = await page.locator('.part.sidebar').boundingBox();
+  const tip = (await tooltip.boundingBox()) ?? side;
+  const last = await page.locator('.part.sidebar .monaco-list-row').last().boundingBox();
+  await page.screenshot({
+    path: path.join(shots, 'reclaim-row.png'),
+    clip: {
+      x: 0,
+      y: 0,
+      width: Math.max(side.x + side.width, tip.x + tip.width) + 16,
+      height: Math.max(last.y + last.height, tip.y + tip.height) + 24,
+    },
+  });
+
+  // Back to the side bar's first width (before step 1 widened it): the plan's lines are long.
+  await page.mouse.move(900, 700);
+  await dragSidebarEdge(page, -300 - SIDEBAR_WIDER);
+  await storage.hover();
+  await action.click();
+  const input = page.locator('.quick-input-widget input[placeholder^="Reclaim disk space"]');
+  await input.waitFor();
+  await input.fill('30 days');
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: '30 days' })
+    .first()
+    .waitFor({ state: 'attached' });
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Reclaim ${idle.length} thread(s)` });
+  await dialog.waitFor({ timeout: 60000 });
+  await page.locator('.part.editor .view-lines', { hasText: 'Reclaim plan' }).waitFor();
+  await page.waitForTimeout(800);
+  step(`reclaim asks: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`);
+  await page.screenshot({ path: path.join(shots, 'reclaim-plan.png') });
+
+  await dialog.locator('.monaco-button', { hasText: 'Reclaim Space' }).first().click();
+  const done = page.locator('.notification-toast', { hasText: `${idle.length} done, 0 not` });
+  await done.waitFor({ timeout: 120000 });
+  await page.locator('.part.editor .view-lines', { hasText: `${idle.length} done, 0 not` }).waitFor();
+  for (const f of idle)
+    if (fs.readFileSync(f, 'latin1').includes('data:image/')) throw new Error(`${f} still holds images`);
+  await storage
+    .filter({ hasNotText: 'reclaimable ~' })
+    .waitFor({ timeout: 30000 })
+    .catch(() => step('the storage row still says reclaimable'));
+  await page.waitForTimeout(800);
+  step(`reclaim done: ${(await done.innerText()).replace(/\s+/g, ' ')}`);
+  // The report and the notification over it, as the run's report is photographed in step 6.
+  await page.locator('.part.editor').screenshot({ path: path.join(shots, 'reclaim-report.png') });
+}
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ui-'));
 const t0 = Date.now();
 let cs;
@@ -106,7 +236,10 @@ try {
   cs = await startCodeServer({
     root,
     env: { CODEX_HOME: process.env.CODEX_HOME, XDG_CACHE_HOME: path.join(root, 'cache') },
-    settings: { 'workbench.colorTheme': theme, 'codexRescue.autoHandoff': 'off' },
+    settings: { 'workbench.colorTheme': theme },
+    // Of machine scope, so read from the remote's settings only. Off: no notification that a thread crossed
+    // into high (step 9's idle threads do) covers a screenshot.
+    machineSettings: { 'codexRescue.autoHandoff': 'off' },
   });
   step(`code-server ${cs.version} at ${cs.url}`);
   context = await launchBrowser(path.join(root, 'chromium'), { viewport: { width: 1440, height: 900 } });
@@ -135,14 +268,7 @@ try {
   await status.waitFor();
   step(`status bar: ${(await status.innerText()).trim()}`);
   // Widen the side bar so names and badges show in full.
-  const sash = await page.locator('.part.sidebar').boundingBox();
-  if (sash) {
-    const x = sash.x + sash.width - 1;
-    await page.mouse.move(x, 400);
-    await page.mouse.down();
-    await page.mouse.move(x + 230, 400, { steps: 8 });
-    await page.mouse.up();
-  }
+  await dragSidebarEdge(page, SIDEBAR_WIDER);
   await row0Hover(page);
   await page.waitForTimeout(800);
   await page.screenshot({ path: path.join(shots, 'explorer.png') });
@@ -258,12 +384,7 @@ try {
   // walkthrough opens), with the workbench's own key (Ctrl+B) once the palette is closed.
   await palette(page, 'View: Toggle Primary Side Bar Visibility');
   const sidebar = page.locator('.part.sidebar');
-  if (
-    !(await sidebar.waitFor({ state: 'hidden', timeout: 5000 }).then(
-      () => true,
-      () => false,
-    ))
-  ) {
+  if (!(await within(sidebar, 'hidden', 5000))) {
     await page.keyboard.press('Escape');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     await page.keyboard.press('Control+B');
@@ -276,6 +397,10 @@ try {
   });
   step(`walkthrough: 4 steps, first image ${await image.evaluate((img) => img.naturalWidth)} px wide`);
   await page.locator('.part.editor').screenshot({ path: path.join(shots, 'walkthrough.png') });
+
+  // 9. Reclaim Space… from the storage row: last, as it rewrites threads, after a reset (walkthrough and
+  // notifications closed, the Sessions view back) so nothing left open above stands in its way.
+  await reclaimFromStorageRow(page, viewButton, step);
 
   code = 0;
 } catch (err) {
