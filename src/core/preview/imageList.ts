@@ -7,6 +7,7 @@ import { readRollout } from '../rollout/reader';
 import { classify, isImageString, walk } from '../rollout/format';
 import { imageFacts } from '../rollout/images';
 import type { ImageRef } from './imageRef';
+import { IMAGE_PLACEHOLDER_PREFIX } from '../rollout/placeholders';
 
 export interface ImageListHooks {
   isCancelled?: () => boolean;
@@ -73,7 +74,7 @@ const PLACEHOLDER =
  * taken, and looked up in this home's store), when it is there.
  */
 function storedImage(text: string, storeDir: string): Pick<ImageRef, 'mediaType' | 'storedBytes' | 'file'> | undefined {
-  if (!text.startsWith('[image omitted by codex-session-rescue:')) return undefined;
+  if (!text.startsWith(IMAGE_PLACEHOLDER_PREFIX)) return undefined;
   const m = PLACEHOLDER.exec(text);
   if (!m) return undefined;
   const file = path.join(storeDir, m[2]);

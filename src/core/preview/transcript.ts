@@ -20,6 +20,7 @@ import { bigStrLabel } from './projection';
 import { formatBytes } from '../util/display';
 import { UsageError } from '../util/errors';
 import type { EntryImage, EntryKind, TranscriptEntry } from './entries';
+import { IMAGE_PLACEHOLDER_PREFIX } from '../rollout/placeholders';
 
 export interface TranscriptOptions {
   /** Where to start: a cursor returned by an earlier page (default: the beginning). */
@@ -55,8 +56,6 @@ export interface EntryPage extends Omit<TranscriptPage, 'text' | 'entries'> {
 
 export const DEFAULT_PAGE_CHARS = 20_000;
 const BIG_TEXT_BYTES = 64 * 1024;
-/** How a repair's image placeholder starts (repair/stripPass.ts placeholderText). */
-const PLACEHOLDER = '[image omitted by codex-session-rescue: ';
 
 /** Stops the read once the page is full; never leaves readTranscript. */
 class PageFull extends Error {}
@@ -234,7 +233,7 @@ class EntryRenderer {
       else {
         const text = this.text(get(part, 'text'), max);
         if (text !== undefined) out.push(text);
-        if (text?.startsWith(PLACEHOLDER)) this.archived(text);
+        if (text?.startsWith(IMAGE_PLACEHOLDER_PREFIX)) this.archived(text);
       }
     }
     return out.join('').replace(/<\/?image[^>]*>/g, '');

@@ -99,6 +99,9 @@ function swapLocked(s: SwapInput): SwapResult {
     writeManifest(dir, manifest);
     writeRepairNote(dir, { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter });
     fs.chmodSync(swapIn, stat.mode & 0o7777);
+    // A repair is not news: the thread keeps its last-written time, so it stays where it was in Codex's
+    // and our lists, and a reclaim of thousands of idle threads leaves them idle.
+    fs.utimesSync(swapIn, stat.atime, stat.mtime);
   } catch (err) {
     undoBackup();
     throw new RescueError(

@@ -10,7 +10,7 @@ import { archivedSessionsDir, isThreadId, sessionsDir, threadBackupsDir } from '
 import { ProjectionTxn, beginDropProjection } from '../codexHome/threadHistoryDb';
 import { formatBytes } from '../util/display';
 import { describeWriteError, fsyncDir, removeQuietly, replaceWithCopyOf } from '../util/atomicWrite';
-import { rebuildToTemp, repairedSource } from '../store/restoreData';
+import { compressedCopyOf, rebuildToTemp, repairedSource } from '../store/restoreData';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
 import {
@@ -168,7 +168,7 @@ function restoreLocked(
   if (livePath && m.repaired && !req.force) {
     const st = fs.statSync(livePath);
     const left = m.repaired.onDisk ?? m.repaired; // a .zst kept .zst: the compressed file the repair left
-    if (st.size !== left.size || liveSha !== left.sha256) {
+    if ((st.size !== left.size || liveSha !== left.sha256) && !compressedByCodex(livePath, m.repaired)) {
       const grown = st.size - left.size;
       throw new RescueError(
         'changed-since-repair',
@@ -247,6 +247,13 @@ function restoreLocked(
     savedCurrentAs,
     projectionRestored,
   };
+}
+
+/** The repaired thread, as Codex compressed it once it was idle (nothing added). */
+function compressedByCodex(livePath: string, repaired: { size: number; sha256: string }): boolean {
+  const plain = compressedCopyOf(livePath, repaired);
+  removeQuietly(plain);
+  return plain !== undefined;
 }
 
 /**

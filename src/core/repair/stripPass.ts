@@ -17,6 +17,7 @@ import { Edit, RangeWriter, safeCutPoint } from './rangeWriter';
 import { lineShape } from './verify';
 import { OrdinalRenumber } from './ordinals';
 import type { RepairCounts } from './counts';
+import { IMAGE_PLACEHOLDER_PREFIX } from '../rollout/placeholders';
 
 export interface StripOptions {
   /** Keep this many of the newest images in the live history untouched (default 0). */
@@ -291,7 +292,7 @@ function placeholderText(site: ImageSite, sha: string, savedAs: string | undefin
   const f = imageFacts(site.str, site.generated ? 'image/png' : undefined);
   const size = f.width && f.height ? ` ${f.width}x${f.height}` : '';
   const where = savedAs ? `saved as ${savedAs}` : `the original is in ${originalIn}`;
-  return `[image omitted by codex-session-rescue: ${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
+  return `${IMAGE_PLACEHOLDER_PREFIX}${f.mediaType}${size}, ${formatBytes(f.decodedBytes)}, ${idLabel(site.str, savedAs)}:${sha.slice(0, 16)}; ${where}]`;
 }
 
 /** The scanner fingerprinted big data URLs (no store); small ones are hashed here, exactly. */

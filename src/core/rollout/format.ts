@@ -1,6 +1,7 @@
 // What Codex rollout lines mean, across the three generations of the format
 // (see docs: header format before Sept 2025, legacy {timestamp,type,payload}, paginated).
 import { BigStr, JsonObject, JsonValue, get, isObject, str } from './jsonSkeleton';
+import { isRepairPlaceholder } from './placeholders';
 
 export type Generation = 'header' | 'legacy' | 'paginated' | 'unknown';
 
@@ -118,14 +119,15 @@ export function userText(c: Classified): { text: string; source: 'event' | 'item
       const text = Array.isArray(parts)
         ? parts
             .map((x) => str(x, 'text') ?? '')
-            .filter(Boolean)
+            .filter((t) => t && !isRepairPlaceholder(t))
             .join('\n')
         : '';
       return { text, source: 'event' };
     }
   }
   if (c.lineType === 'response_item' && c.itemType === 'message' && str(p, 'role') === 'user') {
-    const text = messageText(p);
+    // What the user wrote: not the placeholders a repair put where their images were.
+    const text = messageText(p, isRepairPlaceholder);
     if (text !== undefined && !isInjectedText(text)) return { text: stripImageTags(text), source: 'item' };
   }
   return undefined;
@@ -135,14 +137,14 @@ function stripImageTags(text: string): string {
   return text.replace(/<\/?image[^>]*>/g, '').trim();
 }
 
-/** Joined text parts of a response_item message (input_text / output_text). */
-export function messageText(item: JsonValue | undefined): string | undefined {
+/** Joined text parts of a response_item message (input_text / output_text), but those `skip` says. */
+export function messageText(item: JsonValue | undefined, skip?: (text: string) => boolean): string | undefined {
   const content = get(item, 'content');
   if (!Array.isArray(content)) return undefined;
   const texts: string[] = [];
   for (const part of content) {
     const t = str(part, 'text');
-    if (t !== undefined) texts.push(t);
+    if (t !== undefined && !skip?.(t)) texts.push(t);
   }
   return texts.length ? texts.join('\n') : undefined;
 }

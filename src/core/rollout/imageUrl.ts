@@ -3,6 +3,7 @@
 // data URLs there, and every request that carries one is rejected ("Invalid … image_url").
 import { BigStr, JsonObject, JsonValue, isObject, str } from './jsonSkeleton';
 import { Classified, walk } from './format';
+import { BROKEN_IMAGE_PREFIX } from './placeholders';
 
 const HTTP_URL = /^https?:\/\/[^\s"<>]+$/i;
 const DATA_HEADER = /^data:image\/[a-z0-9.+-]+;base64,/i;
@@ -84,7 +85,7 @@ export function isBrokenImageHolder(v: JsonValue | undefined): boolean {
 
 /** The text that replaces a broken reference (an `input_text` item in the same place). */
 export function brokenImageText(problem: string): string {
-  return `[broken image reference removed by codex-session-rescue: the image_url was ${problem}]`;
+  return `${BROKEN_IMAGE_PREFIX}the image_url was ${problem}]`;
 }
 
 // Also the API's answers to an image it will not take although its data URL is well formed (a valid

@@ -231,6 +231,8 @@ export function repairedSource(
     try {
       const size = fs.statSync(file).size;
       if (size === want.size && sha256File(file) === want.sha256) return plainOf(file, size);
+      const plain = compressedCopyOf(file, want);
+      if (plain) return { path: plain, size: want.size, cleanup: plain };
       // Codex appended turns since (plain files only: it does not append to a .zst)
       if (
         i === 0 &&
@@ -253,6 +255,18 @@ export interface RepairedSource {
   size: number;
   /** A temp file to remove once the restore is done. */
   cleanup?: string;
+}
+
+/**
+ * A .zst of exactly these plain bytes — Codex (0.171, compression on) compresses idle threads, so a
+ * repaired .jsonl may since have become a .zst of the very same bytes: their temp copy, else undefined.
+ */
+export function compressedCopyOf(file: string, want: { size: number; sha256: string }): string | undefined {
+  if (!file.endsWith('.zst')) return undefined;
+  const plain = decompressToTemp(file, file.replace(/\.zst$/, ''));
+  if (plain.size === want.size && plain.sha256 === want.sha256) return plain.path;
+  removeQuietly(plain.path);
+  return undefined;
 }
 
 function plainOf(file: string, size: number): RepairedSource {

@@ -65,6 +65,20 @@ describe('format generations', () => {
     assert.equal(after[3].content[1].type, 'input_text');
   });
 
+  it("a user message that starts with an image keeps its words as the thread's first prompt after a repair", () => {
+    const file = path.join(tempDir(), 'rollout-2025-06-01T10-00-00-5f1c3a2e-1111-4222-8333-944445555666.jsonl');
+    const prompt = lines[3] as { content: unknown[] };
+    const imageFirst = lines.map((l) => (l === prompt ? { ...prompt, content: [...prompt.content].reverse() } : l));
+    fs.writeFileSync(file, imageFirst.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const out = file.replace('.jsonl', '.out.jsonl');
+    assert.equal(stripRollout(file, out).imagesReplaced, 1);
+    for (const f of [file, out]) {
+      const c = new MetricsCollector();
+      readRollout(f, (l) => c.line(l));
+      assert.equal(c.result().firstUserMessage, 'Fix the login page', f);
+    }
+  });
+
   it('tells legacy from paginated and counts unknown line types without failing', () => {
     const dir = tempDir();
     const legacy = path.join(dir, 'l.jsonl');

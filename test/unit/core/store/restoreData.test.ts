@@ -226,6 +226,21 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.deepEqual(fs.readFileSync(zst), zstBytes);
   });
 
+  it('restores a repaired thread that Codex compressed since (idle threads become .zst), and keeps its time', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const before = fs.statSync(t.file);
+    stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    assert.equal(fs.statSync(t.file).mtimeMs, before.mtimeMs, 'a repair is not news: the thread keeps its time');
+    // What Codex 0.171 does to an idle thread with compression on: a .zst of the same bytes, the .jsonl gone.
+    fs.writeFileSync(t.file + '.zst', zlib.zstdCompressSync(fs.readFileSync(t.file)));
+    fs.rmSync(t.file);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+    assert.ok(!fs.existsSync(t.file + '.zst'), 'the compressed repaired form went: the original is the thread again');
+    assert.deepEqual(tempsIn(path.dirname(t.file)), []);
+  });
+
   it('restore refuses, naming the image, when a store file is missing or damaged; nothing is written', () => {
     const home = tempCodexHome();
     const t = makeThread(home);
