@@ -5,9 +5,7 @@ import { ReclaimJob, ReclaimWorkerMessage, reclaimJob } from '../core/reclaim/ru
 
 const cancelFlag = (workerData as { cancelFlag: Int32Array }).cancelFlag;
 
-// The pool gives a worker its next thread only after this one's answer: one job at a time.
 parentPort?.on('message', (job: ReclaimJob) => {
-  void reclaimJob(job, () => Atomics.load(cancelFlag, 0) === 1).then((outcome) =>
-    parentPort?.postMessage({ seq: job.seq, ...outcome } satisfies ReclaimWorkerMessage),
-  );
+  const outcome = reclaimJob(job, () => Atomics.load(cancelFlag, 0) === 1);
+  parentPort?.postMessage({ seq: job.seq, ...outcome } satisfies ReclaimWorkerMessage);
 });

@@ -7,13 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { archivedSessionsDir, rescueDir, sessionsDir } from '../codexHome/paths';
-import { removeQuietly, removeStaleTemps } from '../util/atomicWrite';
+import { removeStaleTemps } from '../util/atomicWrite';
 import { errorCode, errorMessage } from '../util/errors';
 import { stripThread } from '../repair/stripThread';
 import { defaultWorkerCount } from '../scan/scanPool';
 import { ReclaimPlan, unchangedSincePlan } from './plan';
 import { storeStats } from '../store/imageStore';
-import { FileState, decompressToTempNative } from '../store/zstdFile';
 import { convertBackupToRestoreData } from '../repair/convertBackup';
 import { acquireCodexMaintenanceLock } from '../codexHome/maintenanceLock';
 
@@ -111,17 +110,12 @@ export function cleanLeftovers(codexHome: string): void {
 }
 
 /** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
-export async function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Promise<ThreadOutcome> {
-  let plainCopy: { path: string; of: FileState } | undefined;
+export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
   try {
     if (job.backup) {
       const c = convertBackupToRestoreData(job.codexHome, job.backup.threadId, job.backup.dir, { isCancelled });
       return { ok: true, sizeAfter: 0, restoreBytes: c.restoreDataBytes, imagesReplaced: 0 };
     }
-    // A .zst thread is decompressed first by Node's own zstd, several times faster than the synchronous
-    // reader the pass would use (the pass takes the copy only if the .zst is still that file).
-    if (job.path!.endsWith('.zst'))
-      plainCopy = await decompressToTempNative(job.path!, job.path!.replace(/\.zst$/, ''));
     const r = stripThread(
       {
         codexHome: job.codexHome,
@@ -130,7 +124,6 @@ export async function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): 
         options: { keepImages: job.keepImages, maxToolOutputBytes: job.maxToolOutputBytes, archiveImages: true },
         env: job.env,
         keepCompressed: true,
-        plainCopy,
       },
       { isCancelled, growthWindowMs: job.growthWindowMs, maintenanceLockHeld: job.maintenanceLockHeld },
     );
@@ -144,8 +137,6 @@ export async function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): 
     };
   } catch (err) {
     return { ok: false, code: errorCode(err), message: errorMessage(err) };
-  } finally {
-    removeQuietly(plainCopy?.path);
   }
 }
 
@@ -242,7 +233,7 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
     for (let w = stop() ? undefined : next(); w; w = stop() ? undefined : next())
-      finish(w, await reclaimJob(jobOf(w, 0), stop));
+      finish(w, reclaimJob(jobOf(w, 0), stop));
   } else {
     await runInPool(opts.script, workers, next, jobOf, finish, stop);
   }

@@ -75,7 +75,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   let zst: string | undefined;
   let prepared: PreparedRestoreData | undefined;
   try {
-    src = plainSource(f, hooks.isCancelled, req.plainCopy, stat);
+    src = plainSource(f, hooks.isCancelled);
     const stats: StripStats = stripRollout(
       src.path,
       output,

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import { newThreadId, sessionPath } from '../codexHome/paths';
 import { describeWriteError, tempBeside } from '../util/atomicWrite';
-import { FileState, decompressToTemp, sameFile } from '../store/zstdFile';
+import { decompressToTemp } from '../store/zstdFile';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
 import { canWriteZstd } from '../store/zstdFile';
@@ -67,18 +67,12 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
   }
 }
 
-/**
- * The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst — the one
- * the caller made (`copy`) when it was made from the file as it is now (`now`).
- */
+/** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
 export function plainSource(
   f: Pick<RolloutFile, 'path' | 'compressed'>,
   isCancelled?: () => boolean,
-  copy?: { path: string; of: FileState },
-  now?: FileState,
 ): { path: string; cleanup?: string } {
   if (!f.compressed) return { path: f.path };
-  if (copy && now && sameFile(copy.of, now)) return { path: copy.path };
   const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled).path;
   return { path: tmp, cleanup: tmp };
 }

@@ -1,7 +1,6 @@
 // What a strip / repair run is asked to do and what it reports.
 import type { StripOptions, StripStats } from './stripPass';
 import type { VerifyCounts } from './counts';
-import type { FileState } from '../store/zstdFile';
 
 export type StripMode = 'dry-run' | 'in-place' | 'fork' | 'copy';
 
@@ -21,11 +20,6 @@ export interface StripRequest {
    * the user names). An in-place repair only ever rewrites one of the home's own rollouts.
    */
   outside?: boolean;
-  /**
-   * A .zst thread's content, decompressed beforehand (a reclaim worker does it with Node's faster, but
-   * asynchronous, zstd): used while the .zst is still the file `of` says; the caller removes it.
-   */
-  plainCopy?: { path: string; of: FileState };
 }
 
 export type Phase = 'checking' | 'stripping' | 'verifying' | 'saving restore data' | 'swapping' | 'restoring';

@@ -5,6 +5,7 @@ import { Decompress } from 'fzstd';
 import { JsonValue } from './jsonSkeleton';
 import { LineProblem, LineScanner, MAX_DEPTH, MAX_LITERAL_BYTES, ScannerOptions, utf8Slice } from './lineScanner';
 import { CancelledError, RescueError } from '../util/errors';
+import { readZstdNative, zstdFrames } from './nativeZstd';
 
 export interface RolloutLine {
   /** 0-based line index; the line number people see is index + 1. */
@@ -111,6 +112,11 @@ export class RolloutReadError extends RescueError {
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
+/**
+ * A .zst at least this big is read by Node's zstd (nativeZstd.ts: a helper thread, started once); a
+ * smaller one by fzstd, which costs less than that start.
+ */
+const NATIVE_ZSTD_MIN_BYTES = 256 * 1024;
 
 export function describeFsError(err: unknown, path: string): RolloutReadError {
   const e = err as NodeJS.ErrnoException;
@@ -167,22 +173,51 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
         opts.onProgress(done, size);
       }
     };
-    if (compressed) {
+    // Node's own zstd for a .zst of some size whose frames are whole; fzstd for the rest (and to say
+    // what is wrong with a damaged one).
+    const frames =
+      compressed && opts.onBytes === undefined && fs.fstatSync(fd).size >= NATIVE_ZSTD_MIN_BYTES
+        ? zstdFrames(fd, fs.fstatSync(fd).size)
+        : undefined;
+    const native =
+      frames &&
+      readZstdNative(fd, frames, (piece, read) => {
+        opts.onDecompressed?.(piece);
+        splitter.push(piece);
+        tick(read);
+      });
+    if (native) {
+      if (!native.ok)
+        throw native.code
+          ? describeFsError({ code: native.code, message: native.error }, path)
+          : new RolloutReadError(
+              `could not decompress ${path} (${native.error}): the .zst file is damaged or cut short`,
+            );
+    } else if (compressed) {
       const dec = new Decompress((chunk) => {
         opts.onDecompressed?.(chunk);
         splitter.push(chunk);
       });
-      for (;;) {
-        const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
-        ahead = -1;
-        if (n === 0) break;
-        opts.onBytes?.(buf.subarray(0, n));
-        // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
-        dec.push(Buffer.from(buf.subarray(0, n)));
-        pos += n;
-        tick(pos);
+      try {
+        for (;;) {
+          const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);
+          ahead = -1;
+          if (n === 0) break;
+          opts.onBytes?.(buf.subarray(0, n));
+          // fzstd may keep a reference to the pushed chunk until more arrives: give it its own copy.
+          dec.push(Buffer.from(buf.subarray(0, n)));
+          pos += n;
+          tick(pos);
+        }
+        dec.push(new Uint8Array(0), true);
+      } catch (err) {
+        // fzstd's own errors carry a numeric code ("unexpected EOF", "invalid block type", …)
+        if (typeof (err as { code?: unknown }).code === 'number')
+          throw new RolloutReadError(
+            `could not decompress ${path} (${(err as Error).message}): the .zst file is damaged or cut short`,
+          );
+        throw err;
       }
-      dec.push(new Uint8Array(0), true);
     } else {
       splitter.setBase(pos, opts.startLine ?? 0);
       for (;;) {

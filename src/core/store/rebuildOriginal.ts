@@ -16,7 +16,7 @@ export interface RebuildInput {
   patchPath: string;
   rawPath: string;
   index: PatchIndex;
-  /** Sees the rebuilt original, piece by piece. */
+  /** Sees the rebuilt original, piece by piece; a piece is valid only during the call (buffers are reused). */
   sink?: (b: Buffer) => void;
   isCancelled?: () => boolean;
 }
@@ -29,6 +29,8 @@ export interface RebuildInput {
  */
 const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
 const encodedImages = new Map<string, Buffer>();
+/** The read buffer copies go through (out() uses each piece before the next read). */
+let piece: Buffer | undefined;
 let encodedBytes = 0;
 
 function damaged(what: string): RescueError {
@@ -73,7 +75,7 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     const rSize = Math.min(fs.fstatSync(rFd).size, input.repairedSize ?? Infinity);
     const copy = (fd: number, start: number, end: number, what: string) => {
       for (let pos = start; pos < end; pos += PIECE) {
-        const b = readAt(fd, pos, Math.min(end, pos + PIECE));
+        const b = readAt(fd, pos, Math.min(end, pos + PIECE), (piece ??= Buffer.allocUnsafe(PIECE)));
         if (b.length !== Math.min(end, pos + PIECE) - pos) throw damaged(`${what} is shorter than recorded`);
         out(b);
       }

@@ -51,10 +51,14 @@ export interface PatchIndex {
 const MAX_IMAGE = 256 * 1024 * 1024;
 /** How much of a file one read takes. */
 export const PIECE = 1024 * 1024;
+let pieceBuf: Buffer | undefined;
 
-/** Bytes [start, end) of a file (fewer at its end). */
-export function readAt(fd: number, start: number, end: number): Buffer {
-  const b = Buffer.allocUnsafe(end - start);
+/**
+ * Bytes [start, end) of a file (fewer at its end), in `into` when given (a scratch buffer at least that
+ * big, reused by the caller: a fresh buffer per piece of a GB file is memory the GC gives back late).
+ */
+export function readAt(fd: number, start: number, end: number, into?: Buffer): Buffer {
+  const b = into ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
   let got = 0;
   while (got < b.length) {
     const n = fs.readSync(fd, b, got, b.length - got, start + got);
@@ -96,14 +100,17 @@ class LineRanges {
   }
 }
 
+const STEP = 64 * 1024;
+const xs = Buffer.allocUnsafe(STEP);
+const ys = Buffer.allocUnsafe(STEP);
+
 /** Bytes equal from the start of a [a, a2) and b [b, b2). */
 function commonPrefix(fa: number, a: number, a2: number, fb: number, b: number, b2: number): number {
   let same = 0;
-  const step = 64 * 1024;
   while (a + same < a2 && b + same < b2) {
-    const len = Math.min(step, a2 - a - same, b2 - b - same);
-    const x = readAt(fa, a + same, a + same + len);
-    const y = readAt(fb, b + same, b + same + len);
+    const len = Math.min(STEP, a2 - a - same, b2 - b - same);
+    const x = readAt(fa, a + same, a + same + len, xs);
+    const y = readAt(fb, b + same, b + same + len, ys);
     if (x.length === len && x.equals(y)) {
       same += len;
       continue;
@@ -118,11 +125,10 @@ function commonPrefix(fa: number, a: number, a2: number, fb: number, b: number, 
 /** Bytes equal from the end of a [a, a2) and b [b, b2). */
 function commonSuffix(fa: number, a: number, a2: number, fb: number, b: number, b2: number): number {
   let same = 0;
-  const step = 64 * 1024;
   while (a2 - same > a && b2 - same > b) {
-    const len = Math.min(step, a2 - same - a, b2 - same - b);
-    const x = readAt(fa, a2 - same - len, a2 - same);
-    const y = readAt(fb, b2 - same - len, b2 - same);
+    const len = Math.min(STEP, a2 - same - a, b2 - same - b);
+    const x = readAt(fa, a2 - same - len, a2 - same, xs);
+    const y = readAt(fb, b2 - same - len, b2 - same, ys);
     if (x.equals(y)) {
       same += len;
       continue;
@@ -188,7 +194,8 @@ class PatchWriter {
     if (end <= start) return;
     const last = parts[parts.length - 1];
     const at = this.index.rawBytes;
-    for (let pos = start; pos < end; pos += PIECE) this.writeRaw(readAt(this.srcFd, pos, Math.min(end, pos + PIECE)));
+    for (let pos = start; pos < end; pos += PIECE)
+      this.writeRaw(readAt(this.srcFd, pos, Math.min(end, pos + PIECE), (pieceBuf ??= Buffer.allocUnsafe(PIECE))));
     if (last && last[0] === 0 && last[1] + last[2] === at) last[2] += end - start;
     else parts.push([0, at, end - start]);
   }

@@ -1,16 +1,14 @@
 // .zst files both ways: written with Node's own zstd (node:zlib, from Node 22.15 — VS Code's Node),
 // synchronously (the worker's passes are synchronous); read back into a plain temp file, for the passes
-// that need byte offsets, with the one streaming reader (fzstd, synchronous) or — where the caller can
-// wait for a promise, as a reclaim worker can — Node's own decompressor, several times faster.
+// that need byte offsets, with the one streaming reader (rollout/reader.ts: Node's zstd through a
+// helper thread, or fzstd).
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import type { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { readRollout } from '../rollout/reader';
 
-type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer; createZstdDecompress?: () => Transform };
+type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
 const z = zlib as unknown as ZstdZlib;
 
 /** Node can write zstd (22.15 and later). */
@@ -95,46 +93,4 @@ export function decompressToTemp(
   }
   fs.closeSync(fd);
   return { path: tmp, size, sha256: hash.digest('hex') };
-}
-
-/** What a file was when it was read: the same path with the same (ino, size, mtime) is the same file. */
-export interface FileState {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-export function sameFile(a: FileState, b: FileState): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-/**
- * A .zst file's content in a new temp file beside `beside`, with Node's own zstd (asynchronous,
- * 22.15+), and the state of the .zst it read. Undefined when this Node has no zstd decompressor, the
- * file is damaged, or it changed while it was read: the caller then decompresses synchronously, as
- * before (and a damaged file is described in the synchronous reader's words).
- */
-export async function decompressToTempNative(
-  zst: string,
-  beside: string,
-): Promise<{ path: string; of: FileState } | undefined> {
-  if (typeof z.createZstdDecompress !== 'function') return undefined;
-  const before = fs.statSync(zst);
-  const tmp = tempBeside(beside, 'unzst');
-  try {
-    await pipeline(
-      fs.createReadStream(zst, { highWaterMark: 256 * 1024 }),
-      z.createZstdDecompress(),
-      fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
-    );
-  } catch {
-    removeQuietly(tmp);
-    return undefined;
-  }
-  const after = fs.statSync(zst);
-  if (!sameFile(before, after)) {
-    removeQuietly(tmp);
-    return undefined;
-  }
-  return { path: tmp, of: { ino: after.ino, size: after.size, mtimeMs: after.mtimeMs } };
 }
