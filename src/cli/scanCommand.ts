@@ -1,5 +1,6 @@
 // `scan`: every local thread, most urgent first.
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
 import { once } from 'node:events';
 import { ThreadSummary } from '../core/scan/catalog';
 import { formatBytes } from '../core/scan/risk';
@@ -28,6 +29,7 @@ async function scan(ctx: CliContext): Promise<number> {
       `no Codex home at ${codexHome}. Set --codex-home or CODEX_HOME to the folder that holds sessions/.`,
     );
   }
+  keepYoungGenerationSmall();
   const result = await scanHome(ctx, { useCache: !args.flags.has('no-cache'), workers: args.values.get('workers') });
   if (args.flags.has('json')) {
     // A JSON array, one thread to a line (greppable; a third smaller and quicker to write than indented).
@@ -57,6 +59,18 @@ async function scan(ctx: CliContext): Promise<number> {
   const urgent = result.threads.find((t) => t.risk.level !== 'ok' && t.risk.level !== 'watch');
   if (urgent) ctx.out.write(`Most urgent: ${urgent.name} (${urgent.id}) — ${urgent.risk.recommendation}\n`);
   return 0;
+}
+
+/**
+ * This thread keeps every thread's measurement until the end (the output is sorted), so nearly all it
+ * allocates survives its first collections, and V8 answers that by doubling the young generation up to
+ * its maximum (16 MB semi-spaces): 20–30 MB of peak RSS that buys the scan no speed (measured on the
+ * heavy home, Node 22 and 24). Growth factor 1 keeps it at its start size. A flag V8 reads each time
+ * it would grow the young generation, so setting it now takes effect; process-wide, so only the CLI
+ * sets it (the scan workers' young generation is capped by their resourceLimits anyway).
+ */
+function keepYoungGenerationSmall(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 function table(threads: ThreadSummary[]): string {
