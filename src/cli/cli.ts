@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { enableCompileCache } from '../core/util/compileCache';
 import { CLI_MAIN_BUNDLE } from '../core/util/bundles';
 
-// Not for scan (any argument so spelled: a wrong guess costs only speed). Loading cli's code from the
-// cache saves ~15 ms of a warm search's ~110 ms of CPU, but adds ~4 MB to the peak RSS of a scan,
-// whose run is mostly reading and whose memory is budgeted (docs/PERFORMANCE.md).
-if (!process.argv.slice(2).includes('scan')) enableCompileCache();
+// For search only (any argument so spelled: a wrong guess costs only speed), whose warm run is mostly
+// start-up: the cache saves ~5 ms of its ~110 ms of CPU (Node 22 and 24). On a scan it saved nothing and
+// added ~4 MB to the peak RSS; the commands that read big files have their memory budgeted too.
+if (process.argv.slice(2).includes('search')) enableCompileCache();
 // A computed path, so that esbuild leaves the CLI out of this bundle.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 (require(path.join(__dirname, CLI_MAIN_BUNDLE)) as typeof import('./main')).runCli();
