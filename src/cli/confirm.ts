@@ -1,8 +1,8 @@
 // Ask yes/no on a terminal; anything but y/yes is no.
-import * as readline from 'node:readline';
+import { readline } from '../core/util/lazyModules';
 
 export function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const rl = readline().createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     rl.question(`${question} [y/N] `, (answer) => {
       rl.close();

@@ -113,7 +113,8 @@ function outputError(err: NodeJS.ErrnoException): string {
   return `could not write the output (${why}). Send it somewhere with room (or to a terminal) and run the command again.`;
 }
 
-if (require.main === module) {
+/** The CLI as a process: dist/cli.js (cli.ts) calls this once it has turned the compile cache on. */
+export function runCli(): void {
   const tooOld = nodeVersionProblem();
   if (tooOld) {
     process.stderr.write(`${tooOld}\n`);

@@ -6,12 +6,13 @@
 // Node helpers); over Remote-SSH/WSL/code-server it already is Node. No Node on PATH is needed.
 // Codex's config.toml outlives extension updates, so it points at a copy of the CLI bundle in
 // CODEX_HOME/rescue/mcp/ (refreshed when the extension changes), not at the versioned extension folder;
-// the MCP server's own bundle (dist/mcp.js, which the CLI loads from beside itself) is copied with it.
+// the bundles the CLI loads from beside itself (dist/cliMain.js, the CLI behind its launcher, and
+// dist/mcp.js, the MCP server) are copied with it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESCUE_SERVER_NAME, addMcpServerToConfig, hasMcpServer } from '../core/codexHome/codexConfig';
-import { MCP_BUNDLE } from '../core/util/bundles';
+import { CLI_MAIN_BUNDLE, MCP_BUNDLE } from '../core/util/bundles';
 import { Settings } from './settings';
 
 export const PROVIDER_ID = 'codexRescue.mcp';
@@ -43,7 +44,9 @@ export function refreshCliCopy(bundled: string, codexHome: string, create: boole
   const target = stableCliPath(codexHome);
   if (!fs.existsSync(target) && !create) return undefined;
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  copyWhenDifferent(path.join(path.dirname(bundled), MCP_BUNDLE), path.join(path.dirname(target), MCP_BUNDLE));
+  // The bundles the launcher loads first, the launcher (what config.toml runs) last.
+  for (const b of [MCP_BUNDLE, CLI_MAIN_BUNDLE])
+    copyWhenDifferent(path.join(path.dirname(bundled), b), path.join(path.dirname(target), b));
   copyWhenDifferent(bundled, target);
   return target;
 }

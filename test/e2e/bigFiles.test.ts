@@ -16,7 +16,7 @@ const V8_MAX_STRING = 536_870_888;
 const MB = 1024 * 1024;
 
 /**
- * Node and the CLI bundle (self-contained) where another user can run them: a world-readable temp
+ * Node and the CLI (its launcher and the bundle it loads) where another user can run them: a world-readable temp
  * folder, since the checkout may sit in a private one (mktemp -d, a 0700 home). Only the Codex files
  * the test locks are out of that user's reach.
  */
@@ -33,6 +33,9 @@ function runnableByOthers(): { node: string; cli: string } {
   const cli = path.join(dir, 'cli.js');
   fs.copyFileSync(CLI, cli);
   fs.chmodSync(cli, 0o644);
+  const main = path.join(dir, 'cliMain.js'); // what the launcher loads
+  fs.copyFileSync(path.join(path.dirname(CLI), 'cliMain.js'), main);
+  fs.chmodSync(main, 0o644);
   return { node, cli };
 }
 

@@ -16,7 +16,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../util/lazyModules';
 
 export type HoldOutcome = 'locked' | 'busy' | 'held' | 'error' | 'unavailable';
 
@@ -104,7 +105,7 @@ if ($c) { Remove-Item -LiteralPath $lock -ErrorAction SilentlyContinue; $c.Dispo
 
 let flockChecked: boolean | undefined;
 function hasFlock(): boolean {
-  flockChecked ??= !spawnSync('flock', ['--version'], { stdio: 'ignore', timeout: 5000 }).error;
+  flockChecked ??= !childProcess().spawnSync('flock', ['--version'], { stdio: 'ignore', timeout: 5000 }).error;
   return flockChecked;
 }
 
@@ -164,7 +165,7 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
   const [cmd, args, env] = holderCommand(o);
   try {
     // Own process group (so a stuck holder can be killed whole); stdin is the pipe that keeps it.
-    child = spawn(cmd, args, { stdio: ['pipe', out, 'ignore'], detached: true, windowsHide: true, env });
+    child = childProcess().spawn(cmd, args, { stdio: ['pipe', out, 'ignore'], detached: true, windowsHide: true, env });
   } catch {
     fs.closeSync(out);
     fs.rmSync(statusDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { RescueError } from '../util/errors';
+import { cacheFolder } from '../util/cacheFolder';
 
 /** A thread id: a UUID (v4 in older Codex versions, v7 in newer ones). */
 export const THREAD_ID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -78,9 +79,8 @@ export const watchStatePath = (home: string) => path.join(rescueDir(home), 'watc
 
 /** Our cache folder for one Codex home's files: `<XDG cache>/codex-session-rescue/<name>-<home key>.<ext>`. */
 function cachePath(home: string, name: string, ext: string, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache');
   const key = createHash('sha1').update(home).digest('hex').slice(0, 12);
-  return path.join(base, 'codex-session-rescue', `${name}-${key}.${ext}`);
+  return path.join(cacheFolder(env), `${name}-${key}.${ext}`);
 }
 
 /** The CLI's scan index between runs: a cache, so never inside CODEX_HOME. */

@@ -45,19 +45,22 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
       return; // missing or unreadable folder: nothing listed from it
     }
     for (const e of entries) {
-      const p = path.join(dir, e.name);
+      // A name in a listed folder holds no separator: joined as is (path.join would normalize each of
+      // thousands of paths again; a warm search lists every rollout).
+      const p = dir + path.sep + e.name;
       if (e.isDirectory()) {
         if (depth < 4) visit(p, archived, depth + 1);
         continue;
       }
       const parsed = parseRolloutName(e.name);
       if (!parsed || !e.isFile()) continue;
-      let st: fs.Stats;
+      let st: fs.Stats | undefined;
       try {
-        st = fs.statSync(p);
+        st = fs.statSync(p, { throwIfNoEntry: false }); // gone since the listing: skipped
       } catch {
         continue;
       }
+      if (!st) continue;
       const key = p.replace(/\.zst$/, '');
       const prev = out.get(key);
       if (prev && !prev.compressed) continue;

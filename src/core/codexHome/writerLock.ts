@@ -1,7 +1,7 @@
 // Is Codex (CLI, or the app-server behind Desktop / the IDE extension) writing this thread now?
 // Codex holds an exclusive file lock on thread-writer-locks/<threadId>.lock while it writes.
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../util/lazyModules';
 import { writerCoordinationLockPath, writerLockPath } from './paths';
 import { HeldLock, holdLock } from './lockHolder';
 import { RescueError } from '../util/errors';
@@ -15,7 +15,10 @@ export interface LockState {
 
 /** Try to take the lock ourselves without waiting; if we can't, someone holds it. */
 function probeWithFlock(lockPath: string): boolean | undefined {
-  const r = spawnSync('flock', ['--nonblock', '--exclusive', lockPath, 'true'], { stdio: 'ignore', timeout: 5000 });
+  const r = childProcess().spawnSync('flock', ['--nonblock', '--exclusive', lockPath, 'true'], {
+    stdio: 'ignore',
+    timeout: 5000,
+  });
   if (r.error) return undefined; // no flock(1) here
   if (r.status === 0) return false;
   if (r.status === 1) return true;
@@ -23,7 +26,7 @@ function probeWithFlock(lockPath: string): boolean | undefined {
 }
 
 function probeWithLsof(lockPath: string): boolean | undefined {
-  const r = spawnSync('lsof', ['-t', lockPath], { encoding: 'utf8', timeout: 5000 });
+  const r = childProcess().spawnSync('lsof', ['-t', lockPath], { encoding: 'utf8', timeout: 5000 });
   if (r.error) return undefined;
   return r.stdout.trim().length > 0;
 }
@@ -130,7 +133,7 @@ export function processesHolding(
       });
   }
   if (process.platform === 'darwin') {
-    const r = spawnSync('lsof', ['-F', 'pc', '--', real], { encoding: 'utf8', timeout: 5000 });
+    const r = childProcess().spawnSync('lsof', ['-F', 'pc', '--', real], { encoding: 'utf8', timeout: 5000 });
     if (r.error) return undefined;
     const out: { pid: number; name: string }[] = [];
     let pid = 0;

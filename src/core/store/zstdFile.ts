@@ -3,17 +3,17 @@
 // that need byte offsets, with the one streaming reader (rollout/reader.ts: Node's zstd through a
 // helper thread, or fzstd).
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { readRollout } from '../rollout/reader';
+import { zlib } from '../util/lazyModules';
 
 type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
-const z = zlib as unknown as ZstdZlib;
+const z = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /** Node can write zstd (22.15 and later). */
 export function canWriteZstd(): boolean {
-  return typeof z.zstdCompressSync === 'function';
+  return typeof z().zstdCompressSync === 'function';
 }
 
 /**
@@ -48,10 +48,10 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
         n += got;
       }
       if (n === 0) break;
-      emit(z.zstdCompressSync!(buf.subarray(0, n)));
+      emit(z().zstdCompressSync!(buf.subarray(0, n)));
       pos += n;
     }
-    if (size === 0) emit(z.zstdCompressSync!(Buffer.alloc(0)));
+    if (size === 0) emit(z().zstdCompressSync!(Buffer.alloc(0)));
     if (outFd !== undefined) fs.fsyncSync(outFd);
   } finally {
     fs.closeSync(inFd);

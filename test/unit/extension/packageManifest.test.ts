@@ -41,7 +41,7 @@ describe('package manifest (Marketplace, Open VSX)', () => {
     assert.ok(manifest.categories.some((c: string) => c !== 'Other'));
   });
 
-  it("packages what the webviews load and the workers' bundles", () => {
+  it("packages what the webviews load, the workers' bundles and the CLI's", () => {
     for (const file of [
       'media/page.css',
       'media/details.css',
@@ -51,6 +51,9 @@ describe('package manifest (Marketplace, Open VSX)', () => {
       'dist/worker.js',
       'dist/scanWorker.js',
       'dist/indexWorker.js',
+      'dist/cli.js',
+      'dist/cliMain.js',
+      'dist/mcp.js',
     ])
       assert.ok(packaged(file), `${file} is in the package`);
   });

@@ -128,11 +128,12 @@ describe('Rescue tools (MCP) in VS Code', function () {
     assert.deepStrictEqual(entry.args, [cli, 'mcp', '--codex-home', home]);
     assert.strictEqual(entry.command, process.execPath);
     assert.deepStrictEqual(fs.readFileSync(cli), fs.readFileSync(path.join(ext.extensionPath, 'dist', 'cli.js')));
-    assert.deepStrictEqual(
-      fs.readFileSync(path.join(path.dirname(cli), 'mcp.js')),
-      fs.readFileSync(path.join(ext.extensionPath, 'dist', 'mcp.js')),
-      'the MCP server bundle the CLI copy loads is beside it',
-    );
+    for (const bundle of ['mcp.js', 'cliMain.js'])
+      assert.deepStrictEqual(
+        fs.readFileSync(path.join(path.dirname(cli), bundle)),
+        fs.readFileSync(path.join(ext.extensionPath, 'dist', bundle)),
+        `${bundle}, which the CLI copy loads, is beside it`,
+      );
 
     // a second time: refused in plain words, nothing changed
     const again = await vscode.commands.executeCommand<{ code: string; error: string }>('codexRescue.addMcpServer');
