@@ -51,11 +51,16 @@ describe('package manifest (Marketplace, Open VSX)', () => {
       'dist/worker.js',
       'dist/scanWorker.js',
       'dist/indexWorker.js',
+      'dist/reclaimWorker.js',
       'dist/cli.js',
       'dist/cliMain.js',
       'dist/mcp.js',
     ])
       assert.ok(packaged(file), `${file} is in the package`);
+    // and every bundle the build makes (a new worker must not be left out of the .vsix)
+    const dist = path.join(REPO_ROOT, 'dist');
+    for (const f of fs.existsSync(dist) ? fs.readdirSync(dist).filter((n) => n.endsWith('.js')) : [])
+      assert.ok(packaged(`dist/${f}`), `dist/${f} is in the package`);
   });
 
   it('has a walkthrough whose media are packaged and whose command links are contributed', () => {
