@@ -25,7 +25,7 @@ import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
 import { rebuildOriginal } from './rebuildOriginal';
 import { sha256File } from '../util/fileHash';
-import { canWriteZstd, decompressToTemp, zstdFile, zstdSha256 } from './zstdFile';
+import { canWriteZstd, decompressToTemp, statesContentSize, zstdFile, zstdSha256 } from './zstdFile';
 
 export const PATCH_FILE = 'patch.jsonl';
 export const RAW_FILE = 'patch.raw';
@@ -130,7 +130,7 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
     }
     // A restore must give back the .zst byte for byte: when this Node's zstd does not write exactly the
     // file Codex compressed (another zstd version or level), the .zst itself is what is kept.
-    if (p.zst && zstdSha256(p.original) !== p.zst.sha256) {
+    if (p.zst && (!statesContentSize(p.zst.path) || zstdSha256(p.original) !== p.zst.sha256)) {
       drop();
       return {
         notKept:

@@ -59,6 +59,22 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
   }
 }
 
+/**
+ * Whether zstdFile could have written this .zst: its first frame states its content size, as a
+ * one-shot compression (ours) always does. Codex's streaming compressor writes frames without it, so
+ * compressing the whole thread again to compare (zstdSha256) can be skipped for those.
+ */
+export function statesContentSize(zst: string): boolean {
+  const b = Buffer.alloc(5);
+  const fd = fs.openSync(zst, 'r');
+  try {
+    if (fs.readSync(fd, b, 0, 5, 0) !== 5 || b.readUInt32LE(0) !== 0xfd2fb528) return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return b[4] >> 6 !== 0 || ((b[4] >> 5) & 1) === 1; // Frame_Content_Size_flag, or Single_Segment (size in 1 byte)
+}
+
 /** sha256 of what zstdFile would write for `src` (nothing written). */
 export function zstdSha256(src: string): string {
   const h = createHash('sha256');

@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as nodeZlib from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { stripThread } from '../../../../src/core/repair/stripThread';
@@ -209,6 +211,27 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     restoreThread({ codexHome: home, thread: t.id });
     assert.deepEqual(fs.readFileSync(zst), zstBytes);
     assert.ok(!fs.existsSync(t.file));
+  });
+
+  it("a .zst Node's zstd cannot write back (streamed, as Codex writes them): the .zst itself is kept, and restored", async () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const zst = t.file + '.zst';
+    // A streaming compressor states no content size in the frame; zstdFile's one-shot frames always do.
+    const parts: Buffer[] = [];
+    const streaming = (nodeZlib as unknown as { createZstdCompress(): NodeJS.ReadWriteStream }).createZstdCompress();
+    await pipeline(Readable.from([t.original]), streaming, async (src: AsyncIterable<string | Buffer>) => {
+      for await (const b of src) parts.push(Buffer.from(b));
+    });
+    const streamed = Buffer.concat(parts);
+    fs.writeFileSync(zst, streamed);
+    fs.rmSync(t.file);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(zst, old, old);
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place', keepCompressed: true }, quiet);
+    assert.ok(!r.restoreData && /the \.zst itself is kept/.test(r.fullCopyKept ?? ''), r.fullCopyKept);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(zst), streamed);
   });
 
   it('a .zst thread kept compressed (reclaim): stays .zst without its images, and restores to the very .zst', () => {
