@@ -10,7 +10,7 @@ import { StoredForm, decodeStored } from '../store/storedForm';
 let piece: Buffer | undefined;
 /** One reusable read buffer: fresh multi-MB buffers per image cost page faults. */
 export function readPiece(): Buffer {
-  return (piece ??= Buffer.allocUnsafe(4 * 1024 * 1024));
+  return (piece ??= Buffer.allocUnsafe(1024 * 1024));
 }
 
 /** Images bigger than this (stored) are not read whole into memory to be saved; their placeholder says so. */

@@ -22,7 +22,8 @@ const PIECE = 3 * 1024 * 1024;
 let scratch = Buffer.allocUnsafe(0);
 /** `text`'s latin1 bytes in a buffer reused from call to call (a fresh one per piece costs GC time). */
 function latin1(text: string): Buffer {
-  if (scratch.length < text.length) scratch = Buffer.allocUnsafe(Math.max(text.length, 4 * 1024 * 1024));
+  // grown to what the images met so far need (a screenshot's few hundred KB; at most a piece's 4 MiB)
+  if (scratch.length < text.length) scratch = Buffer.allocUnsafe(Math.ceil(text.length / 65536) * 65536);
   return scratch.subarray(0, scratch.write(text, 0, 'latin1'));
 }
 
