@@ -106,6 +106,7 @@ interface Helper {
 }
 
 let helper: Helper | undefined | null;
+let reading = false;
 
 /** Node has a zstd decompressor (22.15 and later). */
 export function hasNativeZstd(): boolean {
@@ -155,8 +156,11 @@ export function readZstdNative(
   onPiece: (piece: Buffer, compressedRead: number) => void,
 ): NativeEnd | undefined {
   if (!frames.length) return { ok: true };
+  // One file at a time per helper: a read nested in another's visitor uses fzstd.
+  if (reading) return undefined;
   const h = startHelper();
   if (!h) return undefined;
+  reading = true;
   h.port.postMessage({ fd, frames });
   let slot = 0;
   let end: NativeEnd | undefined;
@@ -173,17 +177,21 @@ export function readZstdNative(
       }
     }
   } finally {
-    if (!end) {
-      // Stopped early (enough lines, cancelled, a bad line): the helper drops the file; its last
-      // slots are taken here so that the next read starts with an empty ring.
-      Atomics.store(h.ctl, 1, 1);
-      for (let s = slot++ % SLOTS; ; s = slot++ % SLOTS) {
-        waitFilled(h);
-        const len = h.lens[s];
-        if (len === FAILED) failure(h);
-        taken(h);
-        if (len < 0) break;
+    try {
+      if (!end) {
+        // Stopped early (enough lines, cancelled, a bad line): the helper drops the file; its last
+        // slots are taken here so that the next read starts with an empty ring.
+        Atomics.store(h.ctl, 1, 1);
+        for (let s = slot++ % SLOTS; ; s = slot++ % SLOTS) {
+          waitFilled(h);
+          const len = h.lens[s];
+          if (len === FAILED) failure(h);
+          taken(h);
+          if (len < 0) break;
+        }
       }
+    } finally {
+      reading = false;
     }
   }
   return end;

@@ -121,6 +121,20 @@ describe("rollouts read with Node's own zstd (a helper thread)", () => {
     assert.equal(linesOf(good, 'native').length, plain.toString().split('\n').length - 1);
   });
 
+  it('a .zst read inside the visitor of another (a pass within a pass) gets its own reader', () => {
+    const outer = path.join(dir, 'outer.jsonl.zst');
+    const inner = path.join(dir, 'inner.jsonl.zst');
+    fs.writeFileSync(outer, z.zstdCompressSync(plain));
+    fs.writeFileSync(inner, z.zstdCompressSync(plain.subarray(0, 2_000_000)));
+    const expected = linesOf(inner, 'fzstd');
+    let outerLines = 0;
+    readRollout(outer, (l) => {
+      outerLines++;
+      if (l.index === 1000) assert.deepEqual(linesOf(inner, 'native'), expected);
+    });
+    assert.equal(outerLines, plain.toString().split('\n').length - 1);
+  });
+
   it('a read stopped early (enough lines, or the visitor threw) leaves the helper ready for the next file', () => {
     const file = path.join(dir, 'early.jsonl.zst');
     fs.writeFileSync(file, z.zstdCompressSync(plain));
