@@ -13,6 +13,7 @@ import { cloneThread, makeFixtureSet, type FixtureSet } from '../support/fixture
 import type { Behaviour, RecordedRequest } from '../support/mockResponses';
 import { CODEX_NEWEST_VERSION, CODEX_PAGINATED_VERSION, REPO_ROOT, node22Bin } from '../support/tools';
 import { RESCUE_SERVER_NAME, addMcpServerToConfig } from '../../src/core/codexHome/codexConfig';
+import { ALWAYS_OFFERED } from '../support/mcpTools';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 /** How Codex 0.169/0.171 name our server's tools: a namespace tool (the hyphen becomes `_`). */
@@ -215,15 +216,7 @@ for (const version of [CODEX_PAGINATED_VERSION, CODEX_NEWEST_VERSION]) {
       const names = offered(results[0])
         .ns!.tools.map((t) => t.name)
         .sort();
-      assert.deepEqual(names, [
-        'inspect_thread',
-        'list_threads',
-        'plan_reclaim',
-        'preview_repair',
-        'read_thread',
-        'search_threads',
-        'write_handoff',
-      ]);
+      assert.deepEqual(names, ALWAYS_OFFERED);
       assert.match(structured(lastToolOutput(results[0])).previewId, /^pv-/);
       assert.deepEqual(fs.readFileSync(clone.rolloutPath), before);
     });

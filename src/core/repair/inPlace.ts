@@ -27,6 +27,8 @@ export interface SwapInput {
   stat: fs.Stats;
   /** sha256 of the original's bytes, hashed during the pass. */
   sourceSha256: string;
+  /** A .zst original: the sha256 of the file itself (its compressed bytes), taken once by the caller. */
+  fileSha256?: string;
   /** The verified repaired copy (a temp file beside `finalPath`). */
   output: string;
   finalPath: string;
@@ -83,7 +85,7 @@ function swapLocked(s: SwapInput): SwapResult {
       originalPath: f.path,
       fileName: path.basename(f.path),
       size: stat.size,
-      sha256: f.compressed ? sha256File(f.path) : s.sourceSha256,
+      sha256: s.fileSha256 ?? s.sourceSha256,
       mtimeMs: stat.mtimeMs,
       mode: stat.mode & 0o7777,
       createdAt: new Date().toISOString(),

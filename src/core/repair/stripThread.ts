@@ -105,6 +105,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     let fullCopyKept: string | undefined;
     if (req.mode === 'in-place') {
       hooks.onProgress?.(0, 1, 'saving restore data');
+      const fileSha256 = f.compressed ? sha256File(f.path) : undefined; // the manifest's, for a .zst
       const made = prepareRestoreData({
         codexHome: req.codexHome,
         threadId,
@@ -113,7 +114,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         editedLines: stats.editedLines,
         known: stats.knownImages,
         store: store!,
-        zst: f.compressed ? { path: f.path, sha256: sha256File(f.path) } : undefined,
+        zst: fileSha256 ? { path: f.path, sha256: fileSha256 } : undefined,
         isCancelled: hooks.isCancelled,
       });
       prepared = made.prepared;
@@ -129,6 +130,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         meta,
         stat,
         sourceSha256: plainSha256,
+        fileSha256,
         output,
         finalPath,
         bytesAfter: stats.bytesAfter,

@@ -175,10 +175,8 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     };
     // Node's own zstd for a .zst of some size whose frames are whole; fzstd for the rest (and to say
     // what is wrong with a damaged one).
-    const frames =
-      compressed && opts.onBytes === undefined && fs.fstatSync(fd).size >= NATIVE_ZSTD_MIN_BYTES
-        ? zstdFrames(fd, fs.fstatSync(fd).size)
-        : undefined;
+    const zstSize = compressed && opts.onBytes === undefined ? fs.fstatSync(fd).size : 0;
+    const frames = zstSize >= NATIVE_ZSTD_MIN_BYTES ? zstdFrames(fd, zstSize) : undefined;
     const native =
       frames &&
       readZstdNative(fd, frames, (piece, read) => {

@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../../support/tools';
 import { bundle } from '../../support/bundles';
 import { holdDatabaseLock } from '../../support/dbLock';
 import { writeCopiesHome } from '../../support/copiesHome';
+import { REPAIR_TOOLS } from '../../support/mcpTools';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const READ_TOOLS = [
@@ -109,7 +110,7 @@ describe('MCP server (SDK client over stdio, dist/cli.js mcp)', function () {
       'plan_reclaim',
     ])
       assert.equal(byName.get(n)!.annotations?.readOnlyHint, true, n);
-    for (const n of ['repair_thread', 'restore_thread', 'reclaim']) {
+    for (const n of REPAIR_TOOLS) {
       assert.equal(byName.get(n)!.annotations?.destructiveHint, true, n);
       assert.equal(byName.get(n)!.annotations?.readOnlyHint, false, n);
     }

@@ -8,18 +8,10 @@ import * as vscode from 'vscode';
 import { parse } from 'smol-toml';
 import type { CodexRescueApi } from '../../../src/extension/extension';
 import { FakeUi } from './fakeUi';
+import { ALWAYS_OFFERED, REPAIR_TOOLS } from '../../support/mcpTools';
 
 const EXT_ID = 'codex-session-rescue.codex-session-rescue';
 const home = process.env.CODEX_HOME!;
-const READ_TOOLS = [
-  'inspect_thread',
-  'list_threads',
-  'plan_reclaim',
-  'preview_repair',
-  'read_thread',
-  'search_threads',
-  'write_handoff',
-];
 
 /** Start an MCP server the way a client does and ask for its tools (newline-delimited JSON-RPC). */
 async function toolsOf(
@@ -91,7 +83,7 @@ describe('Rescue tools (MCP) in VS Code', function () {
     assert.ok(def instanceof vscode.McpStdioServerDefinition);
     assert.strictEqual(def.command, process.execPath);
     assert.deepStrictEqual(def.args, [path.join(ext.extensionPath, 'dist', 'cli.js'), 'mcp', '--codex-home', home]);
-    assert.deepStrictEqual(await toolsOf(def.command, def.args, def.env), READ_TOOLS);
+    assert.deepStrictEqual(await toolsOf(def.command, def.args, def.env), ALWAYS_OFFERED);
 
     // the setting turns repairs on, and the provider says its servers changed
     const changed = new Promise<void>((resolve) => api.mcp.provider.onDidChangeMcpServerDefinitions!(() => resolve()));
@@ -103,7 +95,7 @@ describe('Rescue tools (MCP) in VS Code', function () {
     assert.strictEqual(def2.args.at(-1), '--allow-repair');
     assert.deepStrictEqual(
       await toolsOf(def2.command, def2.args, def2.env),
-      [...READ_TOOLS, 'reclaim', 'repair_thread', 'restore_thread'].sort(),
+      [...ALWAYS_OFFERED, ...REPAIR_TOOLS].sort(),
     );
     await vscode.workspace
       .getConfiguration('codexRescue')
@@ -160,7 +152,7 @@ describe('Rescue tools (MCP) in VS Code', function () {
       );
     }
     // and the command it names starts our server, as Codex would start it
-    assert.deepStrictEqual(await toolsOf(entry.command, entry.args, entry.env ?? {}), READ_TOOLS);
+    assert.deepStrictEqual(await toolsOf(entry.command, entry.args, entry.env ?? {}), ALWAYS_OFFERED);
   });
 
   it('Continue In New Thread offers "Ask Codex to summarise it first": a codex terminal prompted to use the tools', async () => {

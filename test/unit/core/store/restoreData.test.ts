@@ -386,6 +386,7 @@ describe('restore data on a full disk (a real tmpfs)', () => {
   }
 
   it('a repair that cannot write the store stops with a clear message and loses nothing; a restore too', function () {
+    // Mounting needs root (CI and this project's machines run as root); as root, a failed mount is a failure.
     if (process.getuid?.() !== 0) this.skip();
     mnt = tempDir('csr-full-');
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { encoding: 'utf8' });
