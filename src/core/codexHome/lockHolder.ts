@@ -103,6 +103,34 @@ if ($c) { Remove-Item -LiteralPath $lock -ErrorAction SilentlyContinue; $c.Dispo
 'released'
 `;
 
+// The same protocol, for one lock after another: a shell kept for the life of the thread of execution
+// that started it (a reclaim takes a writer lock per thread: a holder process each cost ~15 ms).
+// Requests come on stdin, four lines each (op, lock, coordination lock or '', wait in seconds); the
+// answer is a word on stdout as above. `command exec`: a lock file that cannot be opened is an answer
+// ("error"), not the end of the shell. EOF (we are gone, even killed) ends it and lets every lock go.
+const SH_FLOCK_SERVER = `
+while IFS= read -r op && IFS= read -r lock && IFS= read -r coord && IFS= read -r wait; do
+  case $op in
+  take)
+    if [ -n "$coord" ]; then
+      command exec 8>>"$coord" || { echo error; continue; }
+      flock -x -w "$wait" 8 || { exec 8>&-; echo busy; continue; }
+      command exec 9>>"$lock" || { exec 8>&-; echo error; continue; }
+      flock -x -n 9 || { exec 9>&- 8>&-; echo held; continue; }
+      flock -u 8
+    else
+      command exec 9>>"$lock" || { echo error; continue; }
+      flock -x -w "$wait" 9 || { exec 9>&-; echo busy; continue; }
+    fi
+    echo locked ;;
+  release)
+    if [ -n "$coord" ] && flock -x -w "$wait" 8; then rm -f "$lock"; fi
+    exec 9>&- 8>&-
+    echo released ;;
+  esac
+done
+`;
+
 let flockChecked: boolean | undefined;
 function hasFlock(): boolean {
   flockChecked ??= !childProcess().spawnSync('flock', ['--version'], { stdio: 'ignore', timeout: 5000 }).error;
@@ -158,9 +186,38 @@ const POLL_MS = 2;
  */
 export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locked'> {
   fs.mkdirSync(path.dirname(o.lockPath), { recursive: true });
-  const statusDir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-lock-'));
-  const statusFile = path.join(statusDir, 'status');
-  const out = fs.openSync(statusFile, 'w');
+  const server = o.holder === undefined ? lockServer(o) : undefined;
+  if (server) {
+    const r = server.hold(o);
+    if (r !== 'unavailable') return r;
+  }
+  return holdOnce(o);
+}
+
+/** The status file a holder answers in, polled until the `n`th word (1-based) is there or the deadline passes. */
+class StatusFile {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-lock-'));
+  readonly path = path.join(this.dir, 'status');
+  /** Opened for the holder's stdout. */
+  open(): number {
+    return fs.openSync(this.path, 'w');
+  }
+  word(n: number, deadline: number, alive: () => boolean = () => true): string | undefined {
+    for (;;) {
+      const w = readWords(this.path)[n - 1];
+      if (w || Date.now() >= deadline || !alive()) return w;
+      sleepMs(POLL_MS);
+    }
+  }
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One holder process for one lock (the platform's holder; see the top). */
+function holdOnce(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locked'> {
+  const status = new StatusFile();
+  const out = status.open();
   let child: ChildProcess;
   const [cmd, args, env] = holderCommand(o);
   try {
@@ -168,23 +225,17 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
     child = childProcess().spawn(cmd, args, { stdio: ['pipe', out, 'ignore'], detached: true, windowsHide: true, env });
   } catch {
     fs.closeSync(out);
-    fs.rmSync(statusDir, { recursive: true, force: true });
+    status.remove();
     return 'unavailable';
   }
   fs.closeSync(out);
   child.on('error', () => undefined); // a missing program: the status file stays empty (below)
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  const cleanup = () => fs.rmSync(statusDir, { recursive: true, force: true });
-  const deadline = Date.now() + o.waitMs + START_GRACE_MS;
-  let word: string | undefined;
-  while (!word && Date.now() < deadline) {
-    word = readWords(statusFile)[0];
-    if (!word) sleepMs(POLL_MS);
-  }
+  const word = status.word(1, Date.now() + o.waitMs + START_GRACE_MS);
   if (word !== 'locked') {
     kill(child);
-    cleanup();
+    status.remove();
     if (word === 'busy' || word === 'held' || word === 'error') return word;
     return 'unavailable';
   }
@@ -195,10 +246,113 @@ export function holdLock(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locke
       if (released) return;
       released = true;
       child.stdin?.destroy(); // EOF for the holder: it lets go and says so
-      const until = Date.now() + RELEASE_WAIT_MS;
-      while (!readWords(statusFile).includes('released') && Date.now() < until) sleepMs(POLL_MS);
-      if (!readWords(statusFile).includes('released')) kill(child);
-      cleanup();
+      if (status.word(2, Date.now() + RELEASE_WAIT_MS) !== 'released') kill(child);
+      status.remove();
     },
   };
+}
+
+/** The kept holder of this thread of execution (SH_FLOCK_SERVER), one lock at a time. */
+class LockServer {
+  private readonly status = new StatusFile();
+  private readonly child: ChildProcess;
+  private readonly stdinFd: number;
+  /** Words answered so far. */
+  private answered = 0;
+  /** A lock is held through it (a second one at once gets its own holder). */
+  busy = false;
+  dead = false;
+
+  constructor() {
+    const out = this.status.open();
+    try {
+      this.child = childProcess().spawn('sh', ['-c', SH_FLOCK_SERVER], {
+        stdio: ['pipe', out, 'ignore'],
+        detached: true,
+        env: process.env,
+      });
+    } finally {
+      fs.closeSync(out);
+    }
+    this.child.on('error', () => undefined);
+    this.child.unref();
+    const stdin = this.child.stdin as unknown as { unref?: () => void; _handle?: { fd?: number } } | null;
+    stdin?.unref?.();
+    // The pipe's descriptor, written synchronously: a lock is taken in the middle of a synchronous repair.
+    const fd = stdin?._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) {
+      this.stop();
+      throw new Error('no descriptor for the lock server');
+    }
+    this.stdinFd = fd;
+  }
+
+  private alive = (): boolean => {
+    if (this.dead || !this.child.pid) return false;
+    try {
+      // a zombie (it exited; our event loop has not reaped it yet) is not alive
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+
+  /** Send a request and wait for its answer; undefined when the server did not answer (it is stopped then). */
+  private ask(op: 'take' | 'release', o: HoldOptions, deadline: number): string | undefined {
+    try {
+      fs.writeSync(this.stdinFd, `${op}\n${o.lockPath}\n${o.coordinationPath ?? ''}\n${(o.waitMs / 1000).toFixed(3)}\n`);
+    } catch {
+      this.stop();
+      return undefined;
+    }
+    const w = this.status.word(++this.answered, deadline, this.alive);
+    if (!w) this.stop();
+    return w;
+  }
+
+  hold(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locked'> {
+    const word = this.ask('take', o, Date.now() + o.waitMs + START_GRACE_MS);
+    if (word === 'busy' || word === 'held' || word === 'error') return word;
+    if (word !== 'locked') {
+      this.stop();
+      return 'unavailable'; // the caller falls back to a holder of its own
+    }
+    this.busy = true;
+    let released = false;
+    return {
+      lockPath: o.lockPath,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.busy = false;
+        if (this.ask('release', o, Date.now() + RELEASE_WAIT_MS) !== 'released') this.stop(); // killed: let go
+      },
+    };
+  }
+
+  stop(): void {
+    this.dead = true;
+    kill(this.child);
+    this.status.remove();
+  }
+}
+
+let server: LockServer | undefined;
+
+/**
+ * This thread's kept holder for `o`, when it can take it: a thread's writer lock (taken and let go per
+ * thread; the maintenance lock is taken once per run), flock(1) is here, no lock is held through it
+ * now, and the paths fit on a line. Otherwise (or when it cannot start) the lock gets its own holder.
+ */
+function lockServer(o: HoldOptions): LockServer | undefined {
+  if (!o.coordinationPath || process.platform !== 'linux' || !hasFlock()) return undefined;
+  if ([o.lockPath, o.coordinationPath ?? ''].some((p) => /[\n\r]/.test(p))) return undefined;
+  if (server?.dead) server = undefined;
+  if (server?.busy) return undefined;
+  try {
+    server ??= new LockServer();
+  } catch {
+    return undefined;
+  }
+  return server;
 }

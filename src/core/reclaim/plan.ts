@@ -32,6 +32,8 @@ export interface ReclaimCandidate {
   archived: boolean;
   compressed: boolean;
   sizeBytes: number;
+  /** What the repair reads: the file's size, or a .zst's decompressed size (from the scan). */
+  plainBytes: number;
   mtimeMs: number;
   /** Image copies in the file, and how many the repair replaces. */
   images: number;
@@ -100,9 +102,9 @@ export function estimateThread(
   t: Pick<ThreadSummary, 'sizeBytes' | 'compressed' | 'metrics'>,
   opts: Required<ReclaimOptions>,
   inStore: Set<string>,
-): { freedBytes: number; storeBytes: number; images: number } {
+): { freedBytes: number; storeBytes: number; images: number; plainBytes: number } {
   const m = t.metrics;
-  const plain = t.compressed ? Object.values(m.bytes).reduce((s, n) => s + n, 0) : t.sizeBytes;
+  const plain = plainBytesOf(t);
   const e = estimateReclaim(plain, m, inStore);
   const kept = Math.min(opts.keepImages, m.images.live);
   const keptBytes = m.images.total ? (kept * m.images.totalBytes) / m.images.total : 0;
@@ -117,7 +119,13 @@ export function estimateThread(
     freedBytes: Math.max(0, Math.round(freed)),
     storeBytes: e.storeBytes,
     images: Math.max(0, m.images.total - kept),
+    plainBytes: plain,
   };
+}
+
+/** A thread's plain bytes: a .zst's from the scan's byte counts (by kind of line, decompressed). */
+function plainBytesOf(t: Pick<ThreadSummary, 'sizeBytes' | 'compressed' | 'metrics'>): number {
+  return t.compressed ? Object.values(t.metrics.bytes).reduce((s, n) => s + n, 0) : t.sizeBytes;
 }
 
 function withDefaults(o: ReclaimOptions): Required<ReclaimOptions> {
@@ -204,6 +212,7 @@ export function planReclaim(
       archived: t.archived,
       compressed: t.compressed,
       sizeBytes: t.sizeBytes,
+      plainBytes: e.plainBytes,
       mtimeMs: t.mtimeMs,
       images: e.images,
       estimatedFreedBytes: e.freedBytes,

@@ -32,6 +32,11 @@ export interface ReclaimJob {
   maintenanceLockHeld?: boolean;
 }
 
+/** What each worker starts with: the pool's cancel flag (shared memory, set when the run stops). */
+export interface ReclaimWorkerData {
+  cancelFlag: Int32Array;
+}
+
 /** What a worker posts when its thread is done. */
 export type ReclaimWorkerMessage = { seq: number } & ThreadOutcome;
 
@@ -146,6 +151,13 @@ interface Work {
   id: string;
   path: string;
   sizeBytes: number;
+  /** What the work reads (a .zst's decompressed size): the queue's order, biggest first. */
+  plainBytes: number;
+  /**
+   * A .zst thread: its frames are decompressed and compressed again whole, with zstd's window as big as
+   * a frame (up to 32 MiB) — ~60 MB at once. The pool gives such a thread to one worker at a time.
+   */
+  heavy: boolean;
   /** Still as the plan saw it. */
   current(): boolean;
 }
@@ -156,6 +168,8 @@ function worksOf(plan: ReclaimPlan): Work[] {
     id: b.threadId,
     path: b.dir,
     sizeBytes: b.bytes,
+    plainBytes: b.bytes,
+    heavy: false,
     current: () => fs.existsSync(b.dir),
   }));
   const threads: Work[] = plan.threads.map((c) => ({
@@ -163,9 +177,11 @@ function worksOf(plan: ReclaimPlan): Work[] {
     id: c.id,
     path: c.path,
     sizeBytes: c.sizeBytes,
+    plainBytes: c.plainBytes,
+    heavy: c.compressed,
     current: () => unchangedSincePlan(c),
   }));
-  return [...backups, ...threads].sort((a, b) => b.sizeBytes - a.sizeBytes);
+  return [...backups, ...threads].sort((a, b) => b.plainBytes - a.plainBytes);
 }
 
 /** Carry out a plan: every planned thread repaired in place, every full backup converted, on every core. */
@@ -217,9 +233,16 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
     env: opts.env,
     maintenanceLockHeld: true,
   });
-  /** The next piece of work still as the plan saw it; the others are reported as changed. */
-  const next = (): Work | undefined => {
-    for (let w = queue.shift(); w; w = queue.shift()) {
+  /**
+   * The next piece of work still as the plan saw it (the others are reported as changed), a heavy one
+   * only when `heavyOk`; 'wait' when only heavy work is left and it is not.
+   */
+  const next = (heavyOk = true): Work | 'wait' | undefined => {
+    for (;;) {
+      const i = heavyOk ? 0 : queue.findIndex((w) => !w.heavy);
+      if (i < 0) return queue.length ? 'wait' : undefined;
+      const [w] = queue.splice(i, 1);
+      if (!w) return undefined;
       if (w.current()) return w;
       finish(w, {
         ok: false,
@@ -227,12 +250,11 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
         message: `${w.kind === 'thread' ? 'Thread' : 'The backup of thread'} ${w.id} changed since the plan was made; it was left alone.`,
       });
     }
-    return undefined;
   };
   opts.onProgress?.({ ...progress });
   const workers = Math.min(opts.workers ?? defaultWorkerCount(), queue.length);
   if (!opts.script || workers <= 1) {
-    for (let w = stop() ? undefined : next(); w; w = stop() ? undefined : next())
+    for (let w = stop() ? undefined : next(); w && w !== 'wait'; w = stop() ? undefined : next())
       finish(w, reclaimJob(jobOf(w, 0), stop));
   } else {
     await runInPool(opts.script, workers, next, jobOf, finish, stop);
@@ -265,7 +287,7 @@ const WORKER_YOUNG_MB = 4;
 function runInPool(
   script: string,
   count: number,
-  next: () => Work | undefined,
+  next: (heavyOk: boolean) => Work | 'wait' | undefined,
   jobOf: (w: Work, seq: number) => ReclaimJob,
   finish: (w: Work, o: ThreadOutcome) => void,
   stop: () => boolean,
@@ -278,46 +300,63 @@ function runInPool(
   };
   let seq = 0;
   let running = 0;
+  /** A worker has a heavy (.zst) thread; workers left with only heavy work wait here for it. */
+  let heavyBusy = false;
+  const waiting: (() => void)[] = [];
   return new Promise<void>((resolve) => {
     const poll = setInterval(cancelled, 100);
     const done = (): void => {
       clearInterval(poll);
       resolve();
     };
+    const heavyDone = (): void => {
+      heavyBusy = false;
+      for (const feed of waiting.splice(0)) feed();
+    };
     const start = (): void => {
       const w = new Worker(script, {
         name: 'codex-rescue-reclaim',
-        workerData: { cancelFlag },
+        workerData: { cancelFlag } satisfies ReclaimWorkerData,
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
       });
       running++;
       let current: { w: Work; seq: number } | undefined;
       const feed = (): void => {
-        const work = cancelled() ? undefined : next();
+        const work = cancelled() ? undefined : next(!heavyBusy);
+        if (work === 'wait') {
+          current = undefined;
+          waiting.push(feed);
+          return;
+        }
         if (!work) {
           current = undefined;
           void w.terminate();
           return;
         }
+        if (work.heavy) heavyBusy = true;
         current = { w: work, seq: ++seq };
         w.postMessage(jobOf(work, current.seq));
+      };
+      const ended = (w: Work, outcome: ThreadOutcome): void => {
+        current = undefined;
+        finish(w, outcome);
+        if (w.heavy) heavyDone();
       };
       w.on('message', (m: ReclaimWorkerMessage) => {
         if (!current || m.seq !== current.seq) return;
         const { seq: _seq, ...outcome } = m;
-        finish(current.w, outcome);
+        ended(current.w, outcome);
         feed();
       });
       w.on('error', () => undefined); // 'exit' follows
       w.on('exit', () => {
         running--;
         if (current) {
-          finish(current.w, {
+          ended(current.w, {
             ok: false,
             code: 'internal',
             message: `The reclaim worker stopped while working on thread ${current.w.id}; it is as it was, or done with its restore data if the worker stopped after the swap.`,
           });
-          current = undefined;
           if (!cancelled()) start();
         }
         if (running === 0) done();

@@ -9,6 +9,7 @@
 //                                     whose restore data needs these images is swapped
 //   readStoreImage(codexHome, ref)    the image's bytes, checked against its name; a missing or damaged file
 //                                     throws RescueError ('not-found' / 'bad-input') naming the image
+//   withStoreImage(codexHome, ref, use) the same, seen by `use` in a reused buffer (no copy)
 //   checkStoreImages(codexHome, refs) the same check for every image a restore needs, before it starts
 //   storeStats(codexHome)             { images, bytes } on disk (hard-linked aliases counted once)
 //   listStore(codexHome)              every image (sha256, file, bytes); aliases: old archive names
@@ -45,6 +46,7 @@ import {
   writeFileAtomic,
 } from '../util/atomicWrite';
 import { RescueError } from '../util/errors';
+import { ScratchBuffer } from '../util/scratchBuffer';
 
 export interface StoreImage {
   sha256: string;
@@ -141,14 +143,63 @@ export class ImageStore {
   }
 }
 
+/** Store files are read through this (screenshots: a few hundred KB; a bigger one's buffer is not kept). */
+const storeReads = new ScratchBuffer(1024 * 1024, 8 * 1024 * 1024);
+
+/** The file's bytes in the reused buffer, seen by `use`; undefined (use not called) when it cannot be read whole. */
+function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  let buf: Buffer | undefined;
+  try {
+    let bytes: Buffer;
+    try {
+      const size = fs.fstatSync(fd).size;
+      buf = storeReads.take(size);
+      let got = 0;
+      while (got < size) {
+        const n = fs.readSync(fd, buf, got, size - got, got);
+        if (n <= 0) return undefined;
+        got += n;
+      }
+      bytes = buf.subarray(0, size);
+    } catch {
+      return undefined;
+    }
+    return use(bytes);
+  } finally {
+    fs.closeSync(fd);
+    if (buf) storeReads.give(buf);
+  }
+}
+
+/**
+ * Store files found whole by this thread of execution, with the state they had then: a reclaim worker
+ * checks the same screenshots for thread after thread, and a file that is not written again (its
+ * inode, size and times unchanged) is not read and hashed again.
+ */
+const foundWhole = new Map<string, string>();
+const FOUND_WHOLE_MAX = 50_000;
+const stateOf = (st: fs.Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
 /** A store file that holds exactly these bytes (size first: a cheap refusal). */
 function intact(file: string, sha256: string, bytes: number): boolean {
+  let st: fs.Stats;
   try {
-    if (fs.statSync(file).size !== bytes) return false;
-    return sha256Of(fs.readFileSync(file)) === sha256;
+    st = fs.statSync(file);
   } catch {
     return false;
   }
+  if (st.size !== bytes) return false;
+  if (foundWhole.get(file) === `${sha256}:${stateOf(st)}`) return true;
+  if (withFileBytes(file, (b) => sha256Of(b)) !== sha256) return false;
+  if (foundWhole.size >= FOUND_WHOLE_MAX) foundWhole.clear();
+  foundWhole.set(file, `${sha256}:${stateOf(st)}`);
+  return true;
 }
 
 /** The store for writing: leftovers of a killed run swept, the old archive migrated (once). */
@@ -201,29 +252,38 @@ function readAliases(codexHome: string): Record<string, string> {
   }
 }
 
-/** A store image's bytes, checked against its name: a missing or damaged file is refused by name. */
-export function readStoreImage(codexHome: string, img: StoreImage): Buffer {
+/**
+ * A store image's bytes, checked against its name, seen by `use` (valid only during the call: the buffer
+ * is reused). A missing or damaged file is refused by name.
+ */
+export function withStoreImage<T>(codexHome: string, img: StoreImage, use: (bytes: Buffer) => T): T {
   const file = path.join(storeDir(codexHome), img.file);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
+  if (!fs.existsSync(file))
     throw new RescueError(
       'not-found',
       `the image ${img.file} is missing from the image store (${storeDir(codexHome)}), and this thread's restore data needs it; nothing was restored`,
     );
-  }
-  if (bytes.length !== img.bytes || sha256Of(bytes) !== img.sha256)
-    throw new RescueError(
+  const damaged = () =>
+    new RescueError(
       'bad-input',
       `the image ${img.file} in the image store (${storeDir(codexHome)}) is damaged (its bytes no longer match its sha256), and this thread's restore data needs it; nothing was restored`,
     );
-  return bytes;
+  const found = withFileBytes(file, (bytes) => {
+    if (bytes.length !== img.bytes || sha256Of(bytes) !== img.sha256) throw damaged();
+    return { value: use(bytes) };
+  });
+  if (!found) throw damaged(); // there, but not readable whole
+  return found.value;
+}
+
+/** A store image's bytes (a copy of its own), checked as withStoreImage checks them. */
+export function readStoreImage(codexHome: string, img: StoreImage): Buffer {
+  return withStoreImage(codexHome, img, (b) => Buffer.from(b));
 }
 
 /** Every image a restore needs is there and whole; otherwise the first one that is not is named. */
 export function checkStoreImages(codexHome: string, imgs: StoreImage[]): void {
-  for (const img of imgs) readStoreImage(codexHome, img);
+  for (const img of imgs) withStoreImage(codexHome, img, () => undefined);
 }
 
 /** Every image in the store (aliases left out) and the old names that point at them. */

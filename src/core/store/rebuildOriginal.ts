@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { RescueError, CancelledError } from '../util/errors';
-import { readStoreImage } from './imageStore';
-import { encodeStored } from './storedForm';
+import { withStoreImage } from './imageStore';
+import { encodeStored, encodeStoredBuffer } from './storedForm';
 import { PIECE, PatchEntry, PatchIndex, readAt } from './reversePatch';
 
 export interface RebuildInput {
@@ -55,11 +55,12 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     const key = `${input.codexHome}\0${img.sha256}\0${formKeys[f]}`;
     let b = encodedImages.get(key);
     if (b) return out(b);
-    const decoded = readStoreImage(input.codexHome, img);
-    if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
-    const pieces: Buffer[] = [];
-    encodeStored(decoded, form, (p) => pieces.push(Buffer.from(p)));
-    b = Buffer.concat(pieces);
+    const encoded = withStoreImage(input.codexHome, img, (decoded) => {
+      if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
+      return encodeStoredBuffer(decoded, form);
+    });
+    if (!encoded) return;
+    b = encoded;
     while (encodedBytes + b.length > IMAGE_CACHE_BYTES && encodedImages.size) {
       const [k, v] = encodedImages.entries().next().value as [string, Buffer];
       encodedImages.delete(k);

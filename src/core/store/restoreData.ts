@@ -25,6 +25,7 @@ import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
 import { rebuildOriginal } from './rebuildOriginal';
 import { sha256File } from '../util/fileHash';
+import { ScratchBuffer } from '../util/scratchBuffer';
 import { canWriteZstd, decompressToTemp, statesContentSize, zstdFile, zstdSha256 } from './zstdFile';
 
 export const PATCH_FILE = 'patch.jsonl';
@@ -147,15 +148,18 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
 }
 
 /** Compares what it is fed, in order, with a file's bytes. */
+const sameAsBuf = new ScratchBuffer(1024 * 1024);
+
 class SameAs {
   private readonly fd: number;
-  private readonly buf = Buffer.allocUnsafe(1024 * 1024);
+  private readonly buf: Buffer;
   private pos = 0;
   readonly size: number;
   same = true;
   constructor(file: string) {
     this.fd = fs.openSync(file, 'r');
     this.size = fs.fstatSync(this.fd).size;
+    this.buf = sameAsBuf.take();
   }
   next(b: Buffer): void {
     for (let off = 0; off < b.length && this.same;) {
@@ -168,6 +172,7 @@ class SameAs {
   }
   close(): void {
     fs.closeSync(this.fd);
+    sameAsBuf.give(this.buf);
     if (this.pos !== this.size) this.same = false;
   }
 }

@@ -14,6 +14,7 @@ import { describeWriteError } from '../util/atomicWrite';
 import { ImageStore, StoreImage } from './imageStore';
 import { StoredForm, decodeStored } from './storedForm';
 import { ImageRun, imageRuns } from './imageRuns';
+import { ScratchBuffer } from '../util/scratchBuffer';
 
 export type PatchPart = [0, number, number] | [1, number, number];
 
@@ -69,15 +70,25 @@ export function readAt(fd: number, start: number, end: number, into?: Buffer): B
 }
 
 /** Line ranges [start, end) of a file, end-of-line bytes included, read in pieces. */
+/** The read buffers of the two files' line walks (reused from patch to patch). */
+const originalLines = new ScratchBuffer(PIECE);
+const repairedLines = new ScratchBuffer(PIECE);
+
 class LineRanges {
-  private readonly buf = Buffer.allocUnsafe(PIECE);
+  private readonly buf: Buffer;
   private bufStart = 0;
   private bufLen = 0;
   private pos = 0;
   constructor(
     private readonly fd: number,
     readonly size: number,
-  ) {}
+    private readonly scratch: ScratchBuffer,
+  ) {
+    this.buf = scratch.take();
+  }
+  close(): void {
+    this.scratch.give(this.buf);
+  }
   next(): [number, number] | undefined {
     if (this.pos >= this.size) return undefined;
     const start = this.pos;
@@ -285,10 +296,10 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
   const oFd = fs.openSync(input.original, 'r');
   const rFd = fs.openSync(input.repaired, 'r');
   let w: PatchWriter | undefined;
+  const ol = new LineRanges(oFd, fs.fstatSync(oFd).size, originalLines);
+  const rl = new LineRanges(rFd, fs.fstatSync(rFd).size, repairedLines);
   try {
     w = new PatchWriter(input, oFd);
-    const ol = new LineRanges(oFd, fs.fstatSync(oFd).size);
-    const rl = new LineRanges(rFd, fs.fstatSync(rFd).size);
     const edited = input.editedLines ? new Set(input.editedLines) : undefined;
     const known = knownRuns(input.known);
     for (let i = 0; ; i++) {
@@ -308,6 +319,8 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
     return w.index;
   } finally {
     w?.close();
+    ol.close();
+    rl.close();
     fs.closeSync(oFd);
     fs.closeSync(rFd);
   }
