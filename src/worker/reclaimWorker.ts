@@ -1,11 +1,22 @@
 // A reclaim pool worker (core/reclaim/run.ts): repairs one thread in place at a time and answers with
-// its outcome. The pool's cancel flag is shared memory, read between pieces of the pass.
+// its outcome. The pool's cancel flag is shared memory, read between pieces of the pass. Told there is
+// no more work, it shuts its kept lock holder down (waiting until that shell is reaped) and ends.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ReclaimJob, ReclaimWorkerData, ReclaimWorkerMessage, reclaimJob } from '../core/reclaim/run';
+import {
+  ReclaimWorkerData,
+  ReclaimWorkerMessage,
+  ReclaimWorkerRequest,
+  reclaimJob,
+} from '../core/reclaim/run';
+import { shutdownLockServer } from '../core/codexHome/lockHolder';
 
 const { cancelFlag } = workerData as ReclaimWorkerData;
 
-parentPort?.on('message', (job: ReclaimJob) => {
-  const outcome = reclaimJob(job, () => Atomics.load(cancelFlag, 0) === 1);
-  parentPort?.postMessage({ seq: job.seq, ...outcome } satisfies ReclaimWorkerMessage);
+parentPort?.on('message', (req: ReclaimWorkerRequest) => {
+  if ('shutdown' in req) {
+    void shutdownLockServer().then(() => parentPort?.close());
+    return;
+  }
+  const outcome = reclaimJob(req, () => Atomics.load(cancelFlag, 0) === 1);
+  parentPort?.postMessage({ seq: req.seq, ...outcome } satisfies ReclaimWorkerMessage);
 });

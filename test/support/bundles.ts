@@ -9,7 +9,7 @@ import { REPO_ROOT } from './tools';
 let built = false;
 
 /** Builds dist/ (once per process) and returns the path of one bundle in it, e.g. `bundle('cli.js')`. */
-export function bundle(file: 'cli.js' | 'worker.js' | 'scanWorker.js'): string {
+export function bundle(file: 'cli.js' | 'worker.js' | 'scanWorker.js' | 'reclaimWorker.js'): string {
   if (!built) {
     const r = spawnSync(process.execPath, ['esbuild.mjs', '--quiet'], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, `building dist/ failed:\n${r.stderr}`);

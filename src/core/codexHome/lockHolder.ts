@@ -51,7 +51,7 @@ else
 fi
 echo locked
 cat >/dev/null
-if [ -n "$coord" ] && flock -x -w "$wait" 8; then rm -f "$lock"; fi
+if [ -n "$coord" ] && flock -x -w "$wait" 8; then rm -f -- "$lock"; fi
 exec 9>&- 8>&-
 echo released
 `;
@@ -124,7 +124,7 @@ while IFS= read -r op && IFS= read -r lock && IFS= read -r coord && IFS= read -r
     fi
     echo locked ;;
   release)
-    if [ -n "$coord" ] && flock -x -w "$wait" 8; then rm -f "$lock"; fi
+    if [ -n "$coord" ] && flock -x -w "$wait" 8; then rm -f -- "$lock"; fi
     exec 9>&- 8>&-
     echo released ;;
   esac
@@ -150,8 +150,9 @@ function holderCommand(o: HoldOptions): [string, string[], NodeJS.ProcessEnv] {
   return ['perl', ['-e', PERL, ...args], process.env];
 }
 
+const nap = new Int32Array(new SharedArrayBuffer(4));
 function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  Atomics.wait(nap, 0, 0, ms);
 }
 
 function readWords(file: string): string[] {
@@ -203,10 +204,11 @@ class StatusFile {
     return fs.openSync(this.path, 'w');
   }
   word(n: number, deadline: number, alive: () => boolean = () => true): string | undefined {
-    for (;;) {
+    // first looks soon (a kept holder answers in a ms or two), then every POLL_MS
+    for (let wait = 0.25; ; wait = Math.min(POLL_MS, wait * 2)) {
       const w = readWords(this.path)[n - 1];
       if (w || Date.now() >= deadline || !alive()) return w;
-      sleepMs(POLL_MS);
+      sleepMs(wait);
     }
   }
   remove(): void {
@@ -256,9 +258,13 @@ function holdOnce(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locked'> {
 class LockServer {
   private readonly status = new StatusFile();
   private readonly child: ChildProcess;
+  private readonly stdin: { destroyed?: boolean; _handle?: { fd?: number } } | null;
   private readonly stdinFd: number;
+  /** The pipe's inode: a descriptor number Node closed and the process reused is never written to. */
+  private readonly stdinIno: number;
   /** Words answered so far. */
   private answered = 0;
+  private exited = false;
   /** A lock is held through it (a second one at once gets its own holder). */
   busy = false;
   dead = false;
@@ -275,20 +281,26 @@ class LockServer {
       fs.closeSync(out);
     }
     this.child.on('error', () => undefined);
+    // Once Node has seen it exit, its pid and its stdin descriptor may belong to others.
+    this.child.once('exit', () => {
+      this.exited = true;
+      this.stop();
+    });
     this.child.unref();
-    const stdin = this.child.stdin as unknown as { unref?: () => void; _handle?: { fd?: number } } | null;
-    stdin?.unref?.();
+    this.stdin = this.child.stdin as unknown as LockServer['stdin'];
+    (this.stdin as { unref?: () => void } | null)?.unref?.();
     // The pipe's descriptor, written synchronously: a lock is taken in the middle of a synchronous repair.
-    const fd = stdin?._handle?.fd;
+    const fd = this.stdin?._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) {
       this.stop();
       throw new Error('no descriptor for the lock server');
     }
     this.stdinFd = fd;
+    this.stdinIno = fs.fstatSync(fd).ino;
   }
 
   private alive = (): boolean => {
-    if (this.dead || !this.child.pid) return false;
+    if (this.dead || this.exited || !this.child.pid) return false;
     try {
       // a zombie (it exited; our event loop has not reaped it yet) is not alive
       return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8'));
@@ -297,14 +309,24 @@ class LockServer {
     }
   };
 
+  /** The request written whole to the shell's own pipe; false (and the server stopped) otherwise. */
+  private send(text: string): boolean {
+    try {
+      if (this.alive() && !this.stdin?.destroyed && fs.fstatSync(this.stdinFd).ino === this.stdinIno) {
+        const b = Buffer.from(text);
+        if (fs.writeSync(this.stdinFd, b) === b.length) return true;
+      }
+    } catch {
+      // EPIPE, EBADF: it is gone
+    }
+    this.stop();
+    return false;
+  }
+
   /** Send a request and wait for its answer; undefined when the server did not answer (it is stopped then). */
   private ask(op: 'take' | 'release', o: HoldOptions, deadline: number): string | undefined {
-    try {
-      fs.writeSync(this.stdinFd, `${op}\n${o.lockPath}\n${o.coordinationPath ?? ''}\n${(o.waitMs / 1000).toFixed(3)}\n`);
-    } catch {
-      this.stop();
+    if (!this.send(`${op}\n${o.lockPath}\n${o.coordinationPath ?? ''}\n${(o.waitMs / 1000).toFixed(3)}\n`))
       return undefined;
-    }
     const w = this.status.word(++this.answered, deadline, this.alive);
     if (!w) this.stop();
     return w;
@@ -330,10 +352,22 @@ class LockServer {
     };
   }
 
+  /** Kill it (unless Node has already reaped it: its pid may be another's now) and drop its status file. */
   stop(): void {
+    if (!this.dead && !this.exited) kill(this.child);
     this.dead = true;
-    kill(this.child);
     this.status.remove();
+  }
+
+  /** Let it end by itself (EOF) and wait until Node has reaped it, so no exited shell is left behind. */
+  async shutdown(): Promise<void> {
+    if (this.exited) return this.stop();
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    (this.child.stdin as { destroy?: () => void } | null)?.destroy?.();
+    const timer = setTimeout(() => this.stop(), RELEASE_WAIT_MS);
+    await exited;
+    clearTimeout(timer);
+    this.stop();
   }
 }
 
@@ -350,9 +384,22 @@ function lockServer(o: HoldOptions): LockServer | undefined {
   if (server?.dead) server = undefined;
   if (server?.busy) return undefined;
   try {
-    server ??= new LockServer();
+    if (!server) {
+      server = new LockServer();
+      process.once('exit', () => server?.stop()); // its status file goes with us
+    }
   } catch {
     return undefined;
   }
   return server;
+}
+
+/**
+ * End this thread's kept holder and wait for it to be gone: a pool worker calls this before it ends
+ * (an exited child is reaped by the event loop of the thread that started it).
+ */
+export async function shutdownLockServer(): Promise<void> {
+  const s = server;
+  server = undefined;
+  await s?.shutdown();
 }

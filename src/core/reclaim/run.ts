@@ -37,6 +37,9 @@ export interface ReclaimWorkerData {
   cancelFlag: Int32Array;
 }
 
+/** What the pool posts to a worker: a job, or that there is no more (it ends by itself, its children reaped). */
+export type ReclaimWorkerRequest = ReclaimJob | { shutdown: true };
+
 /** What a worker posts when its thread is done. */
 export type ReclaimWorkerMessage = { seq: number } & ThreadOutcome;
 
@@ -321,6 +324,11 @@ function runInPool(
       });
       running++;
       let current: { w: Work; seq: number } | undefined;
+      /** No more work: the worker ends by itself (its lock holder shut down); terminated if it does not. */
+      const retire = (): void => {
+        w.postMessage({ shutdown: true } satisfies ReclaimWorkerRequest);
+        setTimeout(() => void w.terminate(), 10_000).unref();
+      };
       const feed = (): void => {
         const work = cancelled() ? undefined : next(!heavyBusy);
         if (work === 'wait') {
@@ -330,7 +338,7 @@ function runInPool(
         }
         if (!work) {
           current = undefined;
-          void w.terminate();
+          retire();
           return;
         }
         if (work.heavy) heavyBusy = true;
@@ -351,6 +359,8 @@ function runInPool(
       w.on('error', () => undefined); // 'exit' follows
       w.on('exit', () => {
         running--;
+        const i = waiting.indexOf(feed);
+        if (i >= 0) waiting.splice(i, 1); // it was waiting for heavy work: none of it is its any more
         if (current) {
           ended(current.w, {
             ok: false,

@@ -146,8 +146,11 @@ export class ImageStore {
 /** Store files are read through this (screenshots: a few hundred KB; a bigger one's buffer is not kept). */
 const storeReads = new ScratchBuffer(1024 * 1024, 8 * 1024 * 1024);
 
-/** The file's bytes in the reused buffer, seen by `use`; undefined (use not called) when it cannot be read whole. */
-function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T | undefined {
+/**
+ * The file's bytes in the reused buffer, seen by `use` with the state of the descriptor they were read
+ * from; undefined (use not called) when it cannot be read whole.
+ */
+function withFileBytes<T>(file: string, use: (bytes: Buffer, st: fs.Stats) => T): T | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -157,20 +160,21 @@ function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T | undefine
   let buf: Buffer | undefined;
   try {
     let bytes: Buffer;
+    let st: fs.Stats;
     try {
-      const size = fs.fstatSync(fd).size;
-      buf = storeReads.take(size);
+      st = fs.fstatSync(fd);
+      buf = storeReads.take(st.size);
       let got = 0;
-      while (got < size) {
-        const n = fs.readSync(fd, buf, got, size - got, got);
+      while (got < st.size) {
+        const n = fs.readSync(fd, buf, got, st.size - got, got);
         if (n <= 0) return undefined;
         got += n;
       }
-      bytes = buf.subarray(0, size);
+      bytes = buf.subarray(0, st.size);
     } catch {
       return undefined;
     }
-    return use(bytes);
+    return use(bytes, st);
   } finally {
     fs.closeSync(fd);
     if (buf) storeReads.give(buf);
@@ -179,12 +183,13 @@ function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T | undefine
 
 /**
  * Store files found whole by this thread of execution, with the state they had then: a reclaim worker
- * checks the same screenshots for thread after thread, and a file that is not written again (its
- * inode, size and times unchanged) is not read and hashed again.
+ * checks the same screenshots for thread after thread, and a file that is not written again (same
+ * device, inode, size and times) is not read and hashed again.
  */
 const foundWhole = new Map<string, string>();
 const FOUND_WHOLE_MAX = 50_000;
-const stateOf = (st: fs.Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+const stateOf = (sha256: string, st: fs.Stats): string =>
+  `${sha256}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 /** A store file that holds exactly these bytes (size first: a cheap refusal). */
 function intact(file: string, sha256: string, bytes: number): boolean {
@@ -195,10 +200,11 @@ function intact(file: string, sha256: string, bytes: number): boolean {
     return false;
   }
   if (st.size !== bytes) return false;
-  if (foundWhole.get(file) === `${sha256}:${stateOf(st)}`) return true;
-  if (withFileBytes(file, (b) => sha256Of(b)) !== sha256) return false;
+  if (foundWhole.get(file) === stateOf(sha256, st)) return true;
+  const state = withFileBytes(file, (b, read) => (sha256Of(b) === sha256 ? stateOf(sha256, read) : undefined));
+  if (!state) return false;
   if (foundWhole.size >= FOUND_WHOLE_MAX) foundWhole.clear();
-  foundWhole.set(file, `${sha256}:${stateOf(st)}`);
+  foundWhole.set(file, state); // the state of the very descriptor that was hashed
   return true;
 }
 

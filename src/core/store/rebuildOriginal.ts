@@ -22,12 +22,14 @@ export interface RebuildInput {
 }
 
 /**
- * Encoded images kept while they fit in this many bytes, from rebuild to rebuild in this thread of
- * execution: copies repeat the same few images in the same form, within a thread and (compactions,
- * forks) across the threads a reclaim worker rebuilds one after the other. Each is read from the store
- * (and checked) and encoded once while it stays here; store files never change under their name.
+ * Encoded images kept while they fit in this many bytes, the least recently used dropped first, from
+ * rebuild to rebuild in this thread of execution: copies repeat the same few images in the same form,
+ * within a thread and (compactions, forks) across the threads a reclaim worker rebuilds one after the
+ * other. Each is read from the store (and checked) and encoded once while it stays here; store files
+ * never change under their name. A thread of the bench's home of copies holds 8–10 distinct
+ * screenshots of ~470 KB encoded: they fit.
  */
-const IMAGE_CACHE_BYTES = 16 * 1024 * 1024;
+const IMAGE_CACHE_BYTES = 6 * 1024 * 1024;
 const encodedImages = new Map<string, Buffer>();
 /** The read buffer copies go through (out() uses each piece before the next read). */
 let piece: Buffer | undefined;
@@ -54,7 +56,11 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     if (!form) throw damaged(`form ${f} is not listed`);
     const key = `${input.codexHome}\0${img.sha256}\0${formKeys[f]}`;
     let b = encodedImages.get(key);
-    if (b) return out(b);
+    if (b) {
+      encodedImages.delete(key); // to the end: the most recently used
+      encodedImages.set(key, b);
+      return out(b);
+    }
     const encoded = withStoreImage(input.codexHome, img, (decoded) => {
       if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
       return encodeStoredBuffer(decoded, form);

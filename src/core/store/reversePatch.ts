@@ -296,9 +296,11 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
   const oFd = fs.openSync(input.original, 'r');
   const rFd = fs.openSync(input.repaired, 'r');
   let w: PatchWriter | undefined;
-  const ol = new LineRanges(oFd, fs.fstatSync(oFd).size, originalLines);
-  const rl = new LineRanges(rFd, fs.fstatSync(rFd).size, repairedLines);
+  let ol: LineRanges | undefined;
+  let rl: LineRanges | undefined;
   try {
+    ol = new LineRanges(oFd, fs.fstatSync(oFd).size, originalLines);
+    rl = new LineRanges(rFd, fs.fstatSync(rFd).size, repairedLines);
     w = new PatchWriter(input, oFd);
     const edited = input.editedLines ? new Set(input.editedLines) : undefined;
     const known = knownRuns(input.known);
@@ -319,8 +321,8 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
     return w.index;
   } finally {
     w?.close();
-    ol.close();
-    rl.close();
+    ol?.close();
+    rl?.close();
     fs.closeSync(oFd);
     fs.closeSync(rFd);
   }

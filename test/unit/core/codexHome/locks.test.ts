@@ -186,6 +186,26 @@ const keptHolders = () => ourChildren().filter((c) => c.cmd.includes('read -r op
     if (typeof again === 'object') again.release();
     assert.equal(keptHolders().filter((c) => c.pid === kept.pid).length, 0);
   });
+  it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
+    const home = tempCodexHome();
+    const coordinationPath = coordinationOf(home);
+    const first = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+    if (typeof first === 'object') first.release();
+    const [kept] = keptHolders();
+    assert.ok(kept, 'a kept holder is running');
+    process.kill(-kept.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200)); // Node reaps it and closes its stdin pipe
+    const bystanders = Array.from({ length: 8 }, (_, k) => path.join(home, `bystander-${k}`));
+    const fds = bystanders.map((f) => fs.openSync(f, 'w')); // one of them likely gets the pipe's old number
+    try {
+      const lock = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+      assert.equal(typeof lock, 'object', 'a new holder takes it');
+      if (typeof lock === 'object') lock.release();
+    } finally {
+      fds.forEach((fd) => fs.closeSync(fd));
+    }
+    for (const f of bystanders) assert.equal(fs.statSync(f).size, 0, `${path.basename(f)} was not written to`);
+  });
 });
 
 describe("Codex's maintenance lock", () => {
