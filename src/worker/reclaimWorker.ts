@@ -2,12 +2,7 @@
 // its outcome. The pool's cancel flag is shared memory, read between pieces of the pass. Told there is
 // no more work, it shuts its kept lock holder down (waiting until that shell is reaped) and ends.
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  ReclaimWorkerData,
-  ReclaimWorkerMessage,
-  ReclaimWorkerRequest,
-  reclaimJob,
-} from '../core/reclaim/run';
+import { ReclaimWorkerData, ReclaimWorkerMessage, ReclaimWorkerRequest, reclaimJob } from '../core/reclaim/run';
 import { shutdownLockServer } from '../core/codexHome/lockHolder';
 
 const { cancelFlag } = workerData as ReclaimWorkerData;
