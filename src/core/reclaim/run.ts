@@ -303,8 +303,10 @@ function runInPool(
   };
   let seq = 0;
   let running = 0;
-  /** A worker has a heavy (.zst) thread; workers left with only heavy work wait here for it. */
+  /** A worker has a heavy (.zst) thread; workers left with only heavy work wait here until they may take it. */
   let heavyBusy = false;
+  /** The worker that takes heavy threads: one zstd helper (and its buffers) in the pool, not one per worker. */
+  let heavyWorker: Worker | undefined;
   const waiting: (() => void)[] = [];
   return new Promise<void>((resolve) => {
     const poll = setInterval(cancelled, 100);
@@ -330,7 +332,7 @@ function runInPool(
         setTimeout(() => void w.terminate(), 10_000).unref();
       };
       const feed = (): void => {
-        const work = cancelled() ? undefined : next(!heavyBusy);
+        const work = cancelled() ? undefined : next(!heavyBusy && (heavyWorker ?? w) === w);
         if (work === 'wait') {
           current = undefined;
           waiting.push(feed);
@@ -341,7 +343,10 @@ function runInPool(
           retire();
           return;
         }
-        if (work.heavy) heavyBusy = true;
+        if (work.heavy) {
+          heavyBusy = true;
+          heavyWorker = w;
+        }
         current = { w: work, seq: ++seq };
         w.postMessage(jobOf(work, current.seq));
       };
@@ -361,6 +366,10 @@ function runInPool(
         running--;
         const i = waiting.indexOf(feed);
         if (i >= 0) waiting.splice(i, 1); // it was waiting for heavy work: none of it is its any more
+        // Heavy work is another worker's to take now: those waiting for it are woken (by ended() when
+        // this worker had a heavy thread).
+        const wakeWaiting = heavyWorker === w && !current?.w.heavy;
+        if (heavyWorker === w) heavyWorker = undefined;
         if (current) {
           ended(current.w, {
             ok: false,
@@ -369,6 +378,7 @@ function runInPool(
           });
           if (!cancelled()) start();
         }
+        if (wakeWaiting) heavyDone();
         if (running === 0) done();
       });
       feed();

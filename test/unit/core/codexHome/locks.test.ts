@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { holdLock } from '../../../../src/core/codexHome/lockHolder';
+import { holdLock, useLockServer } from '../../../../src/core/codexHome/lockHolder';
 import { acquireCodexMaintenanceLock, withCodexMaintenanceLock } from '../../../../src/core/codexHome/maintenanceLock';
 import { holdThreadWriterLock, threadLockState } from '../../../../src/core/codexHome/writerLock';
 import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
@@ -101,115 +101,122 @@ function ourChildren(): { pid: number; cmd: string }[] {
   }
   return out;
 }
-const keptHolders = () => ourChildren().filter((c) => c.cmd.includes('read -r op'));
+/** The kept holder's command line: sh's loop, or perl's. */
+const keptHolders = () =>
+  ourChildren().filter((c) => c.cmd.includes('read -r op') || c.cmd.includes('defined(my $op = <STDIN>)'));
 
-(process.platform === 'linux' ? describe : describe.skip)(
-  'the kept writer-lock holder (one shell for lock after lock)',
-  () => {
-    const coordinationOf = (home: string) => path.join(home, 'thread-writer-locks', '.coordination.lock');
+for (const kind of ['perl', 'sh'] as const)
+  (process.platform === 'linux' ? describe : describe.skip)(
+    `the kept writer-lock holder (${kind}: one process for lock after lock)`,
+    () => {
+      before(() => useLockServer(kind));
+      after(() => useLockServer(undefined));
 
-    it('takes and lets go writer lock after writer lock through one process, the way Codex does', () => {
-      const home = tempCodexHome();
-      const coordinationPath = coordinationOf(home);
-      for (let k = 0; k < 5; k++) {
-        const lockPath = writerLockPath(home, ID.slice(0, -1) + k);
+      const coordinationOf = (home: string) => path.join(home, 'thread-writer-locks', '.coordination.lock');
+
+      it('takes and lets go writer lock after writer lock through one process, the way Codex does', () => {
+        const home = tempCodexHome();
+        const coordinationPath = coordinationOf(home);
+        for (let k = 0; k < 5; k++) {
+          const lockPath = writerLockPath(home, ID.slice(0, -1) + k);
+          const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
+          assert.equal(typeof lock, 'object');
+          assert.equal(free(lockPath), false);
+          assert.equal(free(coordinationPath), true, 'the coordination lock is only held while taking or removing');
+          if (typeof lock === 'object') lock.release();
+          assert.equal(fs.existsSync(lockPath), false, 'its file is removed at release');
+        }
+        assert.equal(keptHolders().length, 1, 'one kept holder for all of them');
+        assert.ok(keptHolders()[0].cmd.includes(kind === 'perl' ? '<STDIN>' : 'read -r op'), `the ${kind} holder`);
+      });
+
+      it('says held while Codex holds the thread, and busy while the coordination lock is kept; then goes on', () => {
+        const home = tempCodexHome();
+        const coordinationPath = coordinationOf(home);
+        const lockPath = writerLockPath(home, ID);
+        const codex = holdElsewhere(lockPath);
+        children.push(codex);
+        assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'held');
+        assert.equal(fs.existsSync(lockPath), true, "Codex's lock file stays");
+        codex.kill('SIGKILL');
+        children.push(holdElsewhere(coordinationPath));
+        assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'busy');
+        for (const c of children.splice(0)) c.kill('SIGKILL');
+        const until = Date.now() + 3000;
+        while (!free(coordinationPath) && Date.now() < until) spawnSync('sleep', ['0.05']);
+        const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
+        assert.equal(typeof lock, 'object', 'the same kept holder takes it once they are gone');
+        if (typeof lock === 'object') lock.release();
+      });
+
+      it('says error for a lock file it cannot open, and keeps serving', () => {
+        const home = tempCodexHome();
+        const coordinationPath = coordinationOf(home);
+        fs.mkdirSync(path.dirname(coordinationPath), { recursive: true });
+        const lockPath = path.join(home, 'thread-writer-locks', 'a-folder.lock');
+        fs.mkdirSync(lockPath); // a folder where the lock file should be
+        assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'error');
+        const ok = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+        assert.equal(typeof ok, 'object');
+        if (typeof ok === 'object') ok.release();
+      });
+
+      it('holds a second lock at once through a holder of its own, and paths with spaces as they are', () => {
+        const home = path.join(tempCodexHome(), ' a home with spaces ');
+        const coordinationPath = coordinationOf(home);
+        const a = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+        const b = holdLock({ lockPath: writerLockPath(home, ID.slice(0, -1) + '9'), coordinationPath, waitMs: 1000 });
+        assert.equal(typeof a, 'object');
+        assert.equal(typeof b, 'object');
+        assert.equal(free(writerLockPath(home, ID)), false);
+        assert.equal(free(writerLockPath(home, ID.slice(0, -1) + '9')), false);
+        if (typeof a === 'object') a.release();
+        if (typeof b === 'object') b.release();
+        assert.equal(free(writerLockPath(home, ID)), true);
+        assert.equal(fs.existsSync(writerLockPath(home, ID.slice(0, -1) + '9')), false);
+      });
+
+      it('lets the lock go when the kept holder is killed, and a new one serves the next lock', () => {
+        const home = tempCodexHome();
+        const coordinationPath = coordinationOf(home);
+        const lockPath = writerLockPath(home, ID);
         const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
         assert.equal(typeof lock, 'object');
+        const [kept] = keptHolders();
+        assert.ok(kept, 'a kept holder is running');
+        process.kill(-kept.pid, 'SIGKILL');
+        const until = Date.now() + 3000;
+        while (!free(lockPath) && Date.now() < until) spawnSync('sleep', ['0.05']);
+        assert.equal(free(lockPath), true, 'the kernel let the lock go with it');
+        if (typeof lock === 'object') lock.release(); // answers nothing now: returns anyway
+        const again = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
+        assert.equal(typeof again, 'object');
         assert.equal(free(lockPath), false);
-        assert.equal(free(coordinationPath), true, 'the coordination lock is only held while taking or removing');
-        if (typeof lock === 'object') lock.release();
-        assert.equal(fs.existsSync(lockPath), false, 'its file is removed at release');
-      }
-      assert.equal(keptHolders().length, 1, 'one kept holder for all of them');
-    });
-
-    it('says held while Codex holds the thread, and busy while the coordination lock is kept; then goes on', () => {
-      const home = tempCodexHome();
-      const coordinationPath = coordinationOf(home);
-      const lockPath = writerLockPath(home, ID);
-      const codex = holdElsewhere(lockPath);
-      children.push(codex);
-      assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'held');
-      assert.equal(fs.existsSync(lockPath), true, "Codex's lock file stays");
-      codex.kill('SIGKILL');
-      children.push(holdElsewhere(coordinationPath));
-      assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'busy');
-      for (const c of children.splice(0)) c.kill('SIGKILL');
-      const until = Date.now() + 3000;
-      while (!free(coordinationPath) && Date.now() < until) spawnSync('sleep', ['0.05']);
-      const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
-      assert.equal(typeof lock, 'object', 'the same kept holder takes it once they are gone');
-      if (typeof lock === 'object') lock.release();
-    });
-
-    it('says error for a lock file it cannot open, and keeps serving', () => {
-      const home = tempCodexHome();
-      const coordinationPath = coordinationOf(home);
-      fs.mkdirSync(path.dirname(coordinationPath), { recursive: true });
-      const lockPath = path.join(home, 'thread-writer-locks', 'a-folder.lock');
-      fs.mkdirSync(lockPath); // a folder where the lock file should be
-      assert.equal(holdLock({ lockPath, coordinationPath, waitMs: 300 }), 'error');
-      const ok = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
-      assert.equal(typeof ok, 'object');
-      if (typeof ok === 'object') ok.release();
-    });
-
-    it('holds a second lock at once through a holder of its own, and paths with spaces as they are', () => {
-      const home = path.join(tempCodexHome(), ' a home with spaces ');
-      const coordinationPath = coordinationOf(home);
-      const a = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
-      const b = holdLock({ lockPath: writerLockPath(home, ID.slice(0, -1) + '9'), coordinationPath, waitMs: 1000 });
-      assert.equal(typeof a, 'object');
-      assert.equal(typeof b, 'object');
-      assert.equal(free(writerLockPath(home, ID)), false);
-      assert.equal(free(writerLockPath(home, ID.slice(0, -1) + '9')), false);
-      if (typeof a === 'object') a.release();
-      if (typeof b === 'object') b.release();
-      assert.equal(free(writerLockPath(home, ID)), true);
-      assert.equal(fs.existsSync(writerLockPath(home, ID.slice(0, -1) + '9')), false);
-    });
-
-    it('lets the lock go when the kept holder is killed, and a new one serves the next lock', () => {
-      const home = tempCodexHome();
-      const coordinationPath = coordinationOf(home);
-      const lockPath = writerLockPath(home, ID);
-      const lock = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
-      assert.equal(typeof lock, 'object');
-      const [kept] = keptHolders();
-      assert.ok(kept, 'a kept holder is running');
-      process.kill(-kept.pid, 'SIGKILL');
-      const until = Date.now() + 3000;
-      while (!free(lockPath) && Date.now() < until) spawnSync('sleep', ['0.05']);
-      assert.equal(free(lockPath), true, 'the kernel let the lock go with it');
-      if (typeof lock === 'object') lock.release(); // answers nothing now: returns anyway
-      const again = holdLock({ lockPath, coordinationPath, waitMs: 1000 });
-      assert.equal(typeof again, 'object');
-      assert.equal(free(lockPath), false);
-      if (typeof again === 'object') again.release();
-      assert.equal(keptHolders().filter((c) => c.pid === kept.pid).length, 0);
-    });
-    it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
-      const home = tempCodexHome();
-      const coordinationPath = coordinationOf(home);
-      const first = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
-      if (typeof first === 'object') first.release();
-      const [kept] = keptHolders();
-      assert.ok(kept, 'a kept holder is running');
-      process.kill(-kept.pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 200)); // Node reaps it and closes its stdin pipe
-      const bystanders = Array.from({ length: 8 }, (_, k) => path.join(home, `bystander-${k}`));
-      const fds = bystanders.map((f) => fs.openSync(f, 'w')); // one of them likely gets the pipe's old number
-      try {
-        const lock = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
-        assert.equal(typeof lock, 'object', 'a new holder takes it');
-        if (typeof lock === 'object') lock.release();
-      } finally {
-        fds.forEach((fd) => fs.closeSync(fd));
-      }
-      for (const f of bystanders) assert.equal(fs.statSync(f).size, 0, `${path.basename(f)} was not written to`);
-    });
-  },
-);
+        if (typeof again === 'object') again.release();
+        assert.equal(keptHolders().filter((c) => c.pid === kept.pid).length, 0);
+      });
+      it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
+        const home = tempCodexHome();
+        const coordinationPath = coordinationOf(home);
+        const first = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+        if (typeof first === 'object') first.release();
+        const [kept] = keptHolders();
+        assert.ok(kept, 'a kept holder is running');
+        process.kill(-kept.pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 200)); // Node reaps it and closes its stdin pipe
+        const bystanders = Array.from({ length: 8 }, (_, k) => path.join(home, `bystander-${k}`));
+        const fds = bystanders.map((f) => fs.openSync(f, 'w')); // one of them likely gets the pipe's old number
+        try {
+          const lock = holdLock({ lockPath: writerLockPath(home, ID), coordinationPath, waitMs: 1000 });
+          assert.equal(typeof lock, 'object', 'a new holder takes it');
+          if (typeof lock === 'object') lock.release();
+        } finally {
+          fds.forEach((fd) => fs.closeSync(fd));
+        }
+        for (const f of bystanders) assert.equal(fs.statSync(f).size, 0, `${path.basename(f)} was not written to`);
+      });
+    },
+  );
 
 describe("Codex's maintenance lock", () => {
   it('refuses in plain words while Codex keeps it, and runs nothing', () => {

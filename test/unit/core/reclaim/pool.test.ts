@@ -11,13 +11,16 @@ import { scanCatalog } from '../../../../src/core/scan/catalog';
 import { planReclaim } from '../../../../src/core/reclaim/plan';
 import { runReclaim } from '../../../../src/core/reclaim/run';
 
-/** Our `sh` children now (lock holders), from /proc — a zombie among them: exited, never reaped. */
+/** Our `sh` and `perl` children now (lock holders), from /proc — a zombie among them: exited, never reaped. */
 function ourShells(): string[] {
   const out: string[] = [];
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.includes(' (sh) ') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid)
+      if (
+        (stat.includes(' (sh) ') || stat.includes(' (perl) ')) &&
+        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
+      )
         out.push(stat);
     } catch {
       // gone meanwhile
