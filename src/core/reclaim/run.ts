@@ -44,7 +44,15 @@ export type ReclaimWorkerRequest = ReclaimJob | { shutdown: true };
 export type ReclaimWorkerMessage = { seq: number } & ThreadOutcome;
 
 export type ThreadOutcome =
-  | { ok: true; sizeAfter: number; restoreBytes: number; imagesReplaced: number; backupPath?: string }
+  | {
+      ok: true;
+      sizeAfter: number;
+      restoreBytes: number;
+      imagesReplaced: number;
+      backupPath?: string;
+      /** Copies of originals that restore data now stands in for: the run removes them (not the worker). */
+      drop?: string[];
+    }
   | { ok: false; code: string; message: string };
 
 export type ReclaimThreadResult = {
@@ -119,6 +127,7 @@ export function cleanLeftovers(codexHome: string): void {
 
 /** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
 export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
+  const drop: string[] = [];
   try {
     if (job.backup) {
       const c = convertBackupToRestoreData(job.codexHome, job.backup.threadId, job.backup.dir, { isCancelled });
@@ -133,7 +142,13 @@ export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Thread
         env: job.env,
         keepCompressed: true,
       },
-      { isCancelled, growthWindowMs: job.growthWindowMs, maintenanceLockHeld: job.maintenanceLockHeld },
+      {
+        isCancelled,
+        growthWindowMs: job.growthWindowMs,
+        maintenanceLockHeld: job.maintenanceLockHeld,
+        // its removal waits on the disk (~7 ms for a GB-scale thread's blocks): not this worker's time
+        dropLater: (file) => drop.push(file),
+      },
     );
     return {
       ok: true,
@@ -142,6 +157,7 @@ export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Thread
       restoreBytes: r.restoreData?.bytes ?? r.bytesBefore,
       imagesReplaced: r.imagesReplaced,
       backupPath: r.backupPath,
+      drop,
     };
   } catch (err) {
     return { ok: false, code: errorCode(err), message: errorMessage(err) };
@@ -216,7 +232,11 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
   // the ones under way stop before their swap.
   let stoppedBy: string | undefined;
   const stop = (): boolean => Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
-  const finish = (w: Work, o: ThreadOutcome): void => {
+  /** Copies being removed (by the thread pool of this thread; a copy left by a kill is removed by the next run). */
+  const removals: Promise<void>[] = [];
+  const finish = (w: Work, outcome: ThreadOutcome): void => {
+    const { drop, ...o } = outcome.ok ? outcome : { ...outcome, drop: undefined };
+    for (const file of drop ?? []) removals.push(fs.promises.rm(file, { force: true }).catch(() => undefined));
     if (!o.ok && o.code === 'write-failed') stoppedBy ??= o.message;
     const freedBytes = o.ok ? w.sizeBytes - o.sizeAfter - o.restoreBytes : 0;
     const r: ReclaimThreadResult = { kind: w.kind, id: w.id, path: w.path, sizeBefore: w.sizeBytes, freedBytes, ...o };
@@ -262,6 +282,7 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
   } else {
     await runInPool(opts.script, workers, next, jobOf, finish, stop);
   }
+  await Promise.all(removals);
   const cancelled = Boolean(opts.isCancelled?.());
   const storeBytesAfter = storeStats(plan.codexHome).bytes;
   const ok = results.filter((r) => r.ok);

@@ -40,6 +40,8 @@ export interface SwapInput {
   /** How long to wait for Codex's maintenance lock (default 5 s). */
   lockWaitMs?: number;
   maintenanceLockHeld?: boolean;
+  /** Takes the original's copy to remove later, instead of now (RepairHooks.dropLater). */
+  dropOriginal?: (file: string) => void;
 }
 
 export interface SwapResult {
@@ -179,6 +181,10 @@ function swapLocked(s: SwapInput): SwapResult {
   if (manifest.restoreData) {
     // The swap stands and the restore data rebuilt the original before it: the copy goes, and with it
     // the last name of the original's bytes. If it can't go, it stays a (redundant) backup.
+    if (s.dropOriginal) {
+      s.dropOriginal(file);
+      return { backupPath: dir, restoreData: manifest.restoreData, projection: txn?.dump };
+    }
     try {
       fs.rmSync(file);
       fsyncDir(dir);

@@ -37,6 +37,11 @@ export class RangeWriter {
     }
   }
 
+  /** Where the next byte goes in the copy (pending copies included). */
+  get position(): number {
+    return this.bytesWritten + (this.pendEnd - this.pendStart);
+  }
+
   /** Copy source bytes [start, end) (coalesced with the previous copy when contiguous). */
   copy(start: number, end: number): void {
     if (end <= start) return;

@@ -48,6 +48,11 @@ export interface StripStats extends RepairCounts {
   shapeDigest: string;
   /** 0-based indexes of the lines the pass changed. */
   editedLines: number[];
+  /**
+   * Where those lines are, four numbers a line: start and end in the original, start and end in the
+   * copy (end-of-line bytes included) — the reverse patch goes straight to them.
+   */
+  editedRanges: number[];
   /** With the store: what the pass learnt of the images it replaced (for the restore data). */
   knownImages?: KnownImages;
   threadIdInMeta?: string;
@@ -173,6 +178,7 @@ export function stripRollout(
     badLinesKept: [],
     shapeDigest: '',
     editedLines: [],
+    editedRanges: [],
     knownImages: options.store ? { at: new Map(), byId: new Map() } : undefined,
   };
   const tracker = new LiveTracker(plan.newestCompactedLine);
@@ -243,8 +249,11 @@ export function stripRollout(
         stats.embeddedBytesRemoved += embedded.bytes;
         // Capping comes last: where a cut overlaps a run already replaced, the writer keeps the first edit.
         if (cap > 0) edits.push(...toolOutputEdits(srcFd, c, cap, stats, originalIn));
-        if (edits.length) stats.editedLines.push(l.index);
+        if (!edits.length) return writer.copy(l.start, lineEnd);
+        const at = writer.position;
         writer.line(l.start, lineEnd, edits);
+        stats.editedLines.push(l.index);
+        stats.editedRanges.push(l.start, lineEnd, at, writer.position);
       },
       {
         spans: true,

@@ -111,7 +111,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         threadId,
         original: src.path,
         repaired: output,
-        editedLines: stats.editedLines,
+        editedRanges: stats.editedRanges,
         known: stats.knownImages,
         store: store!,
         zst: fileSha256 ? { path: f.path, sha256: fileSha256 } : undefined,
@@ -137,6 +137,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         restoreData: prepared,
         lockWaitMs: hooks.lockWaitMs,
         maintenanceLockHeld: hooks.maintenanceLockHeld,
+        dropOriginal: hooks.dropLater,
         compressed: zst,
       });
     } else {
@@ -154,6 +155,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       shapeDigest: _digest,
       threadIdInMeta: _meta,
       editedLines: _edited,
+      editedRanges: _ranges,
       knownImages: _known,
       ...counts
     } = stats;

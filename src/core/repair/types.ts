@@ -33,10 +33,18 @@ export interface RepairHooks {
   lockWaitMs?: number;
   /** The caller holds Codex's maintenance lock already, in this process (a reclaim run, for its whole run). */
   maintenanceLockHeld?: boolean;
+  /**
+   * In place: the original's last copy, once its restore data stands, is handed to this instead of
+   * removed during the swap (a reclaim removes it off the worker's path; until then it is a redundant
+   * full backup, which the next reclaim removes after checking the restore data again).
+   */
+  dropLater?: (file: string) => void;
 }
 
 export interface StripReport
-  extends Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines' | 'knownImages'>, VerifyCounts {
+  extends
+    Omit<StripStats, 'lines' | 'shapeDigest' | 'threadIdInMeta' | 'editedLines' | 'editedRanges' | 'knownImages'>,
+    VerifyCounts {
   mode: StripMode;
   threadId: string;
   sourcePath: string;

@@ -59,8 +59,8 @@ export interface PrepareInput {
   plainSha256?: string;
   /** The repaired file (plain). */
   repaired: string;
-  /** Lines the repair changed (faster); absent: every line is compared. */
-  editedLines?: number[];
+  /** Where the lines the repair changed are (StripStats.editedRanges; faster); absent: every line is compared. */
+  editedRanges?: number[];
   /** What the strip pass learnt of the images it replaced. */
   known?: KnownImages;
   store: ImageStore;
@@ -101,7 +101,7 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
       patchPath: patchTmp,
       rawPath: rawTmp,
       store: p.store,
-      editedLines: p.editedLines,
+      editedRanges: p.editedRanges,
       known: p.known,
       isCancelled: p.isCancelled,
     });

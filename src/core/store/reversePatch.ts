@@ -165,8 +165,11 @@ interface BuildInput {
   patchPath: string;
   rawPath: string;
   store: ImageStore;
-  /** 0-based lines the repair changed; the others are only checked for length. Absent: every line is compared. */
-  editedLines?: number[];
+  /**
+   * The lines the repair changed, as StripStats.editedRanges: only those are compared (the rebuild's
+   * check covers the rest). Absent: every line of both files is walked and compared.
+   */
+  editedRanges?: number[];
   known?: KnownImages;
   isCancelled?: () => boolean;
 }
@@ -296,14 +299,36 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
   const oFd = fs.openSync(input.original, 'r');
   const rFd = fs.openSync(input.repaired, 'r');
   let w: PatchWriter | undefined;
-  let ol: LineRanges | undefined;
-  let rl: LineRanges | undefined;
   try {
-    ol = new LineRanges(oFd, fs.fstatSync(oFd).size, originalLines);
-    rl = new LineRanges(rFd, fs.fstatSync(rFd).size, repairedLines);
     w = new PatchWriter(input, oFd);
-    const edited = input.editedLines ? new Set(input.editedLines) : undefined;
     const known = knownRuns(input.known);
+    const e = input.editedRanges;
+    if (e) {
+      for (let k = 0; k < e.length; k += 4) {
+        if ((k & 4095) === 0 && input.isCancelled?.()) throw new CancelledError();
+        diffLine(w, oFd, [e[k], e[k + 1]], rFd, [e[k + 2], e[k + 3]], known);
+      }
+    } else walkLines(w, oFd, rFd, known, input.isCancelled);
+    w.finish();
+    return w.index;
+  } finally {
+    w?.close();
+    fs.closeSync(oFd);
+    fs.closeSync(rFd);
+  }
+}
+
+/** Every line of both files side by side (a backup converted: which lines changed is not known). */
+function walkLines(
+  w: PatchWriter,
+  oFd: number,
+  rFd: number,
+  known: ImageRun[],
+  isCancelled: (() => boolean) | undefined,
+): void {
+  const ol = new LineRanges(oFd, fs.fstatSync(oFd).size, originalLines);
+  const rl = new LineRanges(rFd, fs.fstatSync(rFd).size, repairedLines);
+  try {
     for (let i = 0; ; i++) {
       const o = ol.next();
       const r = rl.next();
@@ -313,18 +338,12 @@ export function buildReversePatch(input: BuildInput): PatchIndex {
           'internal',
           'the repaired file does not have the lines of the original; nothing was changed',
         );
-      if ((i & 1023) === 0 && input.isCancelled?.()) throw new CancelledError();
-      const same = edited ? !edited.has(i) && o[1] - o[0] === r[1] - r[0] : sameBytes(oFd, o, rFd, r);
-      if (!same) diffLine(w, oFd, o, rFd, r, known);
+      if ((i & 1023) === 0 && isCancelled?.()) throw new CancelledError();
+      if (!sameBytes(oFd, o, rFd, r)) diffLine(w, oFd, o, rFd, r, known);
     }
-    w.finish();
-    return w.index;
   } finally {
-    w?.close();
-    ol?.close();
-    rl?.close();
-    fs.closeSync(oFd);
-    fs.closeSync(rFd);
+    ol.close();
+    rl.close();
   }
 }
 
