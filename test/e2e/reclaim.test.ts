@@ -15,7 +15,13 @@ import { CopiesHomeOptions, CopiesThread, writeCopiesHome } from '../support/cop
 import { sessionPath, writeSyntheticRollout } from '../support/synthetic';
 import { CLI, CliResult, runCli } from '../support/cliRun';
 import { maintenanceLockPath, writerLockPath } from '../../src/core/codexHome/paths';
-import { BackupManifest, listBackups } from '../../src/core/repair/backups';
+import {
+  BackupManifest,
+  listBackups,
+  newBackupDir,
+  preserveOriginal,
+  writeManifest,
+} from '../../src/core/repair/backups';
 
 const sha256 = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const cacheOf = (home: string) => `${home}-cache`;
@@ -272,6 +278,44 @@ describe('reclaim: the whole home, through the CLI', function () {
     for (const t of threads) assert.equal(originalOrRepaired(home, t, shas.get(t.id)!), 'repaired');
     assert.deepEqual(tempFiles(home), [], 'no temp file left');
     // The whole home, rescue/ (store and restore data) included, after the interrupted runs and the last.
+    const bytesAfter = homeBytes(home);
+    assert.ok(bytesAfter <= bytesBefore / 10, `home ${bytesBefore} → ${bytesAfter} bytes: at most 10 %`);
+    restoreAll(home, threads, shas);
+  });
+
+  it('removes the backup folders of swaps a kill stopped before the rename (their link would keep the original), and no other', () => {
+    const home = tempCodexHome();
+    const threads = writeCopiesHome(home, { ...SMALL, threads: 3, zstEvery: 0 });
+    const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    const bytesBefore = homeBytes(home);
+    // As swapLocked leaves them when killed before its rename: a hard link of the live rollout, with its
+    // manifest (the first thread) and without (the second, killed before the manifest was written).
+    const [a, b] = threads;
+    const unswapped = [a, b].map((t, k) => {
+      const dir = newBackupDir(home, t.id);
+      preserveOriginal(t.path, dir);
+      if (k === 0)
+        writeManifest(dir, {
+          kind: 'before-repair',
+          threadId: t.id,
+          originalPath: t.path,
+          fileName: path.basename(t.path),
+          size: fs.statSync(t.path).size,
+          sha256: shas.get(t.id)!,
+          mtimeMs: fs.statSync(t.path).mtimeMs,
+          mode: 0o644,
+          createdAt: new Date().toISOString(),
+          toolVersion: 'test',
+        });
+      return dir;
+    });
+    const r = cli(home, ['reclaim', '--older-than', '0', '--yes', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    for (const dir of unswapped) assert.equal(fs.existsSync(dir), false, `${dir} removed`);
+    for (const t of threads) {
+      assert.equal(originalOrRepaired(home, t, shas.get(t.id)!), 'repaired');
+      assert.equal(listBackups(home, t.id).length, 1, `${t.id}: its repair's own backup is kept`);
+    }
     const bytesAfter = homeBytes(home);
     assert.ok(bytesAfter <= bytesBefore / 10, `home ${bytesBefore} → ${bytesAfter} bytes: at most 10 %`);
     restoreAll(home, threads, shas);

@@ -14,6 +14,7 @@ import { defaultWorkerCount } from '../scan/scanPool';
 import { ReclaimPlan, unchangedSincePlan } from './plan';
 import { storeStats } from '../store/imageStore';
 import { convertBackupToRestoreData } from '../repair/convertBackup';
+import { removeUnswappedBackups } from '../repair/backups';
 import { acquireCodexMaintenanceLock } from '../codexHome/maintenanceLock';
 
 /** One piece of work for a worker: a thread to repair in place, or a full backup to convert. */
@@ -107,8 +108,12 @@ export interface ReclaimReport {
   elapsedMs: number;
 }
 
-/** What a killed run left: our temp files beside any thread, in the image store and in restore data. */
+/**
+ * What a killed run left: our temp files beside any thread, in the image store and in restore data, and
+ * the backup folders of swaps it never made (the caller holds Codex's maintenance lock).
+ */
 export function cleanLeftovers(codexHome: string): void {
+  removeUnswappedBackups(codexHome);
   const sweep = (dir: string, depth: number): void => {
     removeStaleTemps(dir);
     if (depth === 0) return;

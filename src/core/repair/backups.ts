@@ -8,6 +8,7 @@ import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import type { RestoreData } from '../store/restoreData';
 import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
 import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
+import { findThread } from '../codexHome/rolloutFiles';
 
 export interface BackupManifest {
   kind: 'before-repair' | 'before-restore';
@@ -163,4 +164,62 @@ export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
     if (note) out.set(id, note);
   }
   return out;
+}
+
+/**
+ * Backup folders of swaps that never happened: a repair (or restore) killed between making its backup
+ * — a hard link of the rollout — and renaming the new file over it. Their copy is still the very file
+ * the thread has, so they hold nothing it does not; but once a later repair swaps that file, the link
+ * alone would keep the original's blocks (and a stale manifest). The caller holds Codex's maintenance
+ * lock, which every swap of ours takes, so none is under way. Returns how many were removed.
+ */
+export function removeUnswappedBackups(codexHome: string): number {
+  let removed = 0;
+  let threads: string[];
+  try {
+    threads = fs.readdirSync(backupsRoot(codexHome));
+  } catch {
+    return 0;
+  }
+  for (const threadId of threads) {
+    const base = threadBackupsDir(codexHome, threadId);
+    let stamps: string[];
+    try {
+      stamps = fs.readdirSync(base);
+    } catch {
+      continue;
+    }
+    for (const s of stamps) {
+      const dir = path.join(base, s);
+      if (isUnswapped(codexHome, threadId, dir)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
+function isUnswapped(codexHome: string, threadId: string, dir: string): boolean {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return false;
+  }
+  const copy = names.find((n) => n.startsWith('rollout-') && /\.jsonl(\.zst)?$/.test(n));
+  if (!copy) return false; // restore data, or a fork's note
+  try {
+    const st = fs.statSync(path.join(dir, copy));
+    if (st.nlink < 2) return false; // the original's only name: a real backup
+    // killed before the manifest was written: the thread's file as Codex finds it
+    const live = readBackup(dir)?.manifest.originalPath ?? findThread(codexHome, threadId)?.path;
+    if (!live) return false;
+    const now = fs.statSync(live);
+    if (now.ino !== st.ino || now.dev !== st.dev) return false;
+    // a .zst thread repaired into a .jsonl beside it (which Codex prefers) did swap: its .zst is the copy's twin
+    return !(live.endsWith('.zst') && fs.existsSync(live.slice(0, -'.zst'.length)));
+  } catch {
+    return false;
+  }
 }
