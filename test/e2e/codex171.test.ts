@@ -18,6 +18,8 @@ import { type MockResponses } from '../support/mockResponses';
 import { mockedCodexHome } from '../support/mockedHome';
 import { writeNoisePng } from '../support/png';
 import { maintenanceLockPath } from '../../src/core/codexHome/paths';
+import { listBackups } from '../../src/core/repair/backups';
+import { writeCopiesHome } from '../support/copiesHome';
 import { CODEX_LEGACY_VERSION, CODEX_NEWEST_VERSION, REPO_ROOT, codexBin } from '../support/tools';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -180,6 +182,58 @@ describe(`the real Codex ${CODEX_NEWEST_VERSION} CLI: ordinals, compression, mig
     must(await codexExec(home, CODEX_NEWEST_VERSION, 'are you there?', { resumeId: id }), 'resume after the repair');
   });
 
+  it("compression: a big idle thread Codex compressed is reclaimed with restore data, not a copy of its .zst (Node's zstd writes Codex's file back); restore gives the .zst back", async () => {
+    // a home of its own: a reclaim takes every idle thread of the home
+    const own = await mockedCodexHome({ prefix: 'csr-171z-' });
+    try {
+      const [t] = writeCopiesHome(own.home, {
+        threads: 1,
+        forksPerThread: 0,
+        distinctImages: 6,
+        width: 400,
+        height: 300,
+        turns: 12,
+        compactEvery: 4,
+        archiveEvery: 0,
+        zstEvery: 0,
+      });
+      assert.ok(fs.statSync(t.path).size > 4_000_000, 'a thread of several MB');
+      must(
+        await codexExec(own.home, CODEX_NEWEST_VERSION, 'anything', {
+          config: ['features.local_thread_store_compression=true'],
+        }),
+        'exec with compression on',
+      );
+      const zst = `${t.path}.zst`;
+      assert.ok(fs.existsSync(zst) && !fs.existsSync(t.path), 'Codex compressed the idle thread');
+      const original = fs.readFileSync(zst);
+      const r = spawnSync(
+        process.execPath,
+        [CLI, 'reclaim', '--older-than', '0', '--yes', '--json', '--codex-home', own.home],
+        {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+          env: { ...process.env, XDG_CACHE_HOME: path.join(path.dirname(own.home), 'cache-171z') },
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const done = (JSON.parse(r.stdout) as { report: { threads: { id: string; ok: boolean; freedBytes: number }[] } })
+        .report.threads;
+      const mine = done.find((x) => x.id === t.id);
+      assert.ok(mine?.ok, JSON.stringify(done));
+      const [b] = listBackups(own.home, t.id);
+      assert.ok(b.manifest.restoreData?.zstd?.exact, 'restore data stands for the .zst');
+      assert.equal(fs.existsSync(b.file), false, 'no copy of the .zst is kept');
+      assert.ok(
+        mine.freedBytes > original.length * 0.9,
+        `it gave back the .zst's space (${mine.freedBytes} of ${original.length})`,
+      );
+      ok(cli(own.home, ['restore', t.id, '--yes']), 'restore');
+      assert.deepEqual(fs.readFileSync(zst), original, 'the .zst is back byte for byte');
+    } finally {
+      await own.mock.close();
+    }
+  });
   it('migration: a legacy thread migrated by migrate-rollouts --apply (refused while we hold the maintenance lock); scan … resume', async () => {
     // A home 0.77 used first: 0.171 then fills its database from the files. (In a home 0.171 already
     // knows, a thread 0.77 adds later has no database row: "missing its SQLite metadata".)
