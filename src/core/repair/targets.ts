@@ -73,6 +73,7 @@ export function plainSource(
   isCancelled?: () => boolean,
 ): { path: string; cleanup?: string } {
   if (!f.compressed) return { path: f.path };
-  const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled).path;
+  // no hash of it: the restore data's rebuild is compared with these bytes, and hashed
+  const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled, { hash: false }).path;
   return { path: tmp, cleanup: tmp };
 }

@@ -88,14 +88,18 @@ export function zstdSha256(src: string): string {
   return h.digest('hex');
 }
 
-/** A .zst file's content in a new temp file beside `beside` (a path whose folder and name it borrows). */
+/**
+ * A .zst file's content in a new temp file beside `beside` (a path whose folder and name it borrows),
+ * and its sha256 (unless `hash` is false: '').
+ */
 export function decompressToTemp(
   zst: string,
   beside: string,
   isCancelled?: () => boolean,
+  o: { hash?: boolean } = {},
 ): { path: string; size: number; sha256: string } {
   const tmp = tempBeside(beside, 'unzst');
-  const hash = createHash('sha256');
+  const hash = o.hash === false ? undefined : createHash('sha256');
   let size = 0;
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
@@ -103,7 +107,7 @@ export function decompressToTemp(
       hashDataUrls: false,
       isCancelled,
       onDecompressed: (c) => {
-        hash.update(c);
+        hash?.update(c);
         size += c.length;
         for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off, c.length - off);
       },
@@ -114,5 +118,5 @@ export function decompressToTemp(
     throw describeWriteError(err, tmp); // our own errors (cancelled, unreadable) pass through as they are
   }
   fs.closeSync(fd);
-  return { path: tmp, size, sha256: hash.digest('hex') };
+  return { path: tmp, size, sha256: hash?.digest('hex') ?? '' };
 }
