@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { readRollout } from '../rollout/reader';
 import { zlib } from '../util/lazyModules';
-import { ScratchBuffer } from '../util/scratchBuffer';
 
 type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
 const z = (): ZstdZlib => zlib() as unknown as ZstdZlib;
@@ -22,9 +21,6 @@ export function canWriteZstd(): boolean {
  * no synchronous streaming zstd. Codex (Rust's zstd reader) and fzstd read a file of several frames.
  */
 const FRAME = 32 * 1024 * 1024;
-/** A frame's input, read whole (a one-shot compression needs it all): kept from file to file, as a fresh
- * 32 MiB buffer per .zst would pile up in the malloc arena (see ScratchBuffer). */
-const frameInput = new ScratchBuffer(FRAME);
 
 /** Compress `src` into `dest` (a new file; none: only `onOut` sees the bytes). */
 export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buffer) => void): void {
@@ -42,9 +38,8 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
     onOut?.(b);
   };
   const inFd = fs.openSync(src, 'r');
-  const whole = frameInput.take();
   try {
-    const buf = whole.subarray(0, Math.min(FRAME, Math.max(1, size)));
+    const buf = Buffer.allocUnsafe(Math.min(FRAME, Math.max(1, size)));
     for (let pos = 0; pos < size;) {
       let n = 0;
       while (n < buf.length && pos + n < size) {
@@ -59,7 +54,6 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
     if (size === 0) emit(z().zstdCompressSync!(Buffer.alloc(0)));
     if (outFd !== undefined) fs.fsyncSync(outFd);
   } finally {
-    frameInput.give(whole);
     fs.closeSync(inFd);
     if (outFd !== undefined) fs.closeSync(outFd);
   }
