@@ -12,6 +12,6 @@ parentPort?.on('message', (req: ReclaimWorkerRequest) => {
     void shutdownLockServer().then(() => parentPort?.close());
     return;
   }
-  const outcome = reclaimJob(req, () => Atomics.load(cancelFlag, 0) === 1);
+  const outcome = reclaimJob(req, () => Atomics.load(cancelFlag, 0) === 1, { dropLater: true });
   parentPort?.postMessage({ seq: req.seq, ...outcome } satisfies ReclaimWorkerMessage);
 });

@@ -165,8 +165,11 @@ done
 `;
 
 let perlChecked: boolean | undefined;
+/** Perl with the modules the kept holder uses (Debian's perl-base alone has no Time::HiRes). */
 function hasPerl(): boolean {
-  perlChecked ??= childProcess().spawnSync('perl', ['-e', '1'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  perlChecked ??=
+    childProcess().spawnSync('perl', ['-MFcntl', '-MTime::HiRes', '-e', '1'], { stdio: 'ignore', timeout: 5000 })
+      .status === 0;
   return perlChecked;
 }
 
@@ -305,12 +308,15 @@ class LockServer {
   private readonly stdinIno: number;
   /** Words answered so far. */
   private answered = 0;
+  get answeredAny(): boolean {
+    return this.answered > 0;
+  }
   private exited = false;
   /** A lock is held through it (a second one at once gets its own holder). */
   busy = false;
   dead = false;
 
-  constructor(kind: ServerKind) {
+  constructor(readonly kind: ServerKind) {
     const out = this.status.open();
     try {
       const [cmd, args] = kind === 'perl' ? ['perl', ['-e', PERL_SERVER]] : ['sh', ['-c', SH_FLOCK_SERVER]];
@@ -423,9 +429,13 @@ export async function useLockServer(kind: ServerKind | undefined): Promise<void>
   serverKind = kind;
 }
 
+/** A perl holder died before its first answer: sh from then on (not a new perl per lock). */
+let perlFailed = false;
+let exitHooked = false;
+
 function keptKind(): ServerKind | undefined {
   if (serverKind) return serverKind;
-  if (hasPerl()) return 'perl';
+  if (!perlFailed && hasPerl()) return 'perl';
   return hasFlock() ? 'sh' : undefined;
 }
 
@@ -437,14 +447,20 @@ function keptKind(): ServerKind | undefined {
 function lockServer(o: HoldOptions): LockServer | undefined {
   if (!o.coordinationPath || process.platform !== 'linux') return undefined;
   if ([o.lockPath, o.coordinationPath ?? ''].some((p) => /[\n\r]/.test(p))) return undefined;
-  if (server?.dead) server = undefined;
+  if (server?.dead) {
+    if (server.kind === 'perl' && !server.answeredAny) perlFailed = true;
+    server = undefined;
+  }
   if (server?.busy) return undefined;
   try {
     if (!server) {
       const kind = keptKind();
       if (!kind) return undefined;
       server = new LockServer(kind);
-      process.once('exit', () => server?.stop()); // its status file goes with us
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', () => server?.stop()); // its status file goes with us
+      }
     }
   } catch {
     return undefined;

@@ -130,8 +130,16 @@ export function cleanLeftovers(codexHome: string): void {
   sweep(rescueDir(codexHome), 4); // rescue/images, rescue/backups/<id>/<stamp>
 }
 
-/** Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what happened). */
-export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): ThreadOutcome {
+/**
+ * Repair one thread in place (or convert one backup) for a reclaim; never throws (the outcome says what
+ * happened). `dropLater` (a pool worker): the original's last copy is not removed here but listed in the
+ * outcome, for the run's thread to remove while this one goes on.
+ */
+export function reclaimJob(
+  job: ReclaimJob,
+  isCancelled?: () => boolean,
+  o: { dropLater?: boolean } = {},
+): ThreadOutcome {
   const drop: string[] = [];
   try {
     if (job.backup) {
@@ -151,8 +159,8 @@ export function reclaimJob(job: ReclaimJob, isCancelled?: () => boolean): Thread
         isCancelled,
         growthWindowMs: job.growthWindowMs,
         maintenanceLockHeld: job.maintenanceLockHeld,
-        // its removal waits on the disk (~7 ms for a GB-scale thread's blocks): not this worker's time
-        dropLater: (file) => drop.push(file),
+        // its removal waits on the disk (~7 ms for a 28 MB thread's blocks): not this worker's time
+        dropLater: o.dropLater ? (file) => drop.push(file) : undefined,
       },
     );
     return {
@@ -396,15 +404,15 @@ function runInPool(
         // this worker had a heavy thread).
         const wakeWaiting = heavyWorker === w && !current?.w.heavy;
         if (heavyWorker === w) heavyWorker = undefined;
-        if (current) {
+        const crashed = current !== undefined;
+        if (current)
           ended(current.w, {
             ok: false,
             code: 'internal',
             message: `The reclaim worker stopped while working on thread ${current.w.id}; it is as it was, or done with its restore data if the worker stopped after the swap.`,
           });
-          if (!cancelled()) start();
-        }
         if (wakeWaiting) heavyDone();
+        if (crashed && !cancelled()) start(); // after heavyDone: a heavy thread it takes keeps heavyBusy set
         if (running === 0) done();
       });
       feed();

@@ -8,7 +8,7 @@ import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import type { RestoreData } from '../store/restoreData';
 import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
 import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
-import { findThread } from '../codexHome/rolloutFiles';
+import { findThread, listRollouts } from '../codexHome/rolloutFiles';
 
 export interface BackupManifest {
   kind: 'before-repair' | 'before-restore';
@@ -171,18 +171,19 @@ export function latestRepairs(codexHome: string): Map<string, RepairRecord> {
  * — a hard link of the rollout — and renaming the new file over it. Their copy is still the very file
  * the thread has, so they hold nothing it does not; but once a later repair swaps that file, the link
  * alone would keep the original's blocks (and a stale manifest). The caller holds Codex's maintenance
- * lock, which every swap of ours takes, so none is under way. Returns how many were removed.
+ * lock, which every swap of ours takes, so none is under way. `threadId`: that thread's folders only.
+ * Returns how many were removed.
  */
-export function removeUnswappedBackups(codexHome: string): number {
+export function removeUnswappedBackups(codexHome: string, threadId?: string): number {
   let removed = 0;
   let threads: string[];
   try {
-    threads = fs.readdirSync(backupsRoot(codexHome));
+    threads = threadId ? [threadId] : fs.readdirSync(backupsRoot(codexHome));
   } catch {
     return 0;
   }
-  for (const threadId of threads) {
-    const base = threadBackupsDir(codexHome, threadId);
+  for (const id of threads) {
+    const base = threadBackupsDir(codexHome, id);
     let stamps: string[];
     try {
       stamps = fs.readdirSync(base);
@@ -191,7 +192,7 @@ export function removeUnswappedBackups(codexHome: string): number {
     }
     for (const s of stamps) {
       const dir = path.join(base, s);
-      if (isUnswapped(codexHome, threadId, dir)) {
+      if (isUnswapped(codexHome, id, dir)) {
         fs.rmSync(dir, { recursive: true, force: true });
         removed++;
       }
@@ -212,13 +213,18 @@ function isUnswapped(codexHome: string, threadId: string, dir: string): boolean 
   try {
     const st = fs.statSync(path.join(dir, copy));
     if (st.nlink < 2) return false; // the original's only name: a real backup
-    // killed before the manifest was written: the thread's file as Codex finds it
-    const live = readBackup(dir)?.manifest.originalPath ?? findThread(codexHome, threadId)?.path;
+    // where the thread was (killed before the manifest was written, or archived since: where it is now)
+    const recorded = readBackup(dir)?.manifest.originalPath;
+    const live = recorded && fs.existsSync(recorded) ? recorded : findThread(codexHome, threadId)?.path;
     if (!live) return false;
     const now = fs.statSync(live);
     if (now.ino !== st.ino || now.dev !== st.dev) return false;
-    // a .zst thread repaired into a .jsonl beside it (which Codex prefers) did swap: its .zst is the copy's twin
-    return !(live.endsWith('.zst') && fs.existsSync(live.slice(0, -'.zst'.length)));
+    // Any other file of the thread (a .zst repaired into a .jsonl, moved or not): the swap did happen.
+    let others = 0;
+    listRollouts(codexHome, (f) => {
+      if (f.id === threadId && f.ino !== st.ino) others++;
+    });
+    return others === 0;
   } catch {
     return false;
   }

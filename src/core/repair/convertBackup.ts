@@ -71,7 +71,9 @@ export function convertBackupToRestoreData(
     );
   const live = findThread(codexHome, threadId)?.path;
   const saved = listBackups(codexHome, threadId).filter((x) => x.manifest.kind === 'before-restore');
-  const repaired = repairedSource(m, live, false, saved);
+  // Restore data already made (a run killed before the copy went): the live file may have grown since —
+  // Codex appended turns — and its first bytes, the repaired ones, are what the rebuild check needs.
+  const repaired = repairedSource(m, live, Boolean(m.restoreData), saved);
   if (!repaired)
     throw new RescueError(
       'changed-since-repair',

@@ -12,7 +12,14 @@ import { SessionMeta } from '../rollout/format';
 import { fsyncDir, replaceWithCopyOf } from '../util/atomicWrite';
 import { RescueError, errorMessage } from '../util/errors';
 import { VERSION } from '../util/version';
-import { BackupManifest, newBackupDir, preserveOriginal, writeManifest, writeRepairNote } from './backups';
+import {
+  BackupManifest,
+  newBackupDir,
+  preserveOriginal,
+  removeUnswappedBackups,
+  writeManifest,
+  writeRepairNote,
+} from './backups';
 import { PreparedRestoreData, RestoreData, commitRestoreData } from '../store/restoreData';
 import { assertUnchangedSince } from './refusals';
 import { withSwapLocks } from './swapLocks';
@@ -71,6 +78,9 @@ function swapLocked(s: SwapInput): SwapResult {
   const { req, f, stat } = s;
   const threadId = f.id;
   assertUnchangedSince(req.codexHome, f, stat);
+  // a folder an earlier swap of this thread left when killed before its rename: its link would keep the
+  // original's blocks once this swap stands
+  removeUnswappedBackups(req.codexHome, threadId);
   const dir = newBackupDir(req.codexHome, threadId);
   const undoBackup = () => fs.rmSync(dir, { recursive: true, force: true });
   let file: string;

@@ -187,7 +187,7 @@ export function stripRollout(
   let k = 0;
   let first = true;
   try {
-    readRollout(
+    const read = readRollout(
       src,
       (l: RolloutLine) => {
         stats.lines = l.index + 1;
@@ -263,6 +263,8 @@ export function stripRollout(
       },
     );
     writer.finish();
+    // the copy starts at the first line, after the original's byte order mark: those 3 bytes are a change too
+    if (read.bom) stats.editedRanges.unshift(0, 3, 0, 0);
     stats.bytesAfter = writer.bytesWritten;
     stats.imagesArchived = new Set([...saved.values()].map((v) => v.savedAs).filter(Boolean)).size;
     for (const [id, v] of saved) if (v.img) stats.knownImages?.byId.set(id, { img: v.img, form: v.form });

@@ -173,10 +173,9 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
         opts.onProgress(done, size);
       }
     };
-    // Node's own zstd for a .zst of some size whose frames are whole, read to the end; fzstd for the rest
-    // (and to say what is wrong with a damaged one): a read of the first lines (a head) stops within a
-    // few blocks, cheaper than starting a helper thread (and its memory) in a thread that needs no other.
-    const zstSize = compressed && opts.onBytes === undefined && maxLines === undefined ? fs.fstatSync(fd).size : 0;
+    // Node's own zstd for a .zst of some size whose frames are whole; fzstd for the rest (and to say
+    // what is wrong with a damaged one).
+    const zstSize = compressed && opts.onBytes === undefined ? fs.fstatSync(fd).size : 0;
     const frames = zstSize >= NATIVE_ZSTD_MIN_BYTES ? zstdFrames(fd, zstSize) : undefined;
     const native =
       frames &&

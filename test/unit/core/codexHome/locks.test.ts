@@ -218,6 +218,48 @@ for (const kind of ['perl', 'sh'] as const)
     },
   );
 
+(process.platform === 'linux' ? it : it.skip)(
+  "keeps sh + flock(1) as the holder where perl lacks Time::HiRes (Debian's perl-base alone)",
+  () => {
+    const home = tempCodexHome();
+    const bin = path.join(home, 'fake-bin');
+    fs.mkdirSync(bin);
+    const real = spawnSync('sh', ['-c', 'command -v perl'], { encoding: 'utf8' }).stdout.trim();
+    // a perl that cannot load Time::HiRes, as on a system with perl-base only
+    fs.writeFileSync(
+      path.join(bin, 'perl'),
+      `#!/bin/sh\ncase "$*" in *Time::HiRes*) echo "Can't locate Time/HiRes.pm" >&2; exit 2;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const script = `
+      const { holdLock } = require(${JSON.stringify(path.resolve(__dirname, '../../../../src/core/codexHome/lockHolder.ts'))});
+      const fs = require('node:fs');
+      const kinds = new Set();
+      for (let k = 0; k < 3; k++) {
+        const lock = holdLock({ lockPath: ${JSON.stringify(home)} + '/w' + k + '.lock', coordinationPath: ${JSON.stringify(home)} + '/c.lock', waitMs: 1000 });
+        for (const pid of fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d))) {
+          try {
+            const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
+            const cmd = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8');
+            if (cmd.includes('read -r op')) kinds.add('sh');
+            if (cmd.includes('<STDIN>')) kinds.add('perl');
+          } catch {}
+        }
+        if (typeof lock !== 'object') throw new Error('not locked: ' + lock);
+        lock.release();
+      }
+      console.log([...kinds].join(','));
+    `;
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'sh', 'one kept sh holder served every lock');
+  },
+);
+
 describe("Codex's maintenance lock", () => {
   it('refuses in plain words while Codex keeps it, and runs nothing', () => {
     const home = tempCodexHome();

@@ -8,7 +8,13 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { stripThread } from '../../../../src/core/repair/stripThread';
 import { restoreThread } from '../../../../src/core/repair/restore';
-import { listBackups, writeManifest } from '../../../../src/core/repair/backups';
+import {
+  listBackups,
+  newBackupDir,
+  preserveOriginal,
+  removeUnswappedBackups,
+  writeManifest,
+} from '../../../../src/core/repair/backups';
 import { convertBackupToRestoreData } from '../../../../src/core/repair/convertBackup';
 import { ImageStore, openStore, storeDir, storeStats } from '../../../../src/core/store/imageStore';
 import { buildReversePatch } from '../../../../src/core/store/reversePatch';
@@ -168,6 +174,78 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.equal(back.sha256, sha(t.original));
     assert.equal(back.fromBackup, b.dir);
     assert.deepEqual(tempsIn(path.dirname(t.file)), []);
+  });
+
+  it('a rollout that starts with a byte order mark: restore data, not a copy, and the mark comes back', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), t.original]);
+    fs.writeFileSync(t.file, withBom);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(t.file, old, old);
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    assert.equal(r.fullCopyKept, undefined, 'restore data stands for the original');
+    assert.ok(r.imagesReplaced > 0);
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), withBom, 'byte for byte, the mark included');
+  });
+
+  it('a repair removes the folder an earlier swap of the thread left when killed before its rename', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const left = newBackupDir(home, t.id);
+    preserveOriginal(t.file, left); // killed here: a link of the live rollout, no manifest yet
+    const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    assert.equal(r.fullCopyKept, undefined);
+    assert.equal(fs.existsSync(left), false, 'the leftover folder is gone');
+    assert.equal(listBackups(home, t.id).length, 1);
+    assert.equal(fs.readdirSync(path.join(rescueDir(home), 'backups', t.id)).length, 1, 'nothing keeps the original');
+    restoreThread({ codexHome: home, thread: t.id });
+    assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+
+  it('keeps a backup whose copy is a live .zst when the thread has another file (a .jsonl repaired beside it)', () => {
+    const home = tempCodexHome();
+    const { t, zst } = makeZstThread(home);
+    const dir = newBackupDir(home, t.id);
+    preserveOriginal(zst, dir);
+    writeManifest(dir, {
+      kind: 'before-repair',
+      threadId: t.id,
+      originalPath: zst,
+      fileName: path.basename(zst),
+      size: fs.statSync(zst).size,
+      sha256: sha(fs.readFileSync(zst)),
+      mtimeMs: 0,
+      mode: 0o644,
+      createdAt: new Date().toISOString(),
+      toolVersion: 'test',
+    });
+    // the swap put the repaired .jsonl in place and was killed before the .zst went; Codex then archived it
+    const moved = path.join(home, 'archived_sessions', path.basename(t.file));
+    fs.mkdirSync(path.dirname(moved), { recursive: true });
+    fs.writeFileSync(moved, t.original);
+    assert.equal(removeUnswappedBackups(home), 0);
+    assert.ok(fs.existsSync(dir), 'kept: the thread was swapped');
+    fs.rmSync(moved);
+    assert.equal(removeUnswappedBackups(home), 1, 'with the .zst its only file, the swap never happened');
+    assert.deepEqual(fs.readFileSync(zst).length > 0, true);
+  });
+
+  it('a copy left beside restore data (a run killed before it went) is dropped even after Codex appended to the thread', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+    const [b] = listBackups(home, t.id);
+    assert.ok(b.manifest.restoreData && !fs.existsSync(b.file));
+    fs.writeFileSync(b.file, t.original); // as the kill left it
+    fs.appendFileSync(
+      t.file,
+      item({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'more' }] }) + '\n',
+    );
+    const c = convertBackupToRestoreData(home, t.id, b.dir);
+    assert.equal(c.freedBytes, t.original.length);
+    assert.equal(fs.existsSync(b.file), false, 'the copy went, the restore data checked first');
   });
 
   it('the patch needs no hint: comparing every line gives the same rebuild (how old backups are converted)', () => {
