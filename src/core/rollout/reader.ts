@@ -173,9 +173,11 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
         opts.onProgress(done, size);
       }
     };
-    // Node's own zstd for a .zst of some size whose frames are whole; fzstd for the rest (and to say
-    // what is wrong with a damaged one).
-    const zstSize = compressed && opts.onBytes === undefined ? fs.fstatSync(fd).size : 0;
+    // Node's own zstd for a .zst of some size whose frames are whole, read to the end; fzstd for the rest
+    // (and to say what is wrong with a damaged one), heads included: fzstd holds the frame's window (up to
+    // its content size, 32 MiB at most) for the ~2 ms of the read, where the helper thread it spares stays
+    // for the life of the thread — a reclaim's peak was ~35 MB lower (median of 4 runs each).
+    const zstSize = compressed && opts.onBytes === undefined && maxLines === undefined ? fs.fstatSync(fd).size : 0;
     const frames = zstSize >= NATIVE_ZSTD_MIN_BYTES ? zstdFrames(fd, zstSize) : undefined;
     const native =
       frames &&
