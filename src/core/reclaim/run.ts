@@ -31,6 +31,8 @@ export interface ReclaimJob {
   env?: NodeJS.ProcessEnv;
   /** The run holds Codex's maintenance lock (in this process): the swap takes only the thread's writer lock. */
   maintenanceLockHeld?: boolean;
+  /** A .zst thread (see Work.heavy). */
+  heavy?: boolean;
 }
 
 /** What each worker starts with: the pool's cancel flag (shared memory, set when the run stops). */
@@ -268,6 +270,7 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
     growthWindowMs: opts.growthWindowMs,
     env: opts.env,
     maintenanceLockHeld: true,
+    heavy: w.heavy,
   });
   /**
    * The next piece of work still as the plan saw it (the others are reported as changed), a heavy one
