@@ -192,9 +192,12 @@ export function removeUnswappedBackups(codexHome: string, threadId?: string): nu
     }
     for (const s of stamps) {
       const dir = path.join(base, s);
-      if (isUnswapped(codexHome, id, dir)) {
+      if (!isUnswapped(codexHome, id, dir)) continue;
+      try {
         fs.rmSync(dir, { recursive: true, force: true });
         removed++;
+      } catch {
+        // it holds nothing the live file does not: a folder that cannot go now never stops a repair
       }
     }
   }
