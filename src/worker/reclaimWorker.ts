@@ -13,11 +13,20 @@ const { cancelFlag } = workerData as ReclaimWorkerData;
 // would free only at a full collection, which this worker's small heap reaches late: one is started
 // (concurrent marking, so the next thread goes on) after each. Measured on the bench's home: a peak of
 // 249–277 MB against 269–293 MB, no slower; after every thread it cost 1.2 s of CPU.
-// (`gc` is taken from a fresh context with the flag on, then the flag goes off again: no other context
-// of the process — the extension host's — gets a `gc` global.)
-v8.setFlagsFromString('--expose-gc');
-const collect = vm.runInNewContext('gc') as (o: { type: 'major'; execution: 'async' }) => void;
-v8.setFlagsFromString('--no-expose-gc');
+// `gc` comes from a context made with --expose-gc. V8's flags belong to the process, so the flag stays
+// on (workers start at once; one turning it off could leave another without `gc`), and a worker
+// without it simply does not collect.
+const collect = exposedGc();
+
+function exposedGc(): ((o: { type: 'major'; execution: 'async' }) => void) | undefined {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('typeof gc === "function" ? gc : undefined');
+    return typeof gc === 'function' ? (gc as (o: { type: 'major'; execution: 'async' }) => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 parentPort?.on('message', (req: ReclaimWorkerRequest) => {
   if ('shutdown' in req) {
@@ -26,5 +35,5 @@ parentPort?.on('message', (req: ReclaimWorkerRequest) => {
   }
   const outcome = reclaimJob(req, () => Atomics.load(cancelFlag, 0) === 1, { dropLater: true });
   parentPort?.postMessage({ seq: req.seq, ...outcome } satisfies ReclaimWorkerMessage);
-  if (req.heavy) collect({ type: 'major', execution: 'async' });
+  if (req.heavy) collect?.({ type: 'major', execution: 'async' });
 });
