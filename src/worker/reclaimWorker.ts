@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { ReclaimWorkerData, ReclaimWorkerMessage, ReclaimWorkerRequest, reclaimJob } from '../core/reclaim/run';
-import { shutdownLockServer } from '../core/codexHome/lockHolder';
+import { shutdownLockServer } from '../core/codexHome/lockServer';
 
 const { cancelFlag } = workerData as ReclaimWorkerData;
 

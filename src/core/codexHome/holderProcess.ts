@@ -1,0 +1,66 @@
+// What the lock holders (lockHolder.ts: one process per lock; lockServer.ts: one kept per thread of
+// execution) share: the status file a holder answers in, polled synchronously; killing a holder; the
+// waits; whether flock(1) is here.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../util/lazyModules';
+
+let flockChecked: boolean | undefined;
+export function hasFlock(): boolean {
+  flockChecked ??= !childProcess().spawnSync('flock', ['--version'], { stdio: 'ignore', timeout: 5000 }).error;
+  return flockChecked;
+}
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(nap, 0, 0, ms);
+}
+
+function readWords(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Kill the holder's process group: the kernel lets its locks go as it dies. */
+export function kill(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** How long a holder may take to start and answer, on top of the wait for the lock. */
+export const START_GRACE_MS = 5000;
+export const RELEASE_WAIT_MS = 5000;
+/**
+ * How often the status file is read while the holder starts or lets go. A holder answers within a few
+ * ms; a reclaim takes and lets go a lock per thread, so a coarse poll would be most of a small thread's time.
+ */
+const POLL_MS = 2;
+
+/** The status file a holder answers in, polled until the `n`th word (1-based) is there or the deadline passes. */
+export class StatusFile {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-lock-'));
+  readonly path = path.join(this.dir, 'status');
+  /** Opened for the holder's stdout. */
+  open(): number {
+    return fs.openSync(this.path, 'w');
+  }
+  word(n: number, deadline: number, alive: () => boolean = () => true): string | undefined {
+    // first looks soon (a kept holder answers in a ms or two), then every POLL_MS
+    for (let wait = 0.25; ; wait = Math.min(POLL_MS, wait * 2)) {
+      const w = readWords(this.path)[n - 1];
+      if (w || Date.now() >= deadline || !alive()) return w;
+      sleepMs(wait);
+    }
+  }
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
