@@ -71,11 +71,11 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
       'keeping a .zst thread compressed needs Node 22.15 or later (its zstd); nothing was changed',
     );
   const { finalPath, output, newThreadId } = targetFor(req, f);
-  let src: { path: string; cleanup?: string } | undefined;
+  let src: ReturnType<typeof plainSource> | undefined;
   let zst: string | undefined;
   let prepared: PreparedRestoreData | undefined;
   try {
-    src = plainSource(f, hooks.isCancelled);
+    src = plainSource(f, hooks.isCancelled, { rewrite: req.mode === 'in-place' });
     const stats: StripStats = stripRollout(
       src.path,
       output,
@@ -105,7 +105,8 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
     let fullCopyKept: string | undefined;
     if (req.mode === 'in-place') {
       hooks.onProgress?.(0, 1, 'saving restore data');
-      const fileSha256 = f.compressed ? sha256File(f.path) : undefined; // the manifest's, for a .zst
+      // the manifest's, for a .zst: of the very bytes decompressed, when they were read whole
+      const fileSha256 = f.compressed ? (src.rewrite?.zstSha256 ?? sha256File(f.path)) : undefined;
       const made = prepareRestoreData({
         codexHome: req.codexHome,
         threadId,
@@ -114,7 +115,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
         editedRanges: stats.editedRanges,
         known: stats.knownImages,
         store: store!,
-        zst: fileSha256 ? { path: f.path, sha256: fileSha256 } : undefined,
+        zst: fileSha256 ? { path: f.path, sha256: fileSha256, rewritesExactly: src.rewrite?.exact } : undefined,
         isCancelled: hooks.isCancelled,
       });
       prepared = made.prepared;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { RolloutFile } from '../codexHome/rolloutFiles';
 import { newThreadId, sessionPath } from '../codexHome/paths';
 import { describeWriteError, tempBeside } from '../util/atomicWrite';
-import { decompressToTemp } from '../store/zstdFile';
+import { PlainCopy, decompressToTemp } from '../store/zstdFile';
 import { RescueError } from '../util/errors';
 import { checkOutPath } from './refusals';
 import { canWriteZstd } from '../store/zstdFile';
@@ -67,13 +67,17 @@ export function targetFor(req: StripRequest, f: RolloutFile): Target {
   }
 }
 
-/** The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst. */
+/**
+ * The plain bytes the pass reads: the rollout itself, or a decompressed temp copy of a .zst (with
+ * `rewrite`, also whether zstdFile writes that .zst back exactly, when that was cheap to learn).
+ */
 export function plainSource(
   f: Pick<RolloutFile, 'path' | 'compressed'>,
   isCancelled?: () => boolean,
-): { path: string; cleanup?: string } {
+  o: { rewrite?: boolean } = {},
+): { path: string; cleanup?: string; rewrite?: PlainCopy['rewrite'] } {
   if (!f.compressed) return { path: f.path };
   // no hash of it: the restore data's rebuild is compared with these bytes, and hashed
-  const tmp = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled, { hash: false }).path;
-  return { path: tmp, cleanup: tmp };
+  const copy = decompressToTemp(f.path, f.path.replace(/\.zst$/, ''), isCancelled, { hash: false, rewrite: o.rewrite });
+  return { path: copy.path, cleanup: copy.path, ...(copy.rewrite ? { rewrite: copy.rewrite } : {}) };
 }

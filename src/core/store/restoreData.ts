@@ -64,8 +64,11 @@ export interface PrepareInput {
   /** What the strip pass learnt of the images it replaced. */
   known?: KnownImages;
   store: ImageStore;
-  /** The original as it is on disk, when it is a .zst. */
-  zst?: { path: string; sha256: string };
+  /**
+   * The original as it is on disk, when it is a .zst; `rewritesExactly`, when already known (see
+   * decompressToTemp): whether zstdFile writes exactly it back from `original`.
+   */
+  zst?: { path: string; sha256: string; rewritesExactly?: boolean };
   isCancelled?: () => boolean;
 }
 
@@ -131,7 +134,10 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
     }
     // A restore must give back the .zst byte for byte: when this Node's zstd does not write exactly the
     // file Codex compressed (another zstd version or level), the .zst itself is what is kept.
-    if (p.zst && (!statesContentSize(p.zst.path) || zstdSha256(p.original) !== p.zst.sha256)) {
+    if (
+      p.zst &&
+      !(p.zst.rewritesExactly ?? (statesContentSize(p.zst.path) && zstdSha256(p.original) === p.zst.sha256))
+    ) {
       drop();
       return {
         notKept:

@@ -6,9 +6,14 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { readRollout } from '../rollout/reader';
+import { zstdFrames } from '../rollout/nativeZstd';
 import { zlib } from '../util/lazyModules';
+import { ALWAYS_MMAPPED, bigBuffer, freeNow } from '../util/freeBuffer';
 
-type ZstdZlib = { zstdCompressSync?: (b: Buffer) => Buffer };
+type ZstdZlib = {
+  zstdCompressSync?: (b: Buffer) => Buffer;
+  zstdDecompressSync?: (b: Buffer, o?: { chunkSize?: number }) => Buffer;
+};
 const z = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /** Node can write zstd (22.15 and later). */
@@ -39,7 +44,7 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
   };
   const inFd = fs.openSync(src, 'r');
   try {
-    const buf = Buffer.allocUnsafe(Math.min(FRAME, Math.max(1, size)));
+    const buf = bigBuffer(Math.min(FRAME, Math.max(1, size)));
     for (let pos = 0; pos < size;) {
       let n = 0;
       while (n < buf.length && pos + n < size) {
@@ -48,15 +53,27 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
         n += got;
       }
       if (n === 0) break;
-      emit(z().zstdCompressSync!(buf.subarray(0, n)));
+      const out = compressFrame(buf.subarray(0, n));
+      emit(out);
+      freeNow(out);
       pos += n;
     }
-    if (size === 0) emit(z().zstdCompressSync!(Buffer.alloc(0)));
+    if (size === 0) emit(compressFrame(Buffer.alloc(0)));
+    freeNow(buf);
     if (outFd !== undefined) fs.fsyncSync(outFd);
   } finally {
     fs.closeSync(inFd);
     if (outFd !== undefined) fs.closeSync(outFd);
   }
+}
+
+/**
+ * One frame, as zstdCompressSync writes it with its default chunk size. That size is part of the
+ * format: with room for zstd's whole bound in one chunk, zstd takes another path and writes other bytes
+ * (checked), so Codex's .zst files and every restore data's rewrite check depend on it.
+ */
+function compressFrame(input: Buffer): Buffer {
+  return z().zstdCompressSync!(input);
 }
 
 /**
@@ -82,6 +99,19 @@ export function zstdSha256(src: string): string {
   return h.digest('hex');
 }
 
+/** A .zst's content copied out (decompressToTemp). */
+export interface PlainCopy {
+  path: string;
+  size: number;
+  /** sha256 of the content; '' when not asked for. */
+  sha256: string;
+  /**
+   * With `rewrite` asked for and the file read whole (one frame of at most FRAME bytes): the sha256 of
+   * the .zst bytes that were read, and whether zstdFile writes exactly them back from the content.
+   */
+  rewrite?: { zstSha256: string; exact: boolean };
+}
+
 /**
  * A .zst file's content in a new temp file beside `beside` (a path whose folder and name it borrows),
  * and its sha256 (unless `hash` is false: '').
@@ -90,27 +120,105 @@ export function decompressToTemp(
   zst: string,
   beside: string,
   isCancelled?: () => boolean,
-  o: { hash?: boolean } = {},
-): { path: string; size: number; sha256: string } {
+  o: { hash?: boolean; rewrite?: boolean } = {},
+): PlainCopy {
   const tmp = tempBeside(beside, 'unzst');
   const hash = o.hash === false ? undefined : createHash('sha256');
   let size = 0;
   const fd = fs.openSync(tmp, 'wx', 0o600);
+  let rewrite: PlainCopy['rewrite'];
   try {
-    readRollout(zst, () => undefined, {
-      hashDataUrls: false,
-      isCancelled,
-      onDecompressed: (c) => {
-        hash?.update(c);
-        size += c.length;
-        for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off, c.length - off);
-      },
-    });
+    const write = (c: Uint8Array): void => {
+      hash?.update(c);
+      size += c.length;
+      for (let off = 0; off < c.length;) off += fs.writeSync(fd, c, off, c.length - off);
+    };
+    const whole = isCancelled?.() ? undefined : decompressWhole(zst, write, o.rewrite === true);
+    if (whole) rewrite = whole.rewrite;
+    else
+      readRollout(zst, () => undefined, {
+        hashDataUrls: false,
+        isCancelled,
+        onDecompressed: write,
+      });
   } catch (err) {
     fs.closeSync(fd);
     removeQuietly(tmp);
     throw describeWriteError(err, tmp); // our own errors (cancelled, unreadable) pass through as they are
   }
   fs.closeSync(fd);
-  return { path: tmp, size, sha256: hash?.digest('hex') ?? '' };
+  return { path: tmp, size, sha256: hash?.digest('hex') ?? '', ...(rewrite ? { rewrite } : {}) };
+}
+
+/**
+ * A .zst of one frame that states a content size of at most FRAME (Codex's idle threads, and what
+ * zstdFile writes for them), decompressed in one call: no helper thread (one more isolate for the rest
+ * of a reclaim worker's life), and the content is in hand to compress it again for the rewrite check,
+ * where that check read the temp copy back. Its buffers are freed at once, so at most the .zst and its
+ * content, or the content and its compression, are held at a time. Undefined (nothing written) for any
+ * other file, for a Node without zstd, or when Node's zstd refuses it: the streaming reader then reads
+ * it, and says what is wrong with a damaged one.
+ */
+function decompressWhole(
+  zst: string,
+  write: (c: Buffer) => void,
+  rewrite: boolean,
+): { rewrite?: PlainCopy['rewrite'] } | undefined {
+  const zl = z();
+  if (!zl.zstdDecompressSync || !zl.zstdCompressSync) return undefined;
+  const fd = fs.openSync(zst, 'r');
+  let bytes: Buffer | undefined;
+  let plain: Buffer | undefined;
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > FRAME) return undefined;
+    const frames = zstdFrames(fd, size);
+    const content = frames?.length === 1 ? statedContentSize(fd) : undefined;
+    if (content === undefined || content > FRAME) return undefined;
+    bytes = bigBuffer(size);
+    for (let got = 0; got < size;) {
+      const n = fs.readSync(fd, bytes, got, size - got, got);
+      if (n <= 0) return undefined; // cut short since the walk: the streaming reader says so
+      got += n;
+    }
+    try {
+      // one more byte than stated: the output never fills Node's one chunk, so it is not copied again
+      plain = zl.zstdDecompressSync(bytes, { chunkSize: Math.max(content + 1, ALWAYS_MMAPPED) });
+    } catch {
+      return undefined;
+    }
+    if (plain.length !== content) return undefined;
+    const zstSha256 = rewrite ? createHash('sha256').update(bytes).digest('hex') : '';
+    freeNow(bytes);
+    bytes = undefined;
+    write(plain);
+    if (!rewrite) return {};
+    const again = compressFrame(plain);
+    const exact = again.length === size && createHash('sha256').update(again).digest('hex') === zstSha256;
+    freeNow(again);
+    return { rewrite: { zstSha256, exact } };
+  } finally {
+    fs.closeSync(fd);
+    if (bytes) freeNow(bytes);
+    if (plain) freeNow(plain);
+  }
+}
+
+/** The content size a zstd frame's header states (the file open as `fd`, its frame at 0). */
+function statedContentSize(fd: number): number | undefined {
+  const h = Buffer.alloc(14);
+  const n = fs.readSync(fd, h, 0, 14, 0);
+  if (n < 6) return undefined;
+  const fhd = h[4]!;
+  const single = (fhd >> 5) & 1;
+  const fcsFlag = fhd >> 6;
+  const fcsBytes = fcsFlag === 0 ? single : [1, 2, 4, 8][fcsFlag]!;
+  if (fcsBytes === 0) return undefined; // not stated
+  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+  if (at + fcsBytes > n) return undefined;
+  if (fcsBytes === 1) return h[at];
+  if (fcsBytes === 2) return h.readUInt16LE(at) + 256;
+  if (fcsBytes === 4) return h.readUInt32LE(at);
+  const big = h.readBigUInt64LE(at);
+  return big > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(big);
 }

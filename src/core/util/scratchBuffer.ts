@@ -3,6 +3,8 @@
 // threshold, so later buffers of every size pile up in the thread's malloc arena (80 MB of a reclaim's
 // RSS before these). A nested use (a pass within a pass) while the buffer is out gets a fresh one.
 
+import { freeNow } from './freeBuffer';
+
 export class ScratchBuffer {
   private buf: Buffer | undefined;
   private out = false;
@@ -24,10 +26,13 @@ export class ScratchBuffer {
     return this.buf;
   }
 
-  /** Hand back what take() returned (a fresh buffer is simply dropped). */
+  /** Hand back what take() returned (a fresh buffer, or one grown past keepMax, is freed now). */
   give(b: Buffer): void {
-    if (b !== this.buf) return;
+    if (b !== this.buf) return freeNow(b);
     this.out = false;
-    if (b.length > this.keepMax) this.buf = undefined;
+    if (b.length > this.keepMax) {
+      this.buf = undefined;
+      freeNow(b);
+    }
   }
 }
