@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { RescueError, CancelledError } from '../util/errors';
 import { withStoreImage } from './imageStore';
-import { encodeStored, encodeStoredBuffer } from './storedForm';
+import { StoredForm, encodeStored } from './storedForm';
 import { PIECE, PatchEntry, PatchIndex, readAt } from './reversePatch';
 
 export interface RebuildInput {
@@ -22,18 +22,43 @@ export interface RebuildInput {
 }
 
 /**
- * Encoded images kept while they fit in this many bytes, the least recently used dropped first, from
- * rebuild to rebuild in this thread of execution: copies repeat the same few images in the same form,
- * within a thread and (compactions, forks) across the threads a reclaim worker rebuilds one after the
- * other. Each is read from the store (and checked) and encoded once while it stays here; store files
- * never change under their name. A thread of the bench's home of copies holds 8–10 distinct
- * screenshots of ~470 KB encoded: they fit.
+ * Encoded images kept, from rebuild to rebuild in this thread of execution, in one buffer of this size:
+ * copies repeat the same few images in the same form, within a thread and (compactions, forks) across
+ * the threads a reclaim worker rebuilds one after the other. Each is read from the store (and checked)
+ * and encoded once while it stays here; store files never change under their name. An image that does
+ * not fit in what is left empties the buffer and starts it again. One buffer, not one per image: those
+ * (three copies each on the way) were garbage that only V8's full collections freed, and it piled up in
+ * the worker's malloc arena. A thread of the bench's home of copies holds 8–10 distinct screenshots of
+ * ~470 KB encoded: they fit.
  */
 const IMAGE_CACHE_BYTES = 6 * 1024 * 1024;
-const encodedImages = new Map<string, Buffer>();
+const encodedAt = new Map<string, [number, number]>();
+let encoded: Buffer | undefined;
+let encodedUsed = 0;
+
+/** The stored form of `decoded`, kept in the buffer above; undefined when it is bigger than all of it. */
+function keepEncoded(key: string, decoded: Buffer, form: StoredForm): Buffer | undefined {
+  const buf = (encoded ??= Buffer.allocUnsafeSlow(IMAGE_CACHE_BYTES));
+  for (;;) {
+    const start = encodedUsed;
+    let at = start;
+    encodeStored(decoded, form, (b) => {
+      if (at + b.length <= buf.length) b.copy(buf, at);
+      at += b.length;
+    });
+    if (at <= buf.length) {
+      encodedAt.set(key, [start, at]);
+      encodedUsed = at;
+      return buf.subarray(start, at);
+    }
+    if (start === 0) return undefined;
+    encodedAt.clear();
+    encodedUsed = 0;
+  }
+}
+
 /** The read buffer copies go through (out() uses each piece before the next read). */
 let piece: Buffer | undefined;
-let encodedBytes = 0;
 
 function damaged(what: string): RescueError {
   return new RescueError('bad-input', `the restore data is damaged (${what}); nothing was restored`);
@@ -55,26 +80,13 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     if (!img) throw damaged(`image ${i} is not listed`);
     if (!form) throw damaged(`form ${f} is not listed`);
     const key = `${input.codexHome}\0${img.sha256}\0${formKeys[f]}`;
-    let b = encodedImages.get(key);
-    if (b) {
-      encodedImages.delete(key); // to the end: the most recently used
-      encodedImages.set(key, b);
-      return out(b);
-    }
-    const encoded = withStoreImage(input.codexHome, img, (decoded) => {
-      if (decoded.length > IMAGE_CACHE_BYTES / 8) return encodeStored(decoded, form, out); // too big to keep
-      return encodeStoredBuffer(decoded, form);
+    const at = encodedAt.get(key);
+    if (at) return out(encoded!.subarray(at[0], at[1]));
+    withStoreImage(input.codexHome, img, (decoded) => {
+      const kept = decoded.length <= IMAGE_CACHE_BYTES / 8 ? keepEncoded(key, decoded, form) : undefined;
+      if (kept) out(kept);
+      else encodeStored(decoded, form, out); // too big to keep
     });
-    if (!encoded) return;
-    b = encoded;
-    while (encodedBytes + b.length > IMAGE_CACHE_BYTES && encodedImages.size) {
-      const [k, v] = encodedImages.entries().next().value as [string, Buffer];
-      encodedImages.delete(k);
-      encodedBytes -= v.length;
-    }
-    encodedImages.set(key, b);
-    encodedBytes += b.length;
-    out(b);
   };
   const rFd = fs.openSync(input.repaired, 'r');
   const rawFd = fs.openSync(input.rawPath, 'r');

@@ -122,8 +122,8 @@ async function streamedZst(plain: Buffer): Promise<Buffer> {
   await pipeline(
     Readable.from([plain.subarray(0, 100_000), plain.subarray(100_000)]),
     z.createZstdCompress(),
-    async (src: AsyncIterable<Buffer>) => {
-      for await (const c of src) out.push(c);
+    async (src: AsyncIterable<string | Buffer>) => {
+      for await (const c of src) out.push(Buffer.from(c));
     },
   );
   return Buffer.concat(out);
