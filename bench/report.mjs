@@ -150,3 +150,26 @@ function heavyTargets(get, heavy, checks, add) {
 export function targetsText(ts) {
   return ts.map((t) => `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}  [${t.detail}]`).join('\n');
 }
+
+/** The home-wide reclaim's targets (bench/reclaimHome.mjs); from disk is said beside the time, not a target of its own. */
+export function reclaimTargets(r) {
+  const cold = r.cold ? `; from disk ${fmtX(r.cold.vsCp)} (cp -a ${r.cold.cpS.toFixed(2)} s)` : '';
+  return [
+    { name: 'reclaim: whole home ≤ 10 % of before', pass: r.afterPct <= 10, detail: `${r.afterPct} %` },
+    {
+      name: 'reclaim: ≤ 4× cp -a of the home (page cache)',
+      pass: r.vsCp <= 4,
+      detail: `${r.reclaimS.toFixed(2)} s = ${fmtX(r.vsCp)} cp -a ${r.cpS.toFixed(2)} s${cold}`,
+    },
+    {
+      name: 'reclaim: peak RSS ≤ 200 MB',
+      pass: r.rssMB != null && r.rssMB <= 200,
+      detail: `${r.rssMB == null ? '?' : Math.round(r.rssMB)} MB`,
+    },
+    {
+      name: 'reclaim: every thread restored byte for byte',
+      pass: r.restoredIdentical === r.threads,
+      detail: `${r.restoredIdentical}/${r.threads}`,
+    },
+  ];
+}
