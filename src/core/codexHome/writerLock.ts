@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { childProcess } from '../util/lazyModules';
 import { writerCoordinationLockPath, writerLockPath } from './paths';
 import { HeldLock, holdLock } from './lockHolder';
+import { noOneHasOpen } from './lockServer';
 import { RescueError } from '../util/errors';
 
 export interface LockState {
@@ -114,6 +115,9 @@ export function processesHolding(
     return [];
   }
   if (process.platform === 'linux') {
+    // A fresh look: first the kept perl holder's lease probe (instant), the walk only when it says the
+    // file is open (to name who) or cannot tell.
+    if (!o.maxAgeMs && noOneHasOpen(real) === true) return [];
     const now = Date.now();
     if (!openFiles || !o.maxAgeMs || now - openFiles.at > o.maxAgeMs) {
       const holders = readOpenFiles();

@@ -126,7 +126,9 @@ function makeHome(): { home: string; threads: ThreadView[] } {
       threadId: id,
       start: when,
     });
-    const old = new Date(Date.now() - 60_000);
+    // a second apart: the list's order (newest first) is the same in every home made (within one
+    // millisecond the two tied, and the palette's and the panel's runs could take different threads)
+    const old = new Date(Date.now() - 60_000 - n * 1000);
     fs.utimesSync(sessionPath(home, id, when), old, old);
   }
   return { home, threads: scanCatalog(home).threads.map(threadJson) };

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { holdLock } from '../../../../src/core/codexHome/lockHolder';
-import { useLockServer } from '../../../../src/core/codexHome/lockServer';
+import { noOneHasOpen, useLockServer } from '../../../../src/core/codexHome/lockServer';
 import { acquireCodexMaintenanceLock, withCodexMaintenanceLock } from '../../../../src/core/codexHome/maintenanceLock';
-import { holdThreadWriterLock, threadLockState } from '../../../../src/core/codexHome/writerLock';
+import { holdThreadWriterLock, processesHolding, threadLockState } from '../../../../src/core/codexHome/writerLock';
 import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
 import { RescueError } from '../../../../src/core/util/errors';
 import { tempCodexHome } from '../../../support/tempHome';
@@ -196,6 +196,42 @@ for (const kind of ['perl', 'sh'] as const)
         if (typeof again === 'object') again.release();
         assert.equal(keptHolders().filter((c) => c.pid === kept.pid).length, 0);
       });
+      it(`tells at once whether any process has a file open (${kind === 'perl' ? 'a write lease' : 'sh cannot: undefined'}), while it holds a lock`, async () => {
+        const home = tempCodexHome();
+        const rollout = path.join(home, 'rollout.jsonl');
+        fs.writeFileSync(rollout, '{}\n');
+        const lock = holdLock({
+          lockPath: writerLockPath(home, ID),
+          coordinationPath: coordinationOf(home),
+          waitMs: 1000,
+        });
+        assert.equal(typeof lock, 'object');
+        try {
+          const expect = (open: boolean) => (kind === 'perl' ? !open : undefined);
+          assert.equal(noOneHasOpen(rollout), expect(false));
+          // a grandchild (a child of ours is taken for a lock holder that has not exec'd yet, and passed over)
+          const reader = spawn('sh', ['-c', 'sleep 30 < "$0" & wait', rollout], { stdio: 'ignore', detached: true });
+          await new Promise((r) => setTimeout(r, 200));
+          assert.equal(noOneHasOpen(rollout), expect(true), 'another process has it open');
+          // that process is named by the walk over /proc the probe stands in for
+          assert.deepEqual(
+            processesHolding(rollout)?.map((h) => h.name),
+            ['sleep'],
+          );
+          process.kill(-reader.pid!, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 200));
+          const fd = fs.openSync(rollout, 'r');
+          assert.equal(noOneHasOpen(rollout), expect(true), 'this process has it open');
+          fs.closeSync(fd);
+          assert.equal(noOneHasOpen(rollout), expect(false));
+          assert.equal(noOneHasOpen(path.join(home, 'missing.jsonl')), undefined);
+          assert.deepEqual(processesHolding(rollout), []);
+        } finally {
+          if (typeof lock === 'object') lock.release();
+        }
+        assert.equal(keptHolders().length, 1, 'the same kept holder served the lock and every probe');
+      });
+
       it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
         const home = tempCodexHome();
         const coordinationPath = coordinationOf(home);
