@@ -151,15 +151,22 @@ export function targetsText(ts) {
   return ts.map((t) => `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}  [${t.detail}]`).join('\n');
 }
 
-/** The home-wide reclaim's targets (bench/reclaimHome.mjs); from disk is said beside the time, not a target of its own. */
+/**
+ * The home-wide reclaim's targets (bench/reclaimHome.mjs). Its time is held against the fastest `cp -a`
+ * of the home this run saw, from the page cache or from disk: on this VM's disk a copy of 1 GB from
+ * the page cache took 0.26 s after a rest and 2–2.9 s right after a few GB had been written (the
+ * kernel paces writers to the disk's recent speed), so the slower copies would flatter the ratio.
+ */
 export function reclaimTargets(r) {
-  const cold = r.cold ? `; from disk ${fmtX(r.cold.vsCp)} (cp -a ${r.cold.cpS.toFixed(2)} s)` : '';
+  const fastestCp = Math.min(r.cpS, r.cold?.cpS ?? Infinity);
+  const vs = r.reclaimS / fastestCp;
+  const cold = r.cold ? `; from disk ${r.cold.reclaimS.toFixed(2)} s, cp -a ${r.cold.cpS.toFixed(2)} s` : '';
   return [
     { name: 'reclaim: whole home ≤ 10 % of before', pass: r.afterPct <= 10, detail: `${r.afterPct} %` },
     {
-      name: 'reclaim: ≤ 4× cp -a of the home (page cache)',
-      pass: r.vsCp <= 4,
-      detail: `${r.reclaimS.toFixed(2)} s = ${fmtX(r.vsCp)} cp -a ${r.cpS.toFixed(2)} s${cold}`,
+      name: 'reclaim: ≤ 4× the fastest cp -a of the home in this run',
+      pass: vs <= 4,
+      detail: `${fmtX(vs)}: page cache ${r.reclaimS.toFixed(2)} s, cp -a ${r.cpS.toFixed(2)} s${cold}`,
     },
     {
       name: 'reclaim: peak RSS ≤ 200 MB',
