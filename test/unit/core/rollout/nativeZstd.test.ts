@@ -6,16 +6,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { readRollout } from '../../../../src/core/rollout/reader';
 import { zstdFrames } from '../../../../src/core/rollout/nativeZstd';
 import { tempDir } from '../../../support/tempHome';
+import { streamedZst } from '../../../support/zstd';
 
 type Zstd = {
   zstdCompressSync(b: Buffer, o?: object): Buffer;
-  createZstdCompress(o?: object): NodeJS.ReadWriteStream;
   constants: Record<string, number>;
 };
 const z = zlib as unknown as Zstd;
@@ -75,17 +73,7 @@ describe("rollouts read with Node's own zstd (a helper thread)", () => {
     'with a checksum': async () => z.zstdCompressSync(plain, { params: { [z.constants.ZSTD_c_checksumFlag]: 1 } }),
     'several frames (as zstdFile writes a big file)': async () =>
       Buffer.concat([z.zstdCompressSync(plain.subarray(0, 1_000_000)), z.zstdCompressSync(plain.subarray(1_000_000))]),
-    'streamed, no content size (as Codex writes it)': async () => {
-      const parts: Buffer[] = [];
-      await pipeline(
-        Readable.from([plain.subarray(0, 777_777), plain.subarray(777_777)]),
-        z.createZstdCompress(),
-        async (src: AsyncIterable<string | Buffer>) => {
-          for await (const b of src) parts.push(Buffer.from(b));
-        },
-      );
-      return Buffer.concat(parts);
-    },
+    'streamed, no content size (a streaming compressor)': () => streamedZst(plain, 777_777),
   };
 
   for (const [name, make] of Object.entries(forms)) {

@@ -8,16 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { decompressToTemp, zstdFile, zstdSha256 } from '../../../../src/core/store/zstdFile';
 import { zstdFrames } from '../../../../src/core/rollout/nativeZstd';
 import { tempDir } from '../../../support/tempHome';
+import { streamedZst } from '../../../support/zstd';
 
 type Zstd = {
   zstdCompressSync(b: Buffer, o?: object): Buffer;
   zstdDecompressSync(b: Buffer): Buffer;
-  createZstdCompress(o?: object): NodeJS.ReadWriteStream;
   constants: Record<string, number>;
 };
 const z = zlib as unknown as Zstd;
@@ -91,8 +89,8 @@ describe('store: .zst files read whole or streamed, and written back (zstdFile)'
     assert.equal(r.rewrite, undefined);
   });
 
-  it('no content size (a streaming compressor, as older Codex wrote): streamed, and nothing said of a rewrite', async () => {
-    const streamed = await streamedZst(plain);
+  it('no content size (a streaming compressor): streamed, and nothing said of a rewrite', async () => {
+    const streamed = await streamedZst(plain, 100_000);
     assert.equal(streamed[4]! >> 6, 0, 'the header states no content size');
     const s = unzst(write('streamed.jsonl.zst', streamed));
     assert.deepEqual(s.got, plain);
@@ -115,16 +113,3 @@ describe('store: .zst files read whole or streamed, and written back (zstdFile)'
     assert.deepEqual(fs.readdirSync(dir).sort(), ['bad.jsonl.zst', 'cut.jsonl.zst']);
   });
 });
-
-/** A .zst without a content size, as a streaming compressor writes it (Node's zstd stream). */
-async function streamedZst(plain: Buffer): Promise<Buffer> {
-  const out: Buffer[] = [];
-  await pipeline(
-    Readable.from([plain.subarray(0, 100_000), plain.subarray(100_000)]),
-    z.createZstdCompress(),
-    async (src: AsyncIterable<string | Buffer>) => {
-      for await (const c of src) out.push(Buffer.from(c));
-    },
-  );
-  return Buffer.concat(out);
-}
