@@ -14,10 +14,12 @@ import { RELEASE_WAIT_MS, START_GRACE_MS, StatusFile, hasFlock, kill } from './h
 // A holder process per lock cost ~15 ms.
 // Perl also answers 'lease' (the file on the lock line): whether any process has the file open, from a
 // write lease (F_SETLEASE, 1024; F_WRLCK 1, F_UNLCK 2), which Linux grants only while no other open file
-// refers to the inode, and which is given back at once. A process opening the file meanwhile would break
-// it with SIGIO, whose default ends a process: ignored.
+// refers to the inode, and which is given back at once — "free" only if it was still whole then
+// (F_GETLEASE, 1025: an open meanwhile starts breaking it). A regular file only, opened O_NONBLOCK (an
+// open never waits on someone else's lease). Such an open breaks ours with SIGIO, whose default ends a
+// process: ignored.
 const PERL_SERVER = `
-use strict; use Fcntl qw(:flock O_RDWR O_CREAT); use Time::HiRes qw(time sleep);
+use strict; use Fcntl qw(:flock O_RDWR O_CREAT O_RDONLY O_NONBLOCK); use Time::HiRes qw(time sleep);
 $| = 1; $SIG{IO} = 'IGNORE';
 sub take { my ($fh, $wait) = @_; my $end = time + $wait;
   while (1) { return 1 if flock($fh, LOCK_EX | LOCK_NB); return 0 if time >= $end; sleep 0.002; } }
@@ -45,8 +47,12 @@ while (defined(my $op = <STDIN>)) {
     print "released\\n";
   } elsif ($op eq 'lease') {
     my $f;
-    open($f, '<', $lock) or do { print "error\\n"; next };
-    if (fcntl($f, 1024, 1)) { fcntl($f, 1024, 2); print "free\\n"; }
+    (-f $lock && sysopen($f, $lock, O_RDONLY | O_NONBLOCK)) or do { print "error\\n"; next };
+    if (fcntl($f, 1024, 1)) {
+      my $still = fcntl($f, 1025, 0);
+      fcntl($f, 1024, 2);
+      print((($still // -1) == 1) ? "free\\n" : "open\\n");
+    }
     elsif ($!{EAGAIN}) { print "open\\n"; }
     else { print "unknown\\n"; }
     close $f;
@@ -161,12 +167,15 @@ class LockServer {
     return false;
   }
 
-  /** Send a request and wait for its answer; undefined when the server did not answer (it is stopped then). */
-  private ask(op: 'take' | 'release' | 'lease', o: HoldOptions, deadline: number): string | undefined {
+  /**
+   * Send a request and wait for its answer; undefined when the server did not answer (then it is stopped,
+   * unless `keep`: answers are counted, so a late one is never taken for the next request's).
+   */
+  private ask(op: 'take' | 'release' | 'lease', o: HoldOptions, deadline: number, keep = false): string | undefined {
     if (!this.send(`${op}\n${o.lockPath}\n${o.coordinationPath ?? ''}\n${(o.waitMs / 1000).toFixed(3)}\n`))
       return undefined;
     const w = this.status.word(++this.answered, deadline, this.alive);
-    if (!w) this.stop();
+    if (!w && !keep) this.stop();
     return w;
   }
 
@@ -190,10 +199,14 @@ class LockServer {
     };
   }
 
-  /** Perl's 'lease' (see PERL_SERVER): true when no process has `file` open; undefined when it cannot tell. */
+  /**
+   * Perl's 'lease' (see PERL_SERVER): true when no process has `file` open; undefined when it cannot
+   * tell. A probe that gets no answer in time never stops the server: it may be holding the very writer
+   * lock a swap is under.
+   */
   noOneHasOpen(file: string): boolean | undefined {
     if (this.kind !== 'perl' || this.dead) return undefined;
-    const word = this.ask('lease', { lockPath: file, waitMs: 0 }, Date.now() + RELEASE_WAIT_MS);
+    const word = this.ask('lease', { lockPath: file, waitMs: 0 }, Date.now() + LEASE_WAIT_MS, true);
     return word === 'free' ? true : word === 'open' ? false : undefined;
   }
 
@@ -215,6 +228,9 @@ class LockServer {
     this.stop();
   }
 }
+
+/** How long a lease probe is waited for (it answers in well under a millisecond): then /proc is read. */
+const LEASE_WAIT_MS = 1000;
 
 let server: LockServer | undefined;
 /** Which kept holder runs here (tests choose; undefined: perl when it is here, else sh + flock(1)). */

@@ -8,7 +8,7 @@ import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWri
 import { readRollout } from '../rollout/reader';
 import { zstdFrames } from '../rollout/nativeZstd';
 import { zlib } from '../util/lazyModules';
-import { ALWAYS_MMAPPED, bigBuffer, freeNow } from '../util/freeBuffer';
+import { bigBuffer, bigChunk, freeNow } from '../util/freeBuffer';
 
 type ZstdZlib = {
   zstdCompressSync?: (b: Buffer) => Buffer;
@@ -166,41 +166,68 @@ function decompressWhole(
 ): { rewrite?: PlainCopy['rewrite'] } | undefined {
   const zl = z();
   if (!zl.zstdDecompressSync || !zl.zstdCompressSync) return undefined;
-  const fd = fs.openSync(zst, 'r');
-  let bytes: Buffer | undefined;
   let plain: Buffer | undefined;
+  try {
+    const read = readWhole(zst);
+    if (!read) return undefined;
+    const { bytes, content } = read;
+    let zstSha256 = '';
+    try {
+      // one more byte than stated: the output never fills Node's one chunk, so it is not copied again
+      plain = zl.zstdDecompressSync(bytes, { chunkSize: bigChunk(content + 1) });
+      if (plain.length !== content) return undefined;
+      if (rewrite) zstSha256 = createHash('sha256').update(bytes).digest('hex');
+    } catch {
+      return undefined;
+    } finally {
+      freeNow(bytes);
+    }
+    write(plain);
+    if (!rewrite) return {};
+    const again = compressFrame(plain);
+    const exact = again.length === read.size && sameSha(again, zstSha256);
+    freeNow(again);
+    return { rewrite: { zstSha256, exact } };
+  } finally {
+    if (plain) freeNow(plain);
+  }
+}
+
+const sameSha = (b: Buffer, sha256: string): boolean => createHash('sha256').update(b).digest('hex') === sha256;
+
+/**
+ * The bytes of a .zst that decompressWhole takes (one frame, at its start, stating a content size of at
+ * most FRAME), and that size; undefined for any other file, or one that cannot be read (the streaming
+ * reader then says why, in the words it has for each case).
+ */
+function readWhole(zst: string): { bytes: Buffer; size: number; content: number } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(zst, 'r');
+  } catch {
+    return undefined;
+  }
+  let bytes: Buffer | undefined;
   try {
     const size = fs.fstatSync(fd).size;
     if (size > FRAME) return undefined;
     const frames = zstdFrames(fd, size);
-    const content = frames?.length === 1 ? statedContentSize(fd) : undefined;
+    const content = frames?.length === 1 && frames[0]!.start === 0 ? statedContentSize(fd) : undefined;
     if (content === undefined || content > FRAME) return undefined;
     bytes = bigBuffer(size);
     for (let got = 0; got < size;) {
       const n = fs.readSync(fd, bytes, got, size - got, got);
-      if (n <= 0) return undefined; // cut short since the walk: the streaming reader says so
+      if (n <= 0) return undefined; // cut short since the walk
       got += n;
     }
-    try {
-      // one more byte than stated: the output never fills Node's one chunk, so it is not copied again
-      plain = zl.zstdDecompressSync(bytes, { chunkSize: Math.max(content + 1, ALWAYS_MMAPPED) });
-    } catch {
-      return undefined;
-    }
-    if (plain.length !== content) return undefined;
-    const zstSha256 = rewrite ? createHash('sha256').update(bytes).digest('hex') : '';
-    freeNow(bytes);
+    const whole = bytes;
     bytes = undefined;
-    write(plain);
-    if (!rewrite) return {};
-    const again = compressFrame(plain);
-    const exact = again.length === size && createHash('sha256').update(again).digest('hex') === zstSha256;
-    freeNow(again);
-    return { rewrite: { zstSha256, exact } };
+    return { bytes: whole, size, content };
+  } catch {
+    return undefined;
   } finally {
     fs.closeSync(fd);
     if (bytes) freeNow(bytes);
-    if (plain) freeNow(plain);
   }
 }
 

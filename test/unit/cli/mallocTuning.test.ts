@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { CLI } from '../../support/cliRun';
 import { tempCodexHome, tempDir } from '../../support/tempHome';
 import { MALLOC_TUNING } from '../../../src/cli/mallocTuning';
@@ -23,21 +23,30 @@ describe('cli: reclaim with malloc tuned (mallocTuning)', function () {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  /** Each start of the program: [pid, MALLOC_ARENA_MAX or '-']; and the command's exit status. `extra`: set in the environment (this one's MALLOC_* are not passed on). */
-  function starts(args: string[], extra: Record<string, string> = {}): { starts: string[][]; status: number | null } {
+  /** The hook that logs each start of the program as `pid MALLOC_ARENA_MAX-or-'-'`, and the environment. */
+  function prepare(extra: Record<string, string>) {
     const log = path.join(dir, 'starts.txt');
     const hook = path.join(dir, 'hook.cjs');
     fs.writeFileSync(
       hook,
       `require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + ' ' + (process.env.MALLOC_ARENA_MAX ?? '-') + '\\n');`,
     );
+    // this process's own MALLOC_* are not passed on
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_')));
+    const env = { ...clean, XDG_CACHE_HOME: path.join(dir, 'cache'), ...extra };
+    const logged = () =>
+      (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []).map((l) => l.split(' '));
+    return { hook, env, logged };
+  }
+
+  /** Each start of the program: [pid, MALLOC_ARENA_MAX or '-']; and the command's exit status. */
+  function starts(args: string[], extra: Record<string, string> = {}): { starts: string[][]; status: number | null } {
+    const { hook, env, logged } = prepare(extra);
     const r = spawnSync(process.execPath, ['--require', hook, CLI, ...args, '--codex-home', home], {
       encoding: 'utf8',
-      env: { ...clean, XDG_CACHE_HOME: path.join(dir, 'cache'), ...extra },
+      env,
     });
-    const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
-    return { starts: lines.map((l) => l.split(' ')), status: r.status };
+    return { starts: logged(), status: r.status };
   }
 
   it('reclaim: started again once, as the same process, with the tuning set', function () {
@@ -64,6 +73,21 @@ describe('cli: reclaim with malloc tuned (mallocTuning)', function () {
     assert.equal(r.status, 0);
     assert.deepEqual(
       r.starts.map((s) => s[1]),
+      ['-'],
+    );
+  });
+
+  it('a process with an IPC channel (a fork()ed child) is not started again: it would lose the channel', async () => {
+    const { hook, env, logged } = prepare({});
+    const child = fork(CLI, ['reclaim', '--dry-run', '--json', '--codex-home', home], {
+      execArgv: ['--require', hook],
+      env,
+      stdio: 'ignore',
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(status, 0);
+    assert.deepEqual(
+      logged().map((s) => s[1]),
       ['-'],
     );
   });

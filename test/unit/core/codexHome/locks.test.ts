@@ -232,6 +232,40 @@ for (const kind of ['perl', 'sh'] as const)
         assert.equal(keptHolders().length, 1, 'the same kept holder served the lock and every probe');
       });
 
+      if (kind === 'perl')
+        it('a lease probe never costs the lock: a FIFO is refused at once, and a holder that does not answer in time is kept', () => {
+          const home = tempCodexHome();
+          const lockPath = writerLockPath(home, ID);
+          const lock = holdLock({ lockPath, coordinationPath: coordinationOf(home), waitMs: 1000 });
+          assert.equal(typeof lock, 'object');
+          try {
+            const fifo = path.join(home, 'a-fifo');
+            assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+            const t0 = Date.now();
+            assert.equal(noOneHasOpen(fifo), undefined);
+            assert.ok(Date.now() - t0 < 500, 'answered at once');
+            const rollout = path.join(home, 'rollout.jsonl');
+            fs.writeFileSync(rollout, '{}\n');
+            const [kept] = keptHolders();
+            assert.ok(kept);
+            process.kill(kept.pid, 'SIGSTOP'); // as if its open hung (a stalled network file system)
+            try {
+              assert.equal(noOneHasOpen(rollout), undefined, 'no answer in time: cannot tell');
+            } finally {
+              process.kill(kept.pid, 'SIGCONT');
+            }
+            assert.equal(free(lockPath), false, 'the writer lock is still held');
+            assert.equal(noOneHasOpen(rollout), true, 'the next probe gets its own answer, not the late one');
+            assert.deepEqual(
+              keptHolders().map((c) => c.pid),
+              [kept.pid],
+            );
+          } finally {
+            if (typeof lock === 'object') lock.release();
+          }
+          assert.equal(free(lockPath), true);
+        });
+
       it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
         const home = tempCodexHome();
         const coordinationPath = coordinationOf(home);

@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import { decompressToTemp, zstdFile, zstdSha256 } from '../../../../src/core/store/zstdFile';
 import { zstdFrames } from '../../../../src/core/rollout/nativeZstd';
+import { RescueError } from '../../../../src/core/util/errors';
 import { tempDir } from '../../../support/tempHome';
 import { streamedZst } from '../../../support/zstd';
 
@@ -111,5 +112,14 @@ describe('store: .zst files read whole or streamed, and written back (zstdFile)'
     const bad = path.join(dir, 'bad.jsonl.zst');
     assert.throws(() => unzst(bad), /damaged or cut short/);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['bad.jsonl.zst', 'cut.jsonl.zst']);
+  });
+
+  it('a .zst that is gone is said to be gone (not a failed write), and no temp file is left', () => {
+    const gone = path.join(dir, 'gone.jsonl.zst');
+    assert.throws(
+      () => decompressToTemp(gone, gone.replace(/\.zst$/, ''), undefined, { rewrite: true }),
+      (e: unknown) => e instanceof RescueError && e.code === 'not-found',
+    );
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 });
