@@ -35,6 +35,27 @@ export function kill(child: ChildProcess): void {
   }
 }
 
+/**
+ * Whether a holder process still runs: the kernel lets its locks go when it ends. A zombie (it ended;
+ * our event loop has not reaped it yet — it does not run while a synchronous swap goes on) does not run.
+ */
+export function running(child: ChildProcess): boolean {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return false;
+  if (process.platform === 'linux') {
+    try {
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(child.pid, 0); // elsewhere a zombie passes this: the best a synchronous check can do
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How long a holder may take to start and answer, on top of the wait for the lock. */
 export const START_GRACE_MS = 5000;
 export const RELEASE_WAIT_MS = 5000;

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { childProcess } from '../util/lazyModules';
-import { RELEASE_WAIT_MS, START_GRACE_MS, StatusFile, hasFlock, kill } from './holderProcess';
+import { RELEASE_WAIT_MS, START_GRACE_MS, StatusFile, hasFlock, kill, running } from './holderProcess';
 import { lockServer } from './lockServer';
 
 export type HoldOutcome = 'locked' | 'busy' | 'held' | 'error' | 'unavailable';
@@ -38,6 +38,8 @@ export interface HeldLock {
   readonly lockPath: string;
   /** Let the lock go; returns when it is let go (or the holder was killed, which lets it go too). */
   release(): void;
+  /** Still ours: not let go, and its holder process still runs (a killed holder's lock is gone). */
+  held(): boolean;
 }
 
 const SH_FLOCK = `
@@ -161,11 +163,13 @@ function holdOnce(o: HoldOptions): HeldLock | Exclude<HoldOutcome, 'locked'> {
   let released = false;
   return {
     lockPath: o.lockPath,
+    held: () => !released && running(child),
     release() {
       if (released) return;
       released = true;
       child.stdin?.destroy(); // EOF for the holder: it lets go and says so
-      if (status.word(2, Date.now() + RELEASE_WAIT_MS) !== 'released') kill(child);
+      // a holder that is gone (killed: the lock went with it) is not waited for
+      if (status.word(2, Date.now() + RELEASE_WAIT_MS, () => running(child)) !== 'released') kill(child);
       status.remove();
     },
   };

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { childProcess } from '../util/lazyModules';
 import type { HeldLock, HoldOptions, HoldOutcome } from './lockHolder';
-import { RELEASE_WAIT_MS, START_GRACE_MS, StatusFile, hasFlock, kill } from './holderProcess';
+import { RELEASE_WAIT_MS, START_GRACE_MS, StatusFile, hasFlock, kill, running } from './holderProcess';
 
 // Requests come on stdin, four lines each (op, lock, coordination lock or '', wait in seconds); the
 // answer is a word in the status file, as lockHolder.ts's one-lock holders answer. A lock file that
@@ -143,15 +143,7 @@ class LockServer {
     this.stdinIno = fs.fstatSync(fd).ino;
   }
 
-  private alive = (): boolean => {
-    if (this.dead || this.exited || !this.child.pid) return false;
-    try {
-      // a zombie (it exited; our event loop has not reaped it yet) is not alive
-      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
+  private alive = (): boolean => !this.dead && !this.exited && running(this.child);
 
   /** The request written whole to the shell's own pipe; false (and the server stopped) otherwise. */
   private send(text: string): boolean {
@@ -190,6 +182,7 @@ class LockServer {
     let released = false;
     return {
       lockPath: o.lockPath,
+      held: () => !released && this.alive(),
       release: () => {
         if (released) return;
         released = true;

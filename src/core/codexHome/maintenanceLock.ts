@@ -56,6 +56,7 @@ function shared(lockPath: string, entry: { lock: HeldLock; count: number }): Hel
   let released = false;
   return {
     lockPath,
+    held: () => !released && entry.lock.held(),
     release() {
       if (released) return;
       released = true;

@@ -68,13 +68,13 @@ export function projectionFailure(err: unknown, outcome: string): RescueError {
 }
 
 export function swapInPlace(s: SwapInput): SwapResult {
-  return withSwapLocks(s.req.codexHome, s.f.id, () => swapLocked(s), {
+  return withSwapLocks(s.req.codexHome, s.f.id, (assertWriterLockHeld) => swapLocked(s, assertWriterLockHeld), {
     waitMs: s.lockWaitMs,
     maintenanceLockHeld: s.maintenanceLockHeld,
   });
 }
 
-function swapLocked(s: SwapInput): SwapResult {
+function swapLocked(s: SwapInput, assertWriterLockHeld: () => void): SwapResult {
   const { req, f, stat } = s;
   const threadId = f.id;
   assertUnchangedSince(req.codexHome, f, stat);
@@ -142,6 +142,13 @@ function swapLocked(s: SwapInput): SwapResult {
       'bad-input',
       `This paginated thread's projection database (thread_history_1.sqlite) was not found where state_5.sqlite is; set CODEX_SQLITE_HOME (or sqlite_home in config.toml) to its folder. Nothing was changed.`,
     );
+  }
+  try {
+    assertWriterLockHeld();
+  } catch (err) {
+    txn?.rollback();
+    undoBackup();
+    throw err;
   }
   try {
     fs.renameSync(s.compressed ?? s.output, s.finalPath);

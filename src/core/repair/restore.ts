@@ -130,9 +130,14 @@ export function restoreThread(req: RestoreRequest, hooks: RepairHooks = {}): Res
   const target = checkTarget(req.codexHome, m);
   const livePath = fs.existsSync(target) ? target : current?.path;
   // Codex's maintenance lock and the thread's writer lock for the whole restore, as for a repair.
-  return withSwapLocks(req.codexHome, threadId, () => restoreLocked(req, backup, target, livePath, hooks), {
-    waitMs: hooks.lockWaitMs,
-  });
+  return withSwapLocks(
+    req.codexHome,
+    threadId,
+    (assertHeld) => restoreLocked(req, backup, target, livePath, hooks, assertHeld),
+    {
+      waitMs: hooks.lockWaitMs,
+    },
+  );
 }
 
 function restoreLocked(
@@ -141,6 +146,7 @@ function restoreLocked(
   target: string,
   livePath: string | undefined,
   hooks: RepairHooks,
+  assertWriterLockHeld: () => void,
 ): RestoreReport {
   const m = backup.manifest;
   const threadId = m.threadId;
@@ -189,6 +195,13 @@ function restoreLocked(
     txn?.rollback();
     removeQuietly(rebuilt);
     throw projectionFailure(err, 'Nothing was restored.');
+  }
+  try {
+    assertWriterLockHeld();
+  } catch (err) {
+    txn?.rollback();
+    removeQuietly(rebuilt);
+    throw err;
   }
   let savedCurrentAs: string | undefined;
   try {

@@ -4,17 +4,28 @@
 // holds the maintenance lock for its whole run (its workers are threads of the process that holds it).
 import { withCodexMaintenanceLock } from '../codexHome/maintenanceLock';
 import { holdThreadWriterLock } from '../codexHome/writerLock';
+import { RescueError } from '../util/errors';
 
+/**
+ * Run `fn` under both locks. `fn` is given a check that the writer lock is still ours (its holder
+ * process still runs), to make just before the rename: a holder killed meanwhile took the lock with it.
+ */
 export function withSwapLocks<T>(
   codexHome: string,
   threadId: string,
-  fn: () => T,
+  fn: (assertWriterLockHeld: () => void) => T,
   o: { waitMs?: number; maintenanceLockHeld?: boolean } = {},
 ): T {
   const underWriterLock = (): T => {
     const writer = holdThreadWriterLock(codexHome, threadId, o);
     try {
-      return fn();
+      return fn(() => {
+        if (!writer.held())
+          throw new RescueError(
+            'held-by-codex',
+            `The process that kept thread ${threadId}'s writer lock for us ended during the swap, so Codex could have opened the thread meanwhile. Nothing was changed; try again.`,
+          );
+      });
     } finally {
       writer.release();
     }

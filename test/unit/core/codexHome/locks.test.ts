@@ -10,6 +10,7 @@ import { acquireCodexMaintenanceLock, withCodexMaintenanceLock } from '../../../
 import { holdThreadWriterLock, processesHolding, threadLockState } from '../../../../src/core/codexHome/writerLock';
 import { maintenanceLockPath, writerLockPath } from '../../../../src/core/codexHome/paths';
 import { RescueError } from '../../../../src/core/util/errors';
+import { withSwapLocks } from '../../../../src/core/repair/swapLocks';
 import { tempCodexHome } from '../../../support/tempHome';
 
 const ID = '01a24730-4e35-78f2-9be2-978041c0f6c3';
@@ -29,6 +30,12 @@ function holdElsewhere(file: string, seconds = 60): ChildProcess {
   return child;
 }
 
+/** Wait (up to 3 s) until `ok()`. */
+function waitUntil(ok: () => boolean): void {
+  const until = Date.now() + 3000;
+  while (!ok() && Date.now() < until) spawnSync('sleep', ['0.05']);
+}
+
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
@@ -44,6 +51,24 @@ for (const holder of ['flock', 'perl'] as const) {
       assert.equal(free(file), false);
       if (typeof lock === 'object') lock.release();
       assert.equal(free(file), true);
+    });
+
+    it('says it is held while its holder runs, and not once the holder is killed (the lock went with it) or let go', () => {
+      const home = tempCodexHome();
+      const file = maintenanceLockPath(home);
+      const lock = holdLock({ lockPath: file, waitMs: 1000, holder });
+      assert.ok(typeof lock === 'object');
+      assert.equal(lock.held(), true);
+      const [child] = ourChildren().filter((c) => c.cmd.includes(file));
+      assert.ok(child, 'its holder process');
+      process.kill(-child.pid, 'SIGKILL');
+      waitUntil(() => free(file));
+      assert.equal(lock.held(), false, 'killed (a zombie until our event loop reaps it): not held');
+      lock.release();
+      const again = holdLock({ lockPath: file, waitMs: 1000, holder });
+      assert.ok(typeof again === 'object');
+      again.release();
+      assert.equal(again.held(), false, 'let go');
     });
 
     it('says busy when another process keeps the lock for the whole wait', () => {
@@ -265,6 +290,30 @@ for (const kind of ['perl', 'sh'] as const)
           }
           assert.equal(free(lockPath), true);
         });
+
+      it('says a lock is held while the kept holder runs; once it is killed, a swap under it is refused', () => {
+        const home = tempCodexHome();
+        fs.mkdirSync(path.dirname(coordinationOf(home)), { recursive: true });
+        assert.throws(
+          () =>
+            withSwapLocks(
+              home,
+              ID,
+              (assertWriterLockHeld) => {
+                assertWriterLockHeld(); // held: goes on
+                const [kept] = keptHolders();
+                assert.ok(kept, 'a kept holder is running');
+                process.kill(-kept.pid, 'SIGKILL');
+                waitUntil(() => free(writerLockPath(home, ID)));
+                assertWriterLockHeld();
+                assert.fail('went on without the lock');
+              },
+              { maintenanceLockHeld: true },
+            ),
+          (e: unknown) =>
+            e instanceof RescueError && e.code === 'held-by-codex' && /ended during the swap/.test(e.message),
+        );
+      });
 
       it('never writes to a descriptor of a kept holder that died between locks (another file may have its number now)', async () => {
         const home = tempCodexHome();
