@@ -283,6 +283,56 @@ describe('reclaim: the whole home, through the CLI', function () {
     restoreAll(home, threads, shas);
   });
 
+  it("stops before its next swap when the process keeping Codex's maintenance lock is killed; the next run finishes", async () => {
+    const home = tempCodexHome();
+    const threads = writeCopiesHome(home, {
+      ...SMALL,
+      threads: 6,
+      distinctImages: 12,
+      width: 240,
+      height: 160,
+      turns: 8,
+    });
+    const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
+    const [argv, env] = cliArgs(home, ['reclaim', '--older-than', '0', '--yes', '--json', '--workers', '2']);
+    const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errOut = '';
+    child.stderr.on('data', (d: Buffer) => (errOut += d));
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    const exit = new Promise<number | null>((r) => child.once('exit', r));
+    // its maintenance-lock holder: a child of the CLI's whose command line names the lock file
+    const lockFile = maintenanceLockPath(home);
+    let killed = false;
+    for (const until = Date.now() + 20_000; !killed && Date.now() < until && child.exitCode === null;) {
+      for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== child.pid) continue;
+          if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(lockFile)) continue;
+          // once it holds the lock (killed while it starts, the run would just not begin)
+          if (spawnSync('flock', ['-x', '-n', lockFile, 'true']).status === 0) continue;
+          process.kill(-Number(pid), 'SIGKILL');
+          killed = true;
+        } catch {
+          // gone meanwhile
+        }
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(killed, 'its maintenance-lock holder was found and killed');
+    assert.equal(await exit, 1);
+    assert.ok(out, errOut);
+    const report = (JSON.parse(out) as { report: { stoppedBy?: string } }).report;
+    assert.match(report.stoppedBy ?? '', /maintenance lock, held for this run, was lost/);
+    for (const t of threads) originalOrRepaired(home, t, shas.get(t.id)!, true);
+    const last = cli(home, ['reclaim', '--older-than', '0', '--yes', '--json']);
+    assert.equal(last.status, 0, last.stderr);
+    for (const t of threads) assert.equal(originalOrRepaired(home, t, shas.get(t.id)!), 'repaired');
+    assert.deepEqual(tempFiles(home), [], 'no temp file left');
+    restoreAll(home, threads, shas);
+  });
+
   it('removes the backup folders of swaps a kill stopped before the rename (their link would keep the original), and no other', () => {
     const home = tempCodexHome();
     const threads = writeCopiesHome(home, { ...SMALL, threads: 3, zstEvery: 0 });

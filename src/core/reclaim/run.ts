@@ -225,13 +225,17 @@ export async function runReclaim(plan: ReclaimPlan, opts: ReclaimRunOptions = {}
   // Throws, in plain words and with nothing changed, when Codex keeps it.
   const lock = acquireCodexMaintenanceLock(plan.codexHome);
   try {
-    return await runLocked(plan, opts);
+    return await runLocked(plan, opts, () => lock.held());
   } finally {
     lock.release();
   }
 }
 
-async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<ReclaimReport> {
+async function runLocked(
+  plan: ReclaimPlan,
+  opts: ReclaimRunOptions,
+  maintenanceLockHeld: () => boolean,
+): Promise<ReclaimReport> {
   const started = Date.now();
   cleanLeftovers(plan.codexHome);
   const storeBytesBefore = storeStats(plan.codexHome).bytes;
@@ -246,7 +250,14 @@ async function runLocked(plan: ReclaimPlan, opts: ReclaimRunOptions): Promise<Re
   // A write that failed (a full disk, above all) stops the run: the next threads would fail alike, and
   // the ones under way stop before their swap.
   let stoppedBy: string | undefined;
-  const stop = (): boolean => Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
+  // So does losing Codex's maintenance lock (the process that kept it for the run ended: killed, say),
+  // since Codex's compressor could then rewrite a thread under a swap: looked at as often as the cancel.
+  const stop = (): boolean => {
+    if (stoppedBy === undefined && !maintenanceLockHeld())
+      stoppedBy =
+        "Codex's maintenance lock, held for this run, was lost (the process that kept it ended), so the run stopped before its next swap; every thread is either as it was or repaired with its restore data. Run reclaim again.";
+    return Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
+  };
   /** Copies being removed (by the thread pool of this thread; a copy left by a kill is removed by the next run). */
   const removals: Promise<void>[] = [];
   const finish = (w: Work, outcome: ThreadOutcome): void => {
