@@ -251,11 +251,17 @@ async function runLocked(
   // the ones under way stop before their swap.
   let stoppedBy: string | undefined;
   // So does losing Codex's maintenance lock (the process that kept it for the run ended: killed, say),
-  // since Codex's compressor could then rewrite a thread under a swap: looked at as often as the cancel.
+  // since Codex's compressor could then rewrite a thread under a swap: looked at every 100 ms at most
+  // (a one-worker run asks between every piece of its pass).
+  let lockLookedAt = 0;
   const stop = (): boolean => {
-    if (stoppedBy === undefined && !maintenanceLockHeld())
-      stoppedBy =
-        "Codex's maintenance lock, held for this run, was lost (the process that kept it ended), so the run stopped before its next swap; every thread is either as it was or repaired with its restore data. Run reclaim again.";
+    const now = Date.now();
+    if (stoppedBy === undefined && now - lockLookedAt >= 100) {
+      lockLookedAt = now;
+      if (!maintenanceLockHeld())
+        stoppedBy =
+          "Codex's maintenance lock, held for this run, was lost (the process that kept it ended), so the run stopped before its next swap; every thread is either as it was or repaired with its restore data. Run reclaim again.";
+    }
     return Boolean(opts.isCancelled?.()) || stoppedBy !== undefined;
   };
   /** Copies being removed (by the thread pool of this thread; a copy left by a kill is removed by the next run). */
