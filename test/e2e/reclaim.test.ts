@@ -126,6 +126,9 @@ const SMALL: CopiesHomeOptions = {
   zstEvery: 4,
 };
 
+/** A home big enough for a run to be killed part way through (the kill tests). */
+const KILLED: CopiesHomeOptions = { ...SMALL, threads: 6, distinctImages: 12, width: 240, height: 160, turns: 8 };
+
 describe('reclaim: the whole home, through the CLI', function () {
   this.timeout(300_000);
   let holder: ChildProcess | undefined;
@@ -236,14 +239,7 @@ describe('reclaim: the whole home, through the CLI', function () {
 
   it('killed with SIGKILL at several points: each thread is its original or repaired with restore data; the next run cleans up and finishes; restore gives back every original', async () => {
     const home = tempCodexHome();
-    const threads = writeCopiesHome(home, {
-      ...SMALL,
-      threads: 6,
-      distinctImages: 12,
-      width: 240,
-      height: 160,
-      turns: 8,
-    });
+    const threads = writeCopiesHome(home, KILLED);
     const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
     const bytesBefore = homeBytes(home);
     const repairs = () =>
@@ -285,14 +281,7 @@ describe('reclaim: the whole home, through the CLI', function () {
 
   it("stops before its next swap when the process keeping Codex's maintenance lock is killed; the next run finishes", async () => {
     const home = tempCodexHome();
-    const threads = writeCopiesHome(home, {
-      ...SMALL,
-      threads: 6,
-      distinctImages: 12,
-      width: 240,
-      height: 160,
-      turns: 8,
-    });
+    const threads = writeCopiesHome(home, KILLED);
     const shas = new Map(threads.map((t) => [t.id, sha256(t.path)]));
     const [argv, env] = cliArgs(home, ['reclaim', '--older-than', '0', '--yes', '--json', '--workers', '2']);
     const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
