@@ -34,6 +34,7 @@
 // hard link (no bytes copied; a copy where links are not supported), and the old name stays as an alias
 // (listed in aliases.json) because the placeholders written by those repairs name it.
 import * as fs from 'node:fs';
+import { readAt } from '../util/readAt';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { imageArchiveDir } from '../codexHome/paths';
@@ -164,13 +165,8 @@ function withFileBytes<T>(file: string, use: (bytes: Buffer, st: fs.Stats) => T)
     try {
       st = fs.fstatSync(fd);
       buf = storeReads.take(st.size);
-      let got = 0;
-      while (got < st.size) {
-        const n = fs.readSync(fd, buf, got, st.size - got, got);
-        if (n <= 0) return undefined;
-        got += n;
-      }
-      bytes = buf.subarray(0, st.size);
+      bytes = readAt(fd, 0, st.size, buf);
+      if (bytes.length !== st.size) return undefined;
     } catch {
       return undefined;
     }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { RescueError, CancelledError } from '../util/errors';
 import { withStoreImage } from './imageStore';
 import { StoredForm, encodeStored } from './storedForm';
-import { PIECE, PatchEntry, PatchIndex, readAt } from './reversePatch';
+import { PIECE, PatchEntry, PatchIndex } from './reversePatch';
+import { readAt } from '../util/readAt';
 
 export interface RebuildInput {
   codexHome: string;

@@ -8,6 +8,7 @@
 // patch.jsonl, one entry a line: {"o": offset in the repaired file, "n": bytes replaced there,
 // "p": parts of the original — [0, offset in patch.raw, length] or [1, image index, form index]}.
 import * as fs from 'node:fs';
+import { readAt } from '../util/readAt';
 import { createHash } from 'node:crypto';
 import { CancelledError, RescueError } from '../util/errors';
 import { describeWriteError } from '../util/atomicWrite';
@@ -53,21 +54,6 @@ const MAX_IMAGE = 256 * 1024 * 1024;
 /** How much of a file one read takes. */
 export const PIECE = 1024 * 1024;
 let pieceBuf: Buffer | undefined;
-
-/**
- * Bytes [start, end) of a file (fewer at its end), in `into` when given (a scratch buffer at least that
- * big, reused by the caller: a fresh buffer per piece of a GB file is memory the GC gives back late).
- */
-export function readAt(fd: number, start: number, end: number, into?: Buffer): Buffer {
-  const b = into ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
-  let got = 0;
-  while (got < b.length) {
-    const n = fs.readSync(fd, b, got, b.length - got, start + got);
-    if (n <= 0) break;
-    got += n;
-  }
-  return got === b.length ? b : b.subarray(0, got);
-}
 
 /** Line ranges [start, end) of a file, end-of-line bytes included, read in pieces. */
 /** The read buffers of the two files' line walks (reused from patch to patch). */

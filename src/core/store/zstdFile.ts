@@ -8,6 +8,7 @@ import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWri
 import { readRollout } from '../rollout/reader';
 import { zstdFrames } from '../rollout/nativeZstd';
 import { zlib } from '../util/lazyModules';
+import { readAt } from '../util/readAt';
 import { bigBuffer, bigChunk, freeNow } from '../util/freeBuffer';
 
 type ZstdZlib = {
@@ -46,12 +47,7 @@ export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buff
   try {
     const buf = bigBuffer(Math.min(FRAME, Math.max(1, size)));
     for (let pos = 0; pos < size;) {
-      let n = 0;
-      while (n < buf.length && pos + n < size) {
-        const got = fs.readSync(inFd, buf, n, buf.length - n, pos + n);
-        if (got <= 0) break;
-        n += got;
-      }
+      const n = readAt(inFd, pos, Math.min(size, pos + buf.length), buf).length;
       if (n === 0) break;
       const out = compressFrame(buf.subarray(0, n));
       emit(out);
@@ -215,11 +211,7 @@ function readWhole(zst: string): { bytes: Buffer; size: number; content: number 
     const content = frames?.length === 1 && frames[0]!.start === 0 ? statedContentSize(fd) : undefined;
     if (content === undefined || content > FRAME) return undefined;
     bytes = bigBuffer(size);
-    for (let got = 0; got < size;) {
-      const n = fs.readSync(fd, bytes, got, size - got, got);
-      if (n <= 0) return undefined; // cut short since the walk
-      got += n;
-    }
+    if (readAt(fd, 0, size, bytes).length !== size) return undefined; // cut short since the walk
     const whole = bytes;
     bytes = undefined;
     return { bytes: whole, size, content };

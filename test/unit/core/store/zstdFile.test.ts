@@ -35,7 +35,9 @@ function content(): Buffer {
 }
 
 describe('store: .zst files read whole or streamed, and written back (zstdFile)', function () {
-  if (typeof z.zstdCompressSync !== 'function') return; // Node before 22.15: no zstd writer to test
+  before(function () {
+    if (typeof z.zstdCompressSync !== 'function') this.skip(); // Node before 22.15: no zstd writer to test (CI runs 22.15)
+  });
 
   let dir: string;
   const plain = content();
