@@ -290,12 +290,14 @@ async function runLocked(
     heavy: w.heavy,
   });
   /**
-   * The next piece of work still as the plan saw it (the others are reported as changed), a heavy one
-   * only when `heavyOk`; 'wait' when only heavy work is left and it is not.
+   * The next piece of work still as the plan saw it (the others are reported as changed): a heavy one
+   * first when `heavyOk` (heavy work runs one at a time: started late, it would end the run on one
+   * core), none otherwise; 'wait' when only heavy work is left and it is not ok.
    */
   const next = (heavyOk = true): Work | 'wait' | undefined => {
     for (;;) {
-      const i = heavyOk ? 0 : queue.findIndex((w) => !w.heavy);
+      const heavy = queue.findIndex((w) => w.heavy);
+      const i = heavyOk ? Math.max(0, heavy) : queue.findIndex((w) => !w.heavy);
       if (i < 0) return queue.length ? 'wait' : undefined;
       const [w] = queue.splice(i, 1);
       if (!w) return undefined;

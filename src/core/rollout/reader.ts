@@ -5,7 +5,9 @@ import { Decompress } from 'fzstd';
 import { JsonValue } from './jsonSkeleton';
 import { LineProblem, LineScanner, MAX_DEPTH, MAX_LITERAL_BYTES, ScannerOptions, utf8Slice } from './lineScanner';
 import { CancelledError, RescueError } from '../util/errors';
-import { readZstdNative, zstdFrames } from './nativeZstd';
+import { hasNativeZstd, readZstdNative, zstdFrames } from './nativeZstd';
+import { decompressZstWhole, readZstWhole } from './zstdWhole';
+import { freeNow } from '../util/freeBuffer';
 
 export interface RolloutLine {
   /** 0-based line index; the line number people see is index + 1. */
@@ -178,7 +180,21 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
     // its content size, 32 MiB at most) for the ~2 ms of the read, where the helper thread it spares stays
     // for the life of the thread — a reclaim's peak was ~35 MB lower (median of 4 runs each).
     const zstSize = compressed && opts.onBytes === undefined && maxLines === undefined ? fs.fstatSync(fd).size : 0;
-    const frames = zstSize >= NATIVE_ZSTD_MIN_BYTES ? zstdFrames(fd, zstSize) : undefined;
+    // A small one-frame .zst (Codex 0.171's idle threads) in one call, without the helper (zstdWhole.ts).
+    const whole = zstSize > 0 && hasNativeZstd() ? readZstWhole(fd, zstSize) : undefined;
+    const plain = whole && decompressZstWhole(whole);
+    if (plain)
+      try {
+        for (let at = 0; at < plain.length; at += DEFAULT_CHUNK_BYTES) {
+          const piece = plain.subarray(at, at + DEFAULT_CHUNK_BYTES);
+          opts.onDecompressed?.(piece);
+          splitter.push(piece);
+          tick(Math.round((zstSize * (at + piece.length)) / plain.length));
+        }
+      } finally {
+        freeNow(plain);
+      }
+    const frames = !plain && zstSize >= NATIVE_ZSTD_MIN_BYTES ? zstdFrames(fd, zstSize) : undefined;
     const native =
       frames &&
       readZstdNative(fd, frames, (piece, read) => {
@@ -193,7 +209,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
           : new RolloutReadError(
               `could not decompress ${path} (${native.error}): the .zst file is damaged or cut short`,
             );
-    } else if (compressed) {
+    } else if (compressed && !plain) {
       const dec = new Decompress((chunk) => {
         opts.onDecompressed?.(chunk);
         splitter.push(chunk);
@@ -218,7 +234,7 @@ export function readRollout(path: string, onLine: (line: RolloutLine) => void, o
           );
         throw err;
       }
-    } else {
+    } else if (!compressed) {
       splitter.setBase(pos, opts.startLine ?? 0);
       for (;;) {
         const n = ahead >= 0 ? ahead : readChunk(fd, buf, pos, path);

@@ -23,7 +23,7 @@ import { RescueError } from '../util/errors';
 import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
-import { rebuildOriginal } from './rebuildOriginal';
+import { forgetEncoded, rebuildOriginal } from './rebuildOriginal';
 import { sha256File } from '../util/fileHash';
 import { ScratchBuffer } from '../util/scratchBuffer';
 import { canWriteZstd, decompressToTemp, statesContentSize, zstdFile, zstdSha256 } from './zstdFile';
@@ -111,7 +111,8 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
     // the images must be on disk for good before anything may depend on them
     p.store.sync();
     // The rebuild is compared with the original byte for byte (cheaper than hashing the original too):
-    // when they are the same, the rebuild's sha256 is the original's.
+    // when they are the same, the rebuild's sha256 is the original's. Store images are read unhashed,
+    // as the comparison stands in: what the rebuild kept of them goes when it did not pass.
     const same = new SameAs(p.original);
     let rebuilt: { size: number; sha256: string };
     try {
@@ -122,13 +123,18 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
         rawPath: rawTmp,
         index,
         sink: (b) => same.next(b),
+        sinkCompares: true,
         isCancelled: p.isCancelled,
       });
+    } catch (err) {
+      forgetEncoded();
+      throw err;
     } finally {
       same.close();
     }
     const size = same.size;
     if (!same.same || rebuilt.size !== size || (p.plainSha256 && rebuilt.sha256 !== p.plainSha256)) {
+      forgetEncoded();
       drop();
       return { notKept: 'the rebuild from the restore data did not give back the original, so a full copy is kept' };
     }

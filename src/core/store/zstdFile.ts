@@ -6,14 +6,13 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describeWriteError, removeQuietly, tempBeside } from '../util/atomicWrite';
 import { readRollout } from '../rollout/reader';
-import { zstdFrames } from '../rollout/nativeZstd';
+import { WHOLE_MAX, WholeZst, decompressZstWhole, readZstWhole } from '../rollout/zstdWhole';
 import { zlib } from '../util/lazyModules';
 import { readAt } from '../util/readAt';
-import { bigBuffer, bigChunk, freeNow } from '../util/freeBuffer';
+import { bigBuffer, freeNow } from '../util/freeBuffer';
 
 type ZstdZlib = {
   zstdCompressSync?: (b: Buffer) => Buffer;
-  zstdDecompressSync?: (b: Buffer, o?: { chunkSize?: number }) => Buffer;
 };
 const z = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
@@ -25,8 +24,9 @@ export function canWriteZstd(): boolean {
 /**
  * Files are compressed a frame of this size at a time (one call each, as zstdCompressSync does): Node has
  * no synchronous streaming zstd. Codex (Rust's zstd reader) and fzstd read a file of several frames.
+ * A file of one such frame is what rollout/zstdWhole.ts reads whole.
  */
-const FRAME = 32 * 1024 * 1024;
+const FRAME = WHOLE_MAX;
 
 /** Compress `src` into `dest` (a new file; none: only `onOut` sees the bytes). */
 export function zstdFile(src: string, dest: string | undefined, onOut?: (b: Buffer) => void): void {
@@ -147,9 +147,9 @@ export function decompressToTemp(
 }
 
 /**
- * A .zst of one frame that states a content size of at most FRAME (Codex's idle threads, and what
- * zstdFile writes for them), decompressed in one call: no helper thread (one more isolate for the rest
- * of a reclaim worker's life), and the content is in hand to compress it again for the rewrite check,
+ * A .zst that rollout/zstdWhole.ts reads whole (Codex's idle threads, and what zstdFile writes for
+ * them), decompressed in one call: no helper thread (one more isolate for the rest of a reclaim
+ * worker's life), and the content is in hand to compress it again for the rewrite check,
  * where that check read the temp copy back. Its buffers are freed at once, so at most the .zst and its
  * content, or the content and its compression, are held at a time. Undefined (nothing written) for any
  * other file, for a Node without zstd, or when Node's zstd refuses it: the streaming reader then reads
@@ -160,24 +160,13 @@ function decompressWhole(
   write: (c: Buffer) => void,
   rewrite: boolean,
 ): { rewrite?: PlainCopy['rewrite'] } | undefined {
-  const zl = z();
-  if (!zl.zstdDecompressSync || !zl.zstdCompressSync) return undefined;
-  let plain: Buffer | undefined;
+  if (!z().zstdCompressSync) return undefined;
+  const read = readWhole(zst);
+  if (!read) return undefined;
+  const zstSha256 = rewrite ? createHash('sha256').update(read.bytes).digest('hex') : '';
+  const plain = decompressZstWhole(read); // frees read.bytes
+  if (!plain) return undefined;
   try {
-    const read = readWhole(zst);
-    if (!read) return undefined;
-    const { bytes, content } = read;
-    let zstSha256 = '';
-    try {
-      // one more byte than stated: the output never fills Node's one chunk, so it is not copied again
-      plain = zl.zstdDecompressSync(bytes, { chunkSize: bigChunk(content + 1) });
-      if (plain.length !== content) return undefined;
-      if (rewrite) zstSha256 = createHash('sha256').update(bytes).digest('hex');
-    } catch {
-      return undefined;
-    } finally {
-      freeNow(bytes);
-    }
     write(plain);
     if (!rewrite) return {};
     const again = compressFrame(plain);
@@ -185,59 +174,25 @@ function decompressWhole(
     freeNow(again);
     return { rewrite: { zstSha256, exact } };
   } finally {
-    if (plain) freeNow(plain);
+    freeNow(plain);
   }
 }
 
 const sameSha = (b: Buffer, sha256: string): boolean => createHash('sha256').update(b).digest('hex') === sha256;
 
-/**
- * The bytes of a .zst that decompressWhole takes (one frame, at its start, stating a content size of at
- * most FRAME), and that size; undefined for any other file, or one that cannot be read (the streaming
- * reader then says why, in the words it has for each case).
- */
-function readWhole(zst: string): { bytes: Buffer; size: number; content: number } | undefined {
+/** readZstWhole of the file at `zst`; undefined when it cannot be opened (the streaming reader says why). */
+function readWhole(zst: string): WholeZst | undefined {
   let fd: number;
   try {
     fd = fs.openSync(zst, 'r');
   } catch {
     return undefined;
   }
-  let bytes: Buffer | undefined;
   try {
-    const size = fs.fstatSync(fd).size;
-    if (size > FRAME) return undefined;
-    const frames = zstdFrames(fd, size);
-    const content = frames?.length === 1 && frames[0]!.start === 0 ? statedContentSize(fd) : undefined;
-    if (content === undefined || content > FRAME) return undefined;
-    bytes = bigBuffer(size);
-    if (readAt(fd, 0, size, bytes).length !== size) return undefined; // cut short since the walk
-    const whole = bytes;
-    bytes = undefined;
-    return { bytes: whole, size, content };
+    return readZstWhole(fd, fs.fstatSync(fd).size);
   } catch {
     return undefined;
   } finally {
     fs.closeSync(fd);
-    if (bytes) freeNow(bytes);
   }
-}
-
-/** The content size a zstd frame's header states (the file open as `fd`, its frame at 0). */
-function statedContentSize(fd: number): number | undefined {
-  const h = Buffer.alloc(14);
-  const n = fs.readSync(fd, h, 0, 14, 0);
-  if (n < 6) return undefined;
-  const fhd = h[4]!;
-  const single = (fhd >> 5) & 1;
-  const fcsFlag = fhd >> 6;
-  const fcsBytes = fcsFlag === 0 ? single : [1, 2, 4, 8][fcsFlag]!;
-  if (fcsBytes === 0) return undefined; // not stated
-  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
-  if (at + fcsBytes > n) return undefined;
-  if (fcsBytes === 1) return h[at];
-  if (fcsBytes === 2) return h.readUInt16LE(at) + 256;
-  if (fcsBytes === 4) return h.readUInt32LE(at);
-  const big = h.readBigUInt64LE(at);
-  return big > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(big);
 }

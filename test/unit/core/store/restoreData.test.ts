@@ -19,7 +19,7 @@ import { convertBackupToRestoreData } from '../../../../src/core/repair/convertB
 import { ImageStore, openStore, storeDir, storeStats } from '../../../../src/core/store/imageStore';
 import { buildReversePatch } from '../../../../src/core/store/reversePatch';
 import { rebuildOriginal } from '../../../../src/core/store/rebuildOriginal';
-import { prepareRestoreData, referencedImages } from '../../../../src/core/store/restoreData';
+import { discardRestoreData, prepareRestoreData, referencedImages } from '../../../../src/core/store/restoreData';
 import { rescueDir } from '../../../../src/core/codexHome/paths';
 import { listBackups as listBackupsForPanel } from '../../../../src/worker/coreBridge';
 import { estimateReclaim } from '../../../../src/core/store/estimate';
@@ -370,6 +370,40 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.deepEqual(fs.readFileSync(victim), saved);
     restoreThread({ codexHome: home, thread: t.id });
     assert.deepEqual(fs.readFileSync(t.file), t.original);
+  });
+
+  it('the check before a swap reads store images unhashed (its comparison catches a damaged one), and keeps nothing unchecked from a failed check', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const repaired = path.join(tempDir(), 'r.jsonl');
+    stripThread(
+      { codexHome: home, thread: t.id, mode: 'copy', out: repaired, options: { archiveImages: true } },
+      quiet,
+    );
+    const victim = path.join(storeDir(home), `${sha(B)}.png`);
+    const good = fs.readFileSync(victim);
+    const damaged = Buffer.from(good);
+    damaged[damaged.length >> 1] ^= 0xff; // same size: only a hash or the comparison sees it
+    const prepare = (damageAfterSync: boolean) => {
+      const store = openStore(home);
+      const sync = store.sync.bind(store);
+      // damaged after the patch was built and the store synced, before the rebuild reads it
+      store.sync = () => {
+        sync();
+        if (damageAfterSync) fs.writeFileSync(victim, damaged);
+      };
+      const made = prepareRestoreData({ codexHome: home, threadId: t.id, original: t.file, repaired, store });
+      discardRestoreData(made.prepared);
+      return made;
+    };
+    const failed = prepare(true);
+    assert.equal(failed.prepared, undefined);
+    assert.match(failed.notKept ?? '', /did not give back the original, so a full copy is kept/);
+    // the image is whole again: the next check reads it again, not what the failed one encoded
+    fs.writeFileSync(victim, good);
+    const made = prepare(false);
+    assert.ok(made.prepared, made.notKept);
+    assert.equal(made.prepared.data.plain.sha256, sha(t.original));
   });
 
   /** A thread repaired in place as an older version left it: the original's copy, no restore data, no store. */
