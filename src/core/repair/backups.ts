@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProjectionDump } from '../codexHome/threadHistoryDb';
 import type { RestoreData } from '../store/restoreData';
-import { describeWriteError, writeFileAtomic } from '../util/atomicWrite';
+import { SyncOptions, describeWriteError, writeFileAtomic } from '../util/atomicWrite';
 import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
 import { findThread, listRollouts } from '../codexHome/rolloutFiles';
 
@@ -77,8 +77,8 @@ export function preserveOriginal(original: string, dir: string): string {
   return dest;
 }
 
-export function writeManifest(dir: string, manifest: BackupManifest): void {
-  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+export function writeManifest(dir: string, manifest: BackupManifest, sync?: SyncOptions): void {
+  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2), undefined, sync);
 }
 
 export function readBackup(dir: string): BackupInfo | undefined {
@@ -117,8 +117,8 @@ export interface RepairRecord {
 /** Beside the manifest: what the scan needs of a repair, small (a manifest may hold a projection dump). */
 const REPAIR_NOTE = 'repair.json';
 
-export function writeRepairNote(dir: string, note: RepairRecord): void {
-  writeFileAtomic(path.join(dir, REPAIR_NOTE), JSON.stringify(note));
+export function writeRepairNote(dir: string, note: RepairRecord, sync?: SyncOptions): void {
+  writeFileAtomic(path.join(dir, REPAIR_NOTE), JSON.stringify(note), undefined, sync);
 }
 
 /**

@@ -90,7 +90,8 @@ function swapLocked(s: SwapInput, assertWriterLockHeld: () => void): SwapResult 
     const swapIn = s.compressed ?? s.output;
     const sizeAfter = fs.statSync(swapIn).size;
     file = preserveOriginal(f.path, dir);
-    const restoreData = s.restoreData ? commitRestoreData(s.restoreData, dir) : undefined;
+    // the folder is synced once, after its last file (below)
+    const restoreData = s.restoreData ? commitRestoreData(s.restoreData, dir, { syncDir: false }) : undefined;
     manifest = {
       kind: 'before-repair',
       threadId,
@@ -110,8 +111,14 @@ function swapLocked(s: SwapInput, assertWriterLockHeld: () => void): SwapResult 
       },
       restoreData,
     };
-    writeManifest(dir, manifest);
-    writeRepairNote(dir, { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter });
+    writeManifest(dir, manifest, { dir: false });
+    // a label for lists: a crash costs at most that, not a sync of its own
+    writeRepairNote(
+      dir,
+      { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter },
+      { data: false, dir: false },
+    );
+    fsyncDir(dir); // the patch, the manifest and the note are there for good before the swap
     fs.chmodSync(swapIn, stat.mode & 0o7777);
     // A repair is not news: the thread keeps its last-written time, so it stays where it was in Codex's
     // and our lists, and a reclaim of thousands of idle threads leaves them idle.

@@ -195,15 +195,15 @@ export function discardRestoreData(p: PreparedRestoreData | undefined): void {
   removeQuietly(p.rawTmp);
 }
 
-/** Move a prepared patch into its backup folder (same file system: renames). */
-export function commitRestoreData(p: PreparedRestoreData, dir: string): RestoreData {
+/** Move a prepared patch into its backup folder (same file system: renames; `syncDir: false`: the caller syncs it). */
+export function commitRestoreData(p: PreparedRestoreData, dir: string, o: { syncDir?: boolean } = {}): RestoreData {
   try {
     fs.renameSync(p.patchTmp, path.join(dir, PATCH_FILE));
     fs.renameSync(p.rawTmp, path.join(dir, RAW_FILE));
   } catch (err) {
     throw describeWriteError(err, dir);
   }
-  fsyncDir(dir);
+  if (o.syncDir ?? true) fsyncDir(dir);
   return p.data;
 }
 

@@ -87,28 +87,38 @@ export function describeWriteError(err: unknown, file: string): RescueError {
   }
 }
 
-function writeTemp(tmp: string, data: string | Buffer, mode?: number): void {
+/**
+ * What writeFileAtomic syncs (both by default): a caller that writes several files into one folder
+ * syncs the folder once after the last (each sync is a journal commit), and one whose file is only a
+ * hint (a lost one costs a label) may skip the data's.
+ */
+export interface SyncOptions {
+  data?: boolean;
+  dir?: boolean;
+}
+
+function writeTemp(tmp: string, data: string | Buffer, mode?: number, sync = true): void {
   const fd = fs.openSync(tmp, 'wx', mode ?? 0o644);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /** Replace (or create) `target` atomically. */
-export function writeFileAtomic(target: string, data: string | Buffer, mode?: number): void {
+export function writeFileAtomic(target: string, data: string | Buffer, mode?: number, sync: SyncOptions = {}): void {
   const tmp = tempBeside(target, 'write');
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    writeTemp(tmp, data, mode);
+    writeTemp(tmp, data, mode, sync.data ?? true);
     fs.renameSync(tmp, target);
   } catch (err) {
     removeQuietly(tmp);
     throw describeWriteError(err, target);
   }
-  fsyncDir(path.dirname(target));
+  if (sync.dir ?? true) fsyncDir(path.dirname(target));
 }
 
 /** A path in `dir` for `base` that does not exist yet (base, base-2, base-3 …), trying from the `from`-th. */
