@@ -36,51 +36,132 @@ export function parseRolloutName(
  * `onFile` sees each file as it is found (twins included), before the listing is done.
  */
 export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => void): RolloutFile[] {
+  return walkRollouts(codexHome, readFolder, onFile);
+}
+
+/**
+ * The rollouts of each folder of the home, for a caller that asks again and again (a reclaim worker
+ * looks for forks before each of thousands of threads: reading every folder and every file's state
+ * each time took half of a 3,000-thread reclaim). A folder whose mtime is what it was when it was read
+ * is not read again, and its array is the same one: adding, removing or renaming an entry changes a
+ * folder's mtime. Appending to a file does not, so the files' sizes and times are those of the read that
+ * listed them: for what never changes in a file (its name, its head). A folder that had changed shortly
+ * before it was read is read every time: a change in the same tick of the file system's clock would
+ * leave its mtime as it was (settledMs). A .jsonl and its .zst twin are both listed.
+ */
+export function rolloutFoldersAgain(codexHome: string): readonly RolloutFile[][] {
+  const out: RolloutFile[][] = [];
+  walkFolders(codexHome, readFolderAgain, (l) => out.push(l.files));
+  return out;
+}
+
+/** A folder's rollouts (`archived` or not) and subfolders; undefined when it cannot be read. */
+interface FolderListing {
+  dirs: string[];
+  files: RolloutFile[];
+}
+
+function walkRollouts(
+  codexHome: string,
+  read: (dir: string, archived: boolean) => FolderListing | undefined,
+  onFile?: (f: RolloutFile) => void,
+): RolloutFile[] {
   const out = new Map<string, RolloutFile>();
-  const visit = (dir: string, archived: boolean, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // missing or unreadable folder: nothing listed from it
-    }
-    for (const e of entries) {
-      // A name in a listed folder holds no separator: joined as is (path.join would normalize each of
-      // thousands of paths again; a warm search lists every rollout).
-      const p = dir + path.sep + e.name;
-      if (e.isDirectory()) {
-        if (depth < 4) visit(p, archived, depth + 1);
-        continue;
-      }
-      const parsed = parseRolloutName(e.name);
-      if (!parsed || !e.isFile()) continue;
-      let st: fs.Stats | undefined;
-      try {
-        st = fs.statSync(p, { throwIfNoEntry: false }); // gone since the listing: skipped
-      } catch {
-        continue;
-      }
-      if (!st) continue;
-      const key = p.replace(/\.zst$/, '');
+  walkFolders(codexHome, read, (listing) => {
+    for (const f of listing.files) {
+      const key = f.path.replace(/\.zst$/, '');
       const prev = out.get(key);
       if (prev && !prev.compressed) continue;
-      const f: RolloutFile = {
-        path: p,
-        id: parsed.id,
-        rolloutId: parsed.rolloutId,
-        archived,
-        compressed: parsed.compressed,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        ino: st.ino,
-      };
       out.set(key, f);
       onFile?.(f);
     }
+  });
+  return [...out.values()];
+}
+
+/** Every folder of sessions/ (4 levels down) and archived_sessions/, each listing seen after its subfolders'. */
+function walkFolders(
+  codexHome: string,
+  read: (dir: string, archived: boolean) => FolderListing | undefined,
+  onListing: (l: FolderListing) => void,
+): void {
+  const visit = (dir: string, archived: boolean, depth: number) => {
+    const listing = read(dir, archived);
+    if (!listing) return; // missing or unreadable folder: nothing listed from it
+    if (depth < 4) for (const sub of listing.dirs) visit(sub, archived, depth + 1);
+    onListing(listing);
   };
   visit(sessionsDir(codexHome), false, 0);
   visit(archivedSessionsDir(codexHome), true, 0);
-  return [...out.values()];
+}
+
+function readFolder(dir: string, archived: boolean): FolderListing | undefined {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const listing: FolderListing = { dirs: [], files: [] };
+  for (const e of entries) {
+    // A name in a listed folder holds no separator: joined as is (path.join would normalize each of
+    // thousands of paths again; a warm search lists every rollout).
+    const p = dir + path.sep + e.name;
+    if (e.isDirectory()) {
+      listing.dirs.push(p);
+      continue;
+    }
+    const parsed = parseRolloutName(e.name);
+    if (!parsed || !e.isFile()) continue;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(p, { throwIfNoEntry: false }); // gone since the listing: skipped
+    } catch {
+      continue;
+    }
+    if (!st) continue;
+    listing.files.push({
+      path: p,
+      id: parsed.id,
+      rolloutId: parsed.rolloutId,
+      archived,
+      compressed: parsed.compressed,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ino: st.ino,
+    });
+  }
+  return listing;
+}
+
+/**
+ * How long before a read a folder's last change must be for the listing to be kept (rolloutFoldersAgain).
+ * Linux stamps files with a clock of a few ms ticks; file systems with whole-second times (or 2 s:
+ * FAT) show it in every mtime. A reclaim changes the folders of the threads it swaps: at 2 s, a worker
+ * read again each of the ~100 folders it had changed in the last 2 s before each thread.
+ */
+const settledMs = (mtimeMs: number): number => (mtimeMs % 1000 === 0 ? 2000 : 50);
+const folders = new Map<string, { mtimeMs: number; listing: FolderListing }>();
+const FOLDERS_MAX = 100_000;
+
+function readFolderAgain(dir: string, archived: boolean): FolderListing | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir); // before the read: a change during it shows next time
+  } catch {
+    folders.delete(dir);
+    return undefined;
+  }
+  const known = folders.get(dir);
+  if (known && known.mtimeMs === st.mtimeMs) return known.listing;
+  const readAt = Date.now();
+  const listing = readFolder(dir, archived);
+  if (!listing) return undefined;
+  if (readAt - st.mtimeMs >= settledMs(st.mtimeMs)) {
+    if (folders.size >= FOLDERS_MAX) folders.clear();
+    folders.set(dir, { mtimeMs: st.mtimeMs, listing });
+  } else folders.delete(dir);
+  return listing;
 }
 
 /** Where a thread reference may lead. */

@@ -2,7 +2,7 @@
 // it has no session_meta, or the output would overwrite something. Each refusal says why and what to do.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RolloutFile, listRollouts } from '../codexHome/rolloutFiles';
+import { RolloutFile, rolloutFoldersAgain } from '../codexHome/rolloutFiles';
 import { processesHolding, threadLockState } from '../codexHome/writerLock';
 import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
@@ -18,9 +18,10 @@ let headBuf: Buffer | undefined;
 
 /**
  * The thread a Codex fork's history_base points into (lower case); undefined for the many threads that
- * are not forks — and, with `mentioning`, for forks whose head does not name that thread (not cached).
+ * are not forks. A fork's head is parsed once (~0.2 ms) and remembered, whoever asks: a head read again
+ * for each thread a reclaim checks cost more.
  */
-function forkParentOf(f: RolloutFile, mentioning?: string): string | undefined {
+function forkParentOf(f: RolloutFile): string | undefined {
   const known = parents.get(f.path);
   if (known && known.ino === f.ino && known.size === f.size && known.mtimeMs === f.mtimeMs) return known.parent;
   let parent: string | undefined;
@@ -37,7 +38,6 @@ function forkParentOf(f: RolloutFile, mentioning?: string): string | undefined {
       }
       const head = headBuf.subarray(0, n);
       if (head.indexOf('history_base') === -1) return remember(f, undefined);
-      if (mentioning && head.indexOf(mentioning) === -1) return undefined;
     }
     parent = readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase();
   } catch {
@@ -52,19 +52,35 @@ function remember(f: RolloutFile, parent: string | undefined): string | undefine
   return parent;
 }
 
+/** Each folder's forks by the thread they point into, while the folder is unchanged (rolloutFoldersAgain). */
+const forksIn = new WeakMap<RolloutFile[], Map<string, RolloutFile[]>>();
+
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
 export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
-  return listRollouts(codexHome).filter((f) => f.id !== threadId && forkParentOf(f, threadId) === threadId);
+  const forks = new Map<string, RolloutFile>(); // by id: a .jsonl and its .zst twin are one fork
+  for (const files of rolloutFoldersAgain(codexHome)) {
+    let byParent = forksIn.get(files);
+    if (!byParent) {
+      byParent = forksByParentIn(files);
+      forksIn.set(files, byParent);
+    }
+    for (const f of byParent.get(threadId) ?? []) if (!f.compressed || !forks.has(f.id)) forks.set(f.id, f);
+  }
+  return [...forks.values()];
+}
+
+function forksByParentIn(files: RolloutFile[]): Map<string, RolloutFile[]> {
+  const out = new Map<string, RolloutFile[]>();
+  for (const f of files) {
+    const parent = forkParentOf(f);
+    if (parent && parent !== f.id) out.set(parent, [...(out.get(parent) ?? []), f]);
+  }
+  return out;
 }
 
 /** Every thread that Codex forks point into, with those forks' ids: one read of each file's head. */
 export function forksByParent(files: RolloutFile[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const f of files) {
-    const parent = forkParentOf(f);
-    if (parent && parent !== f.id) out.set(parent, [...(out.get(parent) ?? []), f.id]);
-  }
-  return out;
+  return new Map([...forksByParentIn(files)].map(([parent, forks]) => [parent, forks.map((f) => f.id)]));
 }
 
 export function refuseForks(codexHome: string, threadId: string): void {

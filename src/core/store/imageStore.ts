@@ -204,11 +204,21 @@ function intact(file: string, sha256: string, bytes: number): boolean {
   return true;
 }
 
+/**
+ * Stores opened by this thread of execution: a reclaim worker opens the home's store for each of its
+ * threads, and reading the whole store folder each time (to sweep, then to look for the migration's
+ * marker) grew with the store.
+ */
+const opened = new Set<string>();
+
 /** The store for writing: leftovers of a killed run swept, the old archive migrated (once). */
 export function openStore(codexHome: string): ImageStore {
   const store = new ImageStore(codexHome);
+  if (opened.has(store.dir) && fs.existsSync(path.join(store.dir, MARKER))) return store;
   removeStaleTemps(store.dir);
   migrateArchive(codexHome);
+  if (opened.size >= 1000) opened.clear();
+  opened.add(store.dir);
   return store;
 }
 

@@ -1,0 +1,60 @@
+// Forks that point into a thread (refusals.ts): a reclaim asks before each of thousands of threads, so
+// folders and fork heads are remembered; a fork made after an earlier answer is still seen.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { forksOf } from '../../../../src/core/repair/refusals';
+import { sessionsDir } from '../../../../src/core/codexHome/paths';
+import { tempCodexHome } from '../../../support/tempHome';
+import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
+
+const id = (n: number) => `0199a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+
+function thread(home: string, n: number, when: Date, forkOf?: string): string {
+  const meta = JSON.parse(sessionMetaLine(id(n), when, '/w'));
+  if (forkOf) meta.payload.history_base = { thread_id: forkOf, end_ordinal_exclusive: 3, end_byte_offset: 900 };
+  const file = sessionPath(home, id(n), when);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(meta) + '\n');
+  return file;
+}
+
+/** Every folder settled: changed a minute ago (their listings are then kept from call to call). */
+function settle(home: string): void {
+  const old = new Date(Date.now() - 60_000);
+  for (const e of fs.readdirSync(sessionsDir(home), { recursive: true, withFileTypes: true }))
+    if (e.isDirectory()) fs.utimesSync(path.join(e.parentPath, e.name), old, old);
+  fs.utimesSync(sessionsDir(home), old, old);
+}
+
+describe('forks of a thread (forksOf), asked again and again', () => {
+  it('sees a fork made after an earlier answer: in a folder it had read, in a new folder, archived', () => {
+    const home = tempCodexHome();
+    const parent = id(1);
+    thread(home, 1, new Date('2026-10-01T10:00:00Z'));
+    thread(home, 2, new Date('2026-10-02T10:00:00Z'));
+    thread(home, 3, new Date('2026-10-02T11:00:00Z'), parent);
+    settle(home);
+    const ids = () =>
+      forksOf(home, parent)
+        .map((f) => f.id)
+        .sort();
+    assert.deepEqual(ids(), [id(3)]);
+    assert.deepEqual(forksOf(home, id(2)), []);
+    thread(home, 4, new Date('2026-10-02T12:00:00Z'), parent); // beside a known one
+    assert.deepEqual(ids(), [id(3), id(4)]);
+    settle(home);
+    thread(home, 5, new Date('2026-11-15T12:00:00Z'), parent); // a day (and month) not seen before
+    assert.deepEqual(ids(), [id(3), id(4), id(5)]);
+    settle(home);
+    // archived: moved out of sessions/ (Codex archives by renaming)
+    const archived = path.join(home, 'archived_sessions');
+    fs.mkdirSync(archived, { recursive: true });
+    const f4 = sessionPath(home, id(4), new Date('2026-10-02T12:00:00Z'));
+    fs.renameSync(f4, path.join(archived, path.basename(f4)));
+    assert.deepEqual(ids(), [id(3), id(4), id(5)]);
+    // and a fork that is gone no longer counts
+    fs.rmSync(sessionPath(home, id(3), new Date('2026-10-02T11:00:00Z')));
+    assert.deepEqual(ids(), [id(4), id(5)]);
+  });
+});
