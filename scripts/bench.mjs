@@ -5,7 +5,8 @@
 // worker) and the warm rescan against `cat` of every rollout, and full-text search there (bench/search.mjs).
 // All in one run so the ratios are fair
 // (testing-notes §3). Medians of N runs, interleaved round by round; peak RSS from /usr/bin/time -v. Once,
-// outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs).
+// outside the rounds: what an in-place repair of the big rollout leaves on disk (bench/inPlaceFootprint.mjs),
+// and a home-wide reclaim of a home of copies and of a copy of the heavy home (bench/reclaimHome.mjs).
 // Always exits 0: it is a measurement, not a test.
 //   node scripts/bench.mjs [--runs N] [--naive-runs N] [--image-lines N] [--image-bytes N] [--giant-mib N]
 //                          [--threads N] [--no-heavy] [--reclaim-mib N] [--no-reclaim] [--keep]
@@ -21,7 +22,7 @@ import { checkJsonl } from '../bench/validate.mjs';
 import { reclaimTargets, table, targets, targetsText, withRatios } from '../bench/report.mjs';
 import { inPlaceFootprint } from '../bench/inPlaceFootprint.mjs';
 import { searchBench } from '../bench/search.mjs';
-import { reclaimHome } from '../bench/reclaimHome.mjs';
+import { reclaimHeavyHome, reclaimHome } from '../bench/reclaimHome.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -287,6 +288,15 @@ async function runBench() {
       detail: `${reclaim.restoredIdentical}/${reclaim.threads} threads restored byte for byte`,
     };
   }
+  let heavyReclaim;
+  if (RECLAIM && files.heavy) {
+    log('reclaim once: a copy of the heavy home, against cp -a of it');
+    heavyReclaim = reclaimHeavyHome({ node, cli, home: files.heavy.home, work });
+    checks['reclaim heavy home'] = {
+      ok: heavyReclaim.ok,
+      detail: `${heavyReclaim.repaired} threads repaired, ${heavyReclaim.failed} failed`,
+    };
+  }
 
   let rows = [];
   for (const [fk, f] of Object.entries(files)) {
@@ -358,6 +368,10 @@ async function runBench() {
     out.push(
       `reclaim --older-than 0 of a home of copies (${reclaim.threads} threads, ${reclaim.archived} archived, ${reclaim.zst} .zst; once): whole home ${mb(reclaim.homeBytesBefore)} → ${mb(reclaim.homeBytesAfter)} = ${reclaim.afterPct} % (target ≤ 10 %); page cache ${reclaim.reclaimS.toFixed(1)} s, cp -a ${reclaim.cpS.toFixed(2)} s${reclaim.cold ? `; from disk (caches dropped, as on a home bigger than RAM) ${reclaim.cold.reclaimS.toFixed(1)} s, cp -a ${reclaim.cold.cpS.toFixed(2)} s` : ''} (target ≤ 4× the fastest cp -a: see Targets); peak RSS ${reclaim.rssMB} MB (target ≤ 200)`,
     );
+  if (heavyReclaim)
+    out.push(
+      `reclaim --older-than 0 of a copy of the heavy home (once, page cache, a figure): ${heavyReclaim.repaired} threads repaired in ${heavyReclaim.reclaimS.toFixed(1)} s, cp -a ${heavyReclaim.cpS.toFixed(1)} s (${heavyReclaim.vsCp}×); peak RSS ${Math.round(heavyReclaim.rssMB)} MB`,
+    );
   out.push('');
   if (search?.rows.length) {
     out.push(`Search on the heavy home (planted copy; cat of every rollout ${search.catS.toFixed(3)} s):`);
@@ -400,6 +414,7 @@ async function runBench() {
         checks,
         inPlaceFootprint: footprint,
         reclaimHome: reclaim,
+        reclaimHeavyHome: heavyReclaim,
         targets: ts,
         totalS: (Date.now() - started) / 1000,
       },

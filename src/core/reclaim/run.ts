@@ -341,6 +341,16 @@ async function runLocked(
 
 /** A reclaim worker's young generation (as the scan pool's): what a thread's pass allocates dies with it. */
 const WORKER_YOUNG_MB = 4;
+/**
+ * A reclaim worker's old generation, at most. A pass streams, and what a worker keeps (caches of fork
+ * heads, store files, image ids, bounded in count) takes a few MB; but V8 sizes its collections by this
+ * limit, and with the default (a share of the machine's memory: GBs) it let each worker's heap grow by
+ * tens of MB between them. A 3,000-thread home's reclaim peaked at 239–269 MB, and at 188–196 MB with a
+ * limit of 48 to 256 MB alike (a test home, a line of 300,000 items included, went through within 4 MB).
+ * A worker that needed more would stop, and its thread be reported as failed, as it was (the pool
+ * starts another worker).
+ */
+const WORKER_OLD_MB = 256;
 
 /** The pool: one thread per worker at a time (threads are big); a worker that dies fails its thread and is replaced. */
 function runInPool(
@@ -378,7 +388,7 @@ function runInPool(
       const w = new Worker(script, {
         name: 'codex-rescue-reclaim',
         workerData: { cancelFlag } satisfies ReclaimWorkerData,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: WORKER_OLD_MB },
       });
       running++;
       let current: { w: Work; seq: number } | undefined;
