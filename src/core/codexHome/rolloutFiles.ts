@@ -31,43 +31,16 @@ export function parseRolloutName(
   return { stamp: m[1], id: m[2].toLowerCase(), rolloutId: m[3]?.toLowerCase(), compressed: m[4] !== undefined };
 }
 
+/** A rollout known by its name alone (its folder listed, the file not looked at). */
+export type RolloutName = Pick<RolloutFile, 'path' | 'id' | 'rolloutId' | 'archived' | 'compressed'>;
+
 /**
  * Every rollout under sessions/ (any depth) and archived_sessions/. A plain .jsonl beats its .zst twin.
  * `onFile` sees each file as it is found (twins included), before the listing is done.
  */
 export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => void): RolloutFile[] {
-  return walkRollouts(codexHome, readFolder, onFile);
-}
-
-/**
- * The rollouts of each folder of the home, for a caller that asks again and again (a reclaim worker
- * looks for forks before each of thousands of threads: reading every folder and every file's state
- * each time took half of a 3,000-thread reclaim). A folder whose mtime is what it was when it was read
- * is not read again, and its array is the same one: adding, removing or renaming an entry changes a
- * folder's mtime. Appending to a file does not, so the files' sizes and times are those of the read that
- * listed them: for what never changes in a file (its name, its head). A folder that had changed shortly
- * before it was read is read every time: a change in the same tick of the file system's clock would
- * leave its mtime as it was (settledMs). A .jsonl and its .zst twin are both listed.
- */
-export function rolloutFoldersAgain(codexHome: string): readonly RolloutFile[][] {
-  const out: RolloutFile[][] = [];
-  walkFolders(codexHome, readFolderAgain, (l) => out.push(l.files));
-  return out;
-}
-
-/** A folder's rollouts (`archived` or not) and subfolders; undefined when it cannot be read. */
-interface FolderListing {
-  dirs: string[];
-  files: RolloutFile[];
-}
-
-function walkRollouts(
-  codexHome: string,
-  read: (dir: string, archived: boolean) => FolderListing | undefined,
-  onFile?: (f: RolloutFile) => void,
-): RolloutFile[] {
   const out = new Map<string, RolloutFile>();
-  walkFolders(codexHome, read, (listing) => {
+  walkFolders(codexHome, readFolder, (listing) => {
     for (const f of listing.files) {
       const key = f.path.replace(/\.zst$/, '');
       const prev = out.get(key);
@@ -79,11 +52,32 @@ function walkRollouts(
   return [...out.values()];
 }
 
+/**
+ * The rollouts of each folder of the home, by name, for a caller that asks again and again (a reclaim
+ * worker looks for forks before each of thousands of threads: reading every folder and every file's
+ * state each time took half of a 3,000-thread reclaim). A folder whose mtime is what it was when it was
+ * read is not read again, and its array is the same one: adding, removing or renaming an entry changes
+ * a folder's mtime. A folder that had changed shortly before it was read is read every time: a change in
+ * the same tick of the file system's clock would leave its mtime as it was (settledMs). A .jsonl and its
+ * .zst twin are both listed.
+ */
+export function rolloutFoldersAgain(codexHome: string): readonly RolloutName[][] {
+  const out: RolloutName[][] = [];
+  walkFolders(codexHome, readNamesAgain, (l) => out.push(l.files));
+  return out;
+}
+
+/** A folder's rollouts (`archived` or not) and subfolders. */
+interface FolderListing<T> {
+  dirs: string[];
+  files: T[];
+}
+
 /** Every folder of sessions/ (4 levels down) and archived_sessions/, each listing seen after its subfolders'. */
-function walkFolders(
+function walkFolders<T>(
   codexHome: string,
-  read: (dir: string, archived: boolean) => FolderListing | undefined,
-  onListing: (l: FolderListing) => void,
+  read: (dir: string, archived: boolean) => FolderListing<T> | undefined,
+  onListing: (l: FolderListing<T>) => void,
 ): void {
   const visit = (dir: string, archived: boolean, depth: number) => {
     const listing = read(dir, archived);
@@ -95,14 +89,15 @@ function walkFolders(
   visit(archivedSessionsDir(codexHome), true, 0);
 }
 
-function readFolder(dir: string, archived: boolean): FolderListing | undefined {
+/** A folder's subfolders and rollout names; undefined when it cannot be read. */
+function readNames(dir: string, archived: boolean): FolderListing<RolloutName> | undefined {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
     return undefined;
   }
-  const listing: FolderListing = { dirs: [], files: [] };
+  const listing: FolderListing<RolloutName> = { dirs: [], files: [] };
   for (const e of entries) {
     // A name in a listed folder holds no separator: joined as is (path.join would normalize each of
     // thousands of paths again; a warm search lists every rollout).
@@ -113,25 +108,32 @@ function readFolder(dir: string, archived: boolean): FolderListing | undefined {
     }
     const parsed = parseRolloutName(e.name);
     if (!parsed || !e.isFile()) continue;
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(p, { throwIfNoEntry: false }); // gone since the listing: skipped
-    } catch {
-      continue;
-    }
-    if (!st) continue;
     listing.files.push({
       path: p,
       id: parsed.id,
       rolloutId: parsed.rolloutId,
       archived,
       compressed: parsed.compressed,
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      ino: st.ino,
     });
   }
   return listing;
+}
+
+/** readNames, each file with its state (size, mtime, inode); one gone since the listing is left out. */
+function readFolder(dir: string, archived: boolean): FolderListing<RolloutFile> | undefined {
+  const names = readNames(dir, archived);
+  if (!names) return undefined;
+  const files: RolloutFile[] = [];
+  for (const n of names.files) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(n.path, { throwIfNoEntry: false });
+    } catch {
+      continue;
+    }
+    if (st) files.push({ ...n, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  }
+  return { dirs: names.dirs, files };
 }
 
 /**
@@ -141,10 +143,10 @@ function readFolder(dir: string, archived: boolean): FolderListing | undefined {
  * read again each of the ~100 folders it had changed in the last 2 s before each thread.
  */
 const settledMs = (mtimeMs: number): number => (mtimeMs % 1000 === 0 ? 2000 : 50);
-const folders = new Map<string, { mtimeMs: number; listing: FolderListing }>();
+const folders = new Map<string, { mtimeMs: number; listing: FolderListing<RolloutName> }>();
 const FOLDERS_MAX = 100_000;
 
-function readFolderAgain(dir: string, archived: boolean): FolderListing | undefined {
+function readNamesAgain(dir: string, archived: boolean): FolderListing<RolloutName> | undefined {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir); // before the read: a change during it shows next time
@@ -155,7 +157,7 @@ function readFolderAgain(dir: string, archived: boolean): FolderListing | undefi
   const known = folders.get(dir);
   if (known && known.mtimeMs === st.mtimeMs) return known.listing;
   const readAt = Date.now();
-  const listing = readFolder(dir, archived);
+  const listing = readNames(dir, archived);
   if (!listing) return undefined;
   if (readAt - st.mtimeMs >= settledMs(st.mtimeMs)) {
     if (folders.size >= FOLDERS_MAX) folders.clear();

@@ -2,29 +2,28 @@
 // it has no session_meta, or the output would overwrite something. Each refusal says why and what to do.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RolloutFile, rolloutFoldersAgain } from '../codexHome/rolloutFiles';
+import { RolloutFile, RolloutName, rolloutFoldersAgain } from '../codexHome/rolloutFiles';
 import { processesHolding, threadLockState } from '../codexHome/writerLock';
 import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
 import { RescueError, errorMessage } from '../util/errors';
 
 /**
- * Each file's fork parent while the file stays the same (inode, size, mtime): a reclaim asks about the
- * whole home once per thread, and a file's first line never changes while Codex only appends.
+ * Each rollout's fork parent, by path: it is in the file's first line (session_meta), which never
+ * changes, and a rollout's name holds its thread's id. Only whole first lines are remembered: a file
+ * Codex is still writing its first line to is read again next time.
  */
-const parents = new Map<string, { ino?: number; size: number; mtimeMs: number; parent: string | undefined }>();
+const parents = new Map<string, string | undefined>();
 const HEAD_BYTES = 256 * 1024;
 let headBuf: Buffer | undefined;
 
 /**
  * The thread a Codex fork's history_base points into (lower case); undefined for the many threads that
- * are not forks. A fork's head is parsed once (~0.2 ms) and remembered, whoever asks: a head read again
- * for each thread a reclaim checks cost more.
+ * are not forks. A head is read once and remembered, whoever asks: a reclaim asks about the whole home
+ * before each thread.
  */
-function forkParentOf(f: RolloutFile): string | undefined {
-  const known = parents.get(f.path);
-  if (known && known.ino === f.ino && known.size === f.size && known.mtimeMs === f.mtimeMs) return known.parent;
-  let parent: string | undefined;
+function forkParentOf(f: RolloutName): string | undefined {
+  if (parents.has(f.path)) return parents.get(f.path);
   try {
     if (!f.compressed) {
       // cheap pre-check: most threads are not forks
@@ -32,45 +31,49 @@ function forkParentOf(f: RolloutFile): string | undefined {
       const fd = fs.openSync(f.path, 'r');
       let n: number;
       try {
-        n = fs.readSync(fd, headBuf, 0, Math.min(f.size, HEAD_BYTES), 0);
+        n = fs.readSync(fd, headBuf, 0, HEAD_BYTES, 0);
       } finally {
         fs.closeSync(fd);
       }
-      const head = headBuf.subarray(0, n);
-      if (head.indexOf('history_base') === -1) return remember(f, undefined);
+      const eol = headBuf.subarray(0, n).indexOf(0x0a);
+      if (eol >= 0 && headBuf.subarray(0, eol).indexOf('history_base') === -1) return remember(f, undefined);
     }
-    parent = readHeadMeta(f.path)?.historyBase?.threadId?.toLowerCase();
+    const meta = readHeadMeta(f.path);
+    // no session_meta (yet, or ever): not remembered
+    return meta ? remember(f, meta.historyBase?.threadId?.toLowerCase()) : undefined;
   } catch {
     return undefined; // unreadable: not ours to judge
   }
-  return remember(f, parent);
 }
 
-function remember(f: RolloutFile, parent: string | undefined): string | undefined {
+function remember(f: RolloutName, parent: string | undefined): string | undefined {
   if (parents.size >= 200_000) parents.clear();
-  parents.set(f.path, { ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, parent });
+  parents.set(f.path, parent);
   return parent;
 }
 
-/** Each folder's forks by the thread they point into, while the folder is unchanged (rolloutFoldersAgain). */
-const forksIn = new WeakMap<RolloutFile[], Map<string, RolloutFile[]>>();
+/**
+ * Each folder's forks by the thread they point into, while the folder is unchanged (rolloutFoldersAgain)
+ * and once every file's first line was read whole (a file being started is looked at again).
+ */
+const forksIn = new WeakMap<readonly RolloutName[], Map<string, RolloutName[]>>();
 
 /** Other threads whose history_base points into this thread's file (forks made by Codex). */
-export function forksOf(codexHome: string, threadId: string): RolloutFile[] {
-  const forks = new Map<string, RolloutFile>(); // by id: a .jsonl and its .zst twin are one fork
+export function forksOf(codexHome: string, threadId: string): RolloutName[] {
+  const forks = new Map<string, RolloutName>(); // by id: a .jsonl and its .zst twin are one fork
   for (const files of rolloutFoldersAgain(codexHome)) {
     let byParent = forksIn.get(files);
     if (!byParent) {
       byParent = forksByParentIn(files);
-      forksIn.set(files, byParent);
+      if (files.every((f) => parents.has(f.path))) forksIn.set(files, byParent);
     }
     for (const f of byParent.get(threadId) ?? []) if (!f.compressed || !forks.has(f.id)) forks.set(f.id, f);
   }
   return [...forks.values()];
 }
 
-function forksByParentIn(files: RolloutFile[]): Map<string, RolloutFile[]> {
-  const out = new Map<string, RolloutFile[]>();
+function forksByParentIn<T extends RolloutName>(files: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
   for (const f of files) {
     const parent = forkParentOf(f);
     if (parent && parent !== f.id) out.set(parent, [...(out.get(parent) ?? []), f]);

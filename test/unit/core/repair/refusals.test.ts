@@ -58,3 +58,22 @@ describe('forks of a thread (forksOf), asked again and again', () => {
     assert.deepEqual(ids(), [id(4), id(5)]);
   });
 });
+
+describe('forks of a thread: a fork whose first line is still being written', () => {
+  it('is not taken for a thread that is no fork: it is read again, and seen once its first line is whole', () => {
+    const home = tempCodexHome();
+    const parent = id(1);
+    thread(home, 1, new Date('2026-10-01T10:00:00Z'));
+    const file = thread(home, 7, new Date('2026-10-01T11:00:00Z'), parent);
+    const whole = fs.readFileSync(file);
+    const cut = whole.indexOf('history_base') - 2; // not yet in the file
+    fs.writeFileSync(file, whole.subarray(0, cut)); // Codex has written part of its session_meta
+    settle(home);
+    assert.deepEqual(forksOf(home, parent), []);
+    fs.appendFileSync(file, whole.subarray(cut)); // appending leaves the folder's mtime as it was
+    assert.deepEqual(
+      forksOf(home, parent).map((f) => f.id),
+      [id(7)],
+    );
+  });
+});
