@@ -18,14 +18,6 @@ function sleepMs(ms: number): void {
   Atomics.wait(nap, 0, 0, ms);
 }
 
-function readWords(file: string): string[] {
-  try {
-    return fs.readFileSync(file, 'utf8').split(/\s+/).filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
 /** Kill the holder's process group: the kernel lets its locks go as it dies. */
 export function kill(child: ChildProcess): void {
   try {
@@ -56,6 +48,8 @@ export function running(child: ChildProcess): boolean {
   }
 }
 
+const piece = Buffer.allocUnsafe(4096);
+
 /** How long a holder may take to start and answer, on top of the wait for the lock. */
 export const START_GRACE_MS = 5000;
 export const RELEASE_WAIT_MS = 5000;
@@ -65,23 +59,51 @@ export const RELEASE_WAIT_MS = 5000;
  */
 const POLL_MS = 2;
 
-/** The status file a holder answers in, polled until the `n`th word (1-based) is there or the deadline passes. */
+/**
+ * The status file a holder answers in, polled until the `n`th word (1-based) is there or the deadline
+ * passes. Only what was added since the last look is read: a kept holder answers three words per thread
+ * of a reclaim, and reading the whole file each time grew with the run.
+ */
 export class StatusFile {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-lock-'));
   readonly path = path.join(this.dir, 'status');
+  private fd: number | undefined;
+  private readAt = 0;
+  /** Whole words read so far, and the start of one still being written. */
+  private readonly words: string[] = [];
+  private rest = '';
   /** Opened for the holder's stdout. */
   open(): number {
     return fs.openSync(this.path, 'w');
   }
   word(n: number, deadline: number, alive: () => boolean = () => true): string | undefined {
-    // first looks soon (a kept holder answers in a ms or two), then every POLL_MS
-    for (let wait = 0.25; ; wait = Math.min(POLL_MS, wait * 2)) {
-      const w = readWords(this.path)[n - 1];
+    // first looks very soon (a kept holder answers in well under a ms), then every POLL_MS
+    for (let wait = 0.05; ; wait = Math.min(POLL_MS, wait * 2)) {
+      this.readNew();
+      const w = this.words[n - 1];
       if (w || Date.now() >= deadline || !alive()) return w;
       sleepMs(wait);
     }
   }
+  private readNew(): void {
+    try {
+      this.fd ??= fs.openSync(this.path, 'r');
+      for (;;) {
+        const n = fs.readSync(this.fd, piece, 0, piece.length, this.readAt);
+        if (n <= 0) break;
+        this.readAt += n;
+        this.rest += piece.toString('latin1', 0, n);
+      }
+    } catch {
+      return; // not there yet (or gone): no word
+    }
+    const parts = this.rest.split(/\s+/);
+    this.rest = parts.pop() ?? ''; // a word without its line end yet
+    for (const w of parts) if (w) this.words.push(w);
+  }
   remove(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
