@@ -67,7 +67,6 @@ const POLL_MS = 2;
 export class StatusFile {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-lock-'));
   readonly path = path.join(this.dir, 'status');
-  private fd: number | undefined;
   private readAt = 0;
   /** Whole words read so far, and the start of one still being written. */
   private readonly words: string[] = [];
@@ -85,25 +84,31 @@ export class StatusFile {
       sleepMs(wait);
     }
   }
+  /** Opened for each look, not kept: a worker that dies without removing its holder leaks no descriptor. */
   private readNew(): void {
+    let fd: number;
     try {
-      this.fd ??= fs.openSync(this.path, 'r');
+      fd = fs.openSync(this.path, 'r');
+    } catch {
+      return; // not there yet (or gone): no word
+    }
+    try {
       for (;;) {
-        const n = fs.readSync(this.fd, piece, 0, piece.length, this.readAt);
+        const n = fs.readSync(fd, piece, 0, piece.length, this.readAt);
         if (n <= 0) break;
         this.readAt += n;
         this.rest += piece.toString('latin1', 0, n);
       }
     } catch {
-      return; // not there yet (or gone): no word
+      // what was read stays read
+    } finally {
+      fs.closeSync(fd);
     }
     const parts = this.rest.split(/\s+/);
     this.rest = parts.pop() ?? ''; // a word without its line end yet
     for (const w of parts) if (w) this.words.push(w);
   }
   remove(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -55,11 +55,11 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
 /**
  * The rollouts of each folder of the home, by name, for a caller that asks again and again (a reclaim
  * worker looks for forks before each of thousands of threads: reading every folder and every file's
- * state each time took half of a 3,000-thread reclaim). A folder whose mtime is what it was when it was
- * read is not read again, and its array is the same one: adding, removing or renaming an entry changes
- * a folder's mtime. A folder that had changed shortly before it was read is read every time: a change in
- * the same tick of the file system's clock would leave its mtime as it was (settledMs). A .jsonl and its
- * .zst twin are both listed.
+ * state each time took half of a 3,000-thread reclaim). A folder whose inode, mtime and ctime are what
+ * they were when it was read is not read again, and its array is the same one: adding, removing or
+ * renaming an entry changes both times, and no program can set a ctime back (a tool that restores
+ * mtimes, as rsync -a or tar do, moves it). A folder that had changed shortly before it was read is read
+ * every time (settledBefore). A .jsonl and its .zst twin are both listed.
  */
 export function rolloutFoldersAgain(codexHome: string): readonly RolloutName[][] {
   const out: RolloutName[][] = [];
@@ -137,13 +137,19 @@ function readFolder(dir: string, archived: boolean): FolderListing<RolloutFile> 
 }
 
 /**
- * How long before a read a folder's last change must be for the listing to be kept (rolloutFoldersAgain).
- * Linux stamps files with a clock of a few ms ticks; file systems with whole-second times (or 2 s:
- * FAT) show it in every mtime. A reclaim changes the folders of the threads it swaps: at 2 s, a worker
- * read again each of the ~100 folders it had changed in the last 2 s before each thread.
+ * Whether a folder read at `readAt` had last changed long enough before for its listing to be kept
+ * (rolloutFoldersAgain): a change in the same tick of the file system's clock would leave its times as
+ * they were. Linux stamps with a clock of a few ms ticks; file systems with whole-second times (or 2 s:
+ * FAT) show it in both times. A reclaim changes the folders of the threads it swaps: with 2 s for all, a
+ * worker read again each of the ~100 folders it had changed in the last 2 s before each thread.
  */
-const settledMs = (mtimeMs: number): number => (mtimeMs % 1000 === 0 ? 2000 : 50);
-const folders = new Map<string, { mtimeMs: number; listing: FolderListing<RolloutName> }>();
+export function settledBefore(st: { mtimeMs: number; ctimeMs: number }, readAt: number): boolean {
+  const changed = Math.max(st.mtimeMs, st.ctimeMs);
+  const coarse = st.mtimeMs % 1000 === 0 && st.ctimeMs % 1000 === 0;
+  return readAt - changed >= (coarse ? 2000 : 50);
+}
+
+const folders = new Map<string, { state: string; listing: FolderListing<RolloutName> }>();
 const FOLDERS_MAX = 100_000;
 
 function readNamesAgain(dir: string, archived: boolean): FolderListing<RolloutName> | undefined {
@@ -154,14 +160,15 @@ function readNamesAgain(dir: string, archived: boolean): FolderListing<RolloutNa
     folders.delete(dir);
     return undefined;
   }
+  const state = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
   const known = folders.get(dir);
-  if (known && known.mtimeMs === st.mtimeMs) return known.listing;
+  if (known?.state === state) return known.listing;
   const readAt = Date.now();
   const listing = readNames(dir, archived);
   if (!listing) return undefined;
-  if (readAt - st.mtimeMs >= settledMs(st.mtimeMs)) {
+  if (settledBefore(st, readAt)) {
     if (folders.size >= FOLDERS_MAX) folders.clear();
-    folders.set(dir, { mtimeMs: st.mtimeMs, listing });
+    folders.set(dir, { state, listing });
   } else folders.delete(dir);
   return listing;
 }

@@ -62,7 +62,10 @@ export function newBackupDir(codexHome: string, threadId: string): string {
   }
 }
 
-/** Keep the original's bytes in the backup folder: a hard link, or a copy across file systems. */
+/**
+ * Keep the original's bytes in the backup folder: a hard link, or a copy (synced: where no restore data
+ * is kept, it is the only way back) on a file system without hard links. The caller syncs the folder.
+ */
 export function preserveOriginal(original: string, dir: string): string {
   const dest = path.join(dir, path.basename(original));
   try {
@@ -70,6 +73,12 @@ export function preserveOriginal(original: string, dir: string): string {
   } catch {
     try {
       fs.copyFileSync(original, dest, fs.constants.COPYFILE_EXCL);
+      const fd = fs.openSync(dest, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (err) {
       throw describeWriteError(err, dest);
     }

@@ -118,7 +118,9 @@ function swapLocked(s: SwapInput, assertWriterLockHeld: () => void): SwapResult 
       { at: manifest.createdAt, size: sizeAfter, removedBytes: stat.size - sizeAfter },
       { data: false, dir: false },
     );
-    fsyncDir(dir); // the patch, the manifest and the note are there for good before the swap
+    // the patch, the manifest and the note are there for good before the swap, and the folder itself
+    fsyncDir(dir);
+    fsyncDir(path.dirname(dir));
     fs.chmodSync(swapIn, stat.mode & 0o7777);
     // A repair is not news: the thread keeps its last-written time, so it stays where it was in Codex's
     // and our lists, and a reclaim of thousands of idle threads leaves them idle.

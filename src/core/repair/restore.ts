@@ -222,6 +222,7 @@ function restoreLocked(
         createdAt: new Date().toISOString(),
         toolVersion: VERSION,
       });
+      fsyncDir(path.dirname(dir)); // the new folder's own entry
       savedCurrentAs = file;
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -1,9 +1,9 @@
 // The home's rollouts folder by folder, for a caller that asks again and again (rolloutFoldersAgain): a
-// folder is read again only when its mtime moved, or when it had changed just before it was read.
+// folder is read again only when its times moved, or when it had changed just before it was read.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listRollouts, rolloutFoldersAgain } from '../../../../src/core/codexHome/rolloutFiles';
+import { listRollouts, rolloutFoldersAgain, settledBefore } from '../../../../src/core/codexHome/rolloutFiles';
 import { sessionsDir } from '../../../../src/core/codexHome/paths';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
@@ -18,36 +18,36 @@ function thread(home: string, n: number, when: Date): string {
   return file;
 }
 
-/** Every folder under sessions/ last changed `agoMs` ago (`whole`: on a whole second, as coarse file systems stamp). */
-function age(home: string, agoMs: number, whole = false): void {
-  let t = Date.now() - agoMs;
-  if (whole) t = Math.floor(t / 1000) * 1000;
+/** Every folder under sessions/ with this mtime (its ctime becomes now). */
+function setMtimes(home: string, mtime: Date): void {
   const dirs = fs
     .readdirSync(sessionsDir(home), { recursive: true, withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => path.join(e.parentPath, e.name));
-  for (const d of [sessionsDir(home), ...dirs]) fs.utimesSync(d, new Date(t), new Date(t));
+  for (const d of [sessionsDir(home), ...dirs]) fs.utimesSync(d, mtime, mtime);
 }
+
+/** Past the 50 ms a folder must have been left alone for its listing to be kept. */
+const settle = () => new Promise((r) => setTimeout(r, 80));
 
 const files = (folders: readonly { path: string }[][]) =>
   folders
     .flat()
     .map((f) => f.path)
     .sort();
+const listed = (home: string) =>
+  listRollouts(home)
+    .map((f) => f.path)
+    .sort();
 
 describe('rollout folders listed again (rolloutFoldersAgain)', () => {
-  it('an unchanged folder is not read again (the same array); a changed one is, and shows what changed', () => {
+  it('an unchanged folder is not read again (the same array); a changed one is, and shows what changed', async () => {
     const home = tempCodexHome();
     thread(home, 1, day(1));
     thread(home, 2, day(2));
-    age(home, 60_000);
+    await settle();
     const first = rolloutFoldersAgain(home);
-    assert.deepEqual(
-      files(first),
-      listRollouts(home)
-        .map((f) => f.path)
-        .sort(),
-    );
+    assert.deepEqual(files(first), listed(home));
     const again = rolloutFoldersAgain(home);
     assert.equal(again.length, first.length);
     for (let i = 0; i < first.length; i++) assert.equal(again[i], first[i], 'the same listing');
@@ -55,21 +55,27 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
     const added = thread(home, 3, day(2));
     const newDay = thread(home, 4, day(9));
     const third = rolloutFoldersAgain(home);
-    assert.deepEqual(
-      files(third),
-      listRollouts(home)
-        .map((f) => f.path)
-        .sort(),
-    );
+    assert.deepEqual(files(third), listed(home));
     assert.ok(files(third).includes(added) && files(third).includes(newDay));
     const day1 = first.find((l) => l.some((f) => f.path.includes('/10/01/')));
     assert.ok(third.includes(day1!), "the untouched folder's listing is kept");
   });
 
-  it('a folder changed just before it was read is read every time (a change in the same clock tick shows no new mtime)', () => {
+  it('a new file is seen even when a tool sets the folder mtime back (as rsync -a or tar do): its ctime moved', async () => {
     const home = tempCodexHome();
     thread(home, 1, day(1));
-    age(home, 10); // changed 10 ms ago
+    const old = new Date(Date.now() - 3_600_000);
+    setMtimes(home, old);
+    await settle();
+    rolloutFoldersAgain(home);
+    const added = thread(home, 2, day(1));
+    setMtimes(home, old);
+    assert.ok(files(rolloutFoldersAgain(home)).includes(added));
+  });
+
+  it('a folder changed just before it was read is read every time (a change in the same clock tick shows no new time)', () => {
+    const home = tempCodexHome();
+    thread(home, 1, day(1));
     const a = rolloutFoldersAgain(home);
     const b = rolloutFoldersAgain(home);
     assert.notEqual(
@@ -77,20 +83,15 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
       a.find((l) => l.length),
       'read again',
     );
-    // whole-second times (a coarse file system): 2 s must have passed
-    age(home, 1000, true);
-    const c = rolloutFoldersAgain(home);
-    assert.notEqual(
-      rolloutFoldersAgain(home).find((l) => l.length),
-      c.find((l) => l.length),
-      'read again',
-    );
-    age(home, 5000, true);
-    const d = rolloutFoldersAgain(home);
-    assert.equal(
-      rolloutFoldersAgain(home).find((l) => l.length),
-      d.find((l) => l.length),
-      'kept',
-    );
+  });
+
+  it('a listing is kept 50 ms after a folder last changed, 2 s where times are whole seconds (coarse file systems)', () => {
+    const t = 1_780_000_000_123;
+    assert.equal(settledBefore({ mtimeMs: t, ctimeMs: t }, t + 49), false);
+    assert.equal(settledBefore({ mtimeMs: t, ctimeMs: t }, t + 50), true);
+    assert.equal(settledBefore({ mtimeMs: t - 60_000, ctimeMs: t }, t + 10), false, 'the later of the two');
+    const whole = 1_780_000_000_000;
+    assert.equal(settledBefore({ mtimeMs: whole, ctimeMs: whole }, whole + 1500), false);
+    assert.equal(settledBefore({ mtimeMs: whole, ctimeMs: whole }, whole + 2000), true);
   });
 });

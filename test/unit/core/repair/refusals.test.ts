@@ -4,7 +4,6 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { forksOf } from '../../../../src/core/repair/refusals';
-import { sessionsDir } from '../../../../src/core/codexHome/paths';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 
@@ -19,22 +18,17 @@ function thread(home: string, n: number, when: Date, forkOf?: string): string {
   return file;
 }
 
-/** Every folder settled: changed a minute ago (their listings are then kept from call to call). */
-function settle(home: string): void {
-  const old = new Date(Date.now() - 60_000);
-  for (const e of fs.readdirSync(sessionsDir(home), { recursive: true, withFileTypes: true }))
-    if (e.isDirectory()) fs.utimesSync(path.join(e.parentPath, e.name), old, old);
-  fs.utimesSync(sessionsDir(home), old, old);
-}
+/** Every folder settled: left alone past the 50 ms after which its listing is kept from call to call. */
+const settle = () => new Promise((r) => setTimeout(r, 80));
 
 describe('forks of a thread (forksOf), asked again and again', () => {
-  it('sees a fork made after an earlier answer: in a folder it had read, in a new folder, archived', () => {
+  it('sees a fork made after an earlier answer: in a folder it had read, in a new folder, archived', async () => {
     const home = tempCodexHome();
     const parent = id(1);
     thread(home, 1, new Date('2026-10-01T10:00:00Z'));
     thread(home, 2, new Date('2026-10-02T10:00:00Z'));
     thread(home, 3, new Date('2026-10-02T11:00:00Z'), parent);
-    settle(home);
+    await settle();
     const ids = () =>
       forksOf(home, parent)
         .map((f) => f.id)
@@ -43,10 +37,10 @@ describe('forks of a thread (forksOf), asked again and again', () => {
     assert.deepEqual(forksOf(home, id(2)), []);
     thread(home, 4, new Date('2026-10-02T12:00:00Z'), parent); // beside a known one
     assert.deepEqual(ids(), [id(3), id(4)]);
-    settle(home);
+    await settle();
     thread(home, 5, new Date('2026-11-15T12:00:00Z'), parent); // a day (and month) not seen before
     assert.deepEqual(ids(), [id(3), id(4), id(5)]);
-    settle(home);
+    await settle();
     // archived: moved out of sessions/ (Codex archives by renaming)
     const archived = path.join(home, 'archived_sessions');
     fs.mkdirSync(archived, { recursive: true });
@@ -60,7 +54,7 @@ describe('forks of a thread (forksOf), asked again and again', () => {
 });
 
 describe('forks of a thread: a fork whose first line is still being written', () => {
-  it('is not taken for a thread that is no fork: it is read again, and seen once its first line is whole', () => {
+  it('is not taken for a thread that is no fork: it is read again, and seen once its first line is whole', async () => {
     const home = tempCodexHome();
     const parent = id(1);
     thread(home, 1, new Date('2026-10-01T10:00:00Z'));
@@ -68,7 +62,7 @@ describe('forks of a thread: a fork whose first line is still being written', ()
     const whole = fs.readFileSync(file);
     const cut = whole.indexOf('history_base') - 2; // not yet in the file
     fs.writeFileSync(file, whole.subarray(0, cut)); // Codex has written part of its session_meta
-    settle(home);
+    await settle();
     assert.deepEqual(forksOf(home, parent), []);
     fs.appendFileSync(file, whole.subarray(cut)); // appending leaves the folder's mtime as it was
     assert.deepEqual(
