@@ -31,8 +31,6 @@ export interface ReclaimJob {
   env?: NodeJS.ProcessEnv;
   /** The run holds Codex's maintenance lock (in this process): the swap takes only the thread's writer lock. */
   maintenanceLockHeld?: boolean;
-  /** A .zst thread (see Work.heavy). */
-  heavy?: boolean;
 }
 
 /** What each worker starts with: the pool's cancel flag (shared memory, set when the run stops). */
@@ -287,7 +285,6 @@ async function runLocked(
     growthWindowMs: opts.growthWindowMs,
     env: opts.env,
     maintenanceLockHeld: true,
-    heavy: w.heavy,
   });
   /**
    * The next piece of work still as the plan saw it (the others are reported as changed): a heavy one
