@@ -297,6 +297,27 @@ describe('repair: refusals leave the original untouched', () => {
     }
   });
 
+  it('keeps working when rescue/ is on another file system (no hard link: the original is copied, then dropped)', function () {
+    // Mounting needs root (CI and this project's machines run as root); as root, a failed mount is a failure.
+    if (process.getuid?.() !== 0) this.skip();
+    const home = tempCodexHome();
+    const { id, file } = makeThread(home, { imageLines: 3 });
+    const original = fs.readFileSync(file);
+    const rescue = path.join(home, 'rescue');
+    fs.mkdirSync(rescue, { recursive: true });
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', rescue], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `could not mount a tmpfs on rescue/: ${m.stderr}`);
+    try {
+      const r = stripThread({ codexHome: home, thread: id, mode: 'in-place' }, quiet);
+      assert.ok(r.restoreData, 'restore data stands in for the copy');
+      assert.ok(fs.readFileSync(file).length < original.length);
+      restoreThread({ codexHome: home, thread: id });
+      assert.deepEqual(fs.readFileSync(file), original);
+    } finally {
+      spawnSync('umount', [rescue]);
+    }
+  });
+
   it("puts the original back when Codex's projection database is locked", async () => {
     const home = tempCodexHome();
     const { id, file } = makeThread(home);
