@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { backupsRoot, threadBackupsDir } from '../codexHome/paths';
 import { readRollout } from '../rollout/reader';
 import { describeWriteError, fsyncDir, removeQuietly, removeStaleTemps, tempBeside } from '../util/atomicWrite';
-import { RescueError } from '../util/errors';
+import { RescueError, errorMessage } from '../util/errors';
 import type { BackupInfo, BackupManifest } from '../repair/backups';
 import { ImageStore, checkStoreImages } from './imageStore';
 import { KnownImages, PatchIndex, buildReversePatch } from './reversePatch';
@@ -128,7 +128,15 @@ export function prepareRestoreData(p: PrepareInput): { prepared?: PreparedRestor
       });
     } catch (err) {
       forgetEncoded();
-      throw err;
+      // a store image gone or cut since it was written (or our patch unreadable): no restore data can
+      // stand in, but the repair itself is sound — a full copy is kept, as for a rebuild that differs
+      const code = err instanceof RescueError ? err.code : undefined;
+      if (code !== 'not-found' && code !== 'bad-input') throw err;
+      drop();
+      const why = errorMessage(err).replace(/; nothing was restored$/, '');
+      return {
+        notKept: `the rebuild from the restore data could not read back what it needs (${why}), so a full copy is kept`,
+      };
     } finally {
       same.close();
     }

@@ -406,6 +406,39 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.equal(made.prepared.data.plain.sha256, sha(t.original));
   });
 
+  it('the check before a swap, finding a store image cut short or gone since it was written: a full copy is kept, nothing thrown, no temp file', () => {
+    const home = tempCodexHome();
+    const t = makeThread(home);
+    const repaired = path.join(tempDir(), 'r.jsonl');
+    stripThread(
+      { codexHome: home, thread: t.id, mode: 'copy', out: repaired, options: { archiveImages: true } },
+      quiet,
+    );
+    const victim = path.join(storeDir(home), `${sha(B)}.png`);
+    const good = fs.readFileSync(victim);
+    for (const [what, damage] of [
+      ['damaged', () => fs.writeFileSync(victim, good.subarray(0, good.length >> 1))],
+      ['missing', () => fs.rmSync(victim)],
+    ] as const) {
+      const store = openStore(home);
+      const sync = store.sync.bind(store);
+      store.sync = () => {
+        sync();
+        damage();
+      };
+      const made = prepareRestoreData({ codexHome: home, threadId: t.id, original: t.file, repaired, store });
+      assert.equal(made.prepared, undefined, what);
+      assert.match(
+        made.notKept ?? '',
+        new RegExp(
+          `could not read back what it needs \\(the image ${sha(B)}\\.png .*${what}.*\\), so a full copy is kept`,
+        ),
+      );
+      assert.deepEqual(tempsIn(rescueDir(home)), []);
+      fs.writeFileSync(victim, good);
+    }
+  });
+
   /** A thread repaired in place as an older version left it: the original's copy, no restore data, no store. */
   function oldStyleRepair(home: string) {
     const t = makeThread(home);
