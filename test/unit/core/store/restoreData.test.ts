@@ -372,8 +372,12 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.deepEqual(fs.readFileSync(t.file), t.original);
   });
 
-  it('the check before a swap reads store images unhashed (its comparison catches a damaged one), and keeps nothing unchecked from a failed check', () => {
-    const home = tempCodexHome();
+  /**
+   * A thread stripped into a copy (its images in the store), and a restore-data check of that copy
+   * whose store image B is harmed by `damage` after the patch was built and the store synced, before
+   * the rebuild reads it.
+   */
+  function checkWithStoreHarmed(home: string) {
     const t = makeThread(home);
     const repaired = path.join(tempDir(), 'r.jsonl');
     stripThread(
@@ -381,45 +385,7 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
       quiet,
     );
     const victim = path.join(storeDir(home), `${sha(B)}.png`);
-    const good = fs.readFileSync(victim);
-    const damaged = Buffer.from(good);
-    damaged[damaged.length >> 1] ^= 0xff; // same size: only a hash or the comparison sees it
-    const prepare = (damageAfterSync: boolean) => {
-      const store = openStore(home);
-      const sync = store.sync.bind(store);
-      // damaged after the patch was built and the store synced, before the rebuild reads it
-      store.sync = () => {
-        sync();
-        if (damageAfterSync) fs.writeFileSync(victim, damaged);
-      };
-      const made = prepareRestoreData({ codexHome: home, threadId: t.id, original: t.file, repaired, store });
-      discardRestoreData(made.prepared);
-      return made;
-    };
-    const failed = prepare(true);
-    assert.equal(failed.prepared, undefined);
-    assert.match(failed.notKept ?? '', /did not give back the original, so a full copy is kept/);
-    // the image is whole again: the next check reads it again, not what the failed one encoded
-    fs.writeFileSync(victim, good);
-    const made = prepare(false);
-    assert.ok(made.prepared, made.notKept);
-    assert.equal(made.prepared.data.plain.sha256, sha(t.original));
-  });
-
-  it('the check before a swap, finding a store image cut short or gone since it was written: a full copy is kept, nothing thrown, no temp file', () => {
-    const home = tempCodexHome();
-    const t = makeThread(home);
-    const repaired = path.join(tempDir(), 'r.jsonl');
-    stripThread(
-      { codexHome: home, thread: t.id, mode: 'copy', out: repaired, options: { archiveImages: true } },
-      quiet,
-    );
-    const victim = path.join(storeDir(home), `${sha(B)}.png`);
-    const good = fs.readFileSync(victim);
-    for (const [what, damage] of [
-      ['damaged', () => fs.writeFileSync(victim, good.subarray(0, good.length >> 1))],
-      ['missing', () => fs.rmSync(victim)],
-    ] as const) {
+    const prepare = (damage: () => void) => {
       const store = openStore(home);
       const sync = store.sync.bind(store);
       store.sync = () => {
@@ -427,6 +393,34 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
         damage();
       };
       const made = prepareRestoreData({ codexHome: home, threadId: t.id, original: t.file, repaired, store });
+      discardRestoreData(made.prepared);
+      return made;
+    };
+    return { t, victim, good: fs.readFileSync(victim), prepare };
+  }
+
+  it('the check before a swap reads store images unhashed (its comparison catches a damaged one), and keeps nothing unchecked from a failed check', () => {
+    const { t, victim, good, prepare } = checkWithStoreHarmed(tempCodexHome());
+    const damaged = Buffer.from(good);
+    damaged[damaged.length >> 1] ^= 0xff; // same size: only a hash or the comparison sees it
+    const failed = prepare(() => fs.writeFileSync(victim, damaged));
+    assert.equal(failed.prepared, undefined);
+    assert.match(failed.notKept ?? '', /did not give back the original, so a full copy is kept/);
+    // the image is whole again: the next check reads it again, not what the failed one encoded
+    fs.writeFileSync(victim, good);
+    const made = prepare(() => undefined);
+    assert.ok(made.prepared, made.notKept);
+    assert.equal(made.prepared.data.plain.sha256, sha(t.original));
+  });
+
+  it('the check before a swap, finding a store image cut short or gone since it was written: a full copy is kept, nothing thrown, no temp file', () => {
+    const home = tempCodexHome();
+    const { victim, good, prepare } = checkWithStoreHarmed(home);
+    for (const [what, damage] of [
+      ['damaged', () => fs.writeFileSync(victim, good.subarray(0, good.length >> 1))],
+      ['missing', () => fs.rmSync(victim)],
+    ] as const) {
+      const made = prepare(damage);
       assert.equal(made.prepared, undefined, what);
       assert.match(
         made.notKept ?? '',
