@@ -60,11 +60,27 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
  * renaming an entry changes both times, and no program can set a ctime back (a tool that restores
  * mtimes, as rsync -a or tar do, moves it). A folder that had changed shortly before it was read is read
  * every time (settledBefore). A .jsonl and its .zst twin are both listed.
+ *
+ * A day folder of sessions/ whose day is long past (pastDay) is not even looked at again for a minute
+ * after it was: Codex puts a new thread or fork in the folder of the day it is made, so the folders of a
+ * home of thousands of threads (one per day it was used: ~400 looks before each thread) stay as they
+ * were. A thread that leaves a folder that is looked at (unarchived: out of archived_sessions/, back
+ * into its own day's folder) makes every folder looked at at once.
  */
 export function rolloutFoldersAgain(codexHome: string): readonly RolloutName[][] {
-  const out: RolloutName[][] = [];
-  walkFolders(codexHome, readNamesAgain, (l) => out.push(l.files));
-  return out;
+  const walk = (trustPast: boolean): { out: RolloutName[][]; leftAFolder: boolean } => {
+    const out: RolloutName[][] = [];
+    let leftAFolder = false;
+    const read = (dir: string, archived: boolean) => {
+      const r = readNamesAgain(dir, archived, trustPast);
+      if (r?.lost) leftAFolder = true;
+      return r?.listing;
+    };
+    walkFolders(codexHome, read, (l) => out.push(l.files));
+    return { out, leftAFolder };
+  };
+  const first = walk(true);
+  return first.leftAFolder ? walk(false).out : first.out;
 }
 
 /** A folder's rollouts (`archived` or not) and subfolders. */
@@ -149,10 +165,36 @@ export function settledBefore(st: { mtimeMs: number; ctimeMs: number }, readAt: 
   return readAt - changed >= (coarse ? 2000 : 50);
 }
 
-const folders = new Map<string, { state: string; listing: FolderListing<RolloutName> }>();
+const folders = new Map<string, { state: string; listing: FolderListing<RolloutName>; lookedAt: number }>();
 const FOLDERS_MAX = 100_000;
 
-function readNamesAgain(dir: string, archived: boolean): FolderListing<RolloutName> | undefined {
+const DAY_MS = 86_400_000;
+/** How long a past day folder's listing is trusted without a look (rolloutFoldersAgain). */
+const PAST_FOLDER_TRUST_MS = 60_000;
+const DAY_FOLDER = /[\\/](\d{4})[\\/](\d\d)[\\/](\d\d)$/;
+
+/**
+ * A sessions/YYYY/MM/DD folder whose day ended two days ago or more, in every time zone (Codex names it
+ * by its local date: up to 14 h ahead of UTC).
+ */
+export function pastDay(dir: string, archived: boolean, now: number): boolean {
+  const m = archived ? null : DAY_FOLDER.exec(dir);
+  return m !== null && Date.UTC(+m[1], +m[2] - 1, +m[3]) + 3 * DAY_MS <= now;
+}
+
+/**
+ * A folder's listing, read again when it changed; `lost`: a rollout it listed before is no longer
+ * there (moved or removed). `trustPast`: a past day folder looked at in the last minute is not looked at.
+ */
+function readNamesAgain(
+  dir: string,
+  archived: boolean,
+  trustPast: boolean,
+): { listing: FolderListing<RolloutName>; lost: boolean } | undefined {
+  const known = folders.get(dir);
+  const now = Date.now();
+  if (trustPast && known?.state && now - known.lookedAt < PAST_FOLDER_TRUST_MS && pastDay(dir, archived, now))
+    return { listing: known.listing, lost: false };
   let st: fs.Stats;
   try {
     st = fs.statSync(dir); // before the read: a change during it shows next time
@@ -161,16 +203,19 @@ function readNamesAgain(dir: string, archived: boolean): FolderListing<RolloutNa
     return undefined;
   }
   const state = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
-  const known = folders.get(dir);
-  if (known?.state === state) return known.listing;
+  if (known?.state === state) {
+    known.lookedAt = now;
+    return { listing: known.listing, lost: false };
+  }
   const readAt = Date.now();
   const listing = readNames(dir, archived);
   if (!listing) return undefined;
-  if (settledBefore(st, readAt)) {
-    if (folders.size >= FOLDERS_MAX) folders.clear();
-    folders.set(dir, { state, listing });
-  } else folders.delete(dir);
-  return listing;
+  const names = new Set(listing.files.map((f) => f.path));
+  const lost = known?.listing.files.some((f) => !names.has(f.path)) ?? false;
+  if (folders.size >= FOLDERS_MAX) folders.clear();
+  // unsettled: kept only to tell what leaves it ('' is no state: read again next time)
+  folders.set(dir, { state: settledBefore(st, readAt) ? state : '', listing, lookedAt: readAt });
+  return { listing, lost };
 }
 
 /** Where a thread reference may lead. */

@@ -1,14 +1,20 @@
 // The home's rollouts folder by folder, for a caller that asks again and again (rolloutFoldersAgain): a
-// folder is read again only when its times moved, or when it had changed just before it was read.
+// folder is read again only when its times moved, or when it had changed just before it was read; a
+// day folder long past is not looked at again for a minute, unless a thread left a folder meanwhile.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listRollouts, rolloutFoldersAgain, settledBefore } from '../../../../src/core/codexHome/rolloutFiles';
+import { listRollouts, pastDay, rolloutFoldersAgain, settledBefore } from '../../../../src/core/codexHome/rolloutFiles';
 import { sessionsDir } from '../../../../src/core/codexHome/paths';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 
-const day = (d: number) => new Date(`2026-10-${String(d).padStart(2, '0')}T10:00:00Z`);
+/** A day `d` days ago (its folder is looked at every time: Codex may still write there). */
+const day = (d: number) => new Date(Date.now() - d * 86_400_000);
+/** A day long past (sessions/2026/10/DD). */
+const pastDate = (d: number) => new Date(`2026-10-${String(d).padStart(2, '0')}T10:00:00`);
+const folderOf = (when: Date) =>
+  `/${when.getFullYear()}/${String(when.getMonth() + 1).padStart(2, '0')}/${String(when.getDate()).padStart(2, '0')}/`;
 
 function thread(home: string, n: number, when: Date): string {
   const id = `0199a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -53,11 +59,11 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
     for (let i = 0; i < first.length; i++) assert.equal(again[i], first[i], 'the same listing');
     // a new file in a known folder, and one in a folder that did not exist
     const added = thread(home, 3, day(2));
-    const newDay = thread(home, 4, day(9));
+    const newDay = thread(home, 4, day(0));
     const third = rolloutFoldersAgain(home);
     assert.deepEqual(files(third), listed(home));
     assert.ok(files(third).includes(added) && files(third).includes(newDay));
-    const day1 = first.find((l) => l.some((f) => f.path.includes('/10/01/')));
+    const day1 = first.find((l) => l.some((f) => f.path.includes(folderOf(day(1)))));
     assert.ok(third.includes(day1!), "the untouched folder's listing is kept");
   });
 
@@ -83,6 +89,37 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
       a.find((l) => l.length),
       'read again',
     );
+  });
+
+  it("a past day's folder is not looked at again for a minute; a thread that left a folder makes every one looked at", async () => {
+    const home = tempCodexHome();
+    thread(home, 1, pastDate(1));
+    const made = thread(home, 3, day(0));
+    const archived = path.join(home, 'archived_sessions', path.basename(made));
+    fs.mkdirSync(path.dirname(archived), { recursive: true });
+    fs.renameSync(made, archived);
+    await settle();
+    rolloutFoldersAgain(home);
+    // a file that appears in a past folder (no Codex puts one there) is not seen yet
+    const dropped = thread(home, 4, pastDate(1));
+    await settle();
+    assert.ok(!files(rolloutFoldersAgain(home)).includes(dropped));
+    // unarchived: it leaves archived_sessions/ for its past day's folder, and is seen there at once
+    const back = path.join(path.dirname(dropped), path.basename(archived));
+    fs.renameSync(archived, back);
+    const after = files(rolloutFoldersAgain(home));
+    assert.ok(after.includes(back) && !after.includes(archived), 'the move is seen');
+    assert.deepEqual(after, listed(home), 'every folder was looked at');
+  });
+
+  it('a past day folder is one whose day ended in every time zone; archived_sessions/ and other folders never are', () => {
+    const now = Date.UTC(2026, 11, 6, 8);
+    assert.equal(pastDay('/h/sessions/2026/12/03', false, now), true);
+    assert.equal(pastDay('/h/sessions/2026/12/04', false, now), false, 'ended less than 2 days ago somewhere');
+    assert.equal(pastDay('/h/sessions/2026/12/06', false, now), false);
+    assert.equal(pastDay('/h/sessions/2026/11', false, now), false, 'a month folder');
+    assert.equal(pastDay('/h/archived_sessions', true, now), false);
+    assert.equal(pastDay('C:\\h\\sessions\\2025\\01\\31', false, now), true, 'Windows separators');
   });
 
   it('a listing is kept 50 ms after a folder last changed, 2 s where times are whole seconds (coarse file systems)', () => {

@@ -18,6 +18,14 @@ function thread(home: string, n: number, when: Date, forkOf?: string): string {
   return file;
 }
 
+/** Hour `h` of the day `d` days ago: where Codex puts a fork it makes (a day folder long past is not
+ *  looked at again for a minute: rolloutFoldersAgain). */
+function at(d: number, h: number): Date {
+  const t = new Date(Date.now() - d * 86_400_000);
+  t.setHours(h, 0, 0, 0);
+  return t;
+}
+
 /** Every folder settled: left alone past the 50 ms after which its listing is kept from call to call. */
 const settle = () => new Promise((r) => setTimeout(r, 80));
 
@@ -26,8 +34,8 @@ describe('forks of a thread (forksOf), asked again and again', () => {
     const home = tempCodexHome();
     const parent = id(1);
     thread(home, 1, new Date('2026-10-01T10:00:00Z'));
-    thread(home, 2, new Date('2026-10-02T10:00:00Z'));
-    thread(home, 3, new Date('2026-10-02T11:00:00Z'), parent);
+    thread(home, 2, at(1, 10));
+    thread(home, 3, at(1, 11), parent);
     await settle();
     const ids = () =>
       forksOf(home, parent)
@@ -35,20 +43,20 @@ describe('forks of a thread (forksOf), asked again and again', () => {
         .sort();
     assert.deepEqual(ids(), [id(3)]);
     assert.deepEqual(forksOf(home, id(2)), []);
-    thread(home, 4, new Date('2026-10-02T12:00:00Z'), parent); // beside a known one
+    thread(home, 4, at(1, 12), parent); // beside a known one
     assert.deepEqual(ids(), [id(3), id(4)]);
     await settle();
-    thread(home, 5, new Date('2026-11-15T12:00:00Z'), parent); // a day (and month) not seen before
+    thread(home, 5, at(0, 12), parent); // a day not seen before
     assert.deepEqual(ids(), [id(3), id(4), id(5)]);
     await settle();
     // archived: moved out of sessions/ (Codex archives by renaming)
     const archived = path.join(home, 'archived_sessions');
     fs.mkdirSync(archived, { recursive: true });
-    const f4 = sessionPath(home, id(4), new Date('2026-10-02T12:00:00Z'));
+    const f4 = sessionPath(home, id(4), at(1, 12));
     fs.renameSync(f4, path.join(archived, path.basename(f4)));
     assert.deepEqual(ids(), [id(3), id(4), id(5)]);
     // and a fork that is gone no longer counts
-    fs.rmSync(sessionPath(home, id(3), new Date('2026-10-02T11:00:00Z')));
+    fs.rmSync(sessionPath(home, id(3), at(1, 11)));
     assert.deepEqual(ids(), [id(4), id(5)]);
   });
 });

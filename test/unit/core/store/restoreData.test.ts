@@ -176,6 +176,35 @@ describe('restore data: a repair keeps a reverse patch and the store, not a copy
     assert.deepEqual(tempsIn(path.dirname(t.file)), []);
   });
 
+  it('threads checked one after the other, with more distinct images than the encoded ones kept: each keeps restore data, each restores', () => {
+    // 16 screenshots of ~360 KB (~480 KB encoded): 7.7 MB, more than the 6 MB kept between rebuilds;
+    // each thread holds six, the next three of them again (as compactions and forks copy them), so the
+    // kept ones go round: every rebuild compared with its original finds what it kept intact
+    const home = tempCodexHome();
+    const shots = Array.from({ length: 16 }, (_, i) => noisePng(400, 300, 100 + i));
+    const when = new Date('2026-11-20T10:00:00Z');
+    const threads = [0, 3, 6, 9, 12, 0].map((first, n) => {
+      const id = `0199a000-0000-7000-8000-0000000100${String(n).padStart(2, '0')}`;
+      const file = sessionPath(home, id, when);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const lines = [sessionMetaLine(id, when, '/w')];
+      for (let i = 0; i < 6; i++) lines.push(item(userImage(url(shots[(first + i) % shots.length]))));
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(file, old, old);
+      return { id, file, original: fs.readFileSync(file) };
+    });
+    for (const t of threads) {
+      const r = stripThread({ codexHome: home, thread: t.id, mode: 'in-place' }, quiet);
+      assert.equal(r.fullCopyKept, undefined, `${t.id}: ${JSON.stringify(r)}`);
+      assert.equal(r.imagesReplaced, 6);
+    }
+    for (const t of threads) {
+      restoreThread({ codexHome: home, thread: t.id });
+      assert.deepEqual(fs.readFileSync(t.file), t.original, 'byte for byte');
+    }
+  });
+
   it('a rollout that starts with a byte order mark: restore data, not a copy, and the mark comes back', () => {
     const home = tempCodexHome();
     const t = makeThread(home);
