@@ -5,8 +5,8 @@
 // whole home: a `cp -a` while the generated home was still being written back, or partly out of the
 // cache, took up to 8× longer, and flattered the ratio. Where the caches can be dropped (root), both
 // are timed again from disk too, as on a home bigger than RAM. The floor (reclaimFloor.mjs: the
-// hashing, comparing and .zst re-compression the issue's checks need, and nothing else) is timed
-// from the page cache too, just before the run.
+// hashing, comparing and .zst re-compression the issue's checks need, and nothing else) and a cold
+// scan of the home (what a plan is made from) are timed from the page cache too, just before the run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,12 @@ export function reclaimHome({ node, cli, root, work, mib }) {
   spawnSync('sync');
   readThrough(home);
   const floor = floorS(node, root, home);
+  // the scan every plan starts from: the one parse of every byte that finds what to take out
+  const scan = timedRun(node, [cli, 'scan', '--no-cache', '--json', '--codex-home', home], {
+    node: true,
+    stdoutNull: true,
+    env: { XDG_CACHE_HOME: path.join(work, 'scan-cache') },
+  });
   const env = { XDG_CACHE_HOME: path.join(work, 'reclaim-cache') };
   const reclaimArgs = (h) => [cli, 'reclaim', '--codex-home', h, '--older-than', '0', '--yes', '--json'];
   const run = timedRun(node, reclaimArgs(home), { node: true, timeoutS: 1800, env });
@@ -97,6 +103,7 @@ export function reclaimHome({ node, cli, root, work, mib }) {
     cpS: cp.wallS,
     vsCp: Math.round((run.wallS / cp.wallS) * 100) / 100,
     floorS: floor,
+    scanS: scan.ok ? scan.wallS : undefined,
     rssMB: run.rssMB,
     cold,
     ok: run.ok && report?.totals.failed === 0,

@@ -162,7 +162,10 @@ export function reclaimTargets(r) {
   const vs = r.reclaimS / fastestCp;
   const cold = r.cold ? `; from disk ${r.cold.reclaimS.toFixed(2)} s, cp -a ${r.cold.cpS.toFixed(2)} s` : '';
   // the checks no reclaim can skip, alone (reclaimFloor.mjs): what is left of 4× for everything else
-  const floor = r.floorS ? `; floor ${r.floorS.toFixed(2)} s = ${fmtX(r.floorS / fastestCp)}` : '';
+  // + the scan a plan is made from (one parse of every byte, which any reclaim needs to find images)
+  const floor = r.floorS
+    ? `; floor ${r.floorS.toFixed(2)} s = ${fmtX(r.floorS / fastestCp)}${r.scanS ? `, with the plan's scan (${r.scanS.toFixed(2)} s) ${fmtX((r.floorS + r.scanS) / fastestCp)}` : ''}`
+    : '';
   return [
     { name: 'reclaim: whole home ≤ 10 % of before', pass: r.afterPct <= 10, detail: `${r.afterPct} %` },
     {

@@ -366,7 +366,7 @@ async function runBench() {
   out.push(`In-place repair of ${files.big.label} (once, outside the rounds): ${footprint.detail}`);
   if (reclaim)
     out.push(
-      `reclaim --older-than 0 of a home of copies (${reclaim.threads} threads, ${reclaim.archived} archived, ${reclaim.zst} .zst; once): whole home ${mb(reclaim.homeBytesBefore)} → ${mb(reclaim.homeBytesAfter)} = ${reclaim.afterPct} % (target ≤ 10 %); page cache ${reclaim.reclaimS.toFixed(1)} s, cp -a ${reclaim.cpS.toFixed(2)} s${reclaim.floorS ? ` (the floor, the hashing, comparing and .zst re-compression its checks need and nothing else: ${reclaim.floorS.toFixed(2)} s)` : ''}${reclaim.cold ? `; from disk (caches dropped, as on a home bigger than RAM) ${reclaim.cold.reclaimS.toFixed(1)} s, cp -a ${reclaim.cold.cpS.toFixed(2)} s` : ''} (target ≤ 4× the fastest cp -a: see Targets); peak RSS ${reclaim.rssMB} MB (target ≤ 200)`,
+      `reclaim --older-than 0 of a home of copies (${reclaim.threads} threads, ${reclaim.archived} archived, ${reclaim.zst} .zst; once): whole home ${mb(reclaim.homeBytesBefore)} → ${mb(reclaim.homeBytesAfter)} = ${reclaim.afterPct} % (target ≤ 10 %); page cache ${reclaim.reclaimS.toFixed(1)} s, cp -a ${reclaim.cpS.toFixed(2)} s${reclaim.floorS ? ` (the floor, the hashing, comparing and .zst re-compression its checks need and nothing else: ${reclaim.floorS.toFixed(2)} s${reclaim.scanS ? `; the plan's scan, cold: ${reclaim.scanS.toFixed(2)} s` : ''})` : ''}${reclaim.cold ? `; from disk (caches dropped, as on a home bigger than RAM) ${reclaim.cold.reclaimS.toFixed(1)} s, cp -a ${reclaim.cold.cpS.toFixed(2)} s` : ''} (target ≤ 4× the fastest cp -a: see Targets); peak RSS ${reclaim.rssMB} MB (target ≤ 200)`,
     );
   if (heavyReclaim)
     out.push(
