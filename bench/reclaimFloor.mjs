@@ -3,8 +3,10 @@
 // read and sha256-hashed once (the original's sha256 its restore data is checked against) and read once
 // more and compared (the rebuild from restore data checked byte for byte before the swap); each .zst is
 // read and hashed, decompressed, its content hashed, and compressed again (the check that a restore
-// can write back exactly that .zst). The files are shared out by size over one worker thread per core,
-// as the reclaim's pool does. Prints the wall time in seconds.
+// can write back exactly that .zst; a reclaim skips it for a .zst whose header does not state its
+// content size, which no one-shot compression writes, so on such homes this overstates). The files are
+// shared out by size over one worker thread per core up front (the reclaim's pool hands them out as
+// workers free up). Prints the wall time in seconds.
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -5,8 +5,9 @@
 // whole home: a `cp -a` while the generated home was still being written back, or partly out of the
 // cache, took up to 8× longer, and flattered the ratio. Where the caches can be dropped (root), both
 // are timed again from disk too, as on a home bigger than RAM. The floor (reclaimFloor.mjs: the
-// hashing, comparing and .zst re-compression the issue's checks need, and nothing else) and a cold
-// scan of the home (what a plan is made from) are timed from the page cache too, just before the run.
+// hashing, comparing and .zst re-compression the issue's checks need, and nothing else) and a scan of
+// the home with no scan index (what a plan is made from) are timed from the page cache too, just
+// before the run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -120,7 +121,7 @@ export function reclaimHome({ node, cli, root, work, mib }) {
  */
 function floorS(node, root, home) {
   const r = spawnSync(node, [path.join(root, 'bench', 'reclaimFloor.mjs'), home], { encoding: 'utf8' });
-  const s = Number(r.stdout.trim());
+  const s = Number(r.stdout?.trim());
   return r.status === 0 && s > 0 ? s : undefined;
 }
 

@@ -65,9 +65,9 @@ export function listRollouts(codexHome: string, onFile?: (f: RolloutFile) => voi
  * after it was: Codex puts a new thread or fork in the folder of the day it is made, so the folders of a
  * home of thousands of threads (one per day it was used: ~400 looks before each thread) stay as they
  * were. A thread that leaves a folder that is looked at (unarchived: out of archived_sessions/, back
- * into its own day's folder) makes every folder looked at at once.
+ * into its own day's folder) makes every folder looked at at once, as `lookAtAll` does.
  */
-export function rolloutFoldersAgain(codexHome: string): readonly RolloutName[][] {
+export function rolloutFoldersAgain(codexHome: string, o: { lookAtAll?: boolean } = {}): readonly RolloutName[][] {
   const walk = (trustPast: boolean): { out: RolloutName[][]; leftAFolder: boolean } => {
     const out: RolloutName[][] = [];
     let leftAFolder = false;
@@ -79,8 +79,8 @@ export function rolloutFoldersAgain(codexHome: string): readonly RolloutName[][]
     walkFolders(codexHome, read, (l) => out.push(l.files));
     return { out, leftAFolder };
   };
-  const first = walk(true);
-  return first.leftAFolder ? walk(false).out : first.out;
+  const first = walk(!o.lookAtAll);
+  return first.leftAFolder && !o.lookAtAll ? walk(false).out : first.out;
 }
 
 /** A folder's rollouts (`archived` or not) and subfolders. */
@@ -169,8 +169,8 @@ interface KnownFolder {
   state: string;
   listing: FolderListing<RolloutName>;
   lookedAt: number;
-  /** A past day folder (pastDay) when it was read: it stays one. */
-  past: boolean;
+  /** From when it is a past day folder (pastDay); Infinity: never. Compared with the clock at each look. */
+  pastFrom: number;
   /** What a look that finds it unchanged answers (one object: ~400 folders are visited per look). */
   same: { listing: FolderListing<RolloutName>; lost: false };
 }
@@ -183,12 +183,18 @@ const PAST_FOLDER_TRUST_MS = 60_000;
 const DAY_FOLDER = /[\\/](\d{4})[\\/](\d\d)[\\/](\d\d)$/;
 
 /**
- * A sessions/YYYY/MM/DD folder whose day ended two days ago or more, in every time zone (Codex names it
- * by its local date: up to 14 h ahead of UTC).
+ * When a sessions/YYYY/MM/DD folder becomes a past day's: 72 h after its date began in UTC, 36 h after
+ * the day ended in the last time zone to see it (UTC−12; Codex names the folder by its local date).
+ * Infinity for any other folder.
  */
-export function pastDay(dir: string, archived: boolean, now: number): boolean {
+function pastFromOf(dir: string, archived: boolean): number {
   const m = archived ? null : DAY_FOLDER.exec(dir);
-  return m !== null && Date.UTC(+m[1], +m[2] - 1, +m[3]) + 3 * DAY_MS <= now;
+  return m === null ? Infinity : Date.UTC(+m[1], +m[2] - 1, +m[3]) + 3 * DAY_MS;
+}
+
+/** Whether `dir` is a past day's folder at `now` (see pastFromOf). */
+export function pastDay(dir: string, archived: boolean, now: number): boolean {
+  return pastFromOf(dir, archived) <= now;
 }
 
 /**
@@ -202,7 +208,9 @@ function readNamesAgain(
 ): { listing: FolderListing<RolloutName>; lost: boolean } | undefined {
   const known = folders.get(dir);
   const now = Date.now();
-  if (trustPast && known?.past && known.state && now - known.lookedAt < PAST_FOLDER_TRUST_MS) return known.same;
+  // a clock set back (now before lookedAt) trusts nothing; neither does one set forward and back again
+  const age = known ? now - known.lookedAt : -1;
+  if (trustPast && known?.state && now >= known.pastFrom && age >= 0 && age < PAST_FOLDER_TRUST_MS) return known.same;
   let st: fs.Stats;
   try {
     st = fs.statSync(dir); // before the read: a change during it shows next time
@@ -226,7 +234,7 @@ function readNamesAgain(
     state: settledBefore(st, readAt) ? state : '',
     listing,
     lookedAt: readAt,
-    past: pastDay(dir, archived, readAt),
+    pastFrom: pastFromOf(dir, archived),
     same: { listing, lost: false },
   });
   return { listing, lost };

@@ -58,10 +58,13 @@ function remember(f: RolloutName, parent: string | undefined): string | undefine
  */
 const forksIn = new WeakMap<readonly RolloutName[], Map<string, RolloutName[]>>();
 
-/** Other threads whose history_base points into this thread's file (forks made by Codex). */
-export function forksOf(codexHome: string, threadId: string): RolloutName[] {
+/**
+ * Other threads whose history_base points into this thread's file (forks made by Codex). `lookAtAll`:
+ * every folder looked at, past days' too (rolloutFoldersAgain trusts those for a minute).
+ */
+export function forksOf(codexHome: string, threadId: string, o: { lookAtAll?: boolean } = {}): RolloutName[] {
   const forks = new Map<string, RolloutName>(); // by id: a .jsonl and its .zst twin are one fork
-  for (const files of rolloutFoldersAgain(codexHome)) {
+  for (const files of rolloutFoldersAgain(codexHome, o)) {
     let byParent = forksIn.get(files);
     if (!byParent) {
       byParent = forksByParentIn(files);
@@ -87,7 +90,9 @@ export function forksByParent(files: RolloutFile[]): Map<string, string[]> {
 }
 
 export function refuseForks(codexHome: string, threadId: string): void {
-  const forks = forksOf(codexHome, threadId);
+  let forks = forksOf(codexHome, threadId);
+  // a fork removed from a past day's folder in the last minute would still be counted: look again
+  if (forks.length) forks = forksOf(codexHome, threadId, { lookAtAll: true });
   if (forks.length) {
     throw new RescueError(
       'has-forks',

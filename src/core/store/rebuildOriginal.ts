@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { RescueError, CancelledError } from '../util/errors';
 import { withStoreImage } from './imageStore';
-import { StoredForm, encodeStored } from './storedForm';
+import { encodeStored } from './storedForm';
+import { EncodedRing } from './encodedRing';
 import { PIECE, PatchEntry, PatchIndex } from './reversePatch';
 import { readAt } from '../util/readAt';
 
@@ -29,50 +30,20 @@ export interface RebuildInput {
 }
 
 /**
- * Encoded images kept, from rebuild to rebuild in this thread of execution, in one buffer of this size:
- * copies repeat the same few images in the same form, within a thread and (compactions, forks) across
- * the threads a reclaim worker rebuilds one after the other. Each is read from the store (and checked)
- * and encoded once while it stays here; store files never change under their name. The buffer is used
- * round and round: a new image goes after the last one (at the start when it does not fit there), and
- * the images it is written over, the oldest, are dropped (emptying it all when full dropped the images
- * the next thread needed too: a reclaim of the bench's home of copies encoded ~470 images instead of ~80).
- * One buffer, not one per image: those (three copies each on the way) were garbage that only V8's full
- * collections freed, and it piled up in the worker's malloc arena. A thread of the bench's home of copies
- * holds 8–10 distinct screenshots of ~470 KB encoded.
+ * Encoded images kept, from rebuild to rebuild in this thread of execution: copies repeat the same few
+ * images in the same form, within a thread and (compactions, forks) across the threads a reclaim worker
+ * rebuilds one after the other. Each is read from the store (and checked) and encoded once while it
+ * stays here; store files never change under their name. A thread of the bench's home of copies holds
+ * 8–10 distinct screenshots of ~470 KB encoded: the ring going round keeps most of what the next thread
+ * needs (emptying it all when full: 461 encodes for that home; going round: 306; 24 MiB: ~70, at 12 MB
+ * more peak per run).
  */
 const IMAGE_CACHE_BYTES = 6 * 1024 * 1024;
-const encodedAt = new Map<string, [number, number]>();
-let encoded: Buffer | undefined;
-let encodedUsed = 0;
-
-/** The stored form of `decoded`, kept in the buffer above; undefined when it is bigger than all of it. */
-function keepEncoded(key: string, decoded: Buffer, form: StoredForm): Buffer | undefined {
-  const buf = (encoded ??= Buffer.allocUnsafeSlow(IMAGE_CACHE_BYTES));
-  for (let start = encodedUsed; ; start = 0) {
-    let at = start;
-    encodeStored(decoded, form, (b) => {
-      if (at + b.length <= buf.length) b.copy(buf, at);
-      at += b.length;
-    });
-    // what was kept where this was written (whole or, when it did not fit, in part) is gone
-    const end = Math.min(at, buf.length);
-    for (const [k, [s, e]] of encodedAt) if (s < end && e > start) encodedAt.delete(k);
-    if (at <= buf.length) {
-      encodedAt.set(key, [start, at]);
-      encodedUsed = at;
-      return buf.subarray(start, at);
-    }
-    if (start === 0) {
-      encodedUsed = 0;
-      return undefined;
-    }
-  }
-}
+const kept = new EncodedRing(IMAGE_CACHE_BYTES);
 
 /** Drop the encoded images kept (a rebuild with `sinkCompares` found a difference: one may be damaged). */
 export function forgetEncoded(): void {
-  encodedAt.clear();
-  encodedUsed = 0;
+  kept.forget();
 }
 
 /** The read buffer copies go through (out() uses each piece before the next read). */
@@ -98,14 +69,14 @@ export function rebuildOriginal(input: RebuildInput): { size: number; sha256: st
     if (!img) throw damaged(`image ${i} is not listed`);
     if (!form) throw damaged(`form ${f} is not listed`);
     const key = `${input.codexHome}\0${img.sha256}\0${formKeys[f]}`;
-    const at = encodedAt.get(key);
-    if (at) return out(encoded!.subarray(at[0], at[1]));
+    const known = kept.get(key);
+    if (known) return out(known);
     withStoreImage(
       input.codexHome,
       img,
       (decoded) => {
-        const kept = decoded.length <= IMAGE_CACHE_BYTES / 8 ? keepEncoded(key, decoded, form) : undefined;
-        if (kept) out(kept);
+        const stored = decoded.length <= IMAGE_CACHE_BYTES / 8 ? kept.keep(key, decoded, form) : undefined;
+        if (stored) out(stored);
         else encodeStored(decoded, form, out); // too big to keep
       },
       { hashed: !input.sinkCompares },

@@ -9,7 +9,10 @@ import { sessionsDir } from '../../../../src/core/codexHome/paths';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 
-/** A day `d` days ago (its folder is looked at every time: Codex may still write there). */
+/**
+ * A day `d` days ago, for d from -1 (tomorrow) to 1: its folder is looked at every time, in every time
+ * zone (Codex may still write there). Each test works its days out once: a test may run over midnight.
+ */
 const day = (d: number) => new Date(Date.now() - d * 86_400_000);
 /** A day long past (sessions/2026/10/DD). */
 const pastDate = (d: number) => new Date(`2026-10-${String(d).padStart(2, '0')}T10:00:00`);
@@ -49,8 +52,9 @@ const listed = (home: string) =>
 describe('rollout folders listed again (rolloutFoldersAgain)', () => {
   it('an unchanged folder is not read again (the same array); a changed one is, and shows what changed', async () => {
     const home = tempCodexHome();
-    thread(home, 1, day(1));
-    thread(home, 2, day(2));
+    const [yesterday, today, tomorrow] = [day(1), day(0), day(-1)];
+    thread(home, 1, yesterday);
+    thread(home, 2, today);
     await settle();
     const first = rolloutFoldersAgain(home);
     assert.deepEqual(files(first), listed(home));
@@ -58,23 +62,24 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
     assert.equal(again.length, first.length);
     for (let i = 0; i < first.length; i++) assert.equal(again[i], first[i], 'the same listing');
     // a new file in a known folder, and one in a folder that did not exist
-    const added = thread(home, 3, day(2));
-    const newDay = thread(home, 4, day(0));
+    const added = thread(home, 3, today);
+    const newDay = thread(home, 4, tomorrow);
     const third = rolloutFoldersAgain(home);
     assert.deepEqual(files(third), listed(home));
     assert.ok(files(third).includes(added) && files(third).includes(newDay));
-    const day1 = first.find((l) => l.some((f) => f.path.includes(folderOf(day(1)))));
+    const day1 = first.find((l) => l.some((f) => f.path.includes(folderOf(yesterday))));
     assert.ok(third.includes(day1!), "the untouched folder's listing is kept");
   });
 
   it('a new file is seen even when a tool sets the folder mtime back (as rsync -a or tar do): its ctime moved', async () => {
     const home = tempCodexHome();
-    thread(home, 1, day(1));
+    const yesterday = day(1);
+    thread(home, 1, yesterday);
     const old = new Date(Date.now() - 3_600_000);
     setMtimes(home, old);
     await settle();
     rolloutFoldersAgain(home);
-    const added = thread(home, 2, day(1));
+    const added = thread(home, 2, yesterday);
     setMtimes(home, old);
     assert.ok(files(rolloutFoldersAgain(home)).includes(added));
   });
@@ -110,6 +115,42 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
     const after = files(rolloutFoldersAgain(home));
     assert.ok(after.includes(back) && !after.includes(archived), 'the move is seen');
     assert.deepEqual(after, listed(home), 'every folder was looked at');
+  });
+
+  it('a past day folder is looked at again after a minute, and at once when the clock was set back', async () => {
+    const home = tempCodexHome();
+    thread(home, 1, pastDate(1));
+    await settle();
+    rolloutFoldersAgain(home);
+    const dropped = thread(home, 2, pastDate(1));
+    await settle();
+    const now = Date.now;
+    try {
+      Date.now = () => now() - 3_600_000;
+      assert.ok(files(rolloutFoldersAgain(home)).includes(dropped), 'clock set back an hour');
+      const third = thread(home, 3, pastDate(1));
+      await settle();
+      Date.now = () => now() + 61_000;
+      assert.ok(files(rolloutFoldersAgain(home)).includes(third), 'a minute later');
+    } finally {
+      Date.now = now;
+    }
+  });
+
+  it('a folder read while it was changing is still watched for a thread leaving it', async () => {
+    const home = tempCodexHome();
+    thread(home, 1, pastDate(1));
+    const made = thread(home, 2, day(0));
+    await settle();
+    rolloutFoldersAgain(home);
+    // archived just now (its folder changed less than 50 ms before the look), then unarchived at once
+    const archived = path.join(home, 'archived_sessions', path.basename(made));
+    fs.mkdirSync(path.dirname(archived), { recursive: true });
+    fs.renameSync(made, archived);
+    assert.ok(files(rolloutFoldersAgain(home)).includes(archived));
+    const back = path.join(path.dirname(thread(home, 3, pastDate(1))), path.basename(made));
+    fs.renameSync(archived, back);
+    assert.ok(files(rolloutFoldersAgain(home)).includes(back), 'seen in the past folder it went to');
   });
 
   it('a past day folder is one whose day ended in every time zone; archived_sessions/ and other folders never are', () => {

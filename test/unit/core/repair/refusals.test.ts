@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { forksOf } from '../../../../src/core/repair/refusals';
+import { forksOf, refuseForks } from '../../../../src/core/repair/refusals';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
 
@@ -33,9 +33,10 @@ describe('forks of a thread (forksOf), asked again and again', () => {
   it('sees a fork made after an earlier answer: in a folder it had read, in a new folder, archived', async () => {
     const home = tempCodexHome();
     const parent = id(1);
+    const [y10, y11, y12, today] = [at(1, 10), at(1, 11), at(1, 12), at(0, 12)]; // once: midnight may pass
     thread(home, 1, new Date('2026-10-01T10:00:00Z'));
-    thread(home, 2, at(1, 10));
-    thread(home, 3, at(1, 11), parent);
+    thread(home, 2, y10);
+    thread(home, 3, y11, parent);
     await settle();
     const ids = () =>
       forksOf(home, parent)
@@ -43,21 +44,34 @@ describe('forks of a thread (forksOf), asked again and again', () => {
         .sort();
     assert.deepEqual(ids(), [id(3)]);
     assert.deepEqual(forksOf(home, id(2)), []);
-    thread(home, 4, at(1, 12), parent); // beside a known one
+    thread(home, 4, y12, parent); // beside a known one
     assert.deepEqual(ids(), [id(3), id(4)]);
     await settle();
-    thread(home, 5, at(0, 12), parent); // a day not seen before
+    thread(home, 5, today, parent); // a day not seen before
     assert.deepEqual(ids(), [id(3), id(4), id(5)]);
     await settle();
     // archived: moved out of sessions/ (Codex archives by renaming)
     const archived = path.join(home, 'archived_sessions');
     fs.mkdirSync(archived, { recursive: true });
-    const f4 = sessionPath(home, id(4), at(1, 12));
+    const f4 = sessionPath(home, id(4), y12);
     fs.renameSync(f4, path.join(archived, path.basename(f4)));
     assert.deepEqual(ids(), [id(3), id(4), id(5)]);
     // and a fork that is gone no longer counts
-    fs.rmSync(sessionPath(home, id(3), at(1, 11)));
+    fs.rmSync(sessionPath(home, id(3), y11));
     assert.deepEqual(ids(), [id(4), id(5)]);
+  });
+});
+
+describe('forks of a thread in a past day folder (looked at once a minute)', () => {
+  it('a fork removed from it does not make a repair refuse, even within the minute', async () => {
+    const home = tempCodexHome();
+    const parent = id(1);
+    thread(home, 1, new Date('2026-10-01T10:00:00Z'));
+    const fork = thread(home, 2, new Date('2026-10-02T10:00:00Z'), parent);
+    await settle();
+    assert.throws(() => refuseForks(home, parent), /has 1 fork/);
+    fs.rmSync(fork);
+    assert.doesNotThrow(() => refuseForks(home, parent));
   });
 });
 
