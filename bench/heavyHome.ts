@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sessionPath, writeSyntheticRollout } from '../test/support/synthetic';
 import { rolloutFileName } from '../src/core/codexHome/paths';
+import { seededRandom as rng } from '../test/support/random';
 
 const argv = process.argv.slice(2);
 const out = path.resolve(argv[0] ?? '.cache/heavy-home');
@@ -71,16 +72,6 @@ function template(file: string, id: string, cwdRoot: string): Template {
   }
   pieces.push(Buffer.from(text.slice(last), 'latin1'));
   return { pieces, tokens, firstMs, lastMs, bytes: text.length };
-}
-
-/** Deterministic PRNG (mulberry32): the same home every time. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function uuid7(ms: number, r: () => number): string {

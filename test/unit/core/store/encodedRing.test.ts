@@ -3,16 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { EncodedRing } from '../../../../src/core/store/encodedRing';
 import { StoredForm, encodeStoredBuffer } from '../../../../src/core/store/storedForm';
-
-/** A small deterministic generator (mulberry32): the same run every time. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../support/random';
 
 const FORMS: StoredForm[] = [
   { prefix: 'data:image/png;base64,', pad: true },
@@ -24,7 +15,7 @@ const FORMS: StoredForm[] = [
 
 describe('encoded images kept round and round (EncodedRing)', () => {
   it('hands back, for every key it still has, exactly the stored form, over thousands of images of mixed sizes', () => {
-    const next = random(17);
+    const next = seededRandom(17);
     const ring = new EncodedRing(64 * 1024);
     const images = new Map<string, { decoded: Buffer; form: StoredForm }>();
     let wraps = 0;
