@@ -8,7 +8,7 @@ import { backupsRoot } from '../codexHome/paths';
 import { ThreadSummary } from '../scan/catalog';
 import { ThreadMetrics } from '../scan/metrics';
 import { DEFAULT_MAX_TOOL_OUTPUT } from '../repair/stripPass';
-import { forksByParent, refuseIfHeld } from '../repair/refusals';
+import { forksByParent, forksRefusal, refuseIfHeld, rolloutIdOf } from '../repair/refusals';
 import { ErrorCode, errorCode, errorMessage } from '../util/errors';
 import { estimateReclaim } from '../store/estimate';
 import { storeStats } from '../store/imageStore';
@@ -189,12 +189,9 @@ export function planReclaim(
     }
     const skip = (reason: SkipReason, message: string) =>
       plan.skipped.push({ id: t.id, path: t.path, name: t.name, sizeBytes: t.sizeBytes, reason, message });
-    const forkIds = forks.get(t.id);
-    if (forkIds) {
-      skip(
-        'has-forks',
-        `${forkIds.length} Codex fork(s) (${forkIds.join(', ')}) point into this file by byte offset; rewriting it would break them.`,
-      );
+    const referrers = forks.get(rolloutIdOf(t));
+    if (referrers) {
+      skip('has-forks', forksRefusal(t, referrers));
       continue;
     }
     try {

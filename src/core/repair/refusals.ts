@@ -2,7 +2,7 @@
 // it has no session_meta, or the output would overwrite something. Each refusal says why and what to do.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RolloutFile, RolloutName, rolloutFoldersAgain } from '../codexHome/rolloutFiles';
+import { RolloutFile, RolloutName, parseRolloutName, rolloutFoldersAgain } from '../codexHome/rolloutFiles';
 import { processesHolding, threadLockState } from '../codexHome/writerLock';
 import { readHeadMeta } from '../rollout/headMeta';
 import { SessionMeta } from '../rollout/format';
@@ -18,8 +18,9 @@ const HEAD_BYTES = 256 * 1024;
 let headBuf: Buffer | undefined;
 
 /**
- * The thread a Codex fork's history_base points into (lower case); undefined for the many threads that
- * are not forks. A head is read once and remembered, whoever asks: a reclaim asks about the whole home
+ * The rollout a file's history_base points into, by its rollout id (lower case): a Codex fork's parent,
+ * or — for a thread Codex reverted (`…-<thread>_<rollout>.jsonl`) — the thread's own older rollout;
+ * undefined for the many threads that are neither. A head is read once and remembered, whoever asks: a reclaim asks about the whole home
  * before each thread.
  */
 function forkParentOf(f: RolloutName): string | undefined {
@@ -59,46 +60,70 @@ function remember(f: RolloutName, parent: string | undefined): string | undefine
 const forksIn = new WeakMap<readonly RolloutName[], Map<string, RolloutName[]>>();
 
 /**
- * Other threads whose history_base points into this thread's file (forks made by Codex). `lookAtAll`:
- * every folder looked at, past days' too (rolloutFoldersAgain trusts those for a minute).
+ * Other rollouts whose history_base points into the file with this rollout id (rolloutIdOf): forks made
+ * by Codex, and a reverted thread's later file. `lookAtAll`: every folder looked at, past days' too
+ * (rolloutFoldersAgain trusts those for a minute).
  */
-export function forksOf(codexHome: string, threadId: string, o: { lookAtAll?: boolean } = {}): RolloutName[] {
-  const forks = new Map<string, RolloutName>(); // by id: a .jsonl and its .zst twin are one fork
+export function forksOf(codexHome: string, rolloutId: string, o: { lookAtAll?: boolean } = {}): RolloutName[] {
+  const forks = new Map<string, RolloutName>(); // a .jsonl and its .zst twin are one
   for (const files of rolloutFoldersAgain(codexHome, o)) {
     let byParent = forksIn.get(files);
     if (!byParent) {
-      byParent = forksByParentIn(files);
+      byParent = forksByParent(files);
       if (files.every((f) => parents.has(f.path))) forksIn.set(files, byParent);
     }
-    for (const f of byParent.get(threadId) ?? []) if (!f.compressed || !forks.has(f.id)) forks.set(f.id, f);
+    for (const f of byParent.get(rolloutId) ?? []) {
+      const key = f.path.replace(/\.zst$/, '');
+      if (!f.compressed || !forks.has(key)) forks.set(key, f);
+    }
   }
   return [...forks.values()];
 }
 
-function forksByParentIn<T extends RolloutName>(files: readonly T[]): Map<string, T[]> {
+/**
+ * The id other rollouts' history_base names a file by (Codex's rollout id): the part after the thread id
+ * in a reverted thread's later file (`…-<thread>_<rollout>.jsonl`), else the thread id.
+ */
+export function rolloutIdOf(f: Pick<RolloutName, 'path' | 'id'> & { rolloutId?: string }): string {
+  return (f.rolloutId ?? parseRolloutName(path.basename(f.path))?.rolloutId ?? f.id).toLowerCase();
+}
+
+/** Every rollout that others point into (by its rollout id: rolloutIdOf), with those others. */
+export function forksByParent<T extends RolloutName>(files: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const f of files) {
     const parent = forkParentOf(f);
-    if (parent && parent !== f.id) out.set(parent, [...(out.get(parent) ?? []), f]);
+    // a revert's later file points into its own thread's older one: only a file naming itself is skipped
+    if (parent && parent !== rolloutIdOf(f)) out.set(parent, [...(out.get(parent) ?? []), f]);
   }
   return out;
 }
 
-/** Every thread that Codex forks point into, with those forks' ids: one read of each file's head. */
-export function forksByParent(files: RolloutFile[]): Map<string, string[]> {
-  return new Map([...forksByParentIn(files)].map(([parent, forks]) => [parent, forks.map((f) => f.id)]));
+/**
+ * Why a file others point into may not be rewritten in place, naming them: Codex forks (other threads),
+ * and the later rollout a revert made of the same thread.
+ */
+export function forksRefusal(
+  f: Pick<RolloutName, 'path' | 'id'>,
+  referrers: Pick<RolloutName, 'path' | 'id'>[],
+): string {
+  const forks = referrers.filter((r) => r.id !== f.id);
+  const reverts = referrers.filter((r) => r.id === f.id);
+  const parts: string[] = [];
+  if (forks.length) parts.push(`${forks.length} fork(s) (${forks.map((x) => x.id).join(', ')})`);
+  if (reverts.length)
+    parts.push(
+      `its own later rollout${reverts.length > 1 ? 's' : ''} made by a revert (${reverts.map((x) => path.basename(x.path)).join(', ')})`,
+    );
+  return `Thread ${f.id} has ${parts.join(' and ')} whose history points into this file (${path.basename(f.path)}) by byte offset; rewriting it in place would break them.${forks.length ? ' Repair it as a fork instead (--fork): the original and its forks stay as they are.' : ''}`;
 }
 
-export function refuseForks(codexHome: string, threadId: string): void {
-  let forks = forksOf(codexHome, threadId);
+export function refuseForks(codexHome: string, f: Pick<RolloutName, 'path' | 'id'> & { rolloutId?: string }): void {
+  const rolloutId = rolloutIdOf(f);
+  let forks = forksOf(codexHome, rolloutId);
   // a fork removed from a past day's folder in the last minute would still be counted: look again
-  if (forks.length) forks = forksOf(codexHome, threadId, { lookAtAll: true });
-  if (forks.length) {
-    throw new RescueError(
-      'has-forks',
-      `Thread ${threadId} has ${forks.length} fork(s) (${forks.map((x) => x.id).join(', ')}) whose history points into this file by byte offset; rewriting it in place would break them. Repair it as a fork instead (--fork): the original and its forks stay as they are.`,
-    );
-  }
+  if (forks.length) forks = forksOf(codexHome, rolloutId, { lookAtAll: true });
+  if (forks.length) throw new RescueError('has-forks', forksRefusal(f, forks));
 }
 
 /** A repair needs the first line's session_meta: without it Codex can neither list nor resume the thread. */

@@ -59,7 +59,7 @@ export function stripThread(req: StripRequest, hooks: RepairHooks = {}): StripRe
   const meta = requireSessionMeta(f);
   const opts = req.options ?? {};
   const threadId = f.id;
-  if (req.mode === 'in-place') refuseForks(req.codexHome, threadId);
+  if (req.mode === 'in-place') refuseForks(req.codexHome, f);
   const stat = req.mode === 'in-place' ? assertQuiet(req.codexHome, f, hooks.growthWindowMs) : fs.statSync(f.path);
   removeStaleTemps(path.dirname(f.path));
   // In place, the images go to the store (restore data refers to them); elsewhere when asked.

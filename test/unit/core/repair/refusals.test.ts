@@ -65,13 +65,41 @@ describe('forks of a thread (forksOf), asked again and again', () => {
 describe('forks of a thread in a past day folder (looked at once a minute)', () => {
   it('a fork removed from it does not make a repair refuse, even within the minute', async () => {
     const home = tempCodexHome();
-    const parent = id(1);
-    thread(home, 1, new Date('2026-10-01T10:00:00Z'));
-    const fork = thread(home, 2, new Date('2026-10-02T10:00:00Z'), parent);
+    const parent = { id: id(1), path: thread(home, 1, new Date('2026-10-01T10:00:00Z')) };
+    const fork = thread(home, 2, new Date('2026-10-02T10:00:00Z'), parent.id);
     await settle();
     assert.throws(() => refuseForks(home, parent), /has 1 fork/);
     fs.rmSync(fork);
     assert.doesNotThrow(() => refuseForks(home, parent));
+  });
+});
+
+describe('a thread Codex reverted: its later rollout (…-<thread>_<rollout>.jsonl) reads history from the older one', () => {
+  it('protects the older rollout; the later one is protected by its forks, named by its rollout id', () => {
+    const home = tempCodexHome();
+    const thread1 = id(1);
+    const older = { id: thread1, path: thread(home, 1, new Date('2026-10-01T10:00:00Z')) };
+    const rollout = '0199a000-0000-7000-8000-00000000ab01';
+    // the revert: a new file of the same thread, its session_meta pointing into the older file
+    const when = new Date('2026-10-03T10:00:00Z');
+    const laterPath = sessionPath(home, thread1, when).replace(/\.jsonl$/, `_${rollout}.jsonl`);
+    const meta = JSON.parse(sessionMetaLine(thread1, when, '/w'));
+    meta.payload.history_base = { thread_id: thread1, end_ordinal_exclusive: 3, end_byte_offset: 900 };
+    fs.mkdirSync(path.dirname(laterPath), { recursive: true });
+    fs.writeFileSync(laterPath, JSON.stringify(meta) + '\n');
+    const later = { id: thread1, path: laterPath };
+    assert.throws(
+      () => refuseForks(home, older),
+      new RegExp(`its own later rollout made by a revert \\(${path.basename(laterPath).replace(/\./g, '\\.')}\\)`),
+    );
+    assert.doesNotThrow(() => refuseForks(home, later), 'nothing points into the later one');
+    thread(home, 4, new Date('2026-10-04T10:00:00Z'), rollout); // a fork of the reverted thread
+    assert.throws(() => refuseForks(home, later), new RegExp(`has 1 fork\\(s\\) \\(${id(4)}\\)`));
+    assert.deepEqual(
+      forksOf(home, thread1).map((f) => f.path),
+      [laterPath],
+      'a file is not its own fork; its rollout id is what others name it by',
+    );
   });
 });
 
