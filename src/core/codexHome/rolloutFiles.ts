@@ -264,17 +264,26 @@ export function findThread(codexHome: string, given: string, opts: ResolveOption
   const files = listRollouts(codexHome);
   const needle = ref.toLowerCase();
   const exact = files.filter((f) => f.id === needle);
-  if (exact.length) return exact.sort((a, b) => Number(a.archived) - Number(b.archived))[0];
+  if (exact.length) return currentOf(exact);
   const prefixed = needle ? files.filter((f) => f.id.startsWith(needle)) : [];
-  if (prefixed.length === 1) return prefixed[0];
-  if (prefixed.length > 1) {
-    const some = prefixed.slice(0, 5).map((f) => f.id);
+  const ids = [...new Set(prefixed.map((f) => f.id))];
+  if (ids.length === 1) return currentOf(prefixed);
+  if (ids.length > 1) {
     throw new RescueError(
       'usage',
-      `'${ref}' matches ${prefixed.length} threads; give more of the id (${some.join(', ')}${prefixed.length > 5 ? ', …' : ''})`,
+      `'${ref}' matches ${ids.length} threads; give more of the id (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`,
     );
   }
   return undefined;
+}
+
+/**
+ * The file a thread id stands for, of the thread's files: one not archived first, then the newest (a
+ * thread Codex reverted goes on in a later file, `…-<thread>_<rollout>.jsonl`; its older one stays).
+ */
+function currentOf(files: RolloutFile[]): RolloutFile {
+  const stamp = (f: RolloutFile) => parseRolloutName(path.basename(f.path))?.stamp ?? '';
+  return [...files].sort((a, b) => Number(a.archived) - Number(b.archived) || stamp(b).localeCompare(stamp(a)))[0];
 }
 
 function statQuietly(p: string): fs.Stats | undefined {

@@ -4,7 +4,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listRollouts, pastDay, rolloutFoldersAgain, settledBefore } from '../../../../src/core/codexHome/rolloutFiles';
+import {
+  listRollouts,
+  pastDay,
+  resolveThread,
+  rolloutFoldersAgain,
+  settledBefore,
+} from '../../../../src/core/codexHome/rolloutFiles';
 import { sessionsDir } from '../../../../src/core/codexHome/paths';
 import { tempCodexHome } from '../../../support/tempHome';
 import { sessionMetaLine, sessionPath } from '../../../support/synthetic';
@@ -171,5 +177,23 @@ describe('rollout folders listed again (rolloutFoldersAgain)', () => {
     const whole = 1_780_000_000_000;
     assert.equal(settledBefore({ mtimeMs: whole, ctimeMs: whole }, whole + 1500), false);
     assert.equal(settledBefore({ mtimeMs: whole, ctimeMs: whole }, whole + 2000), true);
+  });
+});
+
+describe('a thread id or id prefix, for a thread Codex reverted (two files of one thread)', () => {
+  it("stands for the thread's later rollout (…-<thread>_<rollout>.jsonl): the older one only stays for its history", () => {
+    const home = tempCodexHome();
+    const older = thread(home, 7, pastDate(1));
+    const made = thread(home, 8, pastDate(3)); // renamed as Codex names the revert's file of thread 7
+    const later = made.replace(
+      /-0199a000-0000-7000-8000-000000000008\.jsonl$/,
+      '-0199a000-0000-7000-8000-000000000007_0199a000-0000-7000-8000-00000000ab01.jsonl',
+    );
+    fs.renameSync(made, later);
+    const id = '0199a000-0000-7000-8000-000000000007';
+    assert.equal(resolveThread(home, id).path, later);
+    assert.equal(resolveThread(home, id.slice(0, 30)).path, later, 'a prefix of one thread, not "matches 2 threads"');
+    assert.ok(fs.existsSync(older));
+    assert.equal(resolveThread(home, older).path, older, 'by path: that very file');
   });
 });
