@@ -115,7 +115,9 @@ export function forksRefusal(
     parts.push(
       `its own later rollout${reverts.length > 1 ? 's' : ''} made by a revert (${reverts.map((x) => path.basename(x.path)).join(', ')})`,
     );
-  return `Thread ${f.id} has ${parts.join(' and ')} whose history points into this file (${path.basename(f.path)}) by byte offset; rewriting it in place would break them.${forks.length ? ' Repair it as a fork instead (--fork): the original and its forks stay as they are.' : ''}`;
+  const what = `Thread ${f.id} has ${parts.join(' and ')} whose history points into this file (${path.basename(f.path)}) by byte offset; rewriting it in place would break ${referrers.length > 1 ? 'them' : 'it'}.`;
+  if (forks.length) return `${what} Repair it as a fork instead (--fork): the original and its forks stay as they are.`;
+  return `${what} Repair the later rollout instead (the thread's id names it): Codex goes on in that one and only reads this one for its history.`;
 }
 
 export function refuseForks(codexHome: string, f: Pick<RolloutName, 'path' | 'id'> & { rolloutId?: string }): void {
