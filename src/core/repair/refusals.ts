@@ -20,8 +20,8 @@ let headBuf: Buffer | undefined;
 /**
  * The rollout a file's history_base points into, by its rollout id (lower case): a Codex fork's parent,
  * or — for a thread Codex reverted (`…-<thread>_<rollout>.jsonl`) — the thread's own older rollout;
- * undefined for the many threads that are neither. A head is read once and remembered, whoever asks: a reclaim asks about the whole home
- * before each thread.
+ * undefined for the many threads that are neither. A head is read once and remembered, whoever asks:
+ * a reclaim asks about the whole home before each thread.
  */
 function forkParentOf(f: RolloutName): string | undefined {
   if (parents.has(f.path)) return parents.get(f.path);
@@ -54,7 +54,7 @@ function remember(f: RolloutName, parent: string | undefined): string | undefine
 }
 
 /**
- * Each folder's forks by the thread they point into, while the folder is unchanged (rolloutFoldersAgain)
+ * Each folder's forks by the rollout they point into, while the folder is unchanged (rolloutFoldersAgain)
  * and once every file's first line was read whole (a file being started is looked at again).
  */
 const forksIn = new WeakMap<readonly RolloutName[], Map<string, RolloutName[]>>();
