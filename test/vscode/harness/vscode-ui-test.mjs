@@ -163,8 +163,14 @@ async function reclaimFromStorageRow(page, viewButton, step) {
   step(`storage row: ${(await storage.innerText()).replace(/\s+/g, ' ')}`);
   // The idle threads shown (under Older); the side bar wide enough for the whole storage row (reclaimable is
   // its last part), the row hovered: its action and tooltip show.
-  await page.locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'Older' }).click();
-  await page.locator('.monaco-list-row[aria-expanded="true"]', { hasText: 'Older' }).waitFor();
+  // A click while the tree redraws after the scan can be lost (seen once in CI): click again until open.
+  const olderOpen = page.locator('.monaco-list-row[aria-expanded="true"]', { hasText: 'Older' });
+  for (let i = 0; i < 3 && !(await olderOpen.isVisible()); i++) {
+    const closed = page.locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'Older' });
+    if (await within(closed, 'visible', 5000)) await closed.click();
+    if (await within(olderOpen, 'visible', 5000)) break;
+  }
+  await olderOpen.waitFor();
   await dragSidebarEdge(page, 300);
   const action = storage.locator('.action-label[aria-label^="Reclaim Space"]');
   const tooltip = page.locator('.monaco-hover, .workbench-hover').first();
